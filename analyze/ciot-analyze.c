@@ -1,0 +1,361 @@
+/* ciot-analyze: capture files, a lifecycle dataset or a ciot manifest in, one SQLite database out.
+ * A thin tool: it parses options, builds the dataset model and calls libciot's pipeline. */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "analysis.h"
+#include "dataset.h"
+#include "dpi.h"
+#include "store.h"
+
+#define EXIT_FAILED_CAPTURES 1
+#define EXIT_USAGE 2
+#define EXIT_INTERRUPTED 130
+
+static const char usage[] =
+	"usage: ciot-analyze [options] -o DB INPUT...\n"
+	"\n"
+	"Analyzes IoT device traffic into one SQLite database (schema: docs/database.md).\n"
+	"Each INPUT is one of:\n"
+	"  a ciot manifest (a .json file, or a directory holding manifest.json): devices and captures\n"
+	"      tagged with lifecycle phase (schema: datasets/README.md);\n"
+	"  a directory in the public lifecycle dataset's layout: <device>/<device>_<step>.pcap files,\n"
+	"      or an unsplit <device>.pcap with its <device>.txt timetable;\n"
+	"  a pcap or pcapng file, tagged with the options below.\n"
+	"\n"
+	"Output:\n"
+	"  -o, --db FILE         database to write (created if absent; re-analyzed files replace their rows)\n"
+	"Bare capture files:\n"
+	"      --device NAME     device id (default: the file name without extension)\n"
+	"      --category C      camera, doorbell, speaker, plug, light, hub, sensor, humidifier, other\n"
+	"                        (default: found in the device name as the lifecycle dataset does, else other)\n"
+	"      --brand B         device brand\n"
+	"      --phase P         setup, interaction, idle or deletion (default: interaction)\n"
+	"      --subphase S      step label, e.g. watch_remote or on_voice\n"
+	"      --firmware pre|post   captured before or after a firmware update\n"
+	"      --interception TAG    a certificate-interception test capture\n"
+	"      --mac MAC         the device's MAC (repeatable); its IPs are learned from its frames\n"
+	"      --ip ADDR         the device's IP (repeatable)\n"
+	"                        with neither, the one private address present in every unicast flow is\n"
+	"                        taken as the device's, and the tool says so\n"
+	"Lifecycle dataset layout:\n"
+	"      --ip-table FILE   CSV of \"device,IP\" rows\n"
+	"      --tz OFFSET       time zone of the <device>.txt timetables (default +8, China)\n"
+	"Processing:\n"
+	"  -j, --jobs N          analyze N files in parallel (default 1)\n"
+	"      --max-flows N     active flows held at most per job (default 131072); beyond it the\n"
+	"                        least recently active flow is ended early\n"
+	"  -q, --quiet           no progress line and no notes; errors and warnings still go to stderr\n"
+	"  -h, --help            this text\n"
+	"  -V, --version         versions of ciot and nDPI\n"
+	"\n"
+	"Exit status: 0 all captures stored, 1 some capture could not be analyzed (each is named on\n"
+	"stderr as \"file: reason\" and left out of the database), 2 usage error, 130 interrupted (files\n"
+	"finished before the interruption are in the database, the one in progress is not).\n";
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+struct progress_ctx {
+	struct ciot_progress *p;
+	bool show;
+	bool done;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct timespec start;
+	bool line_on_screen;
+};
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void draw_progress(struct progress_ctx *pc)
+{
+	double elapsed = seconds_since(&pc->start);
+	uint64_t done = atomic_load(&pc->p->bytes_done), frames = atomic_load(&pc->p->frames);
+	uint64_t files = atomic_load(&pc->p->files_done);
+	double mbps = elapsed > 0 ? (double)done / 1e6 / elapsed : 0;
+	char eta[32] = "--:--";
+	if (done > 0 && pc->p->bytes_total > done && elapsed > 0.5) {
+		double left = (double)(pc->p->bytes_total - done) / ((double)done / elapsed);
+		snprintf(eta, sizeof eta, "%d:%02d", (int)left / 60, (int)left % 60);
+	}
+	int pct = pc->p->bytes_total ? (int)(100.0 * (double)done / (double)pc->p->bytes_total) : 0;
+	if (pct > 100)
+		pct = 100;
+	char bar[21];
+	for (int i = 0; i < 20; i++)
+		bar[i] = i < pct / 5 ? '#' : '.';
+	bar[20] = 0;
+	fprintf(stderr, "\r[%s] %3d%%  files %llu/%llu  %.2fM packets  %.1f MB/s  ETA %s  ", bar, pct,
+		(unsigned long long)files, (unsigned long long)pc->p->files_total, (double)frames / 1e6, mbps, eta);
+	pc->line_on_screen = true;
+}
+
+static void clear_progress(struct progress_ctx *pc)
+{
+	if (pc->line_on_screen) {
+		fprintf(stderr, "\r\033[K");
+		pc->line_on_screen = false;
+	}
+}
+
+static void *progress_main(void *arg)
+{
+	struct progress_ctx *pc = arg;
+	pthread_mutex_lock(&pc->lock);
+	while (!pc->done) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 250 * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&pc->cond, &pc->lock, &until);
+		if (!pc->done)
+			draw_progress(pc);
+	}
+	clear_progress(pc);
+	pthread_mutex_unlock(&pc->lock);
+	return NULL;
+}
+
+struct report_ctx {
+	struct progress_ctx *progress;
+	bool quiet;
+};
+
+static void on_capture(void *ctx, const struct ciot_capture *capture, enum ciot_rc rc, const char *message)
+{
+	struct report_ctx *rc_ctx = ctx;
+	if (!message[0] || (rc == CIOT_OK && rc_ctx->quiet && !strstr(message, "warning")))
+		return;
+	pthread_mutex_lock(&rc_ctx->progress->lock);
+	clear_progress(rc_ctx->progress);
+	fprintf(stderr, "%s: %s\n", capture->path, message);
+	pthread_mutex_unlock(&rc_ctx->progress->lock);
+}
+
+static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || v == 0 || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+/* Loads one INPUT into the dataset: a manifest, a lifecycle directory or a bare capture file. */
+static enum ciot_rc load_input(struct ciot_dataset *ds, const char *input, const struct ciot_bare_options *bare,
+			       const char *ip_table, int tz, bool quiet, char *errbuf)
+{
+	char manifest[4096];
+	if (is_dir(input)) {
+		snprintf(manifest, sizeof manifest, "%s/manifest.json", input);
+		if (access(manifest, F_OK) != 0) {
+			char notes[4096] = "";
+			enum ciot_rc rc = ciot_dataset_load_lifecycle(ds, input, ip_table, tz, notes, sizeof notes, errbuf);
+			if (!quiet && notes[0])
+				fputs(notes, stderr);
+			return rc;
+		}
+		input = manifest;
+	}
+	if (ends_with(input, ".json"))
+		return ciot_dataset_load_manifest(ds, input, errbuf);
+	return ciot_dataset_add_file(ds, input, bare, errbuf);
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_DEVICE = 256, OPT_CATEGORY, OPT_BRAND, OPT_PHASE, OPT_SUBPHASE, OPT_FIRMWARE, OPT_INTERCEPTION,
+	       OPT_MAC, OPT_IP, OPT_IP_TABLE, OPT_TZ, OPT_MAX_FLOWS };
+	static const struct option options[] = {
+		{ "db", required_argument, NULL, 'o' },
+		{ "device", required_argument, NULL, OPT_DEVICE },
+		{ "category", required_argument, NULL, OPT_CATEGORY },
+		{ "brand", required_argument, NULL, OPT_BRAND },
+		{ "phase", required_argument, NULL, OPT_PHASE },
+		{ "subphase", required_argument, NULL, OPT_SUBPHASE },
+		{ "firmware", required_argument, NULL, OPT_FIRMWARE },
+		{ "interception", required_argument, NULL, OPT_INTERCEPTION },
+		{ "mac", required_argument, NULL, OPT_MAC },
+		{ "ip", required_argument, NULL, OPT_IP },
+		{ "ip-table", required_argument, NULL, OPT_IP_TABLE },
+		{ "tz", required_argument, NULL, OPT_TZ },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ciot_bare_options bare = { .phase = CIOT_PHASE_INTERACTION };
+	struct ciot_analysis_options ao;
+	ciot_analysis_default_options(&ao);
+	const char *db_path = NULL, *ip_table = NULL;
+	int tz = 8 * 3600;
+	bool quiet = false;
+	unsigned long n;
+	int opt;
+	while ((opt = getopt_long(argc, argv, "o:j:qhV", options, NULL)) != -1) {
+		switch (opt) {
+		case 'o': db_path = optarg; break;
+		case OPT_DEVICE: bare.device = optarg; break;
+		case OPT_CATEGORY: bare.category = optarg; break;
+		case OPT_BRAND: bare.brand = optarg; break;
+		case OPT_PHASE:
+			if (!ciot_phase_parse(optarg, &bare.phase)) {
+				fprintf(stderr, "ciot-analyze: --phase must be setup, interaction, idle or deletion\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_SUBPHASE: bare.subphase = optarg; break;
+		case OPT_FIRMWARE:
+			if (strcmp(optarg, "pre") && strcmp(optarg, "post")) {
+				fprintf(stderr, "ciot-analyze: --firmware must be pre or post\n");
+				return EXIT_USAGE;
+			}
+			bare.firmware = optarg;
+			break;
+		case OPT_INTERCEPTION: bare.interception = optarg; break;
+		case OPT_MAC:
+		case OPT_IP: {
+			size_t *count = opt == OPT_MAC ? &bare.nmacs : &bare.nips;
+			const char **list = opt == OPT_MAC ? bare.macs : bare.ips;
+			if (*count >= CIOT_DATASET_MAX_ADDRESSES) {
+				fprintf(stderr, "ciot-analyze: at most %d --mac and %d --ip\n", CIOT_DATASET_MAX_ADDRESSES,
+					CIOT_DATASET_MAX_ADDRESSES);
+				return EXIT_USAGE;
+			}
+			list[(*count)++] = optarg;
+			break;
+		}
+		case OPT_IP_TABLE: ip_table = optarg; break;
+		case OPT_TZ:
+			if (!ciot_tz_parse(optarg, &tz)) {
+				fprintf(stderr, "ciot-analyze: --tz \"%s\": use an offset such as +8, UTC+8 or -05:30\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'j':
+			if (!parse_uint(optarg, 256, &n)) {
+				fprintf(stderr, "ciot-analyze: -j wants a number from 1 to 256\n");
+				return EXIT_USAGE;
+			}
+			ao.jobs = (unsigned)n;
+			break;
+		case OPT_MAX_FLOWS:
+			if (!parse_uint(optarg, 1u << 26, &n) || n < 16) {
+				fprintf(stderr, "ciot-analyze: --max-flows wants a number from 16 to %u\n", 1u << 26);
+				return EXIT_USAGE;
+			}
+			ao.max_flows = (uint32_t)n;
+			break;
+		case 'q': quiet = true; break;
+		case 'h': fputs(usage, stdout); return 0;
+		case 'V': printf("ciot-analyze %s (nDPI %s)\n", CIOT_VERSION, ciot_dpi_version()); return 0;
+		default: fputs(usage, stderr); return EXIT_USAGE;
+		}
+	}
+	if (!db_path || optind >= argc) {
+		fprintf(stderr, "ciot-analyze: %s\n\n%s", !db_path ? "-o DB is required" : "no INPUT given", usage);
+		return EXIT_USAGE;
+	}
+
+	char errbuf[CIOT_ERRBUF_SIZE] = "";
+	struct ciot_dataset ds = { 0 };
+	for (int i = optind; i < argc; i++) {
+		enum ciot_rc rc = load_input(&ds, argv[i], &bare, ip_table, tz, quiet, errbuf);
+		if (rc) {
+			fprintf(stderr, "%s: %s\n", argv[i], errbuf);
+			ciot_dataset_free(&ds);
+			return rc == CIOT_ERR_ARG ? EXIT_USAGE : EXIT_FAILED_CAPTURES;
+		}
+	}
+
+	struct ciot_store *store;
+	enum ciot_rc rc = ciot_store_open(&store, db_path, errbuf);
+	if (!rc)
+		rc = ciot_store_begin_run(store, &ds, errbuf);
+	if (rc) {
+		fprintf(stderr, "%s: %s\n", db_path, errbuf);
+		ciot_dataset_free(&ds);
+		return EXIT_FAILED_CAPTURES;
+	}
+
+	struct ciot_progress progress = { .files_total = ds.ncaptures };
+	for (size_t i = 0; i < ds.ncaptures; i++) {
+		struct stat st;
+		if (stat(ds.captures[i].path, &st) == 0)
+			progress.bytes_total += (uint64_t)st.st_size;
+	}
+	struct progress_ctx pc = { .p = &progress, .show = !quiet && isatty(STDERR_FILENO) };
+	pthread_mutex_init(&pc.lock, NULL);
+	pthread_cond_init(&pc.cond, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &pc.start);
+	pthread_t progress_thread;
+	bool progress_running = pc.show && pthread_create(&progress_thread, NULL, progress_main, &pc) == 0;
+
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	struct report_ctx rctx = { &pc, quiet };
+	size_t failed = 0;
+	rc = ciot_analyze(store, &ds, &ao, &progress, &stop_flag, on_capture, &rctx, &failed, errbuf);
+
+	if (progress_running) {
+		pthread_mutex_lock(&pc.lock);
+		pc.done = true;
+		pthread_cond_signal(&pc.cond);
+		pthread_mutex_unlock(&pc.lock);
+		pthread_join(progress_thread, NULL);
+	}
+	ciot_store_close(store);
+	if (!quiet) {
+		double secs = seconds_since(&pc.start);
+		fprintf(stderr, "ciot-analyze: %zu of %zu capture files stored in %s (%.2fM packets, %.1f MB, %.1f s)\n",
+			ds.ncaptures - failed, ds.ncaptures, db_path, (double)atomic_load(&progress.frames) / 1e6,
+			(double)atomic_load(&progress.bytes_done) / 1e6, secs);
+	}
+	ciot_dataset_free(&ds);
+	if (rc == CIOT_ERR_INTERRUPTED) {
+		fprintf(stderr, "ciot-analyze: interrupted; %zu capture files not stored\n", failed);
+		return EXIT_INTERRUPTED;
+	}
+	return failed ? EXIT_FAILED_CAPTURES : 0;
+}

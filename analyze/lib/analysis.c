@@ -1,0 +1,371 @@
+/* analysis.c: the pipeline of analysis.h, and the worker threads that run it over a dataset. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "analysis.h"
+#include "dpi.h"
+#include "store.h"
+
+/* How often (in frames) a worker publishes progress and looks at the stop flag. */
+#define PROGRESS_EVERY 4096u
+#define FLOWS_INITIAL 1024u
+
+struct ciot_worker {
+	struct ciot_dpi *dpi;
+	struct ciot_flow_table *flows;
+	struct ciot_fragment_table fragments;
+	struct ciot_capture_result *result; /* the capture being read */
+	struct ciot_segment_result *segment;
+};
+
+void ciot_analysis_default_options(struct ciot_analysis_options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->max_flows = CIOT_FLOW_DEFAULT_MAX;
+	o->timeouts.tcp_idle_us = CIOT_FLOW_TCP_IDLE_US;
+	o->timeouts.tcp_closed_us = CIOT_FLOW_TCP_CLOSED_US;
+	o->timeouts.udp_idle_us = CIOT_FLOW_UDP_IDLE_US;
+	o->timeouts.other_idle_us = CIOT_FLOW_OTHER_IDLE_US;
+	o->jobs = 1;
+}
+
+/* The flow table's end callback: settle nDPI and append the flow to the current segment. */
+static void flow_ended(void *ctx, struct ciot_flow *f, enum ciot_flow_end reason)
+{
+	struct ciot_worker *w = ctx;
+	ciot_dpi_finish(w->dpi, &f->dpi);
+	struct ciot_segment_result *s = w->segment;
+	if (s->nflows == s->flows_cap) {
+		size_t cap = s->flows_cap ? s->flows_cap * 2 : FLOWS_INITIAL;
+		struct ciot_flow_record *grown = realloc(s->flows, cap * sizeof *grown);
+		if (!grown) {
+			w->result->out_of_memory = true;
+			return;
+		}
+		s->flows = grown;
+		s->flows_cap = cap;
+	}
+	struct ciot_flow_record *r = &s->flows[s->nflows++];
+	for (int end = 0; end < 2; end++) {
+		memcpy(r->addr[end], ciot_flow_addr(f, end), 16);
+		r->port[end] = ciot_flow_port(f, end);
+		r->dir[end] = f->dir[end];
+	}
+	r->proto = f->key.proto;
+	r->ip_version = f->ip_version;
+	r->end_reason = (uint8_t)reason;
+	r->dpi_guessed = f->dpi.guessed;
+	r->master_proto = f->dpi.master_proto;
+	r->app_proto = f->dpi.app_proto;
+	r->category = f->dpi.category;
+	r->first_ts = f->first_ts;
+	r->last_ts = f->last_ts;
+}
+
+enum ciot_rc ciot_worker_new(struct ciot_worker **out, const struct ciot_analysis_options *o, char *errbuf)
+{
+	*out = NULL;
+	struct ciot_worker *w = calloc(1, sizeof *w);
+	if (!w)
+		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+	enum ciot_rc rc = ciot_dpi_new(&w->dpi, errbuf);
+	if (rc) {
+		free(w);
+		return rc;
+	}
+	w->flows = ciot_flow_table_new(o->max_flows, &o->timeouts, flow_ended, w);
+	if (!w->flows) {
+		ciot_worker_free(w);
+		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+	}
+	*out = w;
+	return CIOT_OK;
+}
+
+void ciot_worker_free(struct ciot_worker *w)
+{
+	if (!w)
+		return;
+	ciot_flow_table_free(w->flows);
+	ciot_dpi_free(w->dpi);
+	free(w);
+}
+
+struct ciot_dpi *ciot_worker_dpi(struct ciot_worker *w)
+{
+	return w->dpi;
+}
+
+void ciot_capture_result_free(struct ciot_capture_result *r)
+{
+	for (size_t i = 0; i < r->nsegments; i++)
+		free(r->segments[i].flows);
+	free(r->segments);
+	memset(r, 0, sizeof *r);
+}
+
+static enum ciot_rc make_segments(const struct ciot_capture *c, struct ciot_capture_result *r, char *errbuf)
+{
+	r->nsegments = c->nwindows ? c->nwindows : 1;
+	r->segments = calloc(r->nsegments, sizeof *r->segments);
+	if (!r->segments)
+		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+	if (!c->nwindows) {
+		r->segments[0].phase = c->phase;
+		r->segments[0].subphase = c->subphase;
+		return CIOT_OK;
+	}
+	for (size_t i = 0; i < c->nwindows; i++) {
+		struct ciot_segment_result *s = &r->segments[i];
+		s->phase = c->windows[i].phase;
+		s->subphase = c->windows[i].subphase;
+		s->windowed = true;
+		s->window_start = c->windows[i].start_us;
+		s->window_end = c->windows[i].end_us;
+	}
+	return CIOT_OK;
+}
+
+/* Flushes the flows of the current segment when a frame is past its window and finds the frame's
+ * segment; NULL when the frame falls between windows (or after the last). Windows are sorted and
+ * frames come in time order, so this is a forward walk. */
+static struct ciot_segment_result *segment_for(struct ciot_worker *w, size_t *cur, int64_t ts)
+{
+	struct ciot_capture_result *r = w->result;
+	struct ciot_segment_result *s = &r->segments[*cur];
+	if (!s->windowed)
+		return s;
+	while (ts >= s->window_end && *cur + 1 < r->nsegments) {
+		ciot_flow_table_flush(w->flows, CIOT_FLOW_END_PHASE);
+		s = &r->segments[++*cur];
+		w->segment = s;
+	}
+	if (ts < s->window_start || ts >= s->window_end)
+		return NULL;
+	return s;
+}
+
+enum ciot_rc ciot_analyze_capture(struct ciot_worker *w, const struct ciot_dataset *ds, const struct ciot_capture *c,
+				  struct ciot_capture_result *r, struct ciot_progress *progress,
+				  volatile sig_atomic_t *stop, char *errbuf)
+{
+	memset(r, 0, sizeof *r);
+	r->capture = c;
+	r->device = &ds->devices[c->device];
+	ciot_device_tracker_init(&r->tracker, r->device);
+	memset(&w->fragments, 0, sizeof w->fragments);
+	struct ciot_capture_file *file = NULL;
+	enum ciot_rc rc = make_segments(c, r, errbuf);
+	if (rc)
+		return rc;
+	if ((rc = ciot_capture_open(&file, c->path, errbuf)))
+		return rc;
+	r->format = ciot_capture_format_of(file);
+	r->file_size = ciot_capture_size(file);
+	w->result = r;
+	w->segment = &r->segments[0];
+	size_t cur = 0;
+	uint64_t since_progress = 0, reported_bytes = 0;
+	for (;;) {
+		struct ciot_frame frame;
+		bool eof;
+		if ((rc = ciot_capture_next(file, &frame, &eof, errbuf)) || eof)
+			break;
+		if (++since_progress == PROGRESS_EVERY) {
+			if (progress) {
+				uint64_t done = ciot_capture_bytes_read(file);
+				atomic_fetch_add(&progress->bytes_done, done - reported_bytes);
+				atomic_fetch_add(&progress->frames, since_progress);
+				reported_bytes = done;
+			}
+			since_progress = 0;
+			if (stop && *stop) {
+				rc = ciot_fail(errbuf, CIOT_ERR_INTERRUPTED, "interrupted");
+				break;
+			}
+		}
+		struct ciot_segment_result *s = segment_for(w, &cur, frame.ts_us);
+		if (!s) {
+			r->frames_outside_windows++;
+			continue;
+		}
+		s->frames++;
+		s->frame_bytes += frame.wirelen;
+		if (s->frames == 1 || frame.ts_us < s->first_ts)
+			s->first_ts = frame.ts_us;
+		if (s->frames == 1 || frame.ts_us > s->last_ts)
+			s->last_ts = frame.ts_us;
+		struct ciot_packet pkt;
+		enum ciot_decode_result d = ciot_decode(&frame, &pkt);
+		if (d == CIOT_DECODE_OK && !ciot_fragment_resolve(&w->fragments, &pkt))
+			d = CIOT_DECODE_FRAGMENT_UNMATCHED;
+		s->decode_counts[d]++;
+		if (d != CIOT_DECODE_OK)
+			continue;
+		int dir;
+		bool created;
+		struct ciot_flow *f = ciot_flow_table_packet(w->flows, &pkt, &dir, &created);
+		if (!f) {
+			r->out_of_memory = true;
+			continue;
+		}
+		if (created)
+			ciot_device_observe(&r->tracker, &pkt);
+		if (!f->dpi.done && !pkt.later_fragment)
+			ciot_dpi_packet(w->dpi, &f->dpi, &pkt);
+	}
+	ciot_flow_table_flush(w->flows, CIOT_FLOW_END_CAPTURE);
+	if (progress) {
+		atomic_fetch_add(&progress->bytes_done, ciot_capture_bytes_read(file) - reported_bytes);
+		atomic_fetch_add(&progress->frames, since_progress);
+	}
+	r->truncated = ciot_capture_truncated(file);
+	ciot_capture_close(file);
+	w->result = NULL;
+	w->segment = NULL;
+	if (!rc && r->out_of_memory)
+		rc = ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory while tracking flows");
+	if (!rc)
+		rc = ciot_device_resolve(&r->tracker, errbuf);
+	return rc;
+}
+
+/* ---- workers over a dataset ---------------------------------------------------------------- */
+
+struct shared {
+	struct ciot_store *store;
+	const struct ciot_dataset *ds;
+	const struct ciot_analysis_options *o;
+	struct ciot_progress *progress;
+	volatile sig_atomic_t *stop;
+	ciot_analysis_report_fn report;
+	void *ctx;
+	pthread_mutex_t lock; /* the store and the report callback */
+	atomic_size_t next;
+	size_t failed;
+	enum ciot_rc first_error;
+	char first_errbuf[CIOT_ERRBUF_SIZE];
+};
+
+static void finish_capture(struct shared *sh, const struct ciot_capture *c, enum ciot_rc rc, const char *msg)
+{
+	/* called with the lock held */
+	if (rc) {
+		sh->failed++;
+		if (!sh->first_error || sh->first_error == CIOT_ERR_INTERRUPTED) {
+			sh->first_error = rc;
+			snprintf(sh->first_errbuf, sizeof sh->first_errbuf, "%s: %s", c->path, msg);
+		}
+	}
+	if (sh->report)
+		sh->report(sh->ctx, c, rc, msg);
+	if (sh->progress)
+		atomic_fetch_add(&sh->progress->files_done, 1);
+}
+
+/* What a researcher must know about a stored capture: how the device was found when it was
+ * guessed, and any loss (truncation, frames outside the timetable, traffic of other hosts). */
+static void describe_success(const struct ciot_capture_result *r, char *msg, size_t len)
+{
+	size_t used = 0;
+	msg[0] = 0;
+	if (r->tracker.method == CIOT_DEVICE_AUTO) {
+		char a[CIOT_ADDR_STRLEN];
+		ciot_addr_format(r->tracker.addrs[0], a);
+		used += (size_t)snprintf(msg + used, len - used,
+					 "note: device address %s picked automatically (the one private address in every "
+					 "flow)", a);
+	}
+	if (r->truncated && used < len)
+		used += (size_t)snprintf(msg + used, len - used, "%swarning: the file ends inside a packet record "
+					 "(truncated); the packets before it were analyzed", used ? "; " : "");
+	if (r->frames_outside_windows && used < len)
+		used += (size_t)snprintf(msg + used, len - used, "%snote: %llu frames outside the timetable's steps "
+					 "were left out", used ? "; " : "", (unsigned long long)r->frames_outside_windows);
+	if (r->tracker.addrs_overflow && used < len)
+		snprintf(msg + used, len - used, "%swarning: the device used more than %d addresses; flows of the "
+			 "others are not counted as the device's", used ? "; " : "", CIOT_DEVICE_MAX_LEARNED);
+}
+
+static void *worker_main(void *arg)
+{
+	struct shared *sh = arg;
+	struct ciot_worker *w = NULL;
+	char errbuf[CIOT_ERRBUF_SIZE] = "";
+	enum ciot_rc wrc = ciot_worker_new(&w, sh->o, errbuf);
+	for (;;) {
+		size_t i = atomic_fetch_add(&sh->next, 1);
+		if (i >= sh->ds->ncaptures)
+			break;
+		const struct ciot_capture *c = &sh->ds->captures[i];
+		if (wrc) {
+			pthread_mutex_lock(&sh->lock);
+			finish_capture(sh, c, wrc, errbuf);
+			pthread_mutex_unlock(&sh->lock);
+			continue;
+		}
+		if (sh->stop && *sh->stop) {
+			pthread_mutex_lock(&sh->lock);
+			finish_capture(sh, c, CIOT_ERR_INTERRUPTED, "interrupted before it was read");
+			pthread_mutex_unlock(&sh->lock);
+			continue;
+		}
+		struct ciot_capture_result r;
+		errbuf[0] = 0;
+		enum ciot_rc rc = ciot_analyze_capture(w, sh->ds, c, &r, sh->progress, sh->stop, errbuf);
+		pthread_mutex_lock(&sh->lock);
+		if (!rc)
+			rc = ciot_store_capture(sh->store, &r, w->dpi, errbuf);
+		char msg[CIOT_ERRBUF_SIZE];
+		if (rc)
+			snprintf(msg, sizeof msg, "%s", errbuf[0] ? errbuf : ciot_strerror(rc));
+		else
+			describe_success(&r, msg, sizeof msg);
+		finish_capture(sh, c, rc, msg);
+		pthread_mutex_unlock(&sh->lock);
+		ciot_capture_result_free(&r);
+	}
+	ciot_worker_free(w);
+	return NULL;
+}
+
+enum ciot_rc ciot_analyze(struct ciot_store *store, const struct ciot_dataset *ds,
+			  const struct ciot_analysis_options *o, struct ciot_progress *progress,
+			  volatile sig_atomic_t *stop, ciot_analysis_report_fn report, void *ctx, size_t *failed,
+			  char *errbuf)
+{
+	struct shared sh = { .store = store, .ds = ds, .o = o, .progress = progress, .stop = stop,
+			     .report = report, .ctx = ctx };
+	pthread_mutex_init(&sh.lock, NULL);
+	atomic_init(&sh.next, 0);
+	unsigned jobs = o->jobs ? o->jobs : 1;
+	if (jobs > ds->ncaptures)
+		jobs = ds->ncaptures ? (unsigned)ds->ncaptures : 1;
+	pthread_t *threads = calloc(jobs, sizeof *threads);
+	if (!threads)
+		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+	unsigned started = 0;
+	if (jobs == 1) {
+		worker_main(&sh);
+	} else {
+		for (; started < jobs; started++)
+			if (pthread_create(&threads[started], NULL, worker_main, &sh))
+				break;
+		if (started == 0)
+			worker_main(&sh);
+		for (unsigned i = 0; i < started; i++)
+			pthread_join(threads[i], NULL);
+	}
+	free(threads);
+	pthread_mutex_destroy(&sh.lock);
+	*failed = sh.failed;
+	if (stop && *stop)
+		return ciot_fail(errbuf, CIOT_ERR_INTERRUPTED, "interrupted");
+	if (sh.first_error)
+		snprintf(errbuf, CIOT_ERRBUF_SIZE, "%s", sh.first_errbuf);
+	return sh.first_error;
+}

@@ -1,0 +1,938 @@
+/* dataset.c: loads the three kinds of input into one model (see dataset.h), and the lifecycle
+ * dataset's naming rules: step names to phases, device names to categories, timetables. */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "addr.h"
+#include "dataset.h"
+
+#define MANIFEST_VERSION 1
+#define MAX_MANIFEST_BYTES (64u << 20)
+#define MAX_TIMETABLE_BYTES (4u << 20)
+#define MAX_SCAN_DEPTH 4
+
+static const char *const phase_names[CIOT_NPHASES] = { "setup", "interaction", "idle", "deletion" };
+
+const char *ciot_phase_name(enum ciot_phase p)
+{
+	return (unsigned)p < CIOT_NPHASES ? phase_names[p] : "invalid";
+}
+
+bool ciot_phase_parse(const char *name, enum ciot_phase *out)
+{
+	for (int p = 0; p < CIOT_NPHASES; p++)
+		if (!strcmp(name, phase_names[p])) {
+			*out = (enum ciot_phase)p;
+			return true;
+		}
+	return false;
+}
+
+enum ciot_phase ciot_phase_of_step(const char *step)
+{
+	/* the order of the lifecycle dataset's own scripts: idle, delete, setup, else interaction */
+	if (strstr(step, "idle"))
+		return CIOT_PHASE_IDLE;
+	if (strstr(step, "delete"))
+		return CIOT_PHASE_DELETION;
+	if (strstr(step, "setup"))
+		return CIOT_PHASE_SETUP;
+	return CIOT_PHASE_INTERACTION;
+}
+
+const char *ciot_category_of_device_name(const char *device)
+{
+	static const struct {
+		const char *needle, *category;
+	} rules[] = {
+		{ "camera", "camera" },   { "doorbell", "doorbell" }, { "humidifier", "humidifier" },
+		{ "hub", "hub" },         { "light", "light" },       { "plug", "plug" },
+		{ "sensor", "sensor" },   { "speaker", "speaker" },   { "sound", "speaker" },
+		{ "clock", "speaker" },
+	};
+	char lower[CIOT_DATASET_MAX_FIELD];
+	size_t i = 0;
+	for (; device[i] && i + 1 < sizeof lower; i++)
+		lower[i] = (char)tolower((unsigned char)device[i]);
+	lower[i] = 0;
+	for (size_t r = 0; r < sizeof rules / sizeof rules[0]; r++)
+		if (strstr(lower, rules[r].needle))
+			return rules[r].category;
+	return NULL;
+}
+
+static char *dupstr(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static void free_capture(struct ciot_capture *c)
+{
+	free(c->path);
+	free(c->subphase);
+	free(c->firmware);
+	free(c->interception);
+	for (size_t w = 0; w < c->nwindows; w++)
+		free(c->windows[w].subphase);
+	free(c->windows);
+}
+
+static void free_device(struct ciot_device *d)
+{
+	free(d->id);
+	free(d->name);
+	free(d->brand);
+	free(d->category);
+	free(d->app);
+	free(d->manifest_json);
+}
+
+void ciot_dataset_free(struct ciot_dataset *ds)
+{
+	for (size_t i = 0; i < ds->ndevices; i++)
+		free_device(&ds->devices[i]);
+	for (size_t i = 0; i < ds->ncaptures; i++)
+		free_capture(&ds->captures[i]);
+	free(ds->devices);
+	free(ds->captures);
+	free(ds->name);
+	free(ds->kind);
+	memset(ds, 0, sizeof *ds);
+}
+
+static struct ciot_device *add_device(struct ciot_dataset *ds)
+{
+	struct ciot_device *grown = realloc(ds->devices, (ds->ndevices + 1) * sizeof *grown);
+	if (!grown)
+		return NULL;
+	ds->devices = grown;
+	struct ciot_device *d = &ds->devices[ds->ndevices++];
+	memset(d, 0, sizeof *d);
+	return d;
+}
+
+static struct ciot_capture *add_capture(struct ciot_dataset *ds)
+{
+	struct ciot_capture *grown = realloc(ds->captures, (ds->ncaptures + 1) * sizeof *grown);
+	if (!grown)
+		return NULL;
+	ds->captures = grown;
+	struct ciot_capture *c = &ds->captures[ds->ncaptures++];
+	memset(c, 0, sizeof *c);
+	return c;
+}
+
+static bool find_device(const struct ciot_dataset *ds, const char *id, size_t *index)
+{
+	for (size_t i = 0; i < ds->ndevices; i++)
+		if (!strcmp(ds->devices[i].id, id)) {
+			*index = i;
+			return true;
+		}
+	return false;
+}
+
+/* Device ids end up in file names and reports: letters, digits, '_', '-', '.' only. */
+static bool valid_id(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n >= CIOT_DATASET_MAX_FIELD || s[0] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-' && s[i] != '.')
+			return false;
+	return true;
+}
+
+static bool valid_label(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n >= CIOT_DATASET_MAX_FIELD)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return false;
+	return true;
+}
+
+static int add_mac(struct ciot_device *d, const char *text)
+{
+	if (d->nmacs >= CIOT_DATASET_MAX_ADDRESSES)
+		return -1;
+	return ciot_mac_parse(text, d->macs[d->nmacs]) ? (int)d->nmacs++ : -2;
+}
+
+static int add_ip(struct ciot_device *d, const char *text)
+{
+	if (d->nips >= CIOT_DATASET_MAX_ADDRESSES)
+		return -1;
+	return ciot_addr_parse(text, d->ips[d->nips]) ? (int)d->nips++ : -2;
+}
+
+/* ---- manifest ---------------------------------------------------------------------------- */
+
+struct manifest_ctx {
+	const char *path;
+	char *errbuf;
+};
+
+static enum ciot_rc bad(struct manifest_ctx *m, const char *where, const char *what)
+{
+	return ciot_fail(m->errbuf, CIOT_ERR_FORMAT, "%s: %s", where, what);
+}
+
+static enum ciot_rc check_keys(struct manifest_ctx *m, json_t *obj, const char *where,
+			       const char *const *allowed)
+{
+	const char *key;
+	json_t *value;
+	json_object_foreach(obj, key, value) {
+		(void)value;
+		bool ok = false;
+		for (const char *const *a = allowed; *a; a++)
+			ok |= !strcmp(key, *a);
+		if (!ok) {
+			char what[CIOT_DATASET_MAX_FIELD + 32];
+			snprintf(what, sizeof what, "unknown key \"%.*s\"", CIOT_DATASET_MAX_FIELD, key);
+			return bad(m, where, what);
+		}
+	}
+	return CIOT_OK;
+}
+
+/* An optional string member: NULL when absent; an error when present but not a valid label. */
+static enum ciot_rc get_label(struct manifest_ctx *m, json_t *obj, const char *key, const char *where,
+			      bool required, char **out)
+{
+	*out = NULL;
+	json_t *v = json_object_get(obj, key);
+	char what[128];
+	if (!v || json_is_null(v)) {
+		if (!required)
+			return CIOT_OK;
+		snprintf(what, sizeof what, "\"%s\" is required", key);
+		return bad(m, where, what);
+	}
+	if (!json_is_string(v) || !valid_label(json_string_value(v))) {
+		snprintf(what, sizeof what, "\"%s\" must be a non-empty string of at most %d printable bytes", key,
+			 CIOT_DATASET_MAX_FIELD - 1);
+		return bad(m, where, what);
+	}
+	*out = strdup(json_string_value(v));
+	return *out ? CIOT_OK : ciot_fail(m->errbuf, CIOT_ERR_NOMEM, "out of memory");
+}
+
+/* "mac"/"ip": a string or an array of strings. */
+static enum ciot_rc get_addresses(struct manifest_ctx *m, json_t *obj, const char *key, const char *where,
+				  struct ciot_device *d)
+{
+	json_t *v = json_object_get(obj, key);
+	if (!v)
+		return CIOT_OK;
+	size_t n = json_is_array(v) ? json_array_size(v) : 1;
+	for (size_t i = 0; i < n; i++) {
+		json_t *item = json_is_array(v) ? json_array_get(v, i) : v;
+		char what[160];
+		if (!json_is_string(item)) {
+			snprintf(what, sizeof what, "\"%s\" must be a string or an array of strings", key);
+			return bad(m, where, what);
+		}
+		int r = !strcmp(key, "mac") ? add_mac(d, json_string_value(item)) : add_ip(d, json_string_value(item));
+		if (r == -1) {
+			snprintf(what, sizeof what, "more than %d entries in \"%s\"", CIOT_DATASET_MAX_ADDRESSES, key);
+			return bad(m, where, what);
+		}
+		if (r == -2) {
+			snprintf(what, sizeof what, "\"%s\": \"%.64s\" is not a valid %s", key, json_string_value(item),
+				 !strcmp(key, "mac") ? "MAC address" : "IP address");
+			return bad(m, where, what);
+		}
+	}
+	return CIOT_OK;
+}
+
+static enum ciot_rc load_device(struct manifest_ctx *m, struct ciot_dataset *ds, json_t *jd, size_t i)
+{
+	static const char *const keys[] = { "id", "name", "brand", "category", "mac", "ip", "app", "vendor",
+					    "privacy_policy", "pii_seeds", "notes", NULL };
+	char where[64];
+	snprintf(where, sizeof where, "devices[%zu]", i);
+	if (!json_is_object(jd))
+		return bad(m, where, "must be an object");
+	enum ciot_rc rc = check_keys(m, jd, where, keys);
+	if (rc)
+		return rc;
+	struct ciot_device *d = add_device(ds);
+	if (!d)
+		return ciot_fail(m->errbuf, CIOT_ERR_NOMEM, "out of memory");
+	if ((rc = get_label(m, jd, "id", where, true, &d->id)))
+		return rc;
+	if (!valid_id(d->id))
+		return bad(m, where, "\"id\" may hold only letters, digits, '_', '-' and '.'");
+	size_t other;
+	if (find_device(ds, d->id, &other) && other != ds->ndevices - 1)
+		return bad(m, where, "\"id\" is used by another device");
+	if ((rc = get_label(m, jd, "name", where, false, &d->name)) ||
+	    (rc = get_label(m, jd, "brand", where, false, &d->brand)) ||
+	    (rc = get_label(m, jd, "category", where, true, &d->category)) ||
+	    (rc = get_label(m, jd, "app", where, false, &d->app)) ||
+	    (rc = get_addresses(m, jd, "mac", where, d)) || (rc = get_addresses(m, jd, "ip", where, d)))
+		return rc;
+	for (const char *k = "vendor"; k; k = !strcmp(k, "vendor") ? "privacy_policy" : NULL) {
+		json_t *v = json_object_get(jd, k);
+		if (v && !json_is_object(v)) {
+			char what[64];
+			snprintf(what, sizeof what, "\"%s\" must be an object", k);
+			return bad(m, where, what);
+		}
+	}
+	json_t *seeds = json_object_get(jd, "pii_seeds");
+	if (seeds && !json_is_object(seeds))
+		return bad(m, where, "\"pii_seeds\" must be an object");
+	/* keep the device's manifest entry for later analyzers, without its PII seeds: the database
+	 * may be shared, the seeds are the researcher's own personal data */
+	json_t *copy = json_deep_copy(jd);
+	if (!copy)
+		return ciot_fail(m->errbuf, CIOT_ERR_NOMEM, "out of memory");
+	json_object_del(copy, "pii_seeds");
+	d->manifest_json = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(copy);
+	if (!d->manifest_json)
+		return ciot_fail(m->errbuf, CIOT_ERR_NOMEM, "out of memory");
+	return CIOT_OK;
+}
+
+static char *join_path(const char *dir, const char *file)
+{
+	if (file[0] == '/' || !dir[0])
+		return strdup(file);
+	size_t n = strlen(dir) + strlen(file) + 2;
+	char *p = malloc(n);
+	if (p)
+		snprintf(p, n, "%s/%s", dir, file);
+	return p;
+}
+
+static enum ciot_rc load_capture(struct manifest_ctx *m, struct ciot_dataset *ds, json_t *jc, size_t i,
+				 const char *dir)
+{
+	static const char *const keys[] = { "file", "device", "phase", "subphase", "firmware", "interception",
+					    "notes", NULL };
+	char where[64];
+	snprintf(where, sizeof where, "captures[%zu]", i);
+	if (!json_is_object(jc))
+		return bad(m, where, "must be an object");
+	enum ciot_rc rc = check_keys(m, jc, where, keys);
+	if (rc)
+		return rc;
+	struct ciot_capture *c = add_capture(ds);
+	if (!c)
+		return ciot_fail(m->errbuf, CIOT_ERR_NOMEM, "out of memory");
+	char *file = NULL, *device = NULL, *phase = NULL;
+	if ((rc = get_label(m, jc, "file", where, true, &file)) ||
+	    (rc = get_label(m, jc, "device", where, true, &device)) ||
+	    (rc = get_label(m, jc, "phase", where, true, &phase)) ||
+	    (rc = get_label(m, jc, "subphase", where, false, &c->subphase)) ||
+	    (rc = get_label(m, jc, "firmware", where, false, &c->firmware)) ||
+	    (rc = get_label(m, jc, "interception", where, false, &c->interception)))
+		goto out;
+	if (!find_device(ds, device, &c->device)) {
+		rc = bad(m, where, "\"device\" names no device of the manifest");
+		goto out;
+	}
+	if (!ciot_phase_parse(phase, &c->phase)) {
+		rc = bad(m, where, "\"phase\" must be setup, interaction, idle or deletion");
+		goto out;
+	}
+	if (c->firmware && strcmp(c->firmware, "pre") && strcmp(c->firmware, "post")) {
+		rc = bad(m, where, "\"firmware\" must be \"pre\" or \"post\"");
+		goto out;
+	}
+	c->path = join_path(dir, file);
+	if (!c->path)
+		rc = ciot_fail(m->errbuf, CIOT_ERR_NOMEM, "out of memory");
+out:
+	free(file);
+	free(device);
+	free(phase);
+	return rc;
+}
+
+enum ciot_rc ciot_dataset_load_manifest(struct ciot_dataset *ds, const char *path, char *errbuf)
+{
+	struct manifest_ctx m = { path, errbuf };
+	struct stat st;
+	if (stat(path, &st) == 0 && st.st_size > (off_t)MAX_MANIFEST_BYTES)
+		return ciot_fail(errbuf, CIOT_ERR_FORMAT, "manifest larger than %u MiB", MAX_MANIFEST_BYTES >> 20);
+	json_error_t jerr;
+	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root)
+		return ciot_fail(errbuf, jerr.line < 0 ? CIOT_ERR_IO : CIOT_ERR_FORMAT, "line %d: %s", jerr.line,
+				 jerr.text);
+	enum ciot_rc rc;
+	static const char *const keys[] = { "ciot_manifest", "name", "description", "home_country", "licence",
+					    "devices", "captures", NULL };
+	if (!json_is_object(root)) {
+		rc = bad(&m, "manifest", "must be a JSON object");
+		goto out;
+	}
+	if ((rc = check_keys(&m, root, "manifest", keys)))
+		goto out;
+	json_t *version = json_object_get(root, "ciot_manifest");
+	if (!json_is_integer(version) || json_integer_value(version) != MANIFEST_VERSION) {
+		rc = bad(&m, "manifest", "\"ciot_manifest\" must be 1 (the schema version this ciot reads)");
+		goto out;
+	}
+	if ((rc = get_label(&m, root, "name", "manifest", false, &ds->name)))
+		goto out;
+	json_t *devices = json_object_get(root, "devices"), *captures = json_object_get(root, "captures");
+	if (!json_is_array(devices) || !json_is_array(captures)) {
+		rc = bad(&m, "manifest", "\"devices\" and \"captures\" must be arrays");
+		goto out;
+	}
+	for (size_t i = 0; i < json_array_size(devices); i++)
+		if ((rc = load_device(&m, ds, json_array_get(devices, i), i)))
+			goto out;
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof dir, "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = 0;
+	else
+		dir[0] = 0;
+	for (size_t i = 0; i < json_array_size(captures); i++)
+		if ((rc = load_capture(&m, ds, json_array_get(captures, i), i, dir)))
+			goto out;
+	ds->kind = strdup("manifest");
+	if (!ds->kind)
+		rc = ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+out:
+	json_decref(root);
+	return rc;
+}
+
+/* ---- timetables ---------------------------------------------------------------------------- */
+
+bool ciot_tz_parse(const char *text, int *offset_s)
+{
+	if (!strncmp(text, "UTC", 3) || !strncmp(text, "GMT", 3))
+		text += 3;
+	if (!*text) {
+		*offset_s = 0;
+		return true;
+	}
+	int sign = *text == '-' ? -1 : *text == '+' ? 1 : 0;
+	if (!sign)
+		return false;
+	text++;
+	char *end;
+	long hours = strtol(text, &end, 10);
+	long minutes = 0;
+	if (end == text || hours > 14)
+		return false;
+	if (*end == ':') {
+		char *mend;
+		minutes = strtol(end + 1, &mend, 10);
+		if (mend != end + 3 || minutes < 0 || minutes > 59)
+			return false;
+		end = mend;
+	}
+	if (*end)
+		return false;
+	*offset_s = sign * (int)(hours * 3600 + minutes * 60);
+	return true;
+}
+
+/* "2024-04-16_15:28:09" local time -> microseconds UTC. */
+static bool parse_local_time(const char *s, int tz_offset_s, int64_t *out)
+{
+	struct tm tm = { 0 };
+	char rest;
+	if (sscanf(s, "%4d-%2d-%2d_%2d:%2d:%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+		   &tm.tm_sec, &rest) != 6)
+		return false;
+	if (tm.tm_year < 1970 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+		return false;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	time_t t = timegm(&tm);
+	*out = ((int64_t)t - tz_offset_s) * 1000000;
+	return true;
+}
+
+static int window_cmp(const void *a, const void *b)
+{
+	const struct ciot_window *x = a, *y = b;
+	return (x->start_us > y->start_us) - (x->start_us < y->start_us);
+}
+
+enum ciot_rc ciot_timetable_parse(const char *text, int tz_offset_s, struct ciot_window **out, size_t *n,
+				  char *errbuf)
+{
+	*out = NULL;
+	*n = 0;
+	struct ciot_window *w = NULL;
+	size_t count = 0;
+	enum ciot_rc rc = CIOT_OK;
+	int lineno = 0;
+	const char *line = text;
+	while (*line) {
+		lineno++;
+		const char *eol = strchr(line, '\n');
+		size_t len = eol ? (size_t)(eol - line) : strlen(line);
+		char buf[512];
+		if (len >= sizeof buf) {
+			rc = ciot_fail(errbuf, CIOT_ERR_FORMAT, "line %d: longer than %zu bytes", lineno, sizeof buf - 1);
+			goto fail;
+		}
+		memcpy(buf, line, len);
+		buf[len] = 0;
+		line = eol ? eol + 1 : line + len;
+		char step[CIOT_DATASET_MAX_FIELD], start[64], end[64];
+		char *p = buf;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (!*p || *p == '#')
+			continue;
+		if (sscanf(p, "%255s %63s %63s", step, start, end) != 3) {
+			rc = ciot_fail(errbuf, CIOT_ERR_FORMAT, "line %d: expected \"step start end [duration]\"", lineno);
+			goto fail;
+		}
+		struct ciot_window win = { 0 };
+		if (!parse_local_time(start, tz_offset_s, &win.start_us) ||
+		    !parse_local_time(end, tz_offset_s, &win.end_us)) {
+			rc = ciot_fail(errbuf, CIOT_ERR_FORMAT, "line %d: times must be YYYY-MM-DD_HH:MM:SS", lineno);
+			goto fail;
+		}
+		/* times have 1 s resolution: the end second is part of the step */
+		win.end_us += 1000000;
+		if (win.end_us <= win.start_us) {
+			rc = ciot_fail(errbuf, CIOT_ERR_FORMAT, "line %d: step ends before it starts", lineno);
+			goto fail;
+		}
+		win.phase = ciot_phase_of_step(step);
+		win.subphase = strdup(step);
+		struct ciot_window *grown = realloc(w, (count + 1) * sizeof *w);
+		if (!win.subphase || !grown) {
+			free(win.subphase);
+			if (grown)
+				w = grown;
+			rc = ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+			goto fail;
+		}
+		w = grown;
+		w[count++] = win;
+	}
+	if (count == 0) {
+		rc = ciot_fail(errbuf, CIOT_ERR_FORMAT, "no steps in the timetable");
+		goto fail;
+	}
+	qsort(w, count, sizeof *w, window_cmp);
+	for (size_t i = 0; i + 1 < count; i++) {
+		/* a step that ends in the second the next one starts: the next one wins that second */
+		if (w[i].end_us > w[i + 1].start_us) {
+			if (w[i].end_us - w[i + 1].start_us > 1000000) {
+				rc = ciot_fail(errbuf, CIOT_ERR_FORMAT, "steps \"%s\" and \"%s\" overlap", w[i].subphase,
+					       w[i + 1].subphase);
+				goto fail;
+			}
+			w[i].end_us = w[i + 1].start_us;
+		}
+	}
+	*out = w;
+	*n = count;
+	return CIOT_OK;
+fail:
+	for (size_t i = 0; i < count; i++)
+		free(w[i].subphase);
+	free(w);
+	return rc;
+}
+
+static char *read_small_file(const char *path, size_t max, char *errbuf, enum ciot_rc *rc)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		*rc = ciot_fail(errbuf, CIOT_ERR_IO, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	char *buf = malloc(max + 1);
+	size_t n = buf ? fread(buf, 1, max + 1, f) : 0;
+	bool err = ferror(f);
+	fclose(f);
+	if (!buf) {
+		*rc = ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	if (err || n > max) {
+		free(buf);
+		*rc = ciot_fail(errbuf, err ? CIOT_ERR_IO : CIOT_ERR_FORMAT, "%s: %s", path,
+				err ? "read error" : "too large");
+		return NULL;
+	}
+	if (memchr(buf, 0, n)) {
+		free(buf);
+		*rc = ciot_fail(errbuf, CIOT_ERR_FORMAT, "%s: contains a NUL byte, not a text file", path);
+		return NULL;
+	}
+	buf[n] = 0;
+	*rc = CIOT_OK;
+	return buf;
+}
+
+/* ---- the lifecycle dataset's layout -------------------------------------------------------- */
+
+struct found_file {
+	char *path;
+	char *dir_device;  /* the directory's name without "_lifecycle" */
+	char *stem;        /* file name without extension */
+};
+
+struct scan {
+	struct found_file *files;
+	size_t n;
+};
+
+static bool has_capture_extension(const char *name, size_t *stem_len)
+{
+	size_t n = strlen(name);
+	if (n > 5 && !strcmp(name + n - 5, ".pcap")) {
+		*stem_len = n - 5;
+		return true;
+	}
+	if (n > 7 && !strcmp(name + n - 7, ".pcapng")) {
+		*stem_len = n - 7;
+		return true;
+	}
+	return false;
+}
+
+static enum ciot_rc scan_dir(struct scan *s, const char *dir, int depth, char *errbuf)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return ciot_fail(errbuf, CIOT_ERR_IO, "%s: %s", dir, strerror(errno));
+	const char *base = strrchr(dir, '/');
+	base = base ? base + 1 : dir;
+	enum ciot_rc rc = CIOT_OK;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char *path = join_path(dir, e->d_name);
+		if (!path) {
+			rc = ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+			break;
+		}
+		struct stat st;
+		size_t stem_len;
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode) && depth < MAX_SCAN_DEPTH) {
+			rc = scan_dir(s, path, depth + 1, errbuf);
+			free(path);
+			if (rc)
+				break;
+		} else if (S_ISREG(st.st_mode) && has_capture_extension(e->d_name, &stem_len)) {
+			struct found_file *grown = realloc(s->files, (s->n + 1) * sizeof *grown);
+			if (!grown) {
+				free(path);
+				rc = ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+				break;
+			}
+			s->files = grown;
+			struct found_file *f = &s->files[s->n++];
+			f->path = path;
+			f->stem = strndup(e->d_name, stem_len);
+			size_t blen = strlen(base);
+			if (blen > 10 && !strcmp(base + blen - 10, "_lifecycle"))
+				blen -= 10;
+			f->dir_device = strndup(base, blen);
+			if (!f->stem || !f->dir_device) {
+				rc = ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+				break;
+			}
+		} else {
+			free(path);
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
+static int found_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct found_file *)a)->path, ((const struct found_file *)b)->path);
+}
+
+static void note(char *notes, size_t notes_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void note(char *notes, size_t notes_len, const char *fmt, ...)
+{
+	size_t used = strlen(notes);
+	if (used + 1 < notes_len) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(notes + used, notes_len - used, fmt, ap);
+		va_end(ap);
+	}
+}
+
+static enum ciot_rc lifecycle_device(struct ciot_dataset *ds, const char *id, size_t *index, char *notes,
+				     size_t notes_len, char *errbuf)
+{
+	if (find_device(ds, id, index))
+		return CIOT_OK;
+	if (!valid_id(id))
+		return ciot_fail(errbuf, CIOT_ERR_FORMAT, "device name \"%.64s\" has characters other than "
+				 "letters, digits, '_', '-' and '.'", id);
+	struct ciot_device *d = add_device(ds);
+	if (!d)
+		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+	const char *category = ciot_category_of_device_name(id);
+	if (!category)
+		note(notes, notes_len, "device %s: no category in its name, counted as \"other\"\n", id);
+	const char *underscore = strchr(id, '_');
+	d->id = strdup(id);
+	d->name = strdup(id);
+	d->brand = underscore ? strndup(id, (size_t)(underscore - id)) : strdup(id);
+	d->category = strdup(category ? category : "other");
+	*index = ds->ndevices - 1;
+	if (!d->id || !d->name || !d->brand || !d->category)
+		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+	return CIOT_OK;
+}
+
+static enum ciot_rc load_ip_table(struct ciot_dataset *ds, const char *path, char *notes, size_t notes_len,
+				  char *errbuf)
+{
+	enum ciot_rc rc;
+	char *text = read_small_file(path, MAX_TIMETABLE_BYTES, errbuf, &rc);
+	if (!text)
+		return rc;
+	int lineno = 0;
+	for (char *save = NULL, *line = strtok_r(text, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save)) {
+		lineno++;
+		char *comma = strchr(line, ',');
+		if (!comma) {
+			rc = ciot_fail(errbuf, CIOT_ERR_FORMAT, "%s: line %d: expected \"device,IP\"", path, lineno);
+			break;
+		}
+		*comma = 0;
+		char *dev = line, *ip = comma + 1;
+		while (isspace((unsigned char)*dev))
+			dev++;
+		while (isspace((unsigned char)*ip))
+			ip++;
+		for (char *e = ip + strlen(ip); e > ip && isspace((unsigned char)e[-1]);)
+			*--e = 0;
+		for (char *e = dev + strlen(dev); e > dev && isspace((unsigned char)e[-1]);)
+			*--e = 0;
+		size_t index;
+		uint8_t addr[16];
+		if (!ciot_addr_parse(ip, addr)) {
+			if (lineno == 1)
+				continue; /* a header row */
+			rc = ciot_fail(errbuf, CIOT_ERR_FORMAT, "%s: line %d: \"%.64s\" is not an IP address", path,
+				       lineno, ip);
+			break;
+		}
+		if (!find_device(ds, dev, &index)) {
+			note(notes, notes_len, "IP table: device %s has no captures, ignored\n", dev);
+			continue;
+		}
+		if (add_ip(&ds->devices[index], ip) < 0) {
+			rc = ciot_fail(errbuf, CIOT_ERR_FORMAT, "%s: line %d: too many addresses for %s", path, lineno, dev);
+			break;
+		}
+	}
+	free(text);
+	return rc;
+}
+
+enum ciot_rc ciot_dataset_load_lifecycle(struct ciot_dataset *ds, const char *root, const char *ip_table,
+					 int tz_offset_s, char *notes, size_t notes_len, char *errbuf)
+{
+	struct scan s = { 0 };
+	enum ciot_rc rc = scan_dir(&s, root, 0, errbuf);
+	if (rc)
+		goto out;
+	qsort(s.files, s.n, sizeof *s.files, found_cmp);
+	/* split step files first: a device that has them is analyzed from them alone */
+	for (size_t i = 0; i < s.n; i++) {
+		struct found_file *f = &s.files[i];
+		size_t dlen = strlen(f->dir_device);
+		if (strncmp(f->stem, f->dir_device, dlen) || f->stem[dlen] != '_' || !f->stem[dlen + 1])
+			continue;
+		size_t dev;
+		if ((rc = lifecycle_device(ds, f->dir_device, &dev, notes, notes_len, errbuf)))
+			goto out;
+		struct ciot_capture *c = add_capture(ds);
+		if (!c) {
+			rc = ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		c->device = dev;
+		c->path = strdup(f->path);
+		c->subphase = strdup(f->stem + dlen + 1);
+		if (!c->path || !c->subphase) {
+			rc = ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		c->phase = ciot_phase_of_step(c->subphase);
+	}
+	/* unsplit captures with their timetable, for devices without step files */
+	for (size_t i = 0; i < s.n; i++) {
+		struct found_file *f = &s.files[i];
+		if (strcmp(f->stem, f->dir_device))
+			continue;
+		size_t dev;
+		if (find_device(ds, f->stem, &dev)) {
+			note(notes, notes_len, "%s: not used, the device's step files are\n", f->path);
+			continue;
+		}
+		char *txt = malloc(strlen(f->path) + 8);
+		if (!txt) {
+			rc = ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		strcpy(txt, f->path);
+		strcpy(strrchr(txt, '.'), ".txt");
+		struct stat st;
+		if (stat(txt, &st) != 0) {
+			note(notes, notes_len, "%s: no timetable %s beside it, not used\n", f->path, txt);
+			free(txt);
+			continue;
+		}
+		char *text = read_small_file(txt, MAX_TIMETABLE_BYTES, errbuf, &rc);
+		if (!text) {
+			free(txt);
+			goto out;
+		}
+		struct ciot_window *w;
+		size_t nw;
+		char detail[CIOT_ERRBUF_SIZE];
+		rc = ciot_timetable_parse(text, tz_offset_s, &w, &nw, detail);
+		free(text);
+		if (rc) {
+			ciot_fail(errbuf, rc, "%s: %s", txt, detail);
+			free(txt);
+			goto out;
+		}
+		free(txt);
+		if ((rc = lifecycle_device(ds, f->stem, &dev, notes, notes_len, errbuf))) {
+			for (size_t k = 0; k < nw; k++)
+				free(w[k].subphase);
+			free(w);
+			goto out;
+		}
+		struct ciot_capture *c = add_capture(ds);
+		if (!c || !(c->path = strdup(f->path))) {
+			for (size_t k = 0; k < nw; k++)
+				free(w[k].subphase);
+			free(w);
+			rc = ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		c->device = dev;
+		c->windows = w;
+		c->nwindows = nw;
+	}
+	for (size_t i = 0; i < s.n; i++) {
+		struct found_file *f = &s.files[i];
+		size_t dev;
+		size_t dlen = strlen(f->dir_device);
+		bool step = !strncmp(f->stem, f->dir_device, dlen) && f->stem[dlen] == '_' && f->stem[dlen + 1];
+		if (!step && strcmp(f->stem, f->dir_device) && !find_device(ds, f->stem, &dev))
+			note(notes, notes_len, "%s: not named <device>_<step> inside a <device> folder, not used\n",
+			     f->path);
+	}
+	if (ds->ncaptures == 0) {
+		rc = ciot_fail(errbuf, CIOT_ERR_ARG, "%s: no <device>/<device>_<step>.pcap files found", root);
+		goto out;
+	}
+	if (ip_table && (rc = load_ip_table(ds, ip_table, notes, notes_len, errbuf)))
+		goto out;
+	ds->kind = strdup("lifecycle");
+	if (!ds->kind)
+		rc = ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+out:
+	for (size_t i = 0; i < s.n; i++) {
+		free(s.files[i].path);
+		free(s.files[i].stem);
+		free(s.files[i].dir_device);
+	}
+	free(s.files);
+	return rc;
+}
+
+/* ---- bare files ------------------------------------------------------------------------------ */
+
+enum ciot_rc ciot_dataset_add_file(struct ciot_dataset *ds, const char *path, const struct ciot_bare_options *o,
+				   char *errbuf)
+{
+	char stem[CIOT_DATASET_MAX_FIELD];
+	const char *id = o->device;
+	if (!id) {
+		/* without --device, the file's name is the device's */
+		const char *base = strrchr(path, '/');
+		base = base ? base + 1 : path;
+		size_t n = strcspn(base, ".");
+		if (n >= sizeof stem)
+			n = sizeof stem - 1;
+		memcpy(stem, base, n);
+		stem[n] = 0;
+		for (char *p = stem; *p; p++)
+			if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.')
+				*p = '_';
+		if (!stem[0])
+			snprintf(stem, sizeof stem, "device");
+		id = stem;
+	}
+	size_t dev;
+	if (!find_device(ds, id, &dev)) {
+		if (!valid_id(id))
+			return ciot_fail(errbuf, CIOT_ERR_ARG, "--device \"%.64s\": use letters, digits, '_', '-' and '.'", id);
+		struct ciot_device *d = add_device(ds);
+		if (!d)
+			return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+		const char *category = o->category ? o->category : ciot_category_of_device_name(id);
+		d->id = strdup(id);
+		d->name = strdup(id);
+		d->brand = o->brand ? strdup(o->brand) : NULL;
+		d->category = strdup(category ? category : "other");
+		if (!d->id || !d->name || !d->category)
+			return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+		for (size_t i = 0; i < o->nmacs; i++)
+			if (add_mac(d, o->macs[i]) < 0)
+				return ciot_fail(errbuf, CIOT_ERR_ARG, "--mac \"%.64s\" is not a MAC address", o->macs[i]);
+		for (size_t i = 0; i < o->nips; i++)
+			if (add_ip(d, o->ips[i]) < 0)
+				return ciot_fail(errbuf, CIOT_ERR_ARG, "--ip \"%.64s\" is not an IP address", o->ips[i]);
+		dev = ds->ndevices - 1;
+	}
+	struct ciot_capture *c = add_capture(ds);
+	if (!c)
+		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+	c->device = dev;
+	c->phase = o->phase;
+	c->path = strdup(path);
+	c->subphase = dupstr(o->subphase);
+	c->firmware = dupstr(o->firmware);
+	c->interception = dupstr(o->interception);
+	if (!c->path || (o->subphase && !c->subphase) || (o->firmware && !c->firmware) ||
+	    (o->interception && !c->interception))
+		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+	if (!ds->kind && !(ds->kind = strdup("files")))
+		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+	return CIOT_OK;
+}

@@ -1,0 +1,46 @@
+/* dpi.h: application protocol names from nDPI 4.2, kept only until a flow is classified.
+ *
+ * nDPI's per-flow state (about 700 bytes plus what its dissectors allocate) lives only while nDPI
+ * still looks at the flow: it is freed as soon as the protocol is known and nDPI wants no more
+ * packets, or after a packet budget (the one ndpiReader uses), when the flow ends, nDPI is asked
+ * for its best guess. One ciot_dpi per thread: nDPI's module is not thread-safe.
+ */
+#ifndef CIOT_DPI_H
+#define CIOT_DPI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ciot/ciot.h"
+#include "decode.h"
+
+/* Packets nDPI is given per flow at most, as in ndpiReader 4.2 (reader_util.c). */
+#define CIOT_DPI_MAX_TCP_PACKETS 80
+#define CIOT_DPI_MAX_UDP_PACKETS 24
+
+struct ndpi_flow_struct;
+
+struct ciot_dpi_flow {
+	struct ndpi_flow_struct *state; /* NULL once classified or given up */
+	uint16_t packets;
+	uint16_t master_proto, app_proto, category;
+	bool done;
+	bool guessed; /* the result is nDPI's guess from ports and addresses, not a dissector's */
+};
+
+struct ciot_dpi;
+
+enum ciot_rc ciot_dpi_new(struct ciot_dpi **out, char *errbuf);
+void ciot_dpi_free(struct ciot_dpi *d);
+
+/* Gives a packet of the flow to nDPI while it is still classifying. */
+void ciot_dpi_packet(struct ciot_dpi *d, struct ciot_dpi_flow *f, const struct ciot_packet *pkt);
+/* Settles the flow's result (asking nDPI for a guess if needed) and frees nDPI's state. */
+void ciot_dpi_finish(struct ciot_dpi *d, struct ciot_dpi_flow *f);
+
+/* "TLS.Amazon"-style name of a result, as ndpiReader prints it, and its category name. */
+void ciot_dpi_name(struct ciot_dpi *d, const struct ciot_dpi_flow *f, char *out, size_t outlen);
+const char *ciot_dpi_category_name(struct ciot_dpi *d, const struct ciot_dpi_flow *f);
+const char *ciot_dpi_version(void);
+
+#endif

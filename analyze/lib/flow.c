@@ -1,0 +1,281 @@
+/* flow.c: the flow table. A chained hash table over a slab of preallocated flows, and one doubly
+ * linked least-recently-active list per timeout class. Per packet: one hash, one chain walk, O(1)
+ * list moves, and a look at each list's head for expiry; no allocation unless the slab grows.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "flow.h"
+
+#define SLAB_FLOWS 4096
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_ACK 0x10
+#define PROTO_TCP 6
+#define PROTO_UDP 17
+
+static const char *const end_names[CIOT_FLOW_END_NREASONS] = {
+	[CIOT_FLOW_END_IDLE] = "idle",
+	[CIOT_FLOW_END_CLOSED] = "closed",
+	[CIOT_FLOW_END_REUSED] = "reused",
+	[CIOT_FLOW_END_TABLE_FULL] = "table_full",
+	[CIOT_FLOW_END_PHASE] = "phase_end",
+	[CIOT_FLOW_END_CAPTURE] = "capture_end",
+};
+
+const char *ciot_flow_end_name(enum ciot_flow_end reason)
+{
+	return (unsigned)reason < CIOT_FLOW_END_NREASONS ? end_names[reason] : "invalid";
+}
+
+struct lru {
+	struct ciot_flow *head, *tail;
+};
+
+struct slab {
+	struct slab *next;
+	struct ciot_flow flows[SLAB_FLOWS];
+};
+
+struct ciot_flow_table {
+	struct ciot_flow **buckets;
+	uint32_t mask;
+	uint32_t active, max;
+	struct lru lru[CIOT_FLOW_NCLASSES];
+	int64_t timeout[CIOT_FLOW_NCLASSES];
+	struct ciot_flow *free_list;
+	struct slab *slabs;
+	ciot_flow_end_fn on_end;
+	void *ctx;
+};
+
+struct ciot_flow_table *ciot_flow_table_new(uint32_t max_flows, const struct ciot_flow_timeouts *timeouts,
+					    ciot_flow_end_fn on_end, void *ctx)
+{
+	struct ciot_flow_table *t = calloc(1, sizeof *t);
+	if (!t)
+		return NULL;
+	uint32_t nbuckets = 1024;
+	while (nbuckets < max_flows && nbuckets < (1u << 30))
+		nbuckets <<= 1;
+	t->buckets = calloc(nbuckets, sizeof *t->buckets);
+	if (!t->buckets) {
+		free(t);
+		return NULL;
+	}
+	t->mask = nbuckets - 1;
+	t->max = max_flows ? max_flows : CIOT_FLOW_DEFAULT_MAX;
+	t->timeout[CIOT_FLOW_CLASS_TCP] = timeouts ? timeouts->tcp_idle_us : CIOT_FLOW_TCP_IDLE_US;
+	t->timeout[CIOT_FLOW_CLASS_TCP_CLOSED] = timeouts ? timeouts->tcp_closed_us : CIOT_FLOW_TCP_CLOSED_US;
+	t->timeout[CIOT_FLOW_CLASS_UDP] = timeouts ? timeouts->udp_idle_us : CIOT_FLOW_UDP_IDLE_US;
+	t->timeout[CIOT_FLOW_CLASS_OTHER] = timeouts ? timeouts->other_idle_us : CIOT_FLOW_OTHER_IDLE_US;
+	t->on_end = on_end;
+	t->ctx = ctx;
+	return t;
+}
+
+void ciot_flow_table_free(struct ciot_flow_table *t)
+{
+	if (!t)
+		return;
+	struct slab *s = t->slabs;
+	while (s) {
+		struct slab *next = s->next;
+		free(s);
+		s = next;
+	}
+	free(t->buckets);
+	free(t);
+}
+
+uint32_t ciot_flow_table_active(const struct ciot_flow_table *t)
+{
+	return t->active;
+}
+
+static void lru_unlink(struct lru *l, struct ciot_flow *f)
+{
+	if (f->lru_prev)
+		f->lru_prev->lru_next = f->lru_next;
+	else
+		l->head = f->lru_next;
+	if (f->lru_next)
+		f->lru_next->lru_prev = f->lru_prev;
+	else
+		l->tail = f->lru_prev;
+	f->lru_prev = f->lru_next = NULL;
+}
+
+static void lru_append(struct lru *l, struct ciot_flow *f)
+{
+	f->lru_prev = l->tail;
+	f->lru_next = NULL;
+	if (l->tail)
+		l->tail->lru_next = f;
+	else
+		l->head = f;
+	l->tail = f;
+}
+
+static uint32_t key_hash(const struct ciot_flow_key *k)
+{
+	/* FNV-1a over the fields; the key is canonical, so both directions hash alike */
+	uint32_t h = 2166136261u;
+	for (int i = 0; i < 16; i++)
+		h = (h ^ k->lo[i]) * 16777619u;
+	for (int i = 0; i < 16; i++)
+		h = (h ^ k->hi[i]) * 16777619u;
+	h = (h ^ k->lo_port) * 16777619u;
+	h = (h ^ k->hi_port) * 16777619u;
+	h = (h ^ k->proto) * 16777619u;
+	return h ^ h >> 15;
+}
+
+static bool key_equal(const struct ciot_flow_key *a, const struct ciot_flow_key *b)
+{
+	return a->lo_port == b->lo_port && a->hi_port == b->hi_port && a->proto == b->proto &&
+	       !memcmp(a->lo, b->lo, 16) && !memcmp(a->hi, b->hi, 16);
+}
+
+/* Builds the canonical key; returns true when the packet's source is the key's lower end. */
+static bool make_key(const struct ciot_packet *pkt, struct ciot_flow_key *k)
+{
+	int c = memcmp(pkt->src, pkt->dst, 16);
+	bool src_is_lo = c < 0 || (c == 0 && pkt->sport <= pkt->dport);
+	memcpy(k->lo, src_is_lo ? pkt->src : pkt->dst, 16);
+	memcpy(k->hi, src_is_lo ? pkt->dst : pkt->src, 16);
+	k->lo_port = src_is_lo ? pkt->sport : pkt->dport;
+	k->hi_port = src_is_lo ? pkt->dport : pkt->sport;
+	k->proto = pkt->proto;
+	return src_is_lo;
+}
+
+static void unlink_hash(struct ciot_flow_table *t, struct ciot_flow *f)
+{
+	struct ciot_flow **pp = &t->buckets[f->hash & t->mask];
+	while (*pp && *pp != f)
+		pp = &(*pp)->hash_next;
+	if (*pp)
+		*pp = f->hash_next;
+}
+
+static void end_flow(struct ciot_flow_table *t, struct ciot_flow *f, enum ciot_flow_end reason)
+{
+	unlink_hash(t, f);
+	lru_unlink(&t->lru[f->timeout_class], f);
+	t->active--;
+	t->on_end(t->ctx, f, reason);
+	f->hash_next = t->free_list;
+	t->free_list = f;
+}
+
+static void expire(struct ciot_flow_table *t, int64_t now)
+{
+	for (int c = 0; c < CIOT_FLOW_NCLASSES; c++) {
+		struct ciot_flow *f;
+		while ((f = t->lru[c].head) && now - f->last_ts > t->timeout[c])
+			end_flow(t, f, c == CIOT_FLOW_CLASS_TCP_CLOSED ? CIOT_FLOW_END_CLOSED : CIOT_FLOW_END_IDLE);
+	}
+}
+
+static struct ciot_flow *alloc_flow(struct ciot_flow_table *t)
+{
+	if (t->active >= t->max) {
+		/* make room: the least recently active flow of any class */
+		struct ciot_flow *oldest = NULL;
+		for (int c = 0; c < CIOT_FLOW_NCLASSES; c++) {
+			struct ciot_flow *h = t->lru[c].head;
+			if (h && (!oldest || h->last_ts < oldest->last_ts))
+				oldest = h;
+		}
+		if (oldest)
+			end_flow(t, oldest, CIOT_FLOW_END_TABLE_FULL);
+	}
+	if (!t->free_list) {
+		struct slab *s = malloc(sizeof *s);
+		if (!s)
+			return NULL;
+		s->next = t->slabs;
+		t->slabs = s;
+		for (int i = SLAB_FLOWS - 1; i >= 0; i--) {
+			s->flows[i].hash_next = t->free_list;
+			t->free_list = &s->flows[i];
+		}
+	}
+	struct ciot_flow *f = t->free_list;
+	t->free_list = f->hash_next;
+	return f;
+}
+
+static int timeout_class(const struct ciot_flow *f)
+{
+	if (f->key.proto == PROTO_TCP)
+		return (f->fin_seen == 3 || f->rst_seen) ? CIOT_FLOW_CLASS_TCP_CLOSED : CIOT_FLOW_CLASS_TCP;
+	return f->key.proto == PROTO_UDP ? CIOT_FLOW_CLASS_UDP : CIOT_FLOW_CLASS_OTHER;
+}
+
+struct ciot_flow *ciot_flow_table_packet(struct ciot_flow_table *t, const struct ciot_packet *pkt,
+					 int *dir, bool *created)
+{
+	expire(t, pkt->ts_us);
+	struct ciot_flow_key key;
+	bool src_is_lo = make_key(pkt, &key);
+	uint32_t h = key_hash(&key);
+	struct ciot_flow *f = t->buckets[h & t->mask];
+	while (f && !(f->hash == h && key_equal(&f->key, &key)))
+		f = f->hash_next;
+	bool syn_only = pkt->proto == PROTO_TCP && (pkt->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
+	if (f && syn_only && f->timeout_class == CIOT_FLOW_CLASS_TCP_CLOSED) {
+		end_flow(t, f, CIOT_FLOW_END_REUSED);
+		f = NULL;
+	}
+	*created = f == NULL;
+	if (!f) {
+		f = alloc_flow(t);
+		if (!f)
+			return NULL;
+		memset(f, 0, sizeof *f);
+		f->key = key;
+		f->hash = h;
+		f->ip_version = pkt->ip_version;
+		/* a SYN-ACK seen first means the other end initiated */
+		bool synack = pkt->proto == PROTO_TCP && (pkt->tcp_flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK);
+		f->initiator_is_lo = synack ? !src_is_lo : src_is_lo;
+		f->first_ts = f->last_ts = pkt->ts_us;
+		f->hash_next = t->buckets[h & t->mask];
+		t->buckets[h & t->mask] = f;
+		f->timeout_class = (uint8_t)timeout_class(f);
+		lru_append(&t->lru[f->timeout_class], f);
+		t->active++;
+	}
+	int d = src_is_lo == f->initiator_is_lo ? 0 : 1;
+	*dir = d;
+	struct ciot_flow_counters *c = &f->dir[d];
+	c->packets++;
+	c->bytes += pkt->wirelen;
+	c->payload += pkt->payload_len;
+	c->tcp_flags |= pkt->tcp_flags;
+	if (pkt->ts_us > f->last_ts)
+		f->last_ts = pkt->ts_us;
+	if (pkt->ts_us < f->first_ts)
+		f->first_ts = pkt->ts_us;
+	if (pkt->proto == PROTO_TCP) {
+		if (pkt->tcp_flags & TCP_FIN)
+			f->fin_seen |= (uint8_t)(1u << d);
+		if (pkt->tcp_flags & TCP_RST)
+			f->rst_seen = true;
+	}
+	int cls = timeout_class(f);
+	lru_unlink(&t->lru[f->timeout_class], f);
+	f->timeout_class = (uint8_t)cls;
+	lru_append(&t->lru[cls], f);
+	return f;
+}
+
+void ciot_flow_table_flush(struct ciot_flow_table *t, enum ciot_flow_end reason)
+{
+	for (int c = 0; c < CIOT_FLOW_NCLASSES; c++)
+		while (t->lru[c].head)
+			end_flow(t, t->lru[c].head, reason);
+}

@@ -1,0 +1,532 @@
+/* store.c: schema and writes of the analysis database (docs/database.md). Prepared statements are
+ * made once per database; every capture file is one transaction. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "addr.h"
+#include "analysis.h"
+#include "dpi.h"
+#include "store.h"
+
+static const char schema_sql[] =
+	"CREATE TABLE IF NOT EXISTS meta (\n"
+	"  key TEXT PRIMARY KEY,\n"
+	"  value TEXT NOT NULL);\n"
+	"CREATE TABLE IF NOT EXISTS devices (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  name TEXT NOT NULL UNIQUE,\n"
+	"  label TEXT,\n"
+	"  brand TEXT,\n"
+	"  category TEXT NOT NULL,\n"
+	"  app TEXT,\n"
+	"  macs TEXT NOT NULL,\n"
+	"  ips TEXT NOT NULL,\n"
+	"  manifest TEXT);\n"
+	"CREATE TABLE IF NOT EXISTS captures (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  device_id INTEGER NOT NULL REFERENCES devices(id),\n"
+	"  file TEXT NOT NULL,\n"
+	"  phase TEXT NOT NULL CHECK (phase IN ('setup','interaction','idle','deletion')),\n"
+	"  subphase TEXT,\n"
+	"  firmware TEXT CHECK (firmware IN ('pre','post')),\n"
+	"  interception TEXT,\n"
+	"  window_start_us INTEGER,\n"
+	"  window_end_us INTEGER,\n"
+	"  first_us INTEGER,\n"
+	"  last_us INTEGER,\n"
+	"  frames INTEGER NOT NULL,\n"
+	"  frame_bytes INTEGER NOT NULL,\n"
+	"  ip_packets INTEGER NOT NULL,\n"
+	"  skipped_frames INTEGER NOT NULL,\n"
+	"  malformed_frames INTEGER NOT NULL,\n"
+	"  flows INTEGER NOT NULL,\n"
+	"  device_packets INTEGER NOT NULL,\n"
+	"  device_bytes INTEGER NOT NULL,\n"
+	"  other_flows INTEGER NOT NULL,\n"
+	"  other_packets INTEGER NOT NULL,\n"
+	"  device_method TEXT NOT NULL,\n"
+	"  device_addresses TEXT NOT NULL,\n"
+	"  file_format TEXT NOT NULL,\n"
+	"  file_size INTEGER NOT NULL,\n"
+	"  file_truncated INTEGER NOT NULL,\n"
+	"  frames_outside_windows INTEGER NOT NULL,\n"
+	"  analyzed_at TEXT NOT NULL);\n"
+	"CREATE INDEX IF NOT EXISTS captures_file ON captures(file, device_id);\n"
+	"CREATE TABLE IF NOT EXISTS decode_events (\n"
+	"  capture_id INTEGER NOT NULL REFERENCES captures(id) ON DELETE CASCADE,\n"
+	"  reason TEXT NOT NULL,\n"
+	"  malformed INTEGER NOT NULL,\n"
+	"  frames INTEGER NOT NULL,\n"
+	"  PRIMARY KEY (capture_id, reason));\n"
+	"CREATE TABLE IF NOT EXISTS flows (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  capture_id INTEGER NOT NULL REFERENCES captures(id) ON DELETE CASCADE,\n"
+	"  transport TEXT NOT NULL,\n"
+	"  ip_version INTEGER NOT NULL,\n"
+	"  device_ip TEXT NOT NULL,\n"
+	"  device_port INTEGER NOT NULL,\n"
+	"  remote_ip TEXT NOT NULL,\n"
+	"  remote_port INTEGER NOT NULL,\n"
+	"  remote_scope TEXT NOT NULL CHECK (remote_scope IN ('local','internet')),\n"
+	"  initiator TEXT NOT NULL CHECK (initiator IN ('device','remote')),\n"
+	"  first_us INTEGER NOT NULL,\n"
+	"  last_us INTEGER NOT NULL,\n"
+	"  packets_out INTEGER NOT NULL,\n"
+	"  bytes_out INTEGER NOT NULL,\n"
+	"  payload_out INTEGER NOT NULL,\n"
+	"  packets_in INTEGER NOT NULL,\n"
+	"  bytes_in INTEGER NOT NULL,\n"
+	"  payload_in INTEGER NOT NULL,\n"
+	"  tcp_flags_out INTEGER NOT NULL,\n"
+	"  tcp_flags_in INTEGER NOT NULL,\n"
+	"  app_proto TEXT NOT NULL,\n"
+	"  ndpi_category TEXT NOT NULL,\n"
+	"  ndpi_guessed INTEGER NOT NULL,\n"
+	"  end_reason TEXT NOT NULL);\n"
+	"CREATE INDEX IF NOT EXISTS flows_capture ON flows(capture_id);\n"
+	"CREATE VIEW IF NOT EXISTS flow_view AS\n"
+	"  SELECT f.*, d.name AS device, d.category AS category, d.brand AS brand, c.phase AS phase,\n"
+	"         c.subphase AS subphase, c.file AS file, c.firmware AS firmware, c.interception AS interception\n"
+	"  FROM flows f JOIN captures c ON c.id = f.capture_id JOIN devices d ON d.id = c.device_id;\n";
+
+struct ciot_store {
+	sqlite3 *db;
+	sqlite3_stmt *device, *device_id, *delete_captures, *capture, *decode_event, *flow;
+};
+
+static enum ciot_rc db_fail(sqlite3 *db, char *errbuf, const char *what)
+{
+	return ciot_fail(errbuf, CIOT_ERR_DB, "%s: %s", what, db ? sqlite3_errmsg(db) : "no database");
+}
+
+static int schema_version(sqlite3 *db, char *errbuf, enum ciot_rc *rc)
+{
+	sqlite3_stmt *st;
+	*rc = CIOT_OK;
+	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &st, NULL) != SQLITE_OK) {
+		/* no meta table: an empty database, or not ours */
+		sqlite3_stmt *any;
+		int tables = -1;
+		if (sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &any, NULL) == SQLITE_OK &&
+		    sqlite3_step(any) == SQLITE_ROW)
+			tables = sqlite3_column_int(any, 0);
+		sqlite3_finalize(any);
+		if (tables == 0)
+			return 0;
+		*rc = tables < 0 ? db_fail(db, errbuf, "not a database")
+				 : ciot_fail(errbuf, CIOT_ERR_FORMAT, "an SQLite database, but not one written by ciot");
+		return -1;
+	}
+	int v = -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = atoi((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return v;
+}
+
+static enum ciot_rc prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, char *errbuf)
+{
+	if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK)
+		return db_fail(db, errbuf, "prepare");
+	return CIOT_OK;
+}
+
+enum ciot_rc ciot_store_open(struct ciot_store **out, const char *path, char *errbuf)
+{
+	*out = NULL;
+	struct ciot_store *s = calloc(1, sizeof *s);
+	if (!s)
+		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+	enum ciot_rc rc;
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		rc = db_fail(s->db, errbuf, "open");
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, 10000);
+	int v = schema_version(s->db, errbuf, &rc);
+	if (rc)
+		goto fail;
+	if (v > 0 && v != CIOT_SCHEMA_VERSION) {
+		rc = ciot_fail(errbuf, CIOT_ERR_FORMAT, "database schema version %d; this ciot writes version %d", v,
+			       CIOT_SCHEMA_VERSION);
+		goto fail;
+	}
+	char *err = NULL;
+	char version_sql[128];
+	snprintf(version_sql, sizeof version_sql,
+		 "INSERT OR REPLACE INTO meta VALUES ('schema_version', '%d');", CIOT_SCHEMA_VERSION);
+	if (sqlite3_exec(s->db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;", NULL, NULL, &err) != SQLITE_OK ||
+	    sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, &err) != SQLITE_OK ||
+	    sqlite3_exec(s->db, schema_sql, NULL, NULL, &err) != SQLITE_OK ||
+	    sqlite3_exec(s->db, version_sql, NULL, NULL, &err) != SQLITE_OK ||
+	    sqlite3_exec(s->db, "COMMIT", NULL, NULL, &err) != SQLITE_OK) {
+		rc = ciot_fail(errbuf, CIOT_ERR_DB, "creating the schema: %s", err ? err : "?");
+		sqlite3_free(err);
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		goto fail;
+	}
+	if ((rc = prepare(s->db,
+			  "INSERT INTO devices (name, label, brand, category, app, macs, ips, manifest)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(name) DO UPDATE SET"
+			  " label = ?2, brand = ?3, category = ?4, app = ?5, macs = ?6, ips = ?7, manifest = ?8",
+			  &s->device, errbuf)) ||
+	    (rc = prepare(s->db, "SELECT id FROM devices WHERE name = ?1", &s->device_id, errbuf)) ||
+	    (rc = prepare(s->db, "DELETE FROM captures WHERE file = ?1 AND device_id = ?2", &s->delete_captures,
+			  errbuf)) ||
+	    (rc = prepare(s->db,
+			  "INSERT INTO captures (device_id, file, phase, subphase, firmware, interception,"
+			  " window_start_us, window_end_us, first_us, last_us, frames, frame_bytes, ip_packets,"
+			  " skipped_frames, malformed_frames, flows, device_packets, device_bytes, other_flows,"
+			  " other_packets, device_method, device_addresses, file_format, file_size, file_truncated,"
+			  " frames_outside_windows, analyzed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+			  " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)",
+			  &s->capture, errbuf)) ||
+	    (rc = prepare(s->db, "INSERT INTO decode_events VALUES (?1, ?2, ?3, ?4)", &s->decode_event, errbuf)) ||
+	    (rc = prepare(s->db,
+			  "INSERT INTO flows (capture_id, transport, ip_version, device_ip, device_port, remote_ip,"
+			  " remote_port, remote_scope, initiator, first_us, last_us, packets_out, bytes_out,"
+			  " payload_out, packets_in, bytes_in, payload_in, tcp_flags_out, tcp_flags_in, app_proto,"
+			  " ndpi_category, ndpi_guessed, end_reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+			  " ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
+			  &s->flow, errbuf)))
+		goto fail;
+	*out = s;
+	return CIOT_OK;
+fail:
+	ciot_store_close(s);
+	return rc;
+}
+
+void ciot_store_close(struct ciot_store *s)
+{
+	if (!s)
+		return;
+	sqlite3_finalize(s->device);
+	sqlite3_finalize(s->device_id);
+	sqlite3_finalize(s->delete_captures);
+	sqlite3_finalize(s->capture);
+	sqlite3_finalize(s->decode_event);
+	sqlite3_finalize(s->flow);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+enum ciot_rc ciot_store_open_readonly(sqlite3 **out, const char *path, char *errbuf)
+{
+	*out = NULL;
+	sqlite3 *db = NULL;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		enum ciot_rc rc = db_fail(db, errbuf, "open");
+		sqlite3_close(db);
+		return rc;
+	}
+	enum ciot_rc rc;
+	int v = schema_version(db, errbuf, &rc);
+	if (!rc && v != CIOT_SCHEMA_VERSION)
+		rc = v == 0 ? ciot_fail(errbuf, CIOT_ERR_FORMAT, "empty database: nothing was analyzed into it")
+			    : ciot_fail(errbuf, CIOT_ERR_FORMAT, "database schema version %d; this ciot reads version %d",
+					v, CIOT_SCHEMA_VERSION);
+	if (rc) {
+		sqlite3_close(db);
+		return rc;
+	}
+	*out = db;
+	return CIOT_OK;
+}
+
+static void iso_now(char out[32])
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+enum ciot_rc ciot_store_begin_run(struct ciot_store *s, const struct ciot_dataset *ds, char *errbuf)
+{
+	sqlite3_stmt *st;
+	enum ciot_rc rc = prepare(s->db, "INSERT OR REPLACE INTO meta VALUES (?1, ?2)", &st, errbuf);
+	if (rc)
+		return rc;
+	char now[32];
+	iso_now(now);
+	const char *pairs[][2] = {
+		{ "ciot_version", CIOT_VERSION },
+		{ "ndpi_version", ciot_dpi_version() },
+		{ "sqlite_version", sqlite3_libversion() },
+		{ "last_run_at", now },
+		{ "last_input_kind", ds->kind ? ds->kind : "files" },
+		{ "dataset_name", ds->name },
+	};
+	for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+		if (!pairs[i][1])
+			continue;
+		sqlite3_bind_text(st, 1, pairs[i][0], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, pairs[i][1], -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = db_fail(s->db, errbuf, "meta");
+		sqlite3_reset(st);
+		if (rc)
+			break;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* A JSON array of strings; addresses are printable, so no escaping is needed. */
+static void json_list(char *out, size_t outlen, const char (*items)[CIOT_ADDR_STRLEN], size_t n)
+{
+	size_t used = (size_t)snprintf(out, outlen, "[");
+	for (size_t i = 0; i < n && used < outlen; i++)
+		used += (size_t)snprintf(out + used, outlen - used, "%s\"%s\"", i ? "," : "", items[i]);
+	if (used < outlen)
+		snprintf(out + used, outlen - used, "]");
+}
+
+static enum ciot_rc store_device(struct ciot_store *s, const struct ciot_device *d, sqlite3_int64 *id,
+				 char *errbuf)
+{
+	char macs[CIOT_DATASET_MAX_ADDRESSES * 24 + 4], ips[CIOT_DATASET_MAX_ADDRESSES * 52 + 4];
+	char items[CIOT_DATASET_MAX_ADDRESSES][CIOT_ADDR_STRLEN];
+	for (size_t i = 0; i < d->nmacs; i++)
+		ciot_mac_format(d->macs[i], items[i]);
+	json_list(macs, sizeof macs, (const char(*)[CIOT_ADDR_STRLEN])items, d->nmacs);
+	for (size_t i = 0; i < d->nips; i++)
+		ciot_addr_format(d->ips[i], items[i]);
+	json_list(ips, sizeof ips, (const char(*)[CIOT_ADDR_STRLEN])items, d->nips);
+	sqlite3_stmt *st = s->device;
+	sqlite3_bind_text(st, 1, d->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, d->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, d->brand, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, d->category, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, d->app, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, macs, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 7, ips, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 8, d->manifest_json, -1, SQLITE_STATIC);
+	int step = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (step != SQLITE_DONE)
+		return db_fail(s->db, errbuf, "devices");
+	st = s->device_id;
+	sqlite3_bind_text(st, 1, d->id, -1, SQLITE_STATIC);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return step == SQLITE_ROW ? CIOT_OK : db_fail(s->db, errbuf, "devices");
+}
+
+static const char *transport_name(uint8_t proto)
+{
+	switch (proto) {
+	case 6: return "tcp";
+	case 17: return "udp";
+	case 1: return "icmp";
+	case 58: return "icmpv6";
+	case 2: return "igmp";
+	case 47: return "gre";
+	case 50: return "esp";
+	case 132: return "sctp";
+	default: return NULL;
+	}
+}
+
+/* Orients a flow: which end is the device (0 initiator, 1 responder), or -1 for neither. */
+static int device_end(const struct ciot_device_tracker *t, const struct ciot_flow_record *f)
+{
+	if (ciot_device_has_addr(t, f->addr[0]))
+		return 0;
+	if (ciot_device_has_addr(t, f->addr[1]))
+		return 1;
+	return -1;
+}
+
+static enum ciot_rc store_flow(struct ciot_store *s, sqlite3_int64 capture_id, const struct ciot_flow_record *f,
+			       int dev, struct ciot_dpi *dpi, char *errbuf)
+{
+	int rem = 1 - dev;
+	char dev_ip[CIOT_ADDR_STRLEN], rem_ip[CIOT_ADDR_STRLEN], proto_buf[16], app[64];
+	ciot_addr_format(f->addr[dev], dev_ip);
+	ciot_addr_format(f->addr[rem], rem_ip);
+	const char *transport = transport_name(f->proto);
+	if (!transport) {
+		snprintf(proto_buf, sizeof proto_buf, "ip-%u", f->proto);
+		transport = proto_buf;
+	}
+	struct ciot_dpi_flow result = { .master_proto = f->master_proto, .app_proto = f->app_proto,
+					.category = f->category };
+	ciot_dpi_name(dpi, &result, app, sizeof app);
+	sqlite3_stmt *st = s->flow;
+	sqlite3_bind_int64(st, 1, capture_id);
+	sqlite3_bind_text(st, 2, transport, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 3, f->ip_version);
+	sqlite3_bind_text(st, 4, dev_ip, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 5, f->port[dev]);
+	sqlite3_bind_text(st, 6, rem_ip, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 7, f->port[rem]);
+	sqlite3_bind_text(st, 8, ciot_addr_is_local(f->addr[rem]) ? "local" : "internet", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, dev == 0 ? "device" : "remote", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 10, f->first_ts);
+	sqlite3_bind_int64(st, 11, f->last_ts);
+	sqlite3_bind_int64(st, 12, (sqlite3_int64)f->dir[dev].packets);
+	sqlite3_bind_int64(st, 13, (sqlite3_int64)f->dir[dev].bytes);
+	sqlite3_bind_int64(st, 14, (sqlite3_int64)f->dir[dev].payload);
+	sqlite3_bind_int64(st, 15, (sqlite3_int64)f->dir[rem].packets);
+	sqlite3_bind_int64(st, 16, (sqlite3_int64)f->dir[rem].bytes);
+	sqlite3_bind_int64(st, 17, (sqlite3_int64)f->dir[rem].payload);
+	sqlite3_bind_int(st, 18, f->dir[dev].tcp_flags);
+	sqlite3_bind_int(st, 19, f->dir[rem].tcp_flags);
+	sqlite3_bind_text(st, 20, app, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 21, ciot_dpi_category_name(dpi, &result), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 22, f->dpi_guessed);
+	sqlite3_bind_text(st, 23, ciot_flow_end_name((enum ciot_flow_end)f->end_reason), -1, SQLITE_STATIC);
+	int step = sqlite3_step(st);
+	sqlite3_reset(st);
+	return step == SQLITE_DONE ? CIOT_OK : db_fail(s->db, errbuf, "flows");
+}
+
+static void bind_text_or_null(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static enum ciot_rc store_segment(struct ciot_store *s, const struct ciot_capture_result *r,
+				  const struct ciot_segment_result *seg, sqlite3_int64 device_id, const char *file,
+				  const char *addresses, struct ciot_dpi *dpi, char *errbuf)
+{
+	uint64_t skipped = 0, malformed = 0;
+	for (int d = 1; d < CIOT_DECODE_NRESULTS; d++) {
+		if (ciot_decode_result_is_malformed((enum ciot_decode_result)d))
+			malformed += seg->decode_counts[d];
+		else
+			skipped += seg->decode_counts[d];
+	}
+	uint64_t dev_packets = 0, dev_bytes = 0, other_flows = 0, other_packets = 0;
+	for (size_t i = 0; i < seg->nflows; i++) {
+		const struct ciot_flow_record *f = &seg->flows[i];
+		uint64_t packets = f->dir[0].packets + f->dir[1].packets;
+		if (device_end(&r->tracker, f) < 0) {
+			other_flows++;
+			other_packets += packets;
+		} else {
+			dev_packets += packets;
+			dev_bytes += f->dir[0].bytes + f->dir[1].bytes;
+		}
+	}
+	char now[32];
+	iso_now(now);
+	sqlite3_stmt *st = s->capture;
+	int i = 1;
+	sqlite3_bind_int64(st, i++, device_id);
+	sqlite3_bind_text(st, i++, file, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, i++, ciot_phase_name(seg->phase), -1, SQLITE_STATIC);
+	bind_text_or_null(st, i++, seg->subphase);
+	bind_text_or_null(st, i++, r->capture->firmware);
+	bind_text_or_null(st, i++, r->capture->interception);
+	if (seg->windowed) {
+		sqlite3_bind_int64(st, i++, seg->window_start);
+		sqlite3_bind_int64(st, i++, seg->window_end);
+	} else {
+		sqlite3_bind_null(st, i++);
+		sqlite3_bind_null(st, i++);
+	}
+	if (seg->frames) {
+		sqlite3_bind_int64(st, i++, seg->first_ts);
+		sqlite3_bind_int64(st, i++, seg->last_ts);
+	} else {
+		sqlite3_bind_null(st, i++);
+		sqlite3_bind_null(st, i++);
+	}
+	sqlite3_bind_int64(st, i++, (sqlite3_int64)seg->frames);
+	sqlite3_bind_int64(st, i++, (sqlite3_int64)seg->frame_bytes);
+	sqlite3_bind_int64(st, i++, (sqlite3_int64)seg->decode_counts[CIOT_DECODE_OK]);
+	sqlite3_bind_int64(st, i++, (sqlite3_int64)skipped);
+	sqlite3_bind_int64(st, i++, (sqlite3_int64)malformed);
+	sqlite3_bind_int64(st, i++, (sqlite3_int64)(seg->nflows - other_flows));
+	sqlite3_bind_int64(st, i++, (sqlite3_int64)dev_packets);
+	sqlite3_bind_int64(st, i++, (sqlite3_int64)dev_bytes);
+	sqlite3_bind_int64(st, i++, (sqlite3_int64)other_flows);
+	sqlite3_bind_int64(st, i++, (sqlite3_int64)other_packets);
+	sqlite3_bind_text(st, i++, ciot_device_method_name(r->tracker.method), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, i++, addresses, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, i++, r->format == CIOT_CAPTURE_PCAPNG ? "pcapng" : "pcap", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, i++, (sqlite3_int64)r->file_size);
+	sqlite3_bind_int(st, i++, r->truncated);
+	sqlite3_bind_int64(st, i++, (sqlite3_int64)r->frames_outside_windows);
+	sqlite3_bind_text(st, i++, now, -1, SQLITE_TRANSIENT);
+	int step = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (step != SQLITE_DONE)
+		return db_fail(s->db, errbuf, "captures");
+	sqlite3_int64 capture_id = sqlite3_last_insert_rowid(s->db);
+	for (int d = 1; d < CIOT_DECODE_NRESULTS; d++) {
+		if (!seg->decode_counts[d])
+			continue;
+		st = s->decode_event;
+		sqlite3_bind_int64(st, 1, capture_id);
+		sqlite3_bind_text(st, 2, ciot_decode_result_name((enum ciot_decode_result)d), -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 3, ciot_decode_result_is_malformed((enum ciot_decode_result)d));
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)seg->decode_counts[d]);
+		step = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (step != SQLITE_DONE)
+			return db_fail(s->db, errbuf, "decode_events");
+	}
+	for (size_t k = 0; k < seg->nflows; k++) {
+		int dev = device_end(&r->tracker, &seg->flows[k]);
+		if (dev < 0)
+			continue;
+		enum ciot_rc rc = store_flow(s, capture_id, &seg->flows[k], dev, dpi, errbuf);
+		if (rc)
+			return rc;
+	}
+	return CIOT_OK;
+}
+
+enum ciot_rc ciot_store_capture(struct ciot_store *s, const struct ciot_capture_result *r, struct ciot_dpi *dpi,
+				char *errbuf)
+{
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(s->db, errbuf, "begin");
+	sqlite3_int64 device_id = 0;
+	enum ciot_rc rc = store_device(s, r->device, &device_id, errbuf);
+	if (rc)
+		goto fail;
+	/* a file is known by its absolute path, so analyses run from different folders agree */
+	char file[PATH_MAX];
+	if (!realpath(r->capture->path, file))
+		snprintf(file, sizeof file, "%s", r->capture->path);
+	sqlite3_stmt *st = s->delete_captures;
+	sqlite3_bind_text(st, 1, file, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, device_id);
+	int step = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (step != SQLITE_DONE) {
+		rc = db_fail(s->db, errbuf, "delete");
+		goto fail;
+	}
+	char addresses[CIOT_DEVICE_MAX_LEARNED * (CIOT_ADDR_STRLEN + 4) + 4];
+	char items[CIOT_DEVICE_MAX_LEARNED][CIOT_ADDR_STRLEN];
+	for (unsigned i = 0; i < r->tracker.naddrs; i++)
+		ciot_addr_format(r->tracker.addrs[i], items[i]);
+	json_list(addresses, sizeof addresses, (const char(*)[CIOT_ADDR_STRLEN])items, r->tracker.naddrs);
+	for (size_t i = 0; i < r->nsegments; i++)
+		if ((rc = store_segment(s, r, &r->segments[i], device_id, file, addresses, dpi, errbuf)))
+			goto fail;
+	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		rc = db_fail(s->db, errbuf, "commit");
+		goto fail;
+	}
+	return CIOT_OK;
+fail:
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}

@@ -1,0 +1,99 @@
+/* ciot-report: exports tables from an analysis database. A thin tool over report/export.c. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "export.h"
+#include "store.h"
+
+static void usage(FILE *out)
+{
+	fputs("usage: ciot-report DB TABLE [--format csv|json|md] [-o FILE]\n"
+	      "\n"
+	      "Exports TABLE from a database written by ciot-analyze.\n"
+	      "  -f, --format F   csv (default; header row), json (an array of objects with the same keys)\n"
+	      "                   or md (a Markdown table)\n"
+	      "  -o, --output F   write to F (replaced only once complete) instead of standard output\n"
+	      "  -h, --help       this text\n"
+	      "\n"
+	      "Tables:\n",
+	      out);
+	const char *description;
+	for (size_t i = 0; ciot_export_name(i, &description); i++)
+		fprintf(out, "  %-10s %s\n", ciot_export_name(i, NULL), description);
+	fputs("\nTimestamps are Unix time in seconds with microseconds, UTC.\n", out);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum ciot_export_format format = CIOT_EXPORT_CSV;
+	const char *output = NULL;
+	int opt;
+	while ((opt = getopt_long(argc, argv, "f:o:h", options, NULL)) != -1) {
+		switch (opt) {
+		case 'f':
+			if (!ciot_export_format_parse(optarg, &format)) {
+				fprintf(stderr, "ciot-report: --format must be csv, json or md\n");
+				return 2;
+			}
+			break;
+		case 'o': output = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (argc - optind != 2) {
+		usage(stderr);
+		return 2;
+	}
+	const char *db_path = argv[optind], *table = argv[optind + 1];
+	char errbuf[CIOT_ERRBUF_SIZE];
+	sqlite3 *db;
+	if (access(db_path, R_OK) != 0) {
+		fprintf(stderr, "%s: %s\n", db_path, strerror(errno));
+		return 1;
+	}
+	if (ciot_store_open_readonly(&db, db_path, errbuf)) {
+		fprintf(stderr, "%s: %s\n", db_path, errbuf);
+		return 1;
+	}
+	FILE *out = stdout;
+	char tmp[4096] = "";
+	if (output) {
+		snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", output);
+		int fd = mkstemp(tmp);
+		if (fd < 0 || !(out = fdopen(fd, "w"))) {
+			fprintf(stderr, "%s: %s\n", output, strerror(errno));
+			sqlite3_close(db);
+			return 1;
+		}
+	}
+	enum ciot_rc rc = ciot_export(db, table, format, out, errbuf);
+	sqlite3_close(db);
+	if (output) {
+		if (fclose(out) != 0 && !rc)
+			rc = ciot_fail(errbuf, CIOT_ERR_IO, "%s", strerror(errno));
+		if (!rc && rename(tmp, output) != 0)
+			rc = ciot_fail(errbuf, CIOT_ERR_IO, "%s", strerror(errno));
+		if (rc)
+			unlink(tmp);
+	} else if (fflush(stdout) != 0 && !rc) {
+		rc = ciot_fail(errbuf, CIOT_ERR_IO, "standard output: %s", strerror(errno));
+	}
+	if (rc) {
+		fprintf(stderr, "%s: %s\n", output && rc == CIOT_ERR_IO ? output : db_path, errbuf);
+		return rc == CIOT_ERR_ARG ? 2 : 1;
+	}
+	return 0;
+}

@@ -1,0 +1,266 @@
+/* export.c: the exports of export.h. Columns are typed so that every format prints a value the
+ * same way: integers exactly, timestamps as seconds with microseconds (exact, from integer
+ * microseconds), shares with the precision given, text as is (escaped per format). */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "export.h"
+
+enum column_kind { COL_TEXT, COL_INT, COL_TIME_US, COL_REAL3 };
+
+struct column {
+	const char *name;
+	enum column_kind kind;
+};
+
+#define MAX_COLUMNS 32
+
+struct export_def {
+	const char *name;
+	const char *description;
+	const char *sql;
+	struct column columns[MAX_COLUMNS];
+};
+
+/* Phases in lifecycle order, as one comma-separated cell. */
+#define PHASES_COVERED                                                                                     \
+	"rtrim(CASE WHEN sum(c.phase = 'setup') > 0 THEN 'setup,' ELSE '' END ||"                          \
+	" CASE WHEN sum(c.phase = 'interaction') > 0 THEN 'interaction,' ELSE '' END ||"                   \
+	" CASE WHEN sum(c.phase = 'idle') > 0 THEN 'idle,' ELSE '' END ||"                                 \
+	" CASE WHEN sum(c.phase = 'deletion') > 0 THEN 'deletion,' ELSE '' END, ',')"
+
+#define SUMMARY_COLUMNS                                                                                    \
+	"count(DISTINCT d.id), count(DISTINCT d.category), count(DISTINCT d.brand), count(*),"             \
+	" sum(coalesce(c.last_us - c.first_us, 0)) / 3600e6, sum(c.frames), sum(c.frame_bytes),"           \
+	" sum(c.flows), " PHASES_COVERED ", date(min(c.first_us) / 1000000, 'unixepoch'),"                 \
+	" date(max(c.last_us) / 1000000, 'unixepoch')"
+
+static const struct export_def exports[] = {
+	{
+		"summary",
+		"the dataset as in the lifecycle paper's Table 6: devices, categories, brands, hours, "
+		"packets, bytes, phases covered; overall and per category",
+		"SELECT 'all', NULL, " SUMMARY_COLUMNS " FROM captures c JOIN devices d ON d.id = c.device_id"
+		" HAVING count(*) > 0"
+		" UNION ALL SELECT * FROM (SELECT 'category', d.category, " SUMMARY_COLUMNS
+		" FROM captures c JOIN devices d ON d.id = c.device_id GROUP BY d.category ORDER BY d.category)",
+		{ { "scope", COL_TEXT }, { "category", COL_TEXT }, { "devices", COL_INT }, { "categories", COL_INT },
+		  { "brands", COL_INT }, { "captures", COL_INT }, { "hours", COL_REAL3 }, { "packets", COL_INT },
+		  { "bytes", COL_INT }, { "flows", COL_INT }, { "phases", COL_TEXT }, { "first_day", COL_TEXT },
+		  { "last_day", COL_TEXT } },
+	},
+	{
+		"flows",
+		"every flow of the devices, oriented device -> remote",
+		"SELECT d.name, d.category, c.phase, c.subphase, f.transport, f.app_proto, f.device_ip,"
+		" f.device_port, f.remote_ip, f.remote_port, f.first_us, f.last_us, f.packets_out, f.bytes_out,"
+		" f.packets_in, f.bytes_in FROM flows f JOIN captures c ON c.id = f.capture_id"
+		" JOIN devices d ON d.id = c.device_id ORDER BY d.name, c.phase, f.first_us, f.id",
+		{ { "device", COL_TEXT }, { "category", COL_TEXT }, { "phase", COL_TEXT }, { "subphase", COL_TEXT },
+		  { "transport", COL_TEXT }, { "app_proto", COL_TEXT }, { "device_ip", COL_TEXT },
+		  { "device_port", COL_INT }, { "remote_ip", COL_TEXT }, { "remote_port", COL_INT },
+		  { "first_ts", COL_TIME_US }, { "last_ts", COL_TIME_US }, { "packets_out", COL_INT },
+		  { "bytes_out", COL_INT }, { "packets_in", COL_INT }, { "bytes_in", COL_INT } },
+	},
+	{
+		"captures",
+		"every capture (or timetable step) analyzed, with what was skipped or malformed",
+		"SELECT d.name, d.category, c.phase, c.subphase, c.firmware, c.interception, c.file, c.first_us,"
+		" c.last_us, c.frames, c.frame_bytes, c.skipped_frames, c.malformed_frames, c.flows, c.other_flows,"
+		" c.device_method, c.device_addresses, c.file_truncated FROM captures c"
+		" JOIN devices d ON d.id = c.device_id ORDER BY d.name, c.phase, c.first_us, c.id",
+		{ { "device", COL_TEXT }, { "category", COL_TEXT }, { "phase", COL_TEXT }, { "subphase", COL_TEXT },
+		  { "firmware", COL_TEXT }, { "interception", COL_TEXT }, { "file", COL_TEXT },
+		  { "first_ts", COL_TIME_US }, { "last_ts", COL_TIME_US }, { "packets", COL_INT }, { "bytes", COL_INT },
+		  { "skipped_frames", COL_INT }, { "malformed_frames", COL_INT }, { "flows", COL_INT },
+		  { "other_flows", COL_INT }, { "device_method", COL_TEXT }, { "device_addresses", COL_TEXT },
+		  { "truncated", COL_INT } },
+	},
+};
+
+#define NEXPORTS (sizeof exports / sizeof exports[0])
+
+bool ciot_export_format_parse(const char *name, enum ciot_export_format *out)
+{
+	if (!strcmp(name, "csv"))
+		*out = CIOT_EXPORT_CSV;
+	else if (!strcmp(name, "json"))
+		*out = CIOT_EXPORT_JSON;
+	else if (!strcmp(name, "md") || !strcmp(name, "markdown"))
+		*out = CIOT_EXPORT_MD;
+	else
+		return false;
+	return true;
+}
+
+const char *ciot_export_name(size_t i, const char **description)
+{
+	if (i >= NEXPORTS)
+		return NULL;
+	if (description)
+		*description = exports[i].description;
+	return exports[i].name;
+}
+
+static size_t column_count(const struct export_def *e)
+{
+	size_t n = 0;
+	while (n < MAX_COLUMNS && e->columns[n].name)
+		n++;
+	return n;
+}
+
+/* The text form of a cell, shared by CSV and Markdown; NULL for SQL NULL. */
+static const char *cell_text(sqlite3_stmt *st, int i, enum column_kind kind, char *buf, size_t len)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return NULL;
+	switch (kind) {
+	case COL_INT:
+		snprintf(buf, len, "%lld", (long long)sqlite3_column_int64(st, i));
+		return buf;
+	case COL_TIME_US: {
+		int64_t us = sqlite3_column_int64(st, i);
+		lldiv_t q = lldiv(us, 1000000);
+		if (q.rem < 0) {
+			q.quot -= 1;
+			q.rem += 1000000;
+		}
+		snprintf(buf, len, "%lld.%06lld", q.quot, q.rem);
+		return buf;
+	}
+	case COL_REAL3:
+		snprintf(buf, len, "%.3f", sqlite3_column_double(st, i));
+		return buf;
+	case COL_TEXT:
+	default:
+		return (const char *)sqlite3_column_text(st, i);
+	}
+}
+
+static void csv_field(FILE *out, const char *s)
+{
+	if (!s)
+		return;
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, out);
+		return;
+	}
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', out);
+		fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+static void md_field(FILE *out, const char *s)
+{
+	if (!s)
+		return;
+	for (; *s; s++) {
+		if (*s == '|' || *s == '\\')
+			fputc('\\', out);
+		if (*s == '\n' || *s == '\r')
+			fputc(' ', out);
+		else
+			fputc(*s, out);
+	}
+}
+
+static json_t *json_cell(sqlite3_stmt *st, int i, enum column_kind kind)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return json_null();
+	switch (kind) {
+	case COL_INT:
+		return json_integer(sqlite3_column_int64(st, i));
+	case COL_TIME_US:
+		return json_real((double)sqlite3_column_int64(st, i) / 1e6);
+	case COL_REAL3:
+		return json_real(sqlite3_column_double(st, i));
+	case COL_TEXT:
+	default:
+		return json_string((const char *)sqlite3_column_text(st, i));
+	}
+}
+
+enum ciot_rc ciot_export(sqlite3 *db, const char *table, enum ciot_export_format format, FILE *out, char *errbuf)
+{
+	const struct export_def *e = NULL;
+	for (size_t i = 0; i < NEXPORTS; i++)
+		if (!strcmp(exports[i].name, table))
+			e = &exports[i];
+	if (!e)
+		return ciot_fail(errbuf, CIOT_ERR_ARG, "no export named \"%s\" (see ciot-report --help)", table);
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, e->sql, -1, &st, NULL) != SQLITE_OK)
+		return ciot_fail(errbuf, CIOT_ERR_DB, "%s: %s", table, sqlite3_errmsg(db));
+	size_t ncols = column_count(e);
+	if ((size_t)sqlite3_column_count(st) != ncols) {
+		sqlite3_finalize(st);
+		return ciot_fail(errbuf, CIOT_ERR_DB, "%s: query has %d columns, export declares %zu", table,
+				 sqlite3_column_count(st), ncols);
+	}
+	enum ciot_rc rc = CIOT_OK;
+	char buf[64];
+	if (format == CIOT_EXPORT_CSV || format == CIOT_EXPORT_MD) {
+		for (size_t i = 0; i < ncols; i++) {
+			fputs(format == CIOT_EXPORT_MD ? (i ? " | " : "| ") : (i ? "," : ""), out);
+			fputs(e->columns[i].name, out);
+		}
+		fputs(format == CIOT_EXPORT_MD ? " |\n" : "\n", out);
+		if (format == CIOT_EXPORT_MD) {
+			for (size_t i = 0; i < ncols; i++)
+				fputs(e->columns[i].kind == COL_TEXT ? "|---" : "|--:", out);
+			fputs("|\n", out);
+		}
+	}
+	json_t *array = format == CIOT_EXPORT_JSON ? json_array() : NULL;
+	if (format == CIOT_EXPORT_JSON && !array)
+		rc = ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+	int step;
+	while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (format == CIOT_EXPORT_JSON) {
+			json_t *row = json_object();
+			if (!row || json_array_append_new(array, row)) {
+				rc = ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+				break;
+			}
+			for (size_t i = 0; i < ncols; i++)
+				json_object_set_new(row, e->columns[i].name, json_cell(st, (int)i, e->columns[i].kind));
+			continue;
+		}
+		for (size_t i = 0; i < ncols; i++) {
+			const char *text = cell_text(st, (int)i, e->columns[i].kind, buf, sizeof buf);
+			if (format == CIOT_EXPORT_CSV) {
+				if (i)
+					fputc(',', out);
+				csv_field(out, text);
+			} else {
+				fputs(i ? " | " : "| ", out);
+				md_field(out, text);
+			}
+		}
+		fputs(format == CIOT_EXPORT_MD ? " |\n" : "\n", out);
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = ciot_fail(errbuf, CIOT_ERR_DB, "%s: %s", table, sqlite3_errmsg(db));
+	if (!rc && array) {
+		/* 16 significant digits keep microseconds of a Unix time exact */
+		if (json_dumpf(array, out, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(16)) != 0)
+			rc = ciot_fail(errbuf, CIOT_ERR_IO, "writing JSON failed");
+		fputc('\n', out);
+	}
+	json_decref(array);
+	sqlite3_finalize(st);
+	if (!rc && ferror(out))
+		rc = ciot_fail(errbuf, CIOT_ERR_IO, "write error");
+	return rc;
+}

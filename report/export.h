@@ -1,0 +1,26 @@
+/* export.h: the tables ciot-report exports from an analysis database, in CSV, JSON or Markdown.
+ *
+ * Each export is a row in one table: a name, what it shows, the SQL that computes it and how each
+ * column is typed. Adding an export means adding a row there (report/export.c) and a test.
+ */
+#ifndef CIOT_EXPORT_H
+#define CIOT_EXPORT_H
+
+#include <stdio.h>
+
+#include "ciot/ciot.h"
+
+struct sqlite3;
+
+enum ciot_export_format { CIOT_EXPORT_CSV, CIOT_EXPORT_JSON, CIOT_EXPORT_MD };
+
+bool ciot_export_format_parse(const char *name, enum ciot_export_format *out);
+
+/* The exports' names and one-line descriptions, for --help; returns NULL past the last. */
+const char *ciot_export_name(size_t i, const char **description);
+
+/* Writes the export `table` of the database to `out`. */
+enum ciot_rc ciot_export(struct sqlite3 *db, const char *table, enum ciot_export_format format, FILE *out,
+			 char *errbuf);
+
+#endif

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# demo.sh BUILD_DIR OUT_DIR: analyzes the bundled sample dataset and writes its report.
+set -euo pipefail
+build=${1:-build}
+out=${2:-demo}
+top=$(cd "$(dirname "$0")/.." && pwd)
+mkdir -p "$out"
+rm -f "$out/sample.db"
+"$build/analyze/ciot-analyze" -o "$out/sample.db" "$top/datasets/sample"
+for table in summary captures flows; do
+  for format in csv json md; do
+    "$build/report/ciot-report" "$out/sample.db" "$table" --format "$format" -o "$out/$table.$format"
+  done
+done
+echo
+cat "$out/summary.md"
+echo
+echo "demo: database $out/sample.db; reports in $out/ (summary, captures, flows as csv, json, md)"
