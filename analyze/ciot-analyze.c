@@ -46,6 +46,8 @@ static const char usage[] =
 	"      --ip ADDR         the device's IP (repeatable)\n"
 	"                        with neither, the one private address present in every unicast flow is\n"
 	"                        taken as the device's, and the tool says so\n"
+	"      --all-flows       the captures are not one device's traffic (a whole network, a\n"
+	"                        benchmark): keep every flow, oriented from its initiator\n"
 	"Lifecycle dataset layout:\n"
 	"      --ip-table FILE   CSV of \"device,IP\" rows\n"
 	"      --tz OFFSET       time zone of the <device>.txt timetables (default +8, China)\n"
@@ -53,6 +55,9 @@ static const char usage[] =
 	"  -j, --jobs N          analyze N files in parallel (default 1)\n"
 	"      --max-flows N     active flows held at most per job (default 131072); beyond it the\n"
 	"                        least recently active flow is ended early\n"
+	"      --idle-timeout S  end flows idle for S seconds, whatever their transport (defaults: TCP\n"
+	"                        600, UDP 180, other 60; closed TCP 30); a large value makes flows\n"
+	"                        comparable with tools that have no timeout, such as tshark -z conv\n"
 	"  -q, --quiet           no progress line and no notes; errors and warnings still go to stderr\n"
 	"  -h, --help            this text\n"
 	"  -V, --version         versions of ciot and nDPI\n"
@@ -104,8 +109,8 @@ static void draw_progress(struct progress_ctx *pc)
 	for (int i = 0; i < 20; i++)
 		bar[i] = i < pct / 5 ? '#' : '.';
 	bar[20] = 0;
-	fprintf(stderr, "\r[%s] %3d%%  files %llu/%llu  %.2fM packets  %.1f MB/s  ETA %s  ", bar, pct,
-		(unsigned long long)files, (unsigned long long)pc->p->files_total, (double)frames / 1e6, mbps, eta);
+	fprintf(stderr, "\r[%s] %3d%%  files %llu/%llu  %llu packets  %.1f MB/s  ETA %s  ", bar, pct,
+		(unsigned long long)files, (unsigned long long)pc->p->files_total, (unsigned long long)frames, mbps, eta);
 	pc->line_on_screen = true;
 }
 
@@ -201,7 +206,7 @@ static enum ciot_rc load_input(struct ciot_dataset *ds, const char *input, const
 int main(int argc, char **argv)
 {
 	enum { OPT_DEVICE = 256, OPT_CATEGORY, OPT_BRAND, OPT_PHASE, OPT_SUBPHASE, OPT_FIRMWARE, OPT_INTERCEPTION,
-	       OPT_MAC, OPT_IP, OPT_IP_TABLE, OPT_TZ, OPT_MAX_FLOWS };
+	       OPT_MAC, OPT_IP, OPT_IP_TABLE, OPT_TZ, OPT_MAX_FLOWS, OPT_IDLE_TIMEOUT, OPT_ALL_FLOWS };
 	static const struct option options[] = {
 		{ "db", required_argument, NULL, 'o' },
 		{ "device", required_argument, NULL, OPT_DEVICE },
@@ -217,6 +222,8 @@ int main(int argc, char **argv)
 		{ "tz", required_argument, NULL, OPT_TZ },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
+		{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
+		{ "all-flows", no_argument, NULL, OPT_ALL_FLOWS },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -284,6 +291,15 @@ int main(int argc, char **argv)
 			}
 			ao.max_flows = (uint32_t)n;
 			break;
+		case OPT_IDLE_TIMEOUT:
+			if (!parse_uint(optarg, 1ul << 40, &n)) {
+				fprintf(stderr, "ciot-analyze: --idle-timeout wants a number of seconds from 1 to 2^40\n");
+				return EXIT_USAGE;
+			}
+			ao.timeouts.tcp_idle_us = ao.timeouts.udp_idle_us = ao.timeouts.other_idle_us =
+				(int64_t)n * 1000000;
+			break;
+		case OPT_ALL_FLOWS: ao.all_flows = true; break;
 		case 'q': quiet = true; break;
 		case 'h': fputs(usage, stdout); return 0;
 		case 'V': printf("ciot-analyze %s (nDPI %s)\n", CIOT_VERSION, ciot_dpi_version()); return 0;
@@ -348,8 +364,8 @@ int main(int argc, char **argv)
 	ciot_store_close(store);
 	if (!quiet) {
 		double secs = seconds_since(&pc.start);
-		fprintf(stderr, "ciot-analyze: %zu of %zu capture files stored in %s (%.2fM packets, %.1f MB, %.1f s)\n",
-			ds.ncaptures - failed, ds.ncaptures, db_path, (double)atomic_load(&progress.frames) / 1e6,
+		fprintf(stderr, "ciot-analyze: %zu of %zu capture files stored in %s; %llu packets read (%.1f MB) in %.1f s\n",
+			ds.ncaptures - failed, ds.ncaptures, db_path, (unsigned long long)atomic_load(&progress.frames),
 			(double)atomic_load(&progress.bytes_done) / 1e6, secs);
 	}
 	ciot_dataset_free(&ds);

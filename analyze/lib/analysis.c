@@ -150,13 +150,13 @@ static struct ciot_segment_result *segment_for(struct ciot_worker *w, size_t *cu
 }
 
 enum ciot_rc ciot_analyze_capture(struct ciot_worker *w, const struct ciot_dataset *ds, const struct ciot_capture *c,
-				  struct ciot_capture_result *r, struct ciot_progress *progress,
+				  bool all_flows, struct ciot_capture_result *r, struct ciot_progress *progress,
 				  volatile sig_atomic_t *stop, char *errbuf)
 {
 	memset(r, 0, sizeof *r);
 	r->capture = c;
 	r->device = &ds->devices[c->device];
-	ciot_device_tracker_init(&r->tracker, r->device);
+	ciot_device_tracker_init(&r->tracker, r->device, all_flows);
 	memset(&w->fragments, 0, sizeof w->fragments);
 	struct ciot_capture_file *file = NULL;
 	enum ciot_rc rc = make_segments(c, r, errbuf);
@@ -316,7 +316,7 @@ static void *worker_main(void *arg)
 		}
 		struct ciot_capture_result r;
 		errbuf[0] = 0;
-		enum ciot_rc rc = ciot_analyze_capture(w, sh->ds, c, &r, sh->progress, sh->stop, errbuf);
+		enum ciot_rc rc = ciot_analyze_capture(w, sh->ds, c, sh->o->all_flows, &r, sh->progress, sh->stop, errbuf);
 		pthread_mutex_lock(&sh->lock);
 		if (!rc)
 			rc = ciot_store_capture(sh->store, &r, w->dpi, errbuf);

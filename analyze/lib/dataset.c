@@ -40,10 +40,11 @@ bool ciot_phase_parse(const char *name, enum ciot_phase *out)
 
 enum ciot_phase ciot_phase_of_step(const char *step)
 {
-	/* the order of the lifecycle dataset's own scripts: idle, delete, setup, else interaction */
+	/* the order of the lifecycle dataset's own scripts: idle, delete, setup, else interaction;
+	 * "deletion", ciot's own phase name, is not a substring of "delete" */
 	if (strstr(step, "idle"))
 		return CIOT_PHASE_IDLE;
-	if (strstr(step, "delete"))
+	if (strstr(step, "delete") || strstr(step, "deletion"))
 		return CIOT_PHASE_DELETION;
 	if (strstr(step, "setup"))
 		return CIOT_PHASE_SETUP;
@@ -413,7 +414,8 @@ enum ciot_rc ciot_dataset_load_manifest(struct ciot_dataset *ds, const char *pat
 	for (size_t i = 0; i < json_array_size(captures); i++)
 		if ((rc = load_capture(&m, ds, json_array_get(captures, i), i, dir)))
 			goto out;
-	ds->kind = strdup("manifest");
+	if (!ds->kind)
+		ds->kind = strdup("manifest");
 	if (!ds->kind)
 		rc = ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
 out:
@@ -763,10 +765,12 @@ enum ciot_rc ciot_dataset_load_lifecycle(struct ciot_dataset *ds, const char *ro
 					 int tz_offset_s, char *notes, size_t notes_len, char *errbuf)
 {
 	struct scan s = { 0 };
+	size_t captures_before = ds->ncaptures;
 	enum ciot_rc rc = scan_dir(&s, root, 0, errbuf);
 	if (rc)
 		goto out;
-	qsort(s.files, s.n, sizeof *s.files, found_cmp);
+	if (s.n)
+		qsort(s.files, s.n, sizeof *s.files, found_cmp);
 	/* split step files first: a device that has them is analyzed from them alone */
 	for (size_t i = 0; i < s.n; i++) {
 		struct found_file *f = &s.files[i];
@@ -856,13 +860,14 @@ enum ciot_rc ciot_dataset_load_lifecycle(struct ciot_dataset *ds, const char *ro
 			note(notes, notes_len, "%s: not named <device>_<step> inside a <device> folder, not used\n",
 			     f->path);
 	}
-	if (ds->ncaptures == 0) {
-		rc = ciot_fail(errbuf, CIOT_ERR_ARG, "%s: no <device>/<device>_<step>.pcap files found", root);
+	if (ds->ncaptures == captures_before) {
+		rc = ciot_fail(errbuf, CIOT_ERR_ARG, "no <device>/<device>_<step>.pcap files found in this directory");
 		goto out;
 	}
 	if (ip_table && (rc = load_ip_table(ds, ip_table, notes, notes_len, errbuf)))
 		goto out;
-	ds->kind = strdup("lifecycle");
+	if (!ds->kind)
+		ds->kind = strdup("lifecycle");
 	if (!ds->kind)
 		rc = ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
 out:

@@ -6,7 +6,8 @@
 
 const char *ciot_device_method_name(enum ciot_device_method m)
 {
-	return m == CIOT_DEVICE_BY_MAC ? "mac" : m == CIOT_DEVICE_BY_IP ? "ip" : "auto";
+	static const char *const names[] = { "mac", "ip", "auto", "none" };
+	return (unsigned)m < sizeof names / sizeof names[0] ? names[m] : "invalid";
 }
 
 static void add_addr(struct ciot_device_tracker *t, const uint8_t a[16])
@@ -20,11 +21,14 @@ static void add_addr(struct ciot_device_tracker *t, const uint8_t a[16])
 	memcpy(t->addrs[t->naddrs++], a, 16);
 }
 
-void ciot_device_tracker_init(struct ciot_device_tracker *t, const struct ciot_device *device)
+void ciot_device_tracker_init(struct ciot_device_tracker *t, const struct ciot_device *device, bool all_flows)
 {
 	memset(t, 0, sizeof *t);
 	t->device = device;
-	t->method = device->nmacs ? CIOT_DEVICE_BY_MAC : device->nips ? CIOT_DEVICE_BY_IP : CIOT_DEVICE_AUTO;
+	t->method = all_flows      ? CIOT_DEVICE_NONE
+		    : device->nmacs ? CIOT_DEVICE_BY_MAC
+		    : device->nips  ? CIOT_DEVICE_BY_IP
+				    : CIOT_DEVICE_AUTO;
 	for (size_t i = 0; i < device->nips; i++)
 		add_addr(t, device->ips[i]);
 }
@@ -86,6 +90,7 @@ enum ciot_rc ciot_device_resolve(struct ciot_device_tracker *t, char *errbuf)
 		}
 		return CIOT_OK;
 	case CIOT_DEVICE_BY_IP:
+	case CIOT_DEVICE_NONE:
 		return CIOT_OK;
 	case CIOT_DEVICE_AUTO:
 		break;
@@ -105,4 +110,11 @@ enum ciot_rc ciot_device_resolve(struct ciot_device_tracker *t, char *errbuf)
 	}
 	return ciot_fail(errbuf, CIOT_ERR_DEVICE,
 			 "no private address appears in every flow (several hosts?); give the device's MAC or IP");
+}
+
+int ciot_device_end(const struct ciot_device_tracker *t, const uint8_t initiator[16], const uint8_t responder[16])
+{
+	if (t->method == CIOT_DEVICE_NONE || ciot_device_has_addr(t, initiator))
+		return 0;
+	return ciot_device_has_addr(t, responder) ? 1 : -1;
 }

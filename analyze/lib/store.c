@@ -336,14 +336,9 @@ static const char *transport_name(uint8_t proto)
 	}
 }
 
-/* Orients a flow: which end is the device (0 initiator, 1 responder), or -1 for neither. */
 static int device_end(const struct ciot_device_tracker *t, const struct ciot_flow_record *f)
 {
-	if (ciot_device_has_addr(t, f->addr[0]))
-		return 0;
-	if (ciot_device_has_addr(t, f->addr[1]))
-		return 1;
-	return -1;
+	return ciot_device_end(t, f->addr[0], f->addr[1]);
 }
 
 static enum ciot_rc store_flow(struct ciot_store *s, sqlite3_int64 capture_id, const struct ciot_flow_record *f,
