@@ -227,8 +227,9 @@ static enum ciot_rc next_pcap(struct ciot_capture_file *f, struct ciot_frame *fr
 	return CIOT_OK;
 }
 
-/* Converts an interface's raw timestamp to microseconds since the epoch. */
-static int64_t interface_time_us(const struct interface *ifc, uint64_t ts)
+/* Converts an interface's raw timestamp to microseconds since the epoch; false when the result
+ * does not fit (only a corrupt file gets there). */
+static bool interface_time_us(const struct interface *ifc, uint64_t ts, int64_t *out)
 {
 	unsigned __int128 t = ts;
 	if (ifc->resol_pow2) {
@@ -240,7 +241,10 @@ static int64_t interface_time_us(const struct interface *ifc, uint64_t ts)
 		for (unsigned i = 6; i < ifc->resol_exp && t; i++)
 			t /= 10;
 	}
-	return (int64_t)(uint64_t)t + ifc->offset_s * 1000000;
+	int64_t offset_us;
+	if (t > INT64_MAX || __builtin_mul_overflow(ifc->offset_s, (int64_t)1000000, &offset_us))
+		return false;
+	return !__builtin_add_overflow((int64_t)t, offset_us, out);
 }
 
 /* A section's byte order is given by its byte-order magic, which must be read before the block's
@@ -399,8 +403,10 @@ static enum ciot_rc next_pcapng(struct ciot_capture_file *f, struct ciot_frame *
 						 "pcapng packet at offset %llu: captured length %u exceeds %u",
 						 (unsigned long long)f->consumed, caplen, CIOT_CAPTURE_MAX_FRAME);
 			/* a simple packet block has no timestamp: it inherits the previous packet's */
-			if (type != PCAPNG_SPB)
-				f->last_ts_us = interface_time_us(ifc, ts);
+			if (type != PCAPNG_SPB && !interface_time_us(ifc, ts, &f->last_ts_us))
+				return ciot_fail(errbuf, CIOT_ERR_FORMAT,
+						 "pcapng packet at offset %llu: timestamp out of range",
+						 (unsigned long long)f->consumed);
 			frame->ts_us = f->last_ts_us;
 			frame->data = data;
 			clamp_caplen(caplen, wirelen, frame);

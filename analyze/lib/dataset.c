@@ -407,7 +407,9 @@ enum ciot_rc ciot_dataset_load_manifest(struct ciot_dataset *ds, const char *pat
 	char dir[PATH_MAX];
 	snprintf(dir, sizeof dir, "%s", path);
 	char *slash = strrchr(dir, '/');
-	if (slash)
+	if (slash == dir)
+		dir[1] = 0; /* a manifest at the root */
+	else if (slash)
 		*slash = 0;
 	else
 		dir[0] = 0;
@@ -427,16 +429,19 @@ out:
 
 bool ciot_tz_parse(const char *text, int *offset_s)
 {
-	if (!strncmp(text, "UTC", 3) || !strncmp(text, "GMT", 3))
+	bool named = !strncmp(text, "UTC", 3) || !strncmp(text, "GMT", 3);
+	if (named)
 		text += 3;
 	if (!*text) {
 		*offset_s = 0;
-		return true;
+		return named;
 	}
 	int sign = *text == '-' ? -1 : *text == '+' ? 1 : 0;
 	if (!sign)
 		return false;
 	text++;
+	if (!isdigit((unsigned char)*text))
+		return false; /* strtol would take a second sign or blanks */
 	char *end;
 	long hours = strtol(text, &end, 10);
 	long minutes = 0;
@@ -444,6 +449,8 @@ bool ciot_tz_parse(const char *text, int *offset_s)
 		return false;
 	if (*end == ':') {
 		char *mend;
+		if (!isdigit((unsigned char)end[1]) || !isdigit((unsigned char)end[2]))
+			return false;
 		minutes = strtol(end + 1, &mend, 10);
 		if (mend != end + 3 || minutes < 0 || minutes > 59)
 			return false;
@@ -455,21 +462,33 @@ bool ciot_tz_parse(const char *text, int *offset_s)
 	return true;
 }
 
-/* "2024-04-16_15:28:09" local time -> microseconds UTC. */
+/* "2024-04-16_15:28:09" local time -> microseconds UTC. Exactly that shape, and a date that
+ * exists: timegm would quietly move 30 February to 1 March. */
 static bool parse_local_time(const char *s, int tz_offset_s, int64_t *out)
 {
+	static const char shape[] = "dddd-dd-dd_dd:dd:dd";
+	if (strlen(s) != sizeof shape - 1)
+		return false;
+	for (size_t i = 0; shape[i]; i++)
+		if (shape[i] == 'd' ? !isdigit((unsigned char)s[i]) : s[i] != shape[i])
+			return false;
 	struct tm tm = { 0 };
-	char rest;
-	if (sscanf(s, "%4d-%2d-%2d_%2d:%2d:%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-		   &tm.tm_sec, &rest) != 6)
+	sscanf(s, "%4d-%2d-%2d_%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+	       &tm.tm_sec);
+	if (tm.tm_year < 1970 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_hour > 23 ||
+	    tm.tm_min > 59 || tm.tm_sec > 60)
 		return false;
-	if (tm.tm_year < 1970 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
-	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
-		return false;
+	/* second 60 is a leap second's name: it counts as the next second */
+	int sec = tm.tm_sec;
+	struct tm want = tm;
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
+	tm.tm_sec = 0;
 	time_t t = timegm(&tm);
-	*out = ((int64_t)t - tz_offset_s) * 1000000;
+	struct tm back;
+	if (t == (time_t)-1 || !gmtime_r(&t, &back) || back.tm_mday != want.tm_mday || back.tm_mon + 1 != want.tm_mon)
+		return false;
+	*out = ((int64_t)t + sec - tz_offset_s) * 1000000;
 	return true;
 }
 
@@ -639,7 +658,12 @@ static enum ciot_rc scan_dir(struct scan *s, const char *dir, int depth, char *e
 		}
 		struct stat st;
 		size_t stem_len;
-		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode) && depth < MAX_SCAN_DEPTH) {
+		if (stat(path, &st) != 0) {
+			/* a dangling link (an unfetched git-annex or LFS file): not a capture */
+			free(path);
+			continue;
+		}
+		if (S_ISDIR(st.st_mode) && depth < MAX_SCAN_DEPTH) {
 			rc = scan_dir(s, path, depth + 1, errbuf);
 			free(path);
 			if (rc)

@@ -102,8 +102,9 @@ static enum ciot_decode_result decode_transport(struct ciot_cursor *c, uint32_t 
 		pkt->sport = ciot_cursor_be16(c);
 		pkt->dport = ciot_cursor_be16(c);
 		uint16_t udp_len = ciot_cursor_be16(c);
-		/* a zero length is legal only for IPv6 jumbograms: fall back to the IP length */
-		if (udp_len != 0) {
+		/* a zero length is legal only for IPv6 jumbograms: fall back to the IP length. The first
+		 * fragment of a datagram carries the whole datagram's length but only part of it. */
+		if (udp_len != 0 && !pkt->fragment) {
 			if (udp_len < 8 || udp_len > wire_len)
 				return CIOT_DECODE_UDP_BAD_LENGTH;
 			wire_len = udp_len;
