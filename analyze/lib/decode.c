@@ -131,6 +131,21 @@ static enum ciot_decode_result decode_transport(struct ciot_cursor *c, uint32_t 
 	return CIOT_DECODE_OK;
 }
 
+/* What follows the IP headers (`header_len` bytes from `start`, `total` the IP packet's length):
+ * a transport header, or for a later fragment only payload, whose ports the fragment table knows. */
+static enum ciot_decode_result decode_ip_payload(const uint8_t *start, uint32_t header_len, uint32_t total,
+						 struct ciot_packet *pkt)
+{
+	struct ciot_cursor t = ciot_cursor_make(start + header_len, pkt->l3_len - header_len);
+	if (pkt->later_fragment) {
+		pkt->payload = t.p;
+		pkt->payload_caplen = (uint32_t)t.len;
+		pkt->payload_len = total - header_len;
+		return CIOT_DECODE_OK;
+	}
+	return decode_transport(&t, total - header_len, pkt);
+}
+
 /* `c` starts at the IP header; `wire_avail` is how many bytes the frame carried from there. */
 static enum ciot_decode_result decode_ipv4(struct ciot_cursor *c, uint32_t wire_avail,
 					   struct ciot_packet *pkt)
@@ -168,14 +183,7 @@ static enum ciot_decode_result decode_ipv4(struct ciot_cursor *c, uint32_t wire_
 	uint32_t frag_offset = (uint32_t)(frag & 0x1fff) * 8;
 	pkt->fragment = (frag & 0x2000) || frag_offset;
 	pkt->later_fragment = frag_offset != 0;
-	struct ciot_cursor t = ciot_cursor_make(start + ihl, pkt->l3_len - ihl);
-	if (pkt->later_fragment) {
-		pkt->payload = t.p;
-		pkt->payload_caplen = (uint32_t)t.len;
-		pkt->payload_len = total - ihl;
-		return CIOT_DECODE_OK;
-	}
-	return decode_transport(&t, total - ihl, pkt);
+	return decode_ip_payload(start, ihl, total, pkt);
 }
 
 static enum ciot_decode_result decode_ipv6(struct ciot_cursor *c, uint32_t wire_avail,
@@ -239,14 +247,7 @@ static enum ciot_decode_result decode_ipv6(struct ciot_cursor *c, uint32_t wire_
 			return CIOT_DECODE_IPV6_EXTENSIONS_MALFORMED;
 	}
 	pkt->proto = next;
-	struct ciot_cursor t = ciot_cursor_make(start + header_len, pkt->l3_len - header_len);
-	if (pkt->later_fragment) {
-		pkt->payload = t.p;
-		pkt->payload_caplen = (uint32_t)t.len;
-		pkt->payload_len = total - header_len;
-		return CIOT_DECODE_OK;
-	}
-	return decode_transport(&t, total - header_len, pkt);
+	return decode_ip_payload(start, header_len, total, pkt);
 }
 
 /* Dispatches on the IP version nibble, for links that carry IP without saying which. */
