@@ -39,7 +39,12 @@ ciot=$(cd "$(dirname "$ciot")" && pwd)/ciot-analyze
 
 bench_dir=${CIOT_BENCH_DIR:-$top/build-bench}
 replicas=${CIOT_BENCH_REPLICAS:-8}
-builder=${CIOT_BENCH_BUILDER:-/work/shared/bench/make-bench-pcap.sh}
+# the builder: beside the checkout (../shared), else the workplace's copy, as the tests find the corpus
+builder=${CIOT_BENCH_BUILDER:-}
+if [ -z "$builder" ]; then
+  builder=$top/../shared/bench/make-bench-pcap.sh
+  [ -f "$builder" ] || builder=/work/shared/bench/make-bench-pcap.sh
+fi
 case "$replicas" in ''|*[!0-9]*|0) die "CIOT_BENCH_REPLICAS must be a positive integer, not '$replicas'";; esac
 if [ "$replicas" = 8 ]; then pcap=$bench_dir/bench.pcap; else pcap=$bench_dir/bench-$replicas.pcap; fi
 

@@ -20,6 +20,7 @@ struct ciot_worker {
 	struct ciot_fragment_table fragments;
 	struct ciot_capture_result *result; /* the capture being read */
 	struct ciot_segment_result *segment;
+	bool all_flows;
 };
 
 void ciot_analysis_default_options(struct ciot_analysis_options *o)
@@ -77,6 +78,7 @@ enum ciot_rc ciot_worker_new(struct ciot_worker **out, const struct ciot_analysi
 		free(w);
 		return rc;
 	}
+	w->all_flows = o->all_flows;
 	w->flows = ciot_flow_table_new(o->max_flows, &o->timeouts, flow_ended, w);
 	if (!w->flows) {
 		ciot_worker_free(w);
@@ -150,13 +152,13 @@ static struct ciot_segment_result *segment_for(struct ciot_worker *w, size_t *cu
 }
 
 enum ciot_rc ciot_analyze_capture(struct ciot_worker *w, const struct ciot_dataset *ds, const struct ciot_capture *c,
-				  bool all_flows, struct ciot_capture_result *r, struct ciot_progress *progress,
+				  struct ciot_capture_result *r, struct ciot_progress *progress,
 				  volatile sig_atomic_t *stop, char *errbuf)
 {
 	memset(r, 0, sizeof *r);
 	r->capture = c;
 	r->device = &ds->devices[c->device];
-	ciot_device_tracker_init(&r->tracker, r->device, all_flows);
+	ciot_device_tracker_init(&r->tracker, r->device, w->all_flows);
 	memset(&w->fragments, 0, sizeof w->fragments);
 	struct ciot_capture_file *file = NULL;
 	enum ciot_rc rc = make_segments(c, r, errbuf);
@@ -316,7 +318,7 @@ static void *worker_main(void *arg)
 		}
 		struct ciot_capture_result r;
 		errbuf[0] = 0;
-		enum ciot_rc rc = ciot_analyze_capture(w, sh->ds, c, sh->o->all_flows, &r, sh->progress, sh->stop, errbuf);
+		enum ciot_rc rc = ciot_analyze_capture(w, sh->ds, c, &r, sh->progress, sh->stop, errbuf);
 		pthread_mutex_lock(&sh->lock);
 		if (!rc)
 			rc = ciot_store_capture(sh->store, &r, w->dpi, errbuf);

@@ -97,7 +97,6 @@ enum ciot_rc ciot_worker_new(struct ciot_worker **out, const struct ciot_analysi
 void ciot_worker_free(struct ciot_worker *w);
 struct ciot_dpi *ciot_worker_dpi(struct ciot_worker *w);
 enum ciot_rc ciot_analyze_capture(struct ciot_worker *w, const struct ciot_dataset *ds, const struct ciot_capture *c,
-				  bool all_flows,
 				  struct ciot_capture_result *r, struct ciot_progress *progress,
 				  volatile sig_atomic_t *stop, char *errbuf);
 void ciot_capture_result_free(struct ciot_capture_result *r);

@@ -336,11 +336,6 @@ static const char *transport_name(uint8_t proto)
 	}
 }
 
-static int device_end(const struct ciot_device_tracker *t, const struct ciot_flow_record *f)
-{
-	return ciot_device_end(t, f->addr[0], f->addr[1]);
-}
-
 static enum ciot_rc store_flow(struct ciot_store *s, sqlite3_int64 capture_id, const struct ciot_flow_record *f,
 			       int dev, struct ciot_dpi *dpi, char *errbuf)
 {
@@ -408,7 +403,7 @@ static enum ciot_rc store_segment(struct ciot_store *s, const struct ciot_captur
 	for (size_t i = 0; i < seg->nflows; i++) {
 		const struct ciot_flow_record *f = &seg->flows[i];
 		uint64_t packets = f->dir[0].packets + f->dir[1].packets;
-		if (device_end(&r->tracker, f) < 0) {
+		if (ciot_device_end(&r->tracker, f->addr[0], f->addr[1]) < 0) {
 			other_flows++;
 			other_packets += packets;
 		} else {
@@ -476,10 +471,11 @@ static enum ciot_rc store_segment(struct ciot_store *s, const struct ciot_captur
 			return db_fail(s->db, errbuf, "decode_events");
 	}
 	for (size_t k = 0; k < seg->nflows; k++) {
-		int dev = device_end(&r->tracker, &seg->flows[k]);
+		const struct ciot_flow_record *f = &seg->flows[k];
+		int dev = ciot_device_end(&r->tracker, f->addr[0], f->addr[1]);
 		if (dev < 0)
 			continue;
-		enum ciot_rc rc = store_flow(s, capture_id, &seg->flows[k], dev, dpi, errbuf);
+		enum ciot_rc rc = store_flow(s, capture_id, f, dev, dpi, errbuf);
 		if (rc)
 			return rc;
 	}
