@@ -13,6 +13,7 @@
 
 #include "analysis.h"
 #include "dataset.h"
+#include "destinations.h"
 #include "dpi.h"
 #include "store.h"
 
@@ -51,6 +52,15 @@ static const char usage[] =
 	"Lifecycle dataset layout:\n"
 	"      --ip-table FILE   CSV of \"device,IP\" rows\n"
 	"      --tz OFFSET       time zone of the <device>.txt timetables (default +8, China)\n"
+	"Destinations (names, countries, organizations, parties; docs/destinations.md):\n"
+	"      --geo-dir DIR     geolocation and AS data (default: $CIOT_GEO_DIR, else the checkout's\n"
+	"                        datasets/geo, which make setup fills)\n"
+	"      --rules-dir DIR   organization and party rules (default: $CIOT_RULES_DIR, else the\n"
+	"                        checkout's datasets/attribution)\n"
+	"      --public-services third|support|org\n"
+	"                        how public DNS resolvers and NTP pools count: third party (default, as\n"
+	"                        the lifecycle paper), support party, or by their organization like any\n"
+	"                        other server\n"
 	"Processing:\n"
 	"  -j, --jobs N          analyze N files in parallel (default 1)\n"
 	"      --max-flows N     active flows held at most per job (default 131072); beyond it the\n"
@@ -206,7 +216,8 @@ static enum ciot_rc load_input(struct ciot_dataset *ds, const char *input, const
 int main(int argc, char **argv)
 {
 	enum { OPT_DEVICE = 256, OPT_CATEGORY, OPT_BRAND, OPT_PHASE, OPT_SUBPHASE, OPT_FIRMWARE, OPT_INTERCEPTION,
-	       OPT_MAC, OPT_IP, OPT_IP_TABLE, OPT_TZ, OPT_MAX_FLOWS, OPT_IDLE_TIMEOUT, OPT_ALL_FLOWS };
+	       OPT_MAC, OPT_IP, OPT_IP_TABLE, OPT_TZ, OPT_MAX_FLOWS, OPT_IDLE_TIMEOUT, OPT_ALL_FLOWS, OPT_GEO_DIR,
+	       OPT_RULES_DIR, OPT_PUBLIC_SERVICES };
 	static const struct option options[] = {
 		{ "db", required_argument, NULL, 'o' },
 		{ "device", required_argument, NULL, OPT_DEVICE },
@@ -224,6 +235,9 @@ int main(int argc, char **argv)
 		{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
 		{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
 		{ "all-flows", no_argument, NULL, OPT_ALL_FLOWS },
+		{ "geo-dir", required_argument, NULL, OPT_GEO_DIR },
+		{ "rules-dir", required_argument, NULL, OPT_RULES_DIR },
+		{ "public-services", required_argument, NULL, OPT_PUBLIC_SERVICES },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -232,6 +246,8 @@ int main(int argc, char **argv)
 	struct ciot_bare_options bare = { .phase = CIOT_PHASE_INTERACTION };
 	struct ciot_analysis_options ao;
 	ciot_analysis_default_options(&ao);
+	struct ciot_destination_options dopt;
+	ciot_destination_default_options(&dopt);
 	const char *db_path = NULL, *ip_table = NULL;
 	int tz = 8 * 3600;
 	bool quiet = false;
@@ -300,6 +316,14 @@ int main(int argc, char **argv)
 				(int64_t)n * 1000000;
 			break;
 		case OPT_ALL_FLOWS: ao.all_flows = true; break;
+		case OPT_GEO_DIR: dopt.geo_dir = optarg; break;
+		case OPT_RULES_DIR: dopt.rules_dir = optarg; break;
+		case OPT_PUBLIC_SERVICES:
+			if (!ciot_public_convention_parse(optarg, &dopt.convention)) {
+				fprintf(stderr, "ciot-analyze: --public-services must be third, support or org\n");
+				return EXIT_USAGE;
+			}
+			break;
 		case 'q': quiet = true; break;
 		case 'h': fputs(usage, stdout); return 0;
 		case 'V': printf("ciot-analyze %s (nDPI %s)\n", CIOT_VERSION, ciot_dpi_version()); return 0;
@@ -322,12 +346,21 @@ int main(int argc, char **argv)
 		}
 	}
 
+	struct ciot_destinations *destinations;
+	enum ciot_rc rc = ciot_destinations_open(&destinations, &dopt, errbuf);
+	if (rc) {
+		fprintf(stderr, "ciot-analyze: %s\n", errbuf);
+		ciot_dataset_free(&ds);
+		return EXIT_FAILED_CAPTURES;
+	}
 	struct ciot_store *store;
-	enum ciot_rc rc = ciot_store_open(&store, db_path, errbuf);
+	rc = ciot_store_open(&store, db_path, errbuf);
 	if (!rc)
 		rc = ciot_store_begin_run(store, &ds, errbuf);
 	if (rc) {
 		fprintf(stderr, "%s: %s\n", db_path, errbuf);
+		ciot_store_close(store);
+		ciot_destinations_close(destinations);
 		ciot_dataset_free(&ds);
 		return EXIT_FAILED_CAPTURES;
 	}
@@ -361,17 +394,35 @@ int main(int argc, char **argv)
 		pthread_mutex_unlock(&pc.lock);
 		pthread_join(progress_thread, NULL);
 	}
+	/* the destinations table covers whatever is stored, also after some captures failed */
+	bool destinations_failed = false;
+	struct ciot_destination_stats dstats;
+	if (rc != CIOT_ERR_INTERRUPTED) {
+		char derr[CIOT_ERRBUF_SIZE] = "";
+		if (ciot_destinations_build(destinations, ciot_store_db(store), &dstats, derr)) {
+			fprintf(stderr, "%s: destinations: %s\n", db_path, derr);
+			destinations_failed = true;
+		}
+	}
 	ciot_store_close(store);
+	ciot_destinations_close(destinations);
 	if (!quiet) {
 		double secs = seconds_since(&pc.start);
 		fprintf(stderr, "ciot-analyze: %zu of %zu capture files stored in %s; %llu packets read (%.1f MB) in %.1f s\n",
 			ds.ncaptures - failed, ds.ncaptures, db_path, (unsigned long long)atomic_load(&progress.frames),
 			(double)atomic_load(&progress.bytes_done) / 1e6, secs);
+		if (rc != CIOT_ERR_INTERRUPTED && !destinations_failed)
+			fprintf(stderr, "ciot-analyze: destinations: %llu flows to the Internet, %llu named by the flow "
+				"(SNI, Host), %llu by an earlier DNS answer, %llu by a later one, %llu without a name; %llu "
+				"without a country\n",
+				(unsigned long long)dstats.internet_flows, (unsigned long long)dstats.named_by_flow,
+				(unsigned long long)dstats.named_by_dns, (unsigned long long)dstats.named_by_later_dns,
+				(unsigned long long)dstats.internet_unnamed, (unsigned long long)dstats.internet_no_country);
 	}
 	ciot_dataset_free(&ds);
 	if (rc == CIOT_ERR_INTERRUPTED) {
 		fprintf(stderr, "ciot-analyze: interrupted; %zu capture files not stored\n", failed);
 		return EXIT_INTERRUPTED;
 	}
-	return failed ? EXIT_FAILED_CAPTURES : 0;
+	return failed || destinations_failed ? EXIT_FAILED_CAPTURES : 0;
 }

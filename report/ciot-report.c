@@ -13,19 +13,24 @@
 
 static void usage(FILE *out)
 {
-	fputs("usage: ciot-report DB TABLE [--format csv|json|md] [-o FILE]\n"
+	fputs("usage: ciot-report DB TABLE [--format csv|json|md] [-o FILE] [--home CC] [--fold-greater-china]\n"
 	      "\n"
 	      "Exports TABLE from a database written by ciot-analyze.\n"
 	      "  -f, --format F   csv (default; header row), json (an array of objects with the same keys)\n"
 	      "                   or md (a Markdown table)\n"
 	      "  -o, --output F   write to F (replaced only once complete) instead of standard output\n"
+	      "      --home CC    the dataset's home country (ISO 3166 code): traffic elsewhere is overseas\n"
+	      "                   (default: the manifest's home_country, else CN)\n"
+	      "      --fold-greater-china\n"
+	      "                   count Hong Kong, Macao and Taiwan as CN, as the lifecycle paper's scripts\n"
+	      "                   did (countries, sankey)\n"
 	      "  -h, --help       this text\n"
 	      "\n"
 	      "Tables:\n",
 	      out);
 	const char *description;
 	for (size_t i = 0; ciot_export_name(i, &description); i++)
-		fprintf(out, "  %-10s %s\n", ciot_export_name(i, NULL), description);
+		fprintf(out, "  %-13s %s\n", ciot_export_name(i, NULL), description);
 	fputs("\nTimestamps are Unix time in seconds with microseconds, UTC.\n", out);
 }
 
@@ -34,11 +39,14 @@ int main(int argc, char **argv)
 	static const struct option options[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "home", required_argument, NULL, 'H' },
+		{ "fold-greater-china", no_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	enum ciot_export_format format = CIOT_EXPORT_CSV;
 	const char *output = NULL;
+	struct ciot_export_params params = { 0 };
 	int opt;
 	while ((opt = getopt_long(argc, argv, "f:o:h", options, NULL)) != -1) {
 		switch (opt) {
@@ -49,6 +57,14 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'o': output = optarg; break;
+		case 'H':
+			if (strlen(optarg) != 2 || optarg[0] < 'A' || optarg[0] > 'Z' || optarg[1] < 'A' || optarg[1] > 'Z') {
+				fprintf(stderr, "ciot-report: --home wants an upper-case ISO 3166 code such as CN\n");
+				return 2;
+			}
+			params.home_country = optarg;
+			break;
+		case 'G': params.fold_greater_china = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -79,7 +95,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	enum ciot_rc rc = ciot_export(db, table, format, out, errbuf);
+	enum ciot_rc rc = ciot_export(db, table, format, &params, out, errbuf);
 	sqlite3_close(db);
 	if (output) {
 		if (fclose(out) != 0 && !rc)

@@ -11,7 +11,7 @@
 
 #include "export.h"
 
-enum column_kind { COL_TEXT, COL_INT, COL_TIME_US, COL_REAL3 };
+enum column_kind { COL_TEXT, COL_INT, COL_TIME_US, COL_REAL3, COL_SHARE };
 
 struct column {
 	const char *name;
@@ -39,6 +39,32 @@ struct export_def {
 	" sum(coalesce(c.last_us - c.first_us, 0)) / 3600e6, sum(c.frames), sum(c.frame_bytes),"           \
 	" sum(c.flows), " PHASES_COVERED ", date(min(c.first_us) / 1000000, 'unixepoch'),"                 \
 	" date(max(c.last_us) / 1000000, 'unixepoch')"
+
+
+/* The destination rows the country shares are computed from: every flow to a public address, its
+ * bytes both ways, the country with Hong Kong, Macao and Taiwan folded into CN when :fold is 1. */
+#define COUNTRY_BASE                                                                                       \
+	"base AS (SELECT d.id AS device_id, d.name AS device, d.category AS category, c.phase AS phase,"   \
+	" CASE WHEN :fold AND t.country IN ('HK', 'MO', 'TW') THEN 'CN' ELSE t.country END AS country,"    \
+	" f.bytes_out + f.bytes_in AS bytes FROM flows f JOIN destinations t ON t.flow_id = f.id"          \
+	" JOIN captures c ON c.id = f.capture_id JOIN devices d ON d.id = c.device_id"                      \
+	" WHERE t.country <> 'local'),"                                                                    \
+	" phased AS (SELECT device_id, device, category, phase, country, bytes FROM base"                  \
+	" UNION ALL SELECT device_id, device, category, 'all', country, bytes FROM base),"                 \
+	/* M_i: bytes of device i to country T; N_i: its bytes to all countries */                         \
+	" dev AS (SELECT device_id, device, category, phase, country, sum(bytes) AS m FROM phased"          \
+	" GROUP BY device_id, phase, country),"                                                            \
+	" dev_total AS (SELECT device_id, phase, sum(m) AS n FROM dev GROUP BY device_id, phase),"         \
+	" dev_share AS (SELECT dev.*, dev_total.n AS n, CAST(dev.m AS REAL) / dev_total.n AS share"       \
+	" FROM dev JOIN dev_total USING (device_id, phase)),"                                              \
+	" dev_list AS (SELECT DISTINCT device_id, category, phase, n FROM dev_share)"
+
+#define PHASE_ORDER(col)                                                                                   \
+	"CASE " col " WHEN 'setup' THEN 1 WHEN 'interaction' THEN 2 WHEN 'idle' THEN 3"                     \
+	" WHEN 'deletion' THEN 4 ELSE 5 END"
+
+/* overseas: 1 outside the home country, 0 in it, NULL when the country is unknown */
+#define OVERSEAS(col) "CASE WHEN " col " = 'unknown' THEN NULL ELSE " col " <> :home END"
 
 static const struct export_def exports[] = {
 	{
@@ -80,6 +106,94 @@ static const struct export_def exports[] = {
 		  { "skipped_frames", COL_INT }, { "malformed_frames", COL_INT }, { "flows", COL_INT },
 		  { "other_flows", COL_INT }, { "device_method", COL_TEXT }, { "device_addresses", COL_TEXT },
 		  { "truncated", COL_INT } },
+	},
+	{
+		"destinations",
+		"each device's remote servers per phase: names (with where each came from), registrable domain, "
+		"country, AS, organization, party and the rule that decided it, bytes and packets",
+		"SELECT v.device, v.category, v.phase, v.remote_ip,"
+		" group_concat(DISTINCT CASE WHEN v.name IS NULL THEN NULL ELSE v.name || ' (' || v.name_source || ')'"
+		" || CASE WHEN v.dns_name IS NOT NULL AND v.dns_name <> v.name THEN ' ' || v.dns_name || ' (dns)'"
+		" ELSE '' END END), v.domain, v.country, v.asn, v.as_org, v.organization, v.party, v.party_rule,"
+		" count(*), sum(v.bytes), sum(v.packets), min(v.first_us)"
+		" FROM destination_view v"
+		" GROUP BY v.device_id, v.phase, v.remote_ip, v.domain, v.organization, v.party, v.party_rule"
+		" ORDER BY v.device, " PHASE_ORDER("v.phase") ", sum(v.bytes) DESC, v.remote_ip",
+		{ { "device", COL_TEXT }, { "category", COL_TEXT }, { "phase", COL_TEXT }, { "remote_ip", COL_TEXT },
+		  { "names", COL_TEXT }, { "domain", COL_TEXT }, { "country", COL_TEXT }, { "asn", COL_INT },
+		  { "as_org", COL_TEXT }, { "organization", COL_TEXT }, { "party", COL_TEXT }, { "rule", COL_TEXT },
+		  { "flows", COL_INT }, { "bytes", COL_INT }, { "packets", COL_INT }, { "first_ts", COL_TIME_US } },
+	},
+	{
+		"countries",
+		"bytes to each country per device, category and overall, per phase and in all: the plain share "
+		"and the lifecycle paper's per-device normalized share (Figures 1 and 2; docs/destinations.md)",
+		"WITH " COUNTRY_BASE ","
+		" cat AS (SELECT category, phase, country, sum(m) AS m, sum(share) AS shares FROM dev_share"
+		" GROUP BY category, phase, country),"
+		" cat_total AS (SELECT category, phase, count(*) AS k, sum(n) AS n FROM dev_list GROUP BY category, phase),"
+		" glob AS (SELECT phase, country, sum(m) AS m, sum(share) AS shares FROM dev_share GROUP BY phase, country),"
+		" glob_total AS (SELECT phase, count(*) AS k, sum(n) AS n FROM dev_list GROUP BY phase),"
+		" result AS ("
+		" SELECT 1 AS scope_order, 'all' AS scope, 'all' AS name, g.phase AS phase, g.country AS country, g.m AS m,"
+		" CAST(g.m AS REAL) / t.n AS share, g.shares / t.k AS normalized, t.k AS devices"
+		" FROM glob g JOIN glob_total t USING (phase)"
+		" UNION ALL SELECT 2, 'category', c.category, c.phase, c.country, c.m, CAST(c.m AS REAL) / t.n,"
+		" c.shares / t.k, t.k FROM cat c JOIN cat_total t USING (category, phase)"
+		" UNION ALL SELECT 3, 'device', device, phase, country, m, share, share, 1 FROM dev_share)"
+		" SELECT scope, name, phase, country, " OVERSEAS("country") ", m, share, normalized, devices FROM result"
+		" ORDER BY scope_order, name, " PHASE_ORDER("phase") ", normalized DESC, country",
+		{ { "scope", COL_TEXT }, { "name", COL_TEXT }, { "phase", COL_TEXT }, { "country", COL_TEXT },
+		  { "overseas", COL_INT }, { "bytes", COL_INT }, { "share", COL_SHARE },
+		  { "normalized_share", COL_SHARE }, { "devices", COL_INT } },
+	},
+	{
+		"sankey",
+		"category -> country edges for a Sankey plot of Figure 1: each device weighs the same (the sum "
+		"of a category's normalized shares over all devices), with the bytes behind each edge",
+		"WITH " COUNTRY_BASE ","
+		" total AS (SELECT count(*) AS k FROM dev_list WHERE phase = 'all')"
+		" SELECT category, country, " OVERSEAS("country") ", sum(share) / (SELECT k FROM total), sum(m),"
+		" count(*) FROM dev_share WHERE phase = 'all' GROUP BY category, country"
+		" ORDER BY category, sum(share) DESC, country",
+		{ { "source", COL_TEXT }, { "target", COL_TEXT }, { "overseas", COL_INT }, { "value", COL_SHARE },
+		  { "bytes", COL_INT }, { "devices", COL_INT } },
+	},
+	{
+		"parties",
+		"average number of distinct servers (registrable domains, else addresses) per device of a "
+		"category contacted as first, support and third party, per phase and in all (Table 1)",
+		"WITH srv AS (SELECT d.id AS device_id, d.category AS category, c.phase AS phase, t.party AS party,"
+		" coalesce(t.domain, f.remote_ip) AS server FROM flows f JOIN destinations t ON t.flow_id = f.id"
+		" JOIN captures c ON c.id = f.capture_id JOIN devices d ON d.id = c.device_id"
+		" WHERE t.party IN ('first', 'support', 'third')),"
+		" phased AS (SELECT device_id, category, phase, party, server FROM srv"
+		" UNION ALL SELECT device_id, category, 'all', party, server FROM srv),"
+		" counts AS (SELECT category, phase, party, count(DISTINCT device_id || ' ' || server) AS servers"
+		" FROM phased GROUP BY category, phase, party),"
+		" devs AS (SELECT d.category AS category, c.phase AS phase, count(DISTINCT d.id) AS k FROM captures c"
+		" JOIN devices d ON d.id = c.device_id GROUP BY d.category, c.phase"
+		" UNION ALL SELECT d.category, 'all', count(DISTINCT d.id) FROM captures c"
+		" JOIN devices d ON d.id = c.device_id GROUP BY d.category),"
+		" parties(party, ord) AS (VALUES ('first', 1), ('support', 2), ('third', 3))"
+		" SELECT devs.category, devs.phase, p.party, devs.k, coalesce(counts.servers, 0),"
+		" CAST(coalesce(counts.servers, 0) AS REAL) / devs.k FROM devs CROSS JOIN parties p"
+		" LEFT JOIN counts ON counts.category = devs.category AND counts.phase = devs.phase"
+		" AND counts.party = p.party"
+		" ORDER BY devs.category, " PHASE_ORDER("devs.phase") ", p.ord",
+		{ { "category", COL_TEXT }, { "phase", COL_TEXT }, { "party", COL_TEXT }, { "devices", COL_INT },
+		  { "servers", COL_INT }, { "servers_per_device", COL_REAL3 } },
+	},
+	{
+		"organizations",
+		"organizations by the number of devices contacting them (Table 2), with flows, bytes and the "
+		"domains seen",
+		"SELECT v.organization, count(DISTINCT v.device_id), count(*), sum(v.bytes),"
+		" group_concat(DISTINCT v.domain) FROM destination_view v"
+		" WHERE v.country <> 'local' AND v.organization IS NOT NULL GROUP BY v.organization"
+		" ORDER BY count(DISTINCT v.device_id) DESC, sum(v.bytes) DESC, v.organization",
+		{ { "organization", COL_TEXT }, { "devices", COL_INT }, { "flows", COL_INT }, { "bytes", COL_INT },
+		  { "domains", COL_TEXT } },
 	},
 };
 
@@ -137,6 +251,10 @@ static const char *cell_text(sqlite3_stmt *st, int i, enum column_kind kind, cha
 	case COL_REAL3:
 		snprintf(buf, len, "%.3f", sqlite3_column_double(st, i));
 		return buf;
+	case COL_SHARE:
+		/* six decimals keep a 0.01 % share readable to two significant digits */
+		snprintf(buf, len, "%.6f", sqlite3_column_double(st, i));
+		return buf;
 	case COL_TEXT:
 	default:
 		return (const char *)sqlite3_column_text(st, i);
@@ -184,6 +302,7 @@ static json_t *json_cell(sqlite3_stmt *st, int i, enum column_kind kind)
 	case COL_TIME_US:
 		return json_real((double)sqlite3_column_int64(st, i) / 1e6);
 	case COL_REAL3:
+	case COL_SHARE:
 		return json_real(sqlite3_column_double(st, i));
 	case COL_TEXT:
 	default:
@@ -191,7 +310,24 @@ static json_t *json_cell(sqlite3_stmt *st, int i, enum column_kind kind)
 	}
 }
 
-enum ciot_rc ciot_export(sqlite3 *db, const char *table, enum ciot_export_format format, FILE *out, char *errbuf)
+/* The home country: the caller's, else the one the manifest gave, else the lifecycle paper's. */
+static void home_country(sqlite3 *db, const struct ciot_export_params *params, char out[8])
+{
+	snprintf(out, 8, "CN");
+	if (params && params->home_country) {
+		snprintf(out, 8, "%s", params->home_country);
+		return;
+	}
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'home_country'", -1, &st, NULL) != SQLITE_OK)
+		return;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(out, 8, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
+
+enum ciot_rc ciot_export(sqlite3 *db, const char *table, enum ciot_export_format format,
+			 const struct ciot_export_params *params, FILE *out, char *errbuf)
 {
 	const struct export_def *e = NULL;
 	for (size_t i = 0; i < NEXPORTS; i++)
@@ -202,6 +338,13 @@ enum ciot_rc ciot_export(sqlite3 *db, const char *table, enum ciot_export_format
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(db, e->sql, -1, &st, NULL) != SQLITE_OK)
 		return ciot_fail(errbuf, CIOT_ERR_DB, "%s: %s", table, sqlite3_errmsg(db));
+	char home[8];
+	home_country(db, params, home);
+	int i_home = sqlite3_bind_parameter_index(st, ":home"), i_fold = sqlite3_bind_parameter_index(st, ":fold");
+	if (i_home)
+		sqlite3_bind_text(st, i_home, home, -1, SQLITE_TRANSIENT);
+	if (i_fold)
+		sqlite3_bind_int(st, i_fold, params && params->fold_greater_china);
 	size_t ncols = column_count(e);
 	if ((size_t)sqlite3_column_count(st) != ncols) {
 		sqlite3_finalize(st);

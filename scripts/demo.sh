@@ -7,7 +7,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$out"
 rm -f "$out/sample.db"
 "$build/analyze/ciot-analyze" -o "$out/sample.db" "$top/datasets/sample"
-for table in summary captures flows; do
+tables="summary captures flows destinations countries sankey parties organizations"
+for table in $tables; do
   for format in csv json md; do
     "$build/report/ciot-report" "$out/sample.db" "$table" --format "$format" -o "$out/$table.$format"
   done
@@ -15,4 +16,6 @@ done
 echo
 cat "$out/summary.md"
 echo
-echo "demo: database $out/sample.db; reports in $out/ (summary, captures, flows as csv, json, md)"
+cat "$out/organizations.md"
+echo
+echo "demo: database $out/sample.db; reports in $out/ ($tables; each as csv, json, md)"

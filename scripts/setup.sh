@@ -14,6 +14,8 @@ packages=(
   build-essential cmake pkg-config clang
   libpcap-dev libndpi-dev libmaxminddb-dev libssl-dev libjansson-dev
   libsqlite3-dev libpcre2-dev libpsl-dev
+  # the public suffix list libpsl reads (registrable domains)
+  publicsuffix
   sqlite3 ca-certificates
   # test and benchmark tools: tshark (independent flow counts), tcpreplay (bench capture),
   # libndpi-bin (ndpiReader, the benchmark reference), time (peak memory)

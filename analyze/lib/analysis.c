@@ -7,12 +7,15 @@
 
 #include "addr.h"
 #include "analysis.h"
+#include "dns.h"
 #include "dpi.h"
 #include "store.h"
 
 /* How often (in frames) a worker publishes progress and looks at the stop flag. */
 #define PROGRESS_EVERY 4096u
 #define FLOWS_INITIAL 1024u
+#define DNS_INITIAL 256u
+#define DNS_PORT 53
 
 struct ciot_worker {
 	struct ciot_dpi *dpi;
@@ -38,7 +41,7 @@ void ciot_analysis_default_options(struct ciot_analysis_options *o)
 static void flow_ended(void *ctx, struct ciot_flow *f, enum ciot_flow_end reason)
 {
 	struct ciot_worker *w = ctx;
-	ciot_dpi_finish(w->dpi, &f->dpi);
+	ciot_dpi_finish(w->dpi, &f->dpi, &w->result->names);
 	struct ciot_segment_result *s = w->segment;
 	if (s->nflows == s->flows_cap) {
 		size_t cap = s->flows_cap ? s->flows_cap * 2 : FLOWS_INITIAL;
@@ -63,6 +66,8 @@ static void flow_ended(void *ctx, struct ciot_flow *f, enum ciot_flow_end reason
 	r->master_proto = f->dpi.master_proto;
 	r->app_proto = f->dpi.app_proto;
 	r->category = f->dpi.category;
+	r->server_name = f->dpi.server_name;
+	r->server_name_source = f->dpi.server_name_source;
 	r->first_ts = f->first_ts;
 	r->last_ts = f->last_ts;
 }
@@ -104,9 +109,12 @@ struct ciot_dpi *ciot_worker_dpi(struct ciot_worker *w)
 
 void ciot_capture_result_free(struct ciot_capture_result *r)
 {
-	for (size_t i = 0; i < r->nsegments; i++)
+	for (size_t i = 0; i < r->nsegments; i++) {
 		free(r->segments[i].flows);
+		free(r->segments[i].dns);
+	}
 	free(r->segments);
+	ciot_strpool_free(&r->names);
 	memset(r, 0, sizeof *r);
 }
 
@@ -130,6 +138,91 @@ static enum ciot_rc make_segments(const struct ciot_capture *c, struct ciot_capt
 		s->window_end = c->windows[i].end_us;
 	}
 	return CIOT_OK;
+}
+
+/* ---- DNS answers: which names the addresses the device contacts were looked up by ----------- */
+
+struct dns_context {
+	struct ciot_worker *w;
+	struct ciot_segment_result *s;
+	const struct ciot_packet *pkt;
+};
+
+static void dns_address(void *ctx, const struct ciot_dns_address *a)
+{
+	struct dns_context *c = ctx;
+	struct ciot_segment_result *s = c->s;
+	struct ciot_strpool *names = &c->w->result->names;
+	if (s->ndns == s->dns_cap) {
+		size_t cap = s->dns_cap ? s->dns_cap * 2 : DNS_INITIAL;
+		struct ciot_dns_record *grown = realloc(s->dns, cap * sizeof *grown);
+		if (!grown) {
+			c->w->result->out_of_memory = true;
+			return;
+		}
+		s->dns = grown;
+		s->dns_cap = cap;
+	}
+	struct ciot_dns_record *d = &s->dns[s->ndns];
+	d->ts = c->pkt->ts_us;
+	memcpy(d->client, c->pkt->dst, 16);
+	memcpy(d->server, c->pkt->src, 16);
+	memcpy(d->addr, a->addr, 16);
+	d->ttl = a->ttl;
+	d->query = ciot_strpool_intern(names, a->names[0], strlen(a->names[0]));
+	d->cnames = 0;
+	if (!d->query)
+		return; /* the pool is full; its refusals are reported */
+	if (a->nnames > 1) {
+		char chain[(CIOT_DNS_MAX_CHAIN + 1) * 256];
+		size_t used = 0;
+		for (unsigned i = 1; i < a->nnames; i++) {
+			size_t n = strlen(a->names[i]);
+			if (used + n + 2 > sizeof chain)
+				break;
+			if (used)
+				chain[used++] = ' ';
+			memcpy(chain + used, a->names[i], n);
+			used += n;
+		}
+		d->cnames = ciot_strpool_intern(names, chain, used);
+	}
+	s->ndns++;
+}
+
+/* A packet from port 53: one DNS response over UDP, or DNS-over-TCP messages (each behind a 2-byte
+ * length) wholly inside the segment. A message split across TCP segments is counted as malformed:
+ * reassembly is not done for DNS. */
+static void dns_packet(struct ciot_worker *w, struct ciot_segment_result *s, const struct ciot_packet *pkt)
+{
+	struct dns_context c = { .w = w, .s = s, .pkt = pkt };
+	const uint8_t *p = pkt->payload;
+	size_t len = pkt->payload_caplen;
+	if (pkt->proto == 17) {
+		enum ciot_dns_result r = ciot_dns_parse_response(p, len, dns_address, &c);
+		if (r == CIOT_DNS_OK || r == CIOT_DNS_MALFORMED)
+			s->dns_responses++;
+		if (r == CIOT_DNS_MALFORMED || (r == CIOT_DNS_OK && pkt->payload_caplen < pkt->payload_len))
+			s->dns_malformed++;
+		return;
+	}
+	while (len >= 2) {
+		size_t n = (size_t)p[0] << 8 | p[1];
+		if (n == 0)
+			break;
+		s->dns_responses++;
+		if (n > len - 2) {
+			s->dns_malformed++;
+			break;
+		}
+		enum ciot_dns_result r = ciot_dns_parse_response(p + 2, n, dns_address, &c);
+		if (r == CIOT_DNS_MALFORMED)
+			s->dns_malformed++;
+		else if (r == CIOT_DNS_NOT_RESPONSE)
+			s->dns_responses--;
+		p += 2 + n;
+		len -= 2 + n;
+	}
 }
 
 /* Flushes the flows of the current segment when a frame is past its window and finds the frame's
@@ -217,8 +310,12 @@ enum ciot_rc ciot_analyze_capture(struct ciot_worker *w, const struct ciot_datas
 		}
 		if (created)
 			ciot_device_observe(&r->tracker, &pkt);
-		if (!f->dpi.done && !pkt.later_fragment)
-			ciot_dpi_packet(w->dpi, &f->dpi, &pkt);
+		if (pkt.later_fragment)
+			continue;
+		if (!f->dpi.done)
+			ciot_dpi_packet(w->dpi, &f->dpi, &pkt, &r->names);
+		if (pkt.sport == DNS_PORT && pkt.payload_caplen && (pkt.proto == 17 || pkt.proto == 6))
+			dns_packet(w, s, &pkt);
 	}
 	ciot_flow_table_flush(w->flows, CIOT_FLOW_END_CAPTURE);
 	if (progress) {

@@ -19,6 +19,7 @@
 #include "decode.h"
 #include "device.h"
 #include "flow.h"
+#include "strpool.h"
 
 /* A finished flow, as the initiator saw it; oriented to the device when stored. */
 struct ciot_flow_record {
@@ -28,8 +29,19 @@ struct ciot_flow_record {
 	uint8_t end_reason;
 	bool dpi_guessed;
 	uint16_t master_proto, app_proto, category;
+	uint8_t server_name_source;  /* enum ciot_server_name_source */
+	uint32_t server_name;        /* in the capture result's names pool; 0 when none */
 	int64_t first_ts, last_ts;
 	struct ciot_flow_counters dir[2];
+};
+
+/* An address a DNS response gave a client: the names it hangs off are in the names pool. */
+struct ciot_dns_record {
+	int64_t ts;
+	uint8_t client[16], server[16], addr[16];
+	uint32_t query;   /* the question's name */
+	uint32_t cnames;  /* the CNAME chain after the question, space-separated; 0 when none */
+	uint32_t ttl;
 };
 
 /* What one lifecycle step of a capture file produced: the whole file, or one timetable window. */
@@ -43,6 +55,9 @@ struct ciot_segment_result {
 	uint64_t decode_counts[CIOT_DECODE_NRESULTS];
 	struct ciot_flow_record *flows;
 	size_t nflows, flows_cap;
+	struct ciot_dns_record *dns;
+	size_t ndns, dns_cap;
+	uint64_t dns_responses, dns_malformed; /* DNS responses read, and those cut short or invalid */
 };
 
 struct ciot_capture_result {
@@ -55,6 +70,7 @@ struct ciot_capture_result {
 	enum ciot_capture_format format;
 	uint64_t file_size;
 	struct ciot_device_tracker tracker;
+	struct ciot_strpool names; /* host names of the flows and DNS records */
 	bool out_of_memory;
 };
 

@@ -108,6 +108,7 @@ void ciot_dataset_free(struct ciot_dataset *ds)
 	free(ds->captures);
 	free(ds->name);
 	free(ds->kind);
+	free(ds->home_country);
 	memset(ds, 0, sizeof *ds);
 }
 
@@ -396,6 +397,23 @@ enum ciot_rc ciot_dataset_load_manifest(struct ciot_dataset *ds, const char *pat
 	}
 	if ((rc = get_label(&m, root, "name", "manifest", false, &ds->name)))
 		goto out;
+	char *home = NULL;
+	if ((rc = get_label(&m, root, "home_country", "manifest", false, &home)))
+		goto out;
+	if (home && (strlen(home) != 2 || home[0] < 'A' || home[0] > 'Z' || home[1] < 'A' || home[1] > 'Z')) {
+		free(home);
+		rc = bad(&m, "manifest", "\"home_country\" must be an ISO 3166 alpha-2 code such as \"CN\"");
+		goto out;
+	}
+	if (home && ds->home_country && strcmp(home, ds->home_country)) {
+		free(home);
+		rc = bad(&m, "manifest", "\"home_country\" differs from an earlier manifest's");
+		goto out;
+	}
+	if (home && !ds->home_country)
+		ds->home_country = home;
+	else
+		free(home);
 	json_t *devices = json_object_get(root, "devices"), *captures = json_object_get(root, "captures");
 	if (!json_is_array(devices) || !json_is_array(captures)) {
 		rc = bad(&m, "manifest", "\"devices\" and \"captures\" must be arrays");

@@ -61,6 +61,7 @@ struct ciot_capture {
 struct ciot_dataset {
 	char *name;
 	char *kind;             /* "manifest", "lifecycle" or "files" */
+	char *home_country;     /* ISO 3166 code the manifest gives as the lab's country, or NULL */
 	struct ciot_device *devices;
 	size_t ndevices;
 	struct ciot_capture *captures;

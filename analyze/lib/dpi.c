@@ -40,16 +40,70 @@ void ciot_dpi_free(struct ciot_dpi *d)
 	free(d);
 }
 
-static void release(struct ciot_dpi_flow *f)
+const char *ciot_server_name_source_name(enum ciot_server_name_source s)
+{
+	static const char *const names[] = { [CIOT_SERVER_NAME_NONE] = NULL, [CIOT_SERVER_NAME_SNI] = "sni",
+					     [CIOT_SERVER_NAME_QUIC] = "quic", [CIOT_SERVER_NAME_HTTP] = "http" };
+	return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : NULL;
+}
+
+static bool is_proto(const struct ciot_dpi_flow *f, uint16_t proto)
+{
+	return f->master_proto == proto || f->app_proto == proto;
+}
+
+/* Copies the name the client gave for the server out of nDPI's state. nDPI keeps it in a fixed
+ * buffer and cuts longer names short: a name that fills the buffer may be cut, and a wrong name is
+ * worse than none (DNS still names the flow), so it is dropped. An HTTP Host's port and final dot
+ * are not part of the name. */
+static void take_server_name(struct ciot_dpi_flow *f, struct ciot_strpool *names)
+{
+	enum ciot_server_name_source source;
+	if (is_proto(f, NDPI_PROTOCOL_QUIC))
+		source = CIOT_SERVER_NAME_QUIC;
+	else if (is_proto(f, NDPI_PROTOCOL_TLS) || is_proto(f, NDPI_PROTOCOL_DTLS))
+		source = CIOT_SERVER_NAME_SNI;
+	else if (is_proto(f, NDPI_PROTOCOL_HTTP) || is_proto(f, NDPI_PROTOCOL_HTTP_CONNECT) ||
+		 is_proto(f, NDPI_PROTOCOL_HTTP_PROXY))
+		source = CIOT_SERVER_NAME_HTTP;
+	else
+		return;
+	const char *raw = f->state->host_server_name;
+	size_t n = strnlen(raw, sizeof f->state->host_server_name);
+	if (n == 0 || n >= sizeof f->state->host_server_name - 1)
+		return;
+	char name[sizeof f->state->host_server_name];
+	size_t len = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)raw[i];
+		if (c == ':' && source == CIOT_SERVER_NAME_HTTP && raw[0] != '[')
+			break;
+		if (c <= ' ' || c > '~')
+			return; /* not a host name */
+		name[len++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	while (len && name[len - 1] == '.')
+		len--;
+	if (!len)
+		return;
+	f->server_name = ciot_strpool_intern(names, name, len);
+	if (f->server_name)
+		f->server_name_source = (uint8_t)source;
+}
+
+static void release(struct ciot_dpi_flow *f, struct ciot_strpool *names)
 {
 	if (f->state) {
+		if (names)
+			take_server_name(f, names);
 		ndpi_free_flow(f->state);
 		f->state = NULL;
 	}
 	f->done = true;
 }
 
-void ciot_dpi_packet(struct ciot_dpi *d, struct ciot_dpi_flow *f, const struct ciot_packet *pkt)
+void ciot_dpi_packet(struct ciot_dpi *d, struct ciot_dpi_flow *f, const struct ciot_packet *pkt,
+		     struct ciot_strpool *names)
 {
 	if (f->done)
 		return;
@@ -71,17 +125,17 @@ void ciot_dpi_packet(struct ciot_dpi *d, struct ciot_dpi_flow *f, const struct c
 	f->category = (uint16_t)p.category;
 	bool known = p.app_protocol != NDPI_PROTOCOL_UNKNOWN || p.master_protocol != NDPI_PROTOCOL_UNKNOWN;
 	if (known && !ndpi_extra_dissection_possible(d->mod, f->state)) {
-		release(f);
+		release(f, names);
 		return;
 	}
 	unsigned budget = pkt->proto == PROTO_TCP   ? CIOT_DPI_MAX_TCP_PACKETS
 			  : pkt->proto == PROTO_UDP ? CIOT_DPI_MAX_UDP_PACKETS
 						    : CIOT_DPI_MAX_UDP_PACKETS;
 	if (f->packets >= budget)
-		ciot_dpi_finish(d, f);
+		ciot_dpi_finish(d, f, names);
 }
 
-void ciot_dpi_finish(struct ciot_dpi *d, struct ciot_dpi_flow *f)
+void ciot_dpi_finish(struct ciot_dpi *d, struct ciot_dpi_flow *f, struct ciot_strpool *names)
 {
 	if (f->done)
 		return;
@@ -93,7 +147,7 @@ void ciot_dpi_finish(struct ciot_dpi *d, struct ciot_dpi_flow *f)
 		f->category = (uint16_t)p.category;
 		f->guessed = guessed != 0;
 	}
-	release(f);
+	release(f, names);
 }
 
 void ciot_dpi_name(struct ciot_dpi *d, const struct ciot_dpi_flow *f, char *out, size_t outlen)

@@ -13,6 +13,7 @@
 
 #include "ciot/ciot.h"
 #include "decode.h"
+#include "strpool.h"
 
 /* Packets nDPI is given per flow at most, as in ndpiReader 4.2 (reader_util.c). */
 #define CIOT_DPI_MAX_TCP_PACKETS 80
@@ -20,12 +21,21 @@
 
 struct ndpi_flow_struct;
 
+/* Where the name of a flow's server came from, when the flow itself says it. */
+enum ciot_server_name_source { CIOT_SERVER_NAME_NONE, CIOT_SERVER_NAME_SNI, CIOT_SERVER_NAME_QUIC,
+			       CIOT_SERVER_NAME_HTTP };
+const char *ciot_server_name_source_name(enum ciot_server_name_source s); /* "sni", "quic", "http" */
+
 struct ciot_dpi_flow {
 	struct ndpi_flow_struct *state; /* NULL once classified or given up */
 	uint16_t packets;
 	uint16_t master_proto, app_proto, category;
 	bool done;
 	bool guessed; /* the result is nDPI's guess from ports and addresses, not a dissector's */
+	/* The server's name the client sent (TLS or DTLS SNI, QUIC's SNI, HTTP Host), interned in the
+	 * pool given to ciot_dpi_packet; 0 when none. Taken before nDPI's state is freed. */
+	uint32_t server_name;
+	uint8_t server_name_source;
 };
 
 struct ciot_dpi;
@@ -33,10 +43,12 @@ struct ciot_dpi;
 enum ciot_rc ciot_dpi_new(struct ciot_dpi **out, char *errbuf);
 void ciot_dpi_free(struct ciot_dpi *d);
 
-/* Gives a packet of the flow to nDPI while it is still classifying. */
-void ciot_dpi_packet(struct ciot_dpi *d, struct ciot_dpi_flow *f, const struct ciot_packet *pkt);
+/* Gives a packet of the flow to nDPI while it is still classifying; `names` receives the server
+ * name when nDPI is done with the flow. */
+void ciot_dpi_packet(struct ciot_dpi *d, struct ciot_dpi_flow *f, const struct ciot_packet *pkt,
+		     struct ciot_strpool *names);
 /* Settles the flow's result (asking nDPI for a guess if needed) and frees nDPI's state. */
-void ciot_dpi_finish(struct ciot_dpi *d, struct ciot_dpi_flow *f);
+void ciot_dpi_finish(struct ciot_dpi *d, struct ciot_dpi_flow *f, struct ciot_strpool *names);
 
 /* "TLS.Amazon"-style name of a result, as ndpiReader prints it, and its category name. */
 void ciot_dpi_name(struct ciot_dpi *d, const struct ciot_dpi_flow *f, char *out, size_t outlen);

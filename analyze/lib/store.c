@@ -55,6 +55,9 @@ static const char schema_sql[] =
 	"  file_size INTEGER NOT NULL,\n"
 	"  file_truncated INTEGER NOT NULL,\n"
 	"  frames_outside_windows INTEGER NOT NULL,\n"
+	"  dns_responses INTEGER NOT NULL,\n"
+	"  dns_malformed INTEGER NOT NULL,\n"
+	"  names_dropped INTEGER NOT NULL,\n"
 	"  analyzed_at TEXT NOT NULL);\n"
 	"CREATE INDEX IF NOT EXISTS captures_file ON captures(file, device_id);\n"
 	"CREATE TABLE IF NOT EXISTS decode_events (\n"
@@ -87,16 +90,48 @@ static const char schema_sql[] =
 	"  app_proto TEXT NOT NULL,\n"
 	"  ndpi_category TEXT NOT NULL,\n"
 	"  ndpi_guessed INTEGER NOT NULL,\n"
-	"  end_reason TEXT NOT NULL);\n"
+	"  end_reason TEXT NOT NULL,\n"
+	"  server_name TEXT,\n"
+	"  server_name_source TEXT CHECK (server_name_source IN ('sni','quic','http')));\n"
 	"CREATE INDEX IF NOT EXISTS flows_capture ON flows(capture_id);\n"
+	"CREATE TABLE IF NOT EXISTS dns_answers (\n"
+	"  capture_id INTEGER NOT NULL REFERENCES captures(id) ON DELETE CASCADE,\n"
+	"  ts_us INTEGER NOT NULL,\n"
+	"  client_ip TEXT NOT NULL,\n"
+	"  server_ip TEXT NOT NULL,\n"
+	"  query TEXT NOT NULL,\n"
+	"  cnames TEXT,\n"
+	"  address TEXT NOT NULL,\n"
+	"  ttl INTEGER NOT NULL);\n"
+	"CREATE INDEX IF NOT EXISTS dns_answers_capture ON dns_answers(capture_id);\n"
+	"CREATE TABLE IF NOT EXISTS destinations (\n"
+	"  flow_id INTEGER PRIMARY KEY REFERENCES flows(id) ON DELETE CASCADE,\n"
+	"  name TEXT,\n"
+	"  name_source TEXT CHECK (name_source IN ('sni','quic','http','dns','dns-later')),\n"
+	"  dns_name TEXT,\n"
+	"  domain TEXT,\n"
+	"  country TEXT NOT NULL,\n"
+	"  asn INTEGER,\n"
+	"  as_org TEXT,\n"
+	"  organization TEXT,\n"
+	"  party TEXT CHECK (party IN ('first','support','third','local')),\n"
+	"  party_rule TEXT);\n"
 	"CREATE VIEW IF NOT EXISTS flow_view AS\n"
 	"  SELECT f.*, d.name AS device, d.category AS category, d.brand AS brand, c.phase AS phase,\n"
 	"         c.subphase AS subphase, c.file AS file, c.firmware AS firmware, c.interception AS interception\n"
-	"  FROM flows f JOIN captures c ON c.id = f.capture_id JOIN devices d ON d.id = c.device_id;\n";
+	"  FROM flows f JOIN captures c ON c.id = f.capture_id JOIN devices d ON d.id = c.device_id;\n"
+	"CREATE VIEW IF NOT EXISTS destination_view AS\n"
+	"  SELECT f.id AS flow_id, d.id AS device_id, d.name AS device, d.category AS category, c.phase AS phase,\n"
+	"         c.subphase AS subphase, c.firmware AS firmware, f.remote_ip AS remote_ip,\n"
+	"         f.remote_port AS remote_port, f.transport AS transport, f.app_proto AS app_proto,\n"
+	"         f.first_us AS first_us, f.bytes_out + f.bytes_in AS bytes,\n"
+	"         f.packets_out + f.packets_in AS packets, t.*\n"
+	"  FROM flows f JOIN destinations t ON t.flow_id = f.id JOIN captures c ON c.id = f.capture_id\n"
+	"  JOIN devices d ON d.id = c.device_id;\n";
 
 struct ciot_store {
 	sqlite3 *db;
-	sqlite3_stmt *device, *device_id, *delete_captures, *capture, *decode_event, *flow;
+	sqlite3_stmt *device, *device_id, *delete_captures, *capture, *decode_event, *flow, *dns_answer;
 };
 
 static enum ciot_rc db_fail(sqlite3 *db, char *errbuf, const char *what)
@@ -183,17 +218,21 @@ enum ciot_rc ciot_store_open(struct ciot_store **out, const char *path, char *er
 			  " window_start_us, window_end_us, first_us, last_us, frames, frame_bytes, ip_packets,"
 			  " skipped_frames, malformed_frames, flows, device_packets, device_bytes, other_flows,"
 			  " other_packets, device_method, device_addresses, file_format, file_size, file_truncated,"
-			  " frames_outside_windows, analyzed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-			  " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)",
+			  " frames_outside_windows, dns_responses, dns_malformed, names_dropped, analyzed_at)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
+			  " ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)",
 			  &s->capture, errbuf)) ||
 	    (rc = prepare(s->db, "INSERT INTO decode_events VALUES (?1, ?2, ?3, ?4)", &s->decode_event, errbuf)) ||
 	    (rc = prepare(s->db,
 			  "INSERT INTO flows (capture_id, transport, ip_version, device_ip, device_port, remote_ip,"
 			  " remote_port, remote_scope, initiator, first_us, last_us, packets_out, bytes_out,"
 			  " payload_out, packets_in, bytes_in, payload_in, tcp_flags_out, tcp_flags_in, app_proto,"
-			  " ndpi_category, ndpi_guessed, end_reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-			  " ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
-			  &s->flow, errbuf)))
+			  " ndpi_category, ndpi_guessed, end_reason, server_name, server_name_source) VALUES (?1, ?2,"
+			  " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,"
+			  " ?22, ?23, ?24, ?25)",
+			  &s->flow, errbuf)) ||
+	    (rc = prepare(s->db, "INSERT INTO dns_answers VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", &s->dns_answer,
+			  errbuf)))
 		goto fail;
 	*out = s;
 	return CIOT_OK;
@@ -212,8 +251,14 @@ void ciot_store_close(struct ciot_store *s)
 	sqlite3_finalize(s->capture);
 	sqlite3_finalize(s->decode_event);
 	sqlite3_finalize(s->flow);
+	sqlite3_finalize(s->dns_answer);
 	sqlite3_close(s->db);
 	free(s);
+}
+
+sqlite3 *ciot_store_db(struct ciot_store *s)
+{
+	return s->db;
 }
 
 enum ciot_rc ciot_store_open_readonly(sqlite3 **out, const char *path, char *errbuf)
@@ -262,6 +307,7 @@ enum ciot_rc ciot_store_begin_run(struct ciot_store *s, const struct ciot_datase
 		{ "last_run_at", now },
 		{ "last_input_kind", ds->kind ? ds->kind : "files" },
 		{ "dataset_name", ds->name },
+		{ "home_country", ds->home_country },
 	};
 	for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
 		if (!pairs[i][1])
@@ -336,8 +382,16 @@ static const char *transport_name(uint8_t proto)
 	}
 }
 
+static void bind_text_or_null(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
 static enum ciot_rc store_flow(struct ciot_store *s, sqlite3_int64 capture_id, const struct ciot_flow_record *f,
-			       int dev, struct ciot_dpi *dpi, char *errbuf)
+			       int dev, const struct ciot_strpool *names, struct ciot_dpi *dpi, char *errbuf)
 {
 	int rem = 1 - dev;
 	char dev_ip[CIOT_ADDR_STRLEN], rem_ip[CIOT_ADDR_STRLEN], proto_buf[16], app[64];
@@ -375,17 +429,33 @@ static enum ciot_rc store_flow(struct ciot_store *s, sqlite3_int64 capture_id, c
 	sqlite3_bind_text(st, 21, ciot_dpi_category_name(dpi, &result), -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(st, 22, f->dpi_guessed);
 	sqlite3_bind_text(st, 23, ciot_flow_end_name((enum ciot_flow_end)f->end_reason), -1, SQLITE_STATIC);
+	const char *server_name = ciot_strpool_get(names, f->server_name);
+	bind_text_or_null(st, 24, server_name);
+	bind_text_or_null(st, 25, server_name ? ciot_server_name_source_name(f->server_name_source) : NULL);
 	int step = sqlite3_step(st);
 	sqlite3_reset(st);
 	return step == SQLITE_DONE ? CIOT_OK : db_fail(s->db, errbuf, "flows");
 }
 
-static void bind_text_or_null(sqlite3_stmt *st, int i, const char *v)
+static enum ciot_rc store_dns_answer(struct ciot_store *s, sqlite3_int64 capture_id, const struct ciot_dns_record *d,
+				     const struct ciot_strpool *names, char *errbuf)
 {
-	if (v)
-		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, i);
+	char client[CIOT_ADDR_STRLEN], server[CIOT_ADDR_STRLEN], addr[CIOT_ADDR_STRLEN];
+	ciot_addr_format(d->client, client);
+	ciot_addr_format(d->server, server);
+	ciot_addr_format(d->addr, addr);
+	sqlite3_stmt *st = s->dns_answer;
+	sqlite3_bind_int64(st, 1, capture_id);
+	sqlite3_bind_int64(st, 2, d->ts);
+	sqlite3_bind_text(st, 3, client, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, server, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, ciot_strpool_get(names, d->query), -1, SQLITE_STATIC);
+	bind_text_or_null(st, 6, ciot_strpool_get(names, d->cnames));
+	sqlite3_bind_text(st, 7, addr, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 8, d->ttl);
+	int step = sqlite3_step(st);
+	sqlite3_reset(st);
+	return step == SQLITE_DONE ? CIOT_OK : db_fail(s->db, errbuf, "dns_answers");
 }
 
 static enum ciot_rc store_segment(struct ciot_store *s, const struct ciot_capture_result *r,
@@ -451,6 +521,9 @@ static enum ciot_rc store_segment(struct ciot_store *s, const struct ciot_captur
 	sqlite3_bind_int64(st, i++, (sqlite3_int64)r->file_size);
 	sqlite3_bind_int(st, i++, r->truncated);
 	sqlite3_bind_int64(st, i++, (sqlite3_int64)r->frames_outside_windows);
+	sqlite3_bind_int64(st, i++, (sqlite3_int64)seg->dns_responses);
+	sqlite3_bind_int64(st, i++, (sqlite3_int64)seg->dns_malformed);
+	sqlite3_bind_int64(st, i++, (sqlite3_int64)r->names.refused);
 	sqlite3_bind_text(st, i++, now, -1, SQLITE_TRANSIENT);
 	int step = sqlite3_step(st);
 	sqlite3_reset(st);
@@ -475,7 +548,16 @@ static enum ciot_rc store_segment(struct ciot_store *s, const struct ciot_captur
 		int dev = ciot_device_end(&r->tracker, f->addr[0], f->addr[1]);
 		if (dev < 0)
 			continue;
-		enum ciot_rc rc = store_flow(s, capture_id, f, dev, dpi, errbuf);
+		enum ciot_rc rc = store_flow(s, capture_id, f, dev, &r->names, dpi, errbuf);
+		if (rc)
+			return rc;
+	}
+	/* the device's own lookups only: the answers it received */
+	for (size_t k = 0; k < seg->ndns; k++) {
+		const struct ciot_dns_record *d = &seg->dns[k];
+		if (!d->query || ciot_device_end(&r->tracker, d->client, d->server) != 0)
+			continue;
+		enum ciot_rc rc = store_dns_answer(s, capture_id, d, &r->names, errbuf);
 		if (rc)
 			return rc;
 	}

@@ -9,7 +9,7 @@
 
 #include "ciot/ciot.h"
 
-#define CIOT_SCHEMA_VERSION 1
+#define CIOT_SCHEMA_VERSION 2
 
 struct ciot_store;
 struct ciot_capture_result;
@@ -27,6 +27,9 @@ enum ciot_rc ciot_store_begin_run(struct ciot_store *s, const struct ciot_datase
 /* Stores one capture file's results; `dpi` names nDPI's protocol numbers. */
 enum ciot_rc ciot_store_capture(struct ciot_store *s, const struct ciot_capture_result *r, struct ciot_dpi *dpi,
 				char *errbuf);
+
+/* The database handle, for the stages that work on stored results (destinations.h). */
+struct sqlite3 *ciot_store_db(struct ciot_store *s);
 
 /* Opens an existing database read-only, for reports; checks its schema version. */
 enum ciot_rc ciot_store_open_readonly(struct sqlite3 **out, const char *path, char *errbuf);

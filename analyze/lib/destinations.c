@@ -1,0 +1,416 @@
+/* destinations.c: the destinations table of destinations.h. One device at a time: its DNS answers
+ * are loaded sorted by (address, time) so that each flow's name is a bisection; geolocation, AS and
+ * attribution lookups are in-memory. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <libpsl.h>
+#include <sqlite3.h>
+
+#include "addr.h"
+#include "destinations.h"
+#include "geo.h"
+#include "strpool.h"
+
+#define MAX_MANIFEST_LIST 64 /* vendor organizations/domains, policy organizations read per device */
+
+void ciot_destination_default_options(struct ciot_destination_options *o)
+{
+	memset(o, 0, sizeof *o);
+	const char *geo = getenv("CIOT_GEO_DIR"), *rules = getenv("CIOT_RULES_DIR");
+	o->geo_dir = geo && *geo ? geo : CIOT_DATA_DIR "/geo";
+	o->rules_dir = rules && *rules ? rules : CIOT_DATA_DIR "/attribution";
+	o->convention = CIOT_PUBLIC_THIRD;
+}
+
+struct answer {
+	uint32_t address; /* both in the pool */
+	uint32_t query;
+	int64_t ts;
+};
+
+struct ciot_destinations {
+	struct ciot_destination_options o;
+	struct ciot_geo *geo;
+	struct ciot_rules *rules;
+	psl_ctx_t *latest_psl;
+	const psl_ctx_t *psl;
+};
+
+struct builder {
+	sqlite3 *db;
+	const struct ciot_destination_options *o;
+	struct ciot_destination_stats *stats;
+	const struct ciot_geo *geo;
+	const struct ciot_rules *rules;
+	const psl_ctx_t *psl;
+	sqlite3_stmt *insert, *answers, *flows;
+	struct ciot_strpool pool; /* one device's DNS names and addresses */
+	struct answer *answers_buf;
+	size_t nanswers, answers_cap;
+	char *errbuf;
+};
+
+static enum ciot_rc db_fail(sqlite3 *db, char *errbuf, const char *what)
+{
+	return ciot_fail(errbuf, CIOT_ERR_DB, "%s: %s", what, sqlite3_errmsg(db));
+}
+
+/* What the device's manifest entry says about its vendor and privacy policy. */
+struct manifest_lists {
+	json_t *root;
+	const char *vendor_orgs[MAX_MANIFEST_LIST], *vendor_domains[MAX_MANIFEST_LIST],
+		*policy_orgs[MAX_MANIFEST_LIST];
+	size_t nvendor_orgs, nvendor_domains, npolicy_orgs;
+};
+
+static size_t string_list(json_t *obj, const char *key, const char **out)
+{
+	json_t *a = json_object_get(obj, key);
+	size_t n = 0;
+	for (size_t i = 0; json_is_array(a) && i < json_array_size(a) && n < MAX_MANIFEST_LIST; i++) {
+		const char *s = json_string_value(json_array_get(a, i));
+		if (s && *s)
+			out[n++] = s;
+	}
+	return n;
+}
+
+static void manifest_lists_read(struct manifest_lists *m, const char *json)
+{
+	memset(m, 0, sizeof *m);
+	if (!json)
+		return;
+	m->root = json_loads(json, 0, NULL);
+	if (!json_is_object(m->root))
+		return;
+	json_t *vendor = json_object_get(m->root, "vendor"), *policy = json_object_get(m->root, "privacy_policy");
+	m->nvendor_orgs = string_list(vendor, "organizations", m->vendor_orgs);
+	m->nvendor_domains = string_list(vendor, "domains", m->vendor_domains);
+	m->npolicy_orgs = string_list(policy, "organizations", m->policy_orgs);
+}
+
+static int answer_cmp(const void *a, const void *b)
+{
+	const struct answer *x = a, *y = b;
+	if (x->address != y->address)
+		return x->address < y->address ? -1 : 1;
+	return (x->ts > y->ts) - (x->ts < y->ts);
+}
+
+static enum ciot_rc load_answers(struct builder *b, sqlite3_int64 device_id)
+{
+	ciot_strpool_free(&b->pool);
+	b->nanswers = 0;
+	sqlite3_stmt *st = b->answers;
+	sqlite3_bind_int64(st, 1, device_id);
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *addr = (const char *)sqlite3_column_text(st, 0);
+		const char *query = (const char *)sqlite3_column_text(st, 2);
+		if (!addr || !query)
+			continue;
+		if (b->nanswers == b->answers_cap) {
+			size_t cap = b->answers_cap ? b->answers_cap * 2 : 1024;
+			struct answer *grown = realloc(b->answers_buf, cap * sizeof *grown);
+			if (!grown) {
+				sqlite3_reset(st);
+				return ciot_fail(b->errbuf, CIOT_ERR_NOMEM, "out of memory");
+			}
+			b->answers_buf = grown;
+			b->answers_cap = cap;
+		}
+		struct answer *a = &b->answers_buf[b->nanswers];
+		a->address = ciot_strpool_intern(&b->pool, addr, strlen(addr));
+		a->query = ciot_strpool_intern(&b->pool, query, strlen(query));
+		a->ts = sqlite3_column_int64(st, 1);
+		if (!a->address || !a->query) {
+			sqlite3_reset(st);
+			return ciot_fail(b->errbuf, CIOT_ERR_NOMEM, "out of memory for DNS names");
+		}
+		b->nanswers++;
+	}
+	sqlite3_reset(st);
+	if (step != SQLITE_DONE)
+		return db_fail(b->db, b->errbuf, "dns_answers");
+	/* interned ids are equal exactly when the strings are, so sorting on them groups an address */
+	if (b->nanswers)
+		qsort(b->answers_buf, b->nanswers, sizeof *b->answers_buf, answer_cmp);
+	b->stats->dns_answers += b->nanswers;
+	return CIOT_OK;
+}
+
+/* The device's lookup that names a flow to `address` starting at `ts`: the last one at or before
+ * it, else the first after it (*later). NULL when the device never looked the address up. */
+static const char *dns_name_for(const struct builder *b, const char *address, int64_t ts, bool *later)
+{
+	*later = false;
+	uint32_t id = ciot_strpool_find(&b->pool, address, strlen(address));
+	if (!id)
+		return NULL;
+	size_t lo = 0, hi = b->nanswers;
+	while (lo < hi) { /* first answer with address >= id */
+		size_t mid = lo + (hi - lo) / 2;
+		if (b->answers_buf[mid].address < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	size_t first = lo;
+	if (first == b->nanswers || b->answers_buf[first].address != id)
+		return NULL;
+	hi = first;
+	while (hi < b->nanswers && b->answers_buf[hi].address == id)
+		hi++;
+	/* last answer with ts <= flow start */
+	size_t l = first, h = hi;
+	while (l < h) {
+		size_t mid = l + (h - l) / 2;
+		if (b->answers_buf[mid].ts <= ts)
+			l = mid + 1;
+		else
+			h = mid;
+	}
+	if (l > first)
+		return ciot_strpool_get(&b->pool, b->answers_buf[l - 1].query);
+	*later = true;
+	return ciot_strpool_get(&b->pool, b->answers_buf[first].query);
+}
+
+/* The registrable domain of a host name; NULL for an address literal or a public suffix. */
+static const char *registrable_domain(const struct builder *b, const char *name)
+{
+	uint8_t addr[16];
+	if (!name || ciot_addr_parse(name, addr))
+		return NULL;
+	return psl_registrable_domain(b->psl, name);
+}
+
+static void bind_text_or_null(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static enum ciot_rc build_device(struct builder *b, sqlite3_int64 device_id, const struct ciot_party_device *dev)
+{
+	enum ciot_rc rc = load_answers(b, device_id);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st = b->flows;
+	sqlite3_bind_int64(st, 1, device_id);
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		sqlite3_int64 flow_id = sqlite3_column_int64(st, 0);
+		const char *remote = (const char *)sqlite3_column_text(st, 1);
+		int64_t first_us = sqlite3_column_int64(st, 2);
+		const char *server_name = (const char *)sqlite3_column_text(st, 3);
+		const char *server_source = (const char *)sqlite3_column_text(st, 4);
+		uint8_t addr[16];
+		if (!remote || !ciot_addr_parse(remote, addr)) {
+			sqlite3_reset(st);
+			return ciot_fail(b->errbuf, CIOT_ERR_DB, "flow %lld: remote address \"%s\" is not an address",
+					 (long long)flow_id, remote ? remote : "");
+		}
+		bool later;
+		const char *dns_name = dns_name_for(b, remote, first_us, &later);
+		const char *name = server_name, *source = server_source;
+		if (!name && dns_name) {
+			name = dns_name;
+			source = later ? "dns-later" : "dns";
+		}
+		const char *domain = registrable_domain(b, name);
+		char country[8];
+		uint32_t asn = 0;
+		const char *as_org = NULL;
+		struct ciot_attribution at = { 0 };
+		bool local = ciot_addr_is_local(addr);
+		b->stats->flows++;
+		if (local) {
+			snprintf(country, sizeof country, "local");
+			at.organization = NULL;
+			snprintf(at.rule, sizeof at.rule, "local address");
+		} else {
+			b->stats->internet_flows++;
+			if (!ciot_geo_country(b->geo, addr, country)) {
+				snprintf(country, sizeof country, "unknown");
+				b->stats->internet_no_country++;
+			}
+			if (!ciot_geo_asn(b->geo, addr, &asn, &as_org))
+				asn = 0;
+			struct ciot_party_endpoint e = { .name = name, .domain = domain, .addr = addr, .asn = asn,
+							 .as_org = as_org };
+			ciot_rules_attribute(b->rules, b->o->convention, dev, &e, &at);
+			if (server_name)
+				b->stats->named_by_flow++;
+			else if (dns_name && later)
+				b->stats->named_by_later_dns++;
+			else if (dns_name)
+				b->stats->named_by_dns++;
+			else
+				b->stats->internet_unnamed++;
+		}
+		sqlite3_stmt *ins = b->insert;
+		sqlite3_bind_int64(ins, 1, flow_id);
+		bind_text_or_null(ins, 2, name);
+		bind_text_or_null(ins, 3, name ? source : NULL);
+		bind_text_or_null(ins, 4, dns_name);
+		bind_text_or_null(ins, 5, domain);
+		sqlite3_bind_text(ins, 6, country, -1, SQLITE_TRANSIENT);
+		if (asn)
+			sqlite3_bind_int64(ins, 7, asn);
+		else
+			sqlite3_bind_null(ins, 7);
+		bind_text_or_null(ins, 8, as_org);
+		bind_text_or_null(ins, 9, at.organization);
+		sqlite3_bind_text(ins, 10, local ? "local" : ciot_party_name(at.party), -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 11, at.rule, -1, SQLITE_TRANSIENT);
+		int done = sqlite3_step(ins);
+		sqlite3_reset(ins);
+		if (done != SQLITE_DONE) {
+			sqlite3_reset(st);
+			return db_fail(b->db, b->errbuf, "destinations");
+		}
+	}
+	sqlite3_reset(st);
+	return step == SQLITE_DONE ? CIOT_OK : db_fail(b->db, b->errbuf, "flows");
+}
+
+static enum ciot_rc build_all(struct builder *b)
+{
+	sqlite3_stmt *devices;
+	if (sqlite3_prepare_v2(b->db, "SELECT id, name, brand, app, manifest FROM devices ORDER BY id", -1, &devices,
+			       NULL) != SQLITE_OK)
+		return db_fail(b->db, b->errbuf, "devices");
+	enum ciot_rc rc = CIOT_OK;
+	int step;
+	while (!rc && (step = sqlite3_step(devices)) == SQLITE_ROW) {
+		struct manifest_lists m;
+		manifest_lists_read(&m, (const char *)sqlite3_column_text(devices, 4));
+		struct ciot_party_device dev = {
+			.id = (const char *)sqlite3_column_text(devices, 1),
+			.brand = (const char *)sqlite3_column_text(devices, 2),
+			.app = (const char *)sqlite3_column_text(devices, 3),
+			.vendor_orgs = m.vendor_orgs, .nvendor_orgs = m.nvendor_orgs,
+			.vendor_domains = m.vendor_domains, .nvendor_domains = m.nvendor_domains,
+			.policy_orgs = m.policy_orgs, .npolicy_orgs = m.npolicy_orgs,
+		};
+		rc = build_device(b, sqlite3_column_int64(devices, 0), &dev);
+		json_decref(m.root);
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = db_fail(b->db, b->errbuf, "devices");
+	sqlite3_finalize(devices);
+	return rc;
+}
+
+static enum ciot_rc record_meta(struct builder *b)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(b->db, "INSERT OR REPLACE INTO meta VALUES (?1, ?2)", -1, &st, NULL) != SQLITE_OK)
+		return db_fail(b->db, b->errbuf, "meta");
+	char psl_text[256];
+	snprintf(psl_text, sizeof psl_text, "libpsl %s, %s", psl_get_version(),
+		 b->psl == psl_builtin() ? "built-in list" : psl_dist_filename());
+	const char *pairs[][2] = {
+		{ "geo_data", ciot_geo_description(b->geo) },
+		{ "attribution_rules", b->o->rules_dir },
+		{ "public_services_party", ciot_public_convention_name(b->o->convention) },
+		{ "public_suffix_list", psl_text },
+	};
+	enum ciot_rc rc = CIOT_OK;
+	for (size_t i = 0; i < sizeof pairs / sizeof pairs[0] && !rc; i++) {
+		sqlite3_bind_text(st, 1, pairs[i][0], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, pairs[i][1], -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = db_fail(b->db, b->errbuf, "meta");
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+enum ciot_rc ciot_destinations_open(struct ciot_destinations **out, const struct ciot_destination_options *o,
+				    char *errbuf)
+{
+	*out = NULL;
+	struct ciot_destinations *d = calloc(1, sizeof *d);
+	if (!d)
+		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+	d->o = *o;
+	enum ciot_rc rc;
+	if ((rc = ciot_geo_open(&d->geo, o->geo_dir, errbuf)) || (rc = ciot_rules_load(&d->rules, o->rules_dir, errbuf))) {
+		ciot_destinations_close(d);
+		return rc;
+	}
+	/* the Debian publicsuffix package's list when present: newer than the one built into libpsl */
+	d->latest_psl = psl_latest(NULL);
+	d->psl = d->latest_psl ? d->latest_psl : psl_builtin();
+	if (!d->psl) {
+		ciot_destinations_close(d);
+		return ciot_fail(errbuf, CIOT_ERR_IO, "no public suffix list (the publicsuffix package: make setup)");
+	}
+	*out = d;
+	return CIOT_OK;
+}
+
+void ciot_destinations_close(struct ciot_destinations *d)
+{
+	if (!d)
+		return;
+	psl_free(d->latest_psl);
+	ciot_rules_free(d->rules);
+	ciot_geo_close(d->geo);
+	free(d);
+}
+
+const char *ciot_destinations_geo_description(const struct ciot_destinations *d)
+{
+	return ciot_geo_description(d->geo);
+}
+
+enum ciot_rc ciot_destinations_build(struct ciot_destinations *d, sqlite3 *db, struct ciot_destination_stats *stats,
+				     char *errbuf)
+{
+	memset(stats, 0, sizeof *stats);
+	struct builder b = { .db = db, .o = &d->o, .stats = stats, .geo = d->geo, .rules = d->rules, .psl = d->psl,
+			     .errbuf = errbuf };
+	enum ciot_rc rc = CIOT_OK;
+	if (sqlite3_prepare_v2(db, "INSERT INTO destinations VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", -1,
+			       &b.insert, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+			       "SELECT a.address, a.ts_us, a.query FROM dns_answers a JOIN captures c ON c.id = a.capture_id"
+			       " WHERE c.device_id = ?1",
+			       -1, &b.answers, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+			       "SELECT f.id, f.remote_ip, f.first_us, f.server_name, f.server_name_source FROM flows f"
+			       " JOIN captures c ON c.id = f.capture_id WHERE c.device_id = ?1",
+			       -1, &b.flows, NULL) != SQLITE_OK) {
+		rc = db_fail(db, errbuf, "prepare");
+		goto out;
+	}
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		rc = db_fail(db, errbuf, "begin");
+		goto out;
+	}
+	if (sqlite3_exec(db, "DELETE FROM destinations", NULL, NULL, NULL) != SQLITE_OK)
+		rc = db_fail(db, errbuf, "destinations");
+	if (!rc)
+		rc = build_all(&b);
+	if (!rc)
+		rc = record_meta(&b);
+	if (!rc && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		rc = db_fail(db, errbuf, "commit");
+	if (rc)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+out:
+	sqlite3_finalize(b.insert);
+	sqlite3_finalize(b.answers);
+	sqlite3_finalize(b.flows);
+	ciot_strpool_free(&b.pool);
+	free(b.answers_buf);
+	return rc;
+}
