@@ -1,0 +1,209 @@
+/* test-destinations.c: how flows get their names, domains, countries and parties
+ * (analyze/lib/destinations.c), on a hand-made database and the installed data (geolocation,
+ * attribution rules, public suffix list).
+ *
+ * The cases: an address reused by two names keeps each name for the flows after its own lookup; a
+ * flow before any lookup takes the first later one ('dns-later'); a lookup in one capture names a
+ * flow in another capture of the same device, never one of another device; the flow's own SNI
+ * wins over DNS, which is kept beside it; IPv6 answers; registrable domains under multi-label
+ * public suffixes; local peers; the public-services convention; a rebuild replaces every row.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "check.h"
+#include "destinations.h"
+#include "store.h"
+#include "testfs.h"
+
+static sqlite3 *db;
+
+static void exec(const char *sql)
+{
+	char *err = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		fprintf(stderr, "test-destinations: %s\n  in: %s\n", err, sql);
+		exit(1);
+	}
+}
+
+static long long device(const char *name, const char *brand, const char *manifest)
+{
+	char sql[1024];
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO devices (name, brand, category, macs, ips, manifest) VALUES ('%s', '%s', 'camera', '[]',"
+		 " '[]', %s)",
+		 name, brand, manifest ? manifest : "NULL");
+	exec(sql);
+	return sqlite3_last_insert_rowid(db);
+}
+
+static long long capture(long long device_id, const char *phase)
+{
+	char sql[1024];
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO captures (device_id, file, phase, frames, frame_bytes, ip_packets, skipped_frames,"
+		 " malformed_frames, flows, device_packets, device_bytes, other_flows, other_packets, device_method,"
+		 " device_addresses, file_format, file_size, file_truncated, frames_outside_windows, dns_responses,"
+		 " dns_malformed, names_dropped, analyzed_at) VALUES (%lld, '/lab/%lld-%s.pcap', '%s', 0, 0, 0, 0, 0,"
+		 " 0, 0, 0, 0, 0, 'ip', '[]', 'pcap', 0, 0, 0, 0, 0, 0, '2026-11-22T00:00:00Z')",
+		 device_id, device_id, phase, phase);
+	exec(sql);
+	return sqlite3_last_insert_rowid(db);
+}
+
+static void answer(long long capture_id, long long ts, const char *query, const char *address)
+{
+	char sql[1024];
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO dns_answers VALUES (%lld, %lld, '10.0.0.2', '10.0.0.1', '%s', NULL, '%s', 300)", capture_id,
+		 ts, query, address);
+	exec(sql);
+}
+
+static long long flow(long long capture_id, long long ts, const char *remote, const char *sni)
+{
+	char sql[2048], name[300];
+	snprintf(name, sizeof name, sni ? "'%s', 'sni'" : "NULL, NULL", sni);
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO flows (capture_id, transport, ip_version, device_ip, device_port, remote_ip, remote_port,"
+		 " remote_scope, initiator, first_us, last_us, packets_out, bytes_out, payload_out, packets_in, bytes_in,"
+		 " payload_in, tcp_flags_out, tcp_flags_in, app_proto, ndpi_category, ndpi_guessed, end_reason,"
+		 " server_name, server_name_source) VALUES (%lld, 'tcp', %d, '10.0.0.2', 40000, '%s', 443, 'internet',"
+		 " 'device', %lld, %lld, 1, 100, 0, 1, 100, 0, 0, 0, 'TLS', 'Web', 0, 'closed', %s)",
+		 capture_id, strchr(remote, ':') ? 6 : 4, remote, ts, ts + 10, name);
+	exec(sql);
+	return sqlite3_last_insert_rowid(db);
+}
+
+/* One destinations column of a flow as text ("NULL" for NULL). */
+static const char *col(long long flow_id, const char *column)
+{
+	static char out[8][512];
+	static unsigned next;
+	char *buf = out[next++ % 8];
+	char sql[256];
+	snprintf(sql, sizeof sql, "SELECT %s FROM destinations WHERE flow_id = %lld", column, flow_id);
+	sqlite3_stmt *st;
+	snprintf(buf, 512, "(no row)");
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		snprintf(buf, 512, "%s",
+			 sqlite3_column_type(st, 0) == SQLITE_NULL ? "NULL" : (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return buf;
+}
+
+static struct ciot_destinations *open_destinations(enum ciot_public_convention convention)
+{
+	struct ciot_destination_options o;
+	ciot_destination_default_options(&o);
+	o.convention = convention;
+	struct ciot_destinations *d = NULL;
+	char errbuf[CIOT_ERRBUF_SIZE] = "";
+	if (ciot_destinations_open(&d, &o, errbuf)) {
+		fprintf(stderr, "test-destinations: %s (make setup installs the data)\n", errbuf);
+		exit(1);
+	}
+	return d;
+}
+
+int main(void)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	testfs_mkdtemp(dir, "destinations");
+	testfs_path(path, dir, "t.db");
+	struct ciot_store *store;
+	char errbuf[CIOT_ERRBUF_SIZE];
+	if (ciot_store_open(&store, path, errbuf)) {
+		fprintf(stderr, "test-destinations: %s\n", errbuf);
+		return 1;
+	}
+	db = ciot_store_db(store);
+
+	long long cam = device("acme_camera", "acme", NULL);
+	long long other = device("tuya_plug", "tuya", NULL);
+	long long setup = capture(cam, "setup"), idle = capture(cam, "idle"), plug = capture(other, "setup");
+	/* 8.8.8.8 is looked up as a.example.com at t=1000 and as b.example.com at t=2000 */
+	answer(setup, 1000, "a.example.com", "8.8.8.8");
+	answer(setup, 2000, "b.example.com", "8.8.8.8");
+	long long before_any = flow(setup, 500, "8.8.8.8", NULL);
+	long long after_a = flow(setup, 1500, "8.8.8.8", NULL);
+	long long at_b = flow(setup, 2000, "8.8.8.8", NULL);   /* the same microsecond: b's lookup came first */
+	long long idle_b = flow(idle, 900000, "8.8.8.8", NULL); /* another capture of the same device */
+	long long sni = flow(idle, 900100, "8.8.8.8", "sni.example.org");
+	/* the plug never looked 8.8.8.8 up: the camera's lookups are not the plug's */
+	long long plug_flow = flow(plug, 3000, "8.8.8.8", NULL);
+	/* IPv6, and a domain under a two-label public suffix */
+	answer(idle, 5000, "api.tuya.com.cn", "2400:3200::1");
+	long long v6 = flow(idle, 6000, "2400:3200::1", NULL);
+	answer(idle, 5000, "www.example.co.uk", "114.114.114.114");
+	long long couk = flow(idle, 6000, "114.114.114.114", NULL);
+	long long lan = flow(idle, 7000, "192.168.1.20", NULL);
+	long long nameless = flow(idle, 7000, "223.5.5.5", NULL);
+
+	struct ciot_destinations *d = open_destinations(CIOT_PUBLIC_THIRD);
+	struct ciot_destination_stats stats;
+	CHECK_EQ_INT(ciot_destinations_build(d, db, &stats, errbuf), CIOT_OK);
+
+	CHECK_EQ_STR(col(before_any, "name || ' ' || name_source"), "a.example.com dns-later");
+	CHECK_EQ_STR(col(after_a, "name || ' ' || name_source"), "a.example.com dns");
+	CHECK_EQ_STR(col(at_b, "name || ' ' || name_source"), "b.example.com dns");
+	CHECK_EQ_STR(col(idle_b, "name || ' ' || name_source"), "b.example.com dns");
+	CHECK_EQ_STR(col(sni, "name || ' ' || name_source || ' ' || dns_name"), "sni.example.org sni b.example.com");
+	CHECK_EQ_STR(col(sni, "domain"), "example.org");
+	CHECK_EQ_STR(col(plug_flow, "name"), "NULL");
+	CHECK_EQ_STR(col(plug_flow, "dns_name"), "NULL");
+	CHECK_EQ_STR(col(v6, "name || ' ' || domain || ' ' || country"), "api.tuya.com.cn tuya.com.cn CN");
+	CHECK_EQ_STR(col(couk, "domain"), "example.co.uk");
+	/* 8.8.8.8: DB-IP's country and the ASN data's AS */
+	CHECK_EQ_STR(col(after_a, "country || ' ' || asn || ' ' || as_org"), "US 15169 Google LLC");
+	CHECK_EQ_STR(col(lan, "country || ' ' || party || ' ' || party_rule"), "local local local address");
+	CHECK_EQ_STR(col(lan, "asn"), "NULL");
+	/* the address is a public resolver's, whatever name the flow had: the convention decides */
+	CHECK_EQ_STR(col(after_a, "party || ' ' || organization || ' ' || party_rule"),
+		     "third Google public dns 8.8.8.8 (convention third)");
+	/* the public-services convention: 8.8.8.8 without a name is Google's resolver */
+	CHECK_EQ_STR(col(plug_flow, "party || ' ' || organization || ' ' || party_rule"),
+		     "third Google public dns 8.8.8.8 (convention third)");
+	/* AliDNS without a name goes by its AS (45102 -> Alibaba Cloud, a cloud: support) */
+	CHECK_EQ_STR(col(nameless, "party || ' ' || organization"), "support Alibaba Cloud");
+	/* tuya.com.cn has no domain rule (tuya.com is not a suffix of it at a label boundary) */
+	CHECK_EQ_STR(col(v6, "party || ' ' || party_rule"), "third no rule for api.tuya.com.cn; hosted by as-org "
+							      "\"Hangzhou Alibaba Advertising Co.,Ltd.\"");
+	CHECK_EQ_INT(stats.flows, 10);
+	CHECK_EQ_INT(stats.internet_flows, 9);
+	CHECK_EQ_INT(stats.named_by_flow, 1);
+	CHECK_EQ_INT(stats.named_by_dns, 5);
+	CHECK_EQ_INT(stats.named_by_later_dns, 1);
+	CHECK_EQ_INT(stats.internet_unnamed, 2);
+	CHECK_EQ_INT(stats.dns_answers, 4);
+	ciot_destinations_close(d);
+
+	/* another convention, rebuilt: every row replaced, none added */
+	d = open_destinations(CIOT_PUBLIC_SUPPORT);
+	CHECK_EQ_INT(ciot_destinations_build(d, db, &stats, errbuf), CIOT_OK);
+	CHECK_EQ_STR(col(plug_flow, "party || ' ' || party_rule"), "support public dns 8.8.8.8 (convention support)");
+	sqlite3_stmt *st;
+	sqlite3_prepare_v2(db, "SELECT count(*), (SELECT value FROM meta WHERE key = 'public_services_party') FROM destinations",
+			   -1, &st, NULL);
+	CHECK(sqlite3_step(st) == SQLITE_ROW);
+	CHECK_EQ_INT(sqlite3_column_int(st, 0), 10);
+	CHECK_EQ_STR((const char *)sqlite3_column_text(st, 1), "support");
+	sqlite3_finalize(st);
+	ciot_destinations_close(d);
+
+	/* a missing data folder is an error that names it, before any work */
+	struct ciot_destination_options o;
+	ciot_destination_default_options(&o);
+	o.geo_dir = "/nonexistent/geo";
+	CHECK_EQ_INT(ciot_destinations_open(&d, &o, errbuf), CIOT_ERR_IO);
+	CHECK_CONTAINS(errbuf, "/nonexistent/geo");
+	CHECK(d == NULL);
+
+	ciot_store_close(store);
+	testfs_rmtree(dir);
+	return check_summary("destinations");
+}
