@@ -12,9 +12,9 @@
  *
  * The knowledge is data, not code: datasets/attribution/ holds the organizations and their roles,
  * the domain and AS rules that map an endpoint to an organization (domain rules first, the longest
- * matching suffix of the host name wins; AS rules for addresses without a name), the brand -> maker table, and the public
- * services. Adding a vendor or a provider is a line in one of those files; datasets/attribution/
- * README.md describes them. Every decision names the rule that made it.
+ * matching suffix of the host name wins; AS rules for addresses without a name), the brand ->
+ * maker table, and the public services. Adding a vendor or a provider is a line in one of those
+ * files; datasets/attribution/README.md describes them. Every decision names the rule that made it.
  */
 #ifndef CIOT_ATTRIBUTION_H
 #define CIOT_ATTRIBUTION_H

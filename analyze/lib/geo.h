@@ -4,7 +4,8 @@
  * The country comes from country/dbip-country.mmdb (DB-IP Lite: where the address is located)
  * through libmaxminddb; the AS number and the AS organization's name from asn/asn-ipv4.csv and
  * asn/asn-ipv6.csv (rows "first,last,asn,name"), loaded once into sorted arrays of ranges searched
- * by bisection, because the registry publishes no MMDB of them. The loaded data never changes, so lookups may run from several threads.
+ * by bisection, because the registry publishes no MMDB of them. The loaded data never changes, so
+ * lookups may run from several threads.
  */
 #ifndef CIOT_GEO_H
 #define CIOT_GEO_H

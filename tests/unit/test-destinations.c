@@ -187,7 +187,9 @@ int main(void)
 	CHECK_EQ_INT(ciot_destinations_build(d, db, &stats, errbuf), CIOT_OK);
 	CHECK_EQ_STR(col(plug_flow, "party || ' ' || party_rule"), "support public dns 8.8.8.8 (convention support)");
 	sqlite3_stmt *st;
-	sqlite3_prepare_v2(db, "SELECT count(*), (SELECT value FROM meta WHERE key = 'public_services_party') FROM destinations",
+	sqlite3_prepare_v2(db,
+			   "SELECT count(*), (SELECT value FROM meta WHERE key = 'public_services_party')"
+			   " FROM destinations",
 			   -1, &st, NULL);
 	CHECK(sqlite3_step(st) == SQLITE_ROW);
 	CHECK_EQ_INT(sqlite3_column_int(st, 0), 10);
