@@ -187,6 +187,17 @@ static const char *registrable_domain(const struct builder *b, const char *name)
 	return psl_registrable_domain(b->psl, name);
 }
 
+/* An address of the NAT64 well-known prefix 64:ff9b::/96 (RFC 6052) is the IPv4 address it embeds,
+ * for a device on an IPv6-only network: locate and attribute that one. */
+static void nat64_to_ipv4(uint8_t addr[16])
+{
+	static const uint8_t prefix[12] = { 0x00, 0x64, 0xff, 0x9b };
+	if (memcmp(addr, prefix, sizeof prefix))
+		return;
+	memset(addr, 0, 10);
+	addr[10] = addr[11] = 0xff;
+}
+
 static void bind_text_or_null(sqlite3_stmt *st, int i, const char *v)
 {
 	if (v)
@@ -235,6 +246,7 @@ static enum ciot_rc build_device(struct builder *b, sqlite3_int64 device_id, con
 			snprintf(at.rule, sizeof at.rule, "local address");
 		} else {
 			b->stats->internet_flows++;
+			nat64_to_ipv4(addr);
 			if (!ciot_geo_country(b->geo, addr, country)) {
 				snprintf(country, sizeof country, "unknown");
 				b->stats->internet_no_country++;

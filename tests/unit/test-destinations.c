@@ -6,7 +6,8 @@
  * flow before any lookup takes the first later one ('dns-later'); a lookup in one capture names a
  * flow in another capture of the same device, never one of another device; the flow's own SNI
  * wins over DNS, which is kept beside it; IPv6 answers; registrable domains under multi-label
- * public suffixes; local peers; the public-services convention; a rebuild replaces every row.
+ * public suffixes; NAT64 addresses; local peers; the public-services convention; a rebuild
+ * replaces every row.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,6 +144,7 @@ int main(void)
 	long long couk = flow(idle, 6000, "114.114.114.114", NULL);
 	long long lan = flow(idle, 7000, "192.168.1.20", NULL);
 	long long nameless = flow(idle, 7000, "223.5.5.5", NULL);
+	long long nat64 = flow(idle, 7000, "64:ff9b::808:808", NULL); /* 8.8.8.8 through NAT64 */
 
 	struct ciot_destinations *d = open_destinations(CIOT_PUBLIC_THIRD);
 	struct ciot_destination_stats stats;
@@ -168,17 +170,20 @@ int main(void)
 	/* the public-services convention: 8.8.8.8 without a name is Google's resolver */
 	CHECK_EQ_STR(col(plug_flow, "party || ' ' || organization || ' ' || party_rule"),
 		     "third Google public dns 8.8.8.8 (convention third)");
+	/* NAT64: the embedded IPv4 address is located and attributed */
+	CHECK_EQ_STR(col(nat64, "country || ' ' || asn || ' ' || party_rule"),
+		     "US 15169 public dns 8.8.8.8 (convention third)");
 	/* AliDNS without a name goes by its AS (45102 -> Alibaba Cloud, a cloud: support) */
 	CHECK_EQ_STR(col(nameless, "party || ' ' || organization"), "support Alibaba Cloud");
 	/* tuya.com.cn has no domain rule (tuya.com is not a suffix of it at a label boundary) */
 	CHECK_EQ_STR(col(v6, "party || ' ' || party_rule"), "third no rule for api.tuya.com.cn; hosted by as-org "
 							      "\"Hangzhou Alibaba Advertising Co.,Ltd.\"");
-	CHECK_EQ_INT(stats.flows, 10);
-	CHECK_EQ_INT(stats.internet_flows, 9);
+	CHECK_EQ_INT(stats.flows, 11);
+	CHECK_EQ_INT(stats.internet_flows, 10);
 	CHECK_EQ_INT(stats.named_by_flow, 1);
 	CHECK_EQ_INT(stats.named_by_dns, 5);
 	CHECK_EQ_INT(stats.named_by_later_dns, 1);
-	CHECK_EQ_INT(stats.internet_unnamed, 2);
+	CHECK_EQ_INT(stats.internet_unnamed, 3);
 	CHECK_EQ_INT(stats.dns_answers, 4);
 	ciot_destinations_close(d);
 
@@ -192,7 +197,7 @@ int main(void)
 			   " FROM destinations",
 			   -1, &st, NULL);
 	CHECK(sqlite3_step(st) == SQLITE_ROW);
-	CHECK_EQ_INT(sqlite3_column_int(st, 0), 10);
+	CHECK_EQ_INT(sqlite3_column_int(st, 0), 11);
 	CHECK_EQ_STR((const char *)sqlite3_column_text(st, 1), "support");
 	sqlite3_finalize(st);
 	ciot_destinations_close(d);
