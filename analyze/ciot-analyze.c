@@ -394,15 +394,19 @@ int main(int argc, char **argv)
 		pthread_mutex_unlock(&pc.lock);
 		pthread_join(progress_thread, NULL);
 	}
-	/* the destinations table covers whatever is stored, also after some captures failed */
+	/* The destinations table covers whatever is stored, also after some captures failed or an
+	 * interruption: re-analyzed captures lost their rows with their old flows, and reports join
+	 * on it. */
 	bool destinations_failed = false;
 	struct ciot_destination_stats dstats;
-	if (rc != CIOT_ERR_INTERRUPTED) {
-		char derr[CIOT_ERRBUF_SIZE] = "";
-		if (ciot_destinations_build(destinations, ciot_store_db(store), &dstats, derr)) {
-			fprintf(stderr, "%s: destinations: %s\n", db_path, derr);
-			destinations_failed = true;
-		}
+	char derr[CIOT_ERRBUF_SIZE] = "";
+	if (ciot_destinations_build(destinations, ciot_store_db(store), &dstats, derr)) {
+		fprintf(stderr, "%s: destinations: %s\n", db_path, derr);
+		destinations_failed = true;
+	} else if (dstats.dns_answers_dropped) {
+		fprintf(stderr, "%s: warning: %llu DNS answers of devices with more than %u MiB of distinct names "
+			"were not used to name flows\n", db_path, (unsigned long long)dstats.dns_answers_dropped,
+			CIOT_STRPOOL_MAX_BYTES >> 20);
 	}
 	ciot_store_close(store);
 	ciot_destinations_close(destinations);
@@ -411,7 +415,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ciot-analyze: %zu of %zu capture files stored in %s; %llu packets read (%.1f MB) in %.1f s\n",
 			ds.ncaptures - failed, ds.ncaptures, db_path, (unsigned long long)atomic_load(&progress.frames),
 			(double)atomic_load(&progress.bytes_done) / 1e6, secs);
-		if (rc != CIOT_ERR_INTERRUPTED && !destinations_failed)
+		if (!destinations_failed)
 			fprintf(stderr, "ciot-analyze: destinations: %llu flows to the Internet, %llu named by the flow "
 				"(SNI, Host), %llu by an earlier DNS answer, %llu by a later one, %llu without a name; %llu "
 				"without a country\n",

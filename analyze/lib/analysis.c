@@ -190,38 +190,45 @@ static void dns_address(void *ctx, const struct ciot_dns_address *a)
 	s->ndns++;
 }
 
+/* Counts one parsed message; a query (or another opcode) from port 53 is not a response. */
+static void dns_count(struct ciot_segment_result *s, enum ciot_dns_result r, bool cut)
+{
+	if (r == CIOT_DNS_NOT_RESPONSE)
+		return;
+	s->dns_responses++;
+	if (r == CIOT_DNS_MALFORMED || (r == CIOT_DNS_OK && cut))
+		s->dns_malformed++;
+}
+
 /* A packet from port 53: one DNS response over UDP, or DNS-over-TCP messages (each behind a 2-byte
- * length) wholly inside the segment. A message split across TCP segments is counted as malformed:
- * reassembly is not done for DNS. */
+ * length). DNS is not reassembled: a TCP segment is read only when it holds whole messages and
+ * nothing else, which a segment carrying the middle or end of a split message (or a mix) almost
+ * never does by chance; such a segment counts as one malformed response. */
 static void dns_packet(struct ciot_worker *w, struct ciot_segment_result *s, const struct ciot_packet *pkt)
 {
 	struct dns_context c = { .w = w, .s = s, .pkt = pkt };
 	const uint8_t *p = pkt->payload;
 	size_t len = pkt->payload_caplen;
 	if (pkt->proto == 17) {
-		enum ciot_dns_result r = ciot_dns_parse_response(p, len, dns_address, &c);
-		if (r == CIOT_DNS_OK || r == CIOT_DNS_MALFORMED)
-			s->dns_responses++;
-		if (r == CIOT_DNS_MALFORMED || (r == CIOT_DNS_OK && pkt->payload_caplen < pkt->payload_len))
-			s->dns_malformed++;
+		dns_count(s, ciot_dns_parse_response(p, len, dns_address, &c), pkt->payload_caplen < pkt->payload_len);
 		return;
 	}
-	while (len >= 2) {
-		size_t n = (size_t)p[0] << 8 | p[1];
-		if (n == 0)
+	size_t at = 0;
+	while (len - at >= 2) {
+		size_t n = (size_t)p[at] << 8 | p[at + 1];
+		if (n == 0 || n > len - at - 2)
 			break;
+		at += 2 + n;
+	}
+	if (at != len || pkt->payload_caplen < pkt->payload_len) {
 		s->dns_responses++;
-		if (n > len - 2) {
-			s->dns_malformed++;
-			break;
-		}
-		enum ciot_dns_result r = ciot_dns_parse_response(p + 2, n, dns_address, &c);
-		if (r == CIOT_DNS_MALFORMED)
-			s->dns_malformed++;
-		else if (r == CIOT_DNS_NOT_RESPONSE)
-			s->dns_responses--;
-		p += 2 + n;
-		len -= 2 + n;
+		s->dns_malformed++;
+		return;
+	}
+	for (at = 0; at < len;) {
+		size_t n = (size_t)p[at] << 8 | p[at + 1];
+		dns_count(s, ciot_dns_parse_response(p + at + 2, n, dns_address, &c), false);
+		at += 2 + n;
 	}
 }
 

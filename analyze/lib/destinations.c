@@ -126,8 +126,10 @@ static enum ciot_rc load_answers(struct builder *b, sqlite3_int64 device_id)
 		a->query = ciot_strpool_intern(&b->pool, query, strlen(query));
 		a->ts = sqlite3_column_int64(st, 1);
 		if (!a->address || !a->query) {
-			sqlite3_reset(st);
-			return ciot_fail(b->errbuf, CIOT_ERR_NOMEM, "out of memory for DNS names");
+			/* one device with more distinct names than the pool holds: its other answers
+			 * still name flows, and the loss is counted */
+			b->stats->dns_answers_dropped++;
+			continue;
 		}
 		b->nanswers++;
 	}
@@ -178,13 +180,23 @@ static const char *dns_name_for(const struct builder *b, const char *address, in
 	return ciot_strpool_get(&b->pool, b->answers_buf[first].query);
 }
 
-/* The registrable domain of a host name; NULL for an address literal or a public suffix. */
+/* The registrable domain of a host name (eTLD+1): the longest public suffix of the list's ICANN
+ * section, plus one label. Not libpsl's psl_registrable_domain, which also applies the list's
+ * private section and so makes every d123.cloudfront.net and bucket.s3.amazonaws.com a domain of
+ * its own, and leaves s3.amazonaws.com without one: counts of servers by domain would then count
+ * a CDN's every host. NULL for an address, or a name that is itself a public suffix. */
 static const char *registrable_domain(const struct builder *b, const char *name)
 {
 	uint8_t addr[16];
-	if (!name || ciot_addr_parse(name, addr))
+	if (!name || ciot_addr_parse(name, addr) || psl_is_public_suffix2(b->psl, name, PSL_TYPE_ICANN))
 		return NULL;
-	return psl_registrable_domain(b->psl, name);
+	const char *domain = name;
+	for (const char *dot = strchr(name, '.'); dot; dot = strchr(dot + 1, '.')) {
+		if (psl_is_public_suffix2(b->psl, dot + 1, PSL_TYPE_ICANN))
+			return domain;
+		domain = dot + 1;
+	}
+	return NULL; /* not reached: the last label is a suffix by the list's default rule */
 }
 
 /* An address of the NAT64 well-known prefix 64:ff9b::/96 (RFC 6052) is the IPv4 address it embeds,

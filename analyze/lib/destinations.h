@@ -33,6 +33,7 @@ struct ciot_destination_stats {
 	uint64_t named_by_flow, named_by_dns, named_by_later_dns;
 	uint64_t internet_unnamed, internet_no_country;
 	uint64_t dns_answers;
+	uint64_t dns_answers_dropped; /* not used: a device's names exceeded CIOT_STRPOOL_MAX_BYTES */
 };
 
 /* Default data locations: $CIOT_GEO_DIR, $CIOT_RULES_DIR, else the checkout's datasets/. */

@@ -4,6 +4,7 @@
 
 #include <ndpi_api.h>
 
+#include "addr.h"
 #include "dpi.h"
 
 #define PROTO_TCP 6
@@ -76,15 +77,27 @@ static void take_server_name(struct ciot_dpi_flow *f, struct ciot_strpool *names
 	size_t len = 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)raw[i];
-		if (c == ':' && source == CIOT_SERVER_NAME_HTTP && raw[0] != '[')
-			break;
 		if (c <= ' ' || c > '~')
 			return; /* not a host name */
 		name[len++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
 	}
+	name[len] = 0;
+	if (source == CIOT_SERVER_NAME_HTTP) {
+		/* Host is host[:port], an IPv6 address in brackets */
+		char *end = name[0] == '[' ? strchr(name, ']') : strrchr(name, ':');
+		if (name[0] == '[' && end) {
+			memmove(name, name + 1, (size_t)(end - name - 1));
+			len = (size_t)(end - name - 1);
+		} else if (end && !strchr(name, ']') && strchr(name, ':') == end) {
+			len = (size_t)(end - name);
+		}
+		name[len] = 0;
+	}
 	while (len && name[len - 1] == '.')
-		len--;
-	if (!len)
+		name[--len] = 0;
+	/* an address is no name: the device's DNS lookup of it, if any, names the flow instead */
+	uint8_t addr[16];
+	if (!len || ciot_addr_parse(name, addr))
 		return;
 	f->server_name = ciot_strpool_intern(names, name, len);
 	if (f->server_name)

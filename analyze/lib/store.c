@@ -435,7 +435,8 @@ static enum ciot_rc store_flow(struct ciot_store *s, sqlite3_int64 capture_id, c
 	sqlite3_bind_text(st, 21, ciot_dpi_category_name(dpi, &result), -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(st, 22, f->dpi_guessed);
 	sqlite3_bind_text(st, 23, ciot_flow_end_name((enum ciot_flow_end)f->end_reason), -1, SQLITE_STATIC);
-	const char *server_name = ciot_strpool_get(names, f->server_name);
+	/* the name a client sent names the server: the remote end only when the device was the client */
+	const char *server_name = dev == 0 ? ciot_strpool_get(names, f->server_name) : NULL;
 	bind_text_or_null(st, 24, server_name);
 	bind_text_or_null(st, 25, server_name ? ciot_server_name_source_name(f->server_name_source) : NULL);
 	int step = sqlite3_step(st);
@@ -529,7 +530,8 @@ static enum ciot_rc store_segment(struct ciot_store *s, const struct ciot_captur
 	sqlite3_bind_int64(st, i++, (sqlite3_int64)r->frames_outside_windows);
 	sqlite3_bind_int64(st, i++, (sqlite3_int64)seg->dns_responses);
 	sqlite3_bind_int64(st, i++, (sqlite3_int64)seg->dns_malformed);
-	sqlite3_bind_int64(st, i++, (sqlite3_int64)r->names.refused);
+	/* a file's count, on its first step's row only, so that summing the column counts it once */
+	sqlite3_bind_int64(st, i++, seg == &r->segments[0] ? (sqlite3_int64)r->names.refused : 0);
 	sqlite3_bind_text(st, i++, now, -1, SQLITE_TRANSIENT);
 	int step = sqlite3_step(st);
 	sqlite3_reset(st);
