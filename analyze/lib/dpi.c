@@ -83,15 +83,15 @@ static void take_server_name(struct ciot_dpi_flow *f, struct ciot_strpool *names
 	}
 	name[len] = 0;
 	if (source == CIOT_SERVER_NAME_HTTP) {
-		/* Host is host[:port], an IPv6 address in brackets */
-		char *end = name[0] == '[' ? strchr(name, ']') : strrchr(name, ':');
-		if (name[0] == '[' && end) {
-			memmove(name, name + 1, (size_t)(end - name - 1));
-			len = (size_t)(end - name - 1);
-		} else if (end && !strchr(name, ']') && strchr(name, ':') == end) {
-			len = (size_t)(end - name);
+		/* Host is host[:port]. nDPI 4.2 has already cut it at its first ':', so a bracketed
+		 * IPv6 address arrives as "[2001": an address either way, so no name. */
+		if (name[0] == '[')
+			return;
+		char *colon = strchr(name, ':');
+		if (colon) {
+			len = (size_t)(colon - name);
+			name[len] = 0;
 		}
-		name[len] = 0;
 	}
 	while (len && name[len - 1] == '.')
 		name[--len] = 0;
