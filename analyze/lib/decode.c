@@ -89,7 +89,8 @@ static enum ciot_decode_result decode_transport(struct ciot_cursor *c, uint32_t 
 			return CIOT_DECODE_TCP_TRUNCATED;
 		pkt->sport = ciot_cursor_be16(c);
 		pkt->dport = ciot_cursor_be16(c);
-		ciot_cursor_skip(c, 8);
+		pkt->tcp_seq = ciot_cursor_be32(c);
+		ciot_cursor_skip(c, 4);
 		header_len = (uint32_t)(ciot_cursor_u8(c) >> 4) * 4;
 		pkt->tcp_flags = ciot_cursor_u8(c);
 		if (header_len < 20 || header_len > wire_len)
@@ -345,6 +346,7 @@ enum ciot_decode_result ciot_decode(const struct ciot_frame *frame, struct ciot_
 	pkt->wirelen = frame->wirelen;
 	pkt->sport = pkt->dport = 0;
 	pkt->tcp_flags = 0;
+	pkt->tcp_seq = 0;
 	pkt->fragment = pkt->later_fragment = false;
 	pkt->frag_id = 0;
 	pkt->payload = NULL;

@@ -67,6 +67,7 @@ struct ciot_packet {
 	uint8_t src[16], dst[16];  /* IPv4 as IPv4-mapped IPv6 (::ffff:a.b.c.d) */
 	uint16_t sport, dport;     /* 0 for transports without ports */
 	uint8_t tcp_flags;
+	uint32_t tcp_seq;          /* TCP sequence number (0 for other transports) */
 	bool fragment;             /* part of a fragmented datagram */
 	bool later_fragment;       /* not the first fragment: ports come from the fragment table */
 	uint32_t frag_id;          /* IPv4 identification or IPv6 fragment identification */

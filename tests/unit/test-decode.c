@@ -109,7 +109,7 @@ static void tcp(struct bytes *b, uint16_t sport, uint16_t dport, uint8_t flags, 
 {
 	bytes_u16(b, sport);
 	bytes_u16(b, dport);
-	bytes_u32(b, 1000);
+	bytes_u32(b, 0xfedc1000u); /* the sequence number: the top bit set checks it is read unsigned */
 	bytes_u32(b, 0);
 	bytes_u8(b, (uint8_t)(doff_words << 4));
 	bytes_u8(b, flags);
@@ -575,6 +575,7 @@ static void check_decoded(const struct dcase *c, const struct ciot_packet *p, co
 	CHECK_EQ_INT(p->sport, c->sport);
 	CHECK_EQ_INT(p->dport, c->dport);
 	CHECK_EQ_INT(p->tcp_flags, c->flags);
+	CHECK_EQ_INT(p->tcp_seq, c->proto == PROTO_TCP && !c->later ? 0xfedc1000u : 0);
 	CHECK_EQ_INT(p->payload_len, c->payload_len);
 	CHECK_EQ_INT(p->payload_caplen, c->payload_caplen);
 	CHECK(p->payload == data + c->payload_at);
