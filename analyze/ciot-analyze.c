@@ -61,6 +61,14 @@ static const char usage[] =
 	"                        how public DNS resolvers and NTP pools count: third party (default, as\n"
 	"                        the lifecycle paper), support party, or by their organization like any\n"
 	"                        other server\n"
+	"Encryption classes (docs/encryption.md):\n"
+	"      --entropy MODE    length-aware (default: thresholds relative to the entropy random bytes\n"
+	"                        of the payload's length have) or paper (the published fixed thresholds)\n"
+	"      --encrypted-above R   entropy threshold of \"encrypted\" (default 0.95 of random's in\n"
+	"                        length-aware mode, 0.9 in paper mode)\n"
+	"      --text-below R    entropy threshold of \"text\" (default 0.75 of random's; paper 0.4)\n"
+	"      --omit-below N    payloads shorter than N bytes that no rule classified are omitted\n"
+	"                        (default 20)\n"
 	"Processing:\n"
 	"  -j, --jobs N          analyze N files in parallel (default 1)\n"
 	"      --max-flows N     active flows held at most per job (default 131072); beyond it the\n"
@@ -217,7 +225,7 @@ int main(int argc, char **argv)
 {
 	enum { OPT_DEVICE = 256, OPT_CATEGORY, OPT_BRAND, OPT_PHASE, OPT_SUBPHASE, OPT_FIRMWARE, OPT_INTERCEPTION,
 	       OPT_MAC, OPT_IP, OPT_IP_TABLE, OPT_TZ, OPT_MAX_FLOWS, OPT_IDLE_TIMEOUT, OPT_ALL_FLOWS, OPT_GEO_DIR,
-	       OPT_RULES_DIR, OPT_PUBLIC_SERVICES };
+	       OPT_RULES_DIR, OPT_PUBLIC_SERVICES, OPT_ENTROPY, OPT_ENCRYPTED_ABOVE, OPT_TEXT_BELOW, OPT_OMIT_BELOW };
 	static const struct option options[] = {
 		{ "db", required_argument, NULL, 'o' },
 		{ "device", required_argument, NULL, OPT_DEVICE },
@@ -238,6 +246,10 @@ int main(int argc, char **argv)
 		{ "geo-dir", required_argument, NULL, OPT_GEO_DIR },
 		{ "rules-dir", required_argument, NULL, OPT_RULES_DIR },
 		{ "public-services", required_argument, NULL, OPT_PUBLIC_SERVICES },
+		{ "entropy", required_argument, NULL, OPT_ENTROPY },
+		{ "encrypted-above", required_argument, NULL, OPT_ENCRYPTED_ABOVE },
+		{ "text-below", required_argument, NULL, OPT_TEXT_BELOW },
+		{ "omit-below", required_argument, NULL, OPT_OMIT_BELOW },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -250,6 +262,9 @@ int main(int argc, char **argv)
 	ciot_destination_default_options(&dopt);
 	const char *db_path = NULL, *ip_table = NULL;
 	int tz = 8 * 3600;
+	enum ciot_entropy_mode entropy_mode = CIOT_ENTROPY_LENGTH_AWARE;
+	double encrypted_above = -1, text_below = -1;
+	long omit_below = -1;
 	bool quiet = false;
 	unsigned long n;
 	int opt;
@@ -318,6 +333,32 @@ int main(int argc, char **argv)
 		case OPT_ALL_FLOWS: ao.all_flows = true; break;
 		case OPT_GEO_DIR: dopt.geo_dir = optarg; break;
 		case OPT_RULES_DIR: dopt.rules_dir = optarg; break;
+		case OPT_ENTROPY:
+			if (!ciot_entropy_mode_parse(optarg, &entropy_mode)) {
+				fprintf(stderr, "ciot-analyze: --entropy must be length-aware or paper\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_ENCRYPTED_ABOVE:
+		case OPT_TEXT_BELOW: {
+			char *end;
+			errno = 0;
+			double v = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(v > 0 && v <= 1)) {
+				fprintf(stderr, "ciot-analyze: --%s wants a number above 0 and at most 1\n",
+					opt == OPT_TEXT_BELOW ? "text-below" : "encrypted-above");
+				return EXIT_USAGE;
+			}
+			*(opt == OPT_TEXT_BELOW ? &text_below : &encrypted_above) = v;
+			break;
+		}
+		case OPT_OMIT_BELOW:
+			if (!parse_uint(optarg, 65535, &n) && strcmp(optarg, "0")) {
+				fprintf(stderr, "ciot-analyze: --omit-below wants a number of bytes from 0 to 65535\n");
+				return EXIT_USAGE;
+			}
+			omit_below = strcmp(optarg, "0") ? (long)n : 0;
+			break;
 		case OPT_PUBLIC_SERVICES:
 			if (!ciot_public_convention_parse(optarg, &dopt.convention)) {
 				fprintf(stderr, "ciot-analyze: --public-services must be third, support or org\n");
@@ -329,6 +370,18 @@ int main(int argc, char **argv)
 		case 'V': printf("ciot-analyze %s (nDPI %s)\n", CIOT_VERSION, ciot_dpi_version()); return 0;
 		default: fputs(usage, stderr); return EXIT_USAGE;
 		}
+	}
+	ciot_entropy_default_options(&ao.entropy, entropy_mode);
+	if (encrypted_above > 0)
+		ao.entropy.encrypted_above = encrypted_above;
+	if (text_below > 0)
+		ao.entropy.text_below = text_below;
+	if (omit_below >= 0)
+		ao.entropy.omit_below = (uint32_t)omit_below;
+	if (ao.entropy.text_below > ao.entropy.encrypted_above) {
+		fprintf(stderr, "ciot-analyze: --text-below %g is above --encrypted-above %g\n", ao.entropy.text_below,
+			ao.entropy.encrypted_above);
+		return EXIT_USAGE;
 	}
 	if (!db_path || optind >= argc) {
 		fprintf(stderr, "ciot-analyze: %s\n\n%s", !db_path ? "-o DB is required" : "no INPUT given", usage);
@@ -356,7 +409,7 @@ int main(int argc, char **argv)
 	struct ciot_store *store;
 	rc = ciot_store_open(&store, db_path, errbuf);
 	if (!rc)
-		rc = ciot_store_begin_run(store, &ds, errbuf);
+		rc = ciot_store_begin_run(store, &ds, &ao, errbuf);
 	if (rc) {
 		fprintf(stderr, "%s: %s\n", db_path, errbuf);
 		ciot_store_close(store);

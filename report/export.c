@@ -66,6 +66,25 @@ struct export_def {
 /* overseas: 1 outside the home country, 0 in it, NULL when the country is unknown */
 #define OVERSEAS(col) "CASE WHEN " col " = 'unknown' THEN NULL ELSE " col " <> :home END"
 
+/* Per device, per phase (and 'all'), per encryption class: packets, bytes and the device's shares;
+ * `firmware` keeps the capture's firmware tag for the before/after comparison. */
+#define CLASS_BASE                                                                                         \
+	"classes(class, class_group, ord) AS (VALUES ('encrypted', 'encrypted', 1), ('text', 'unencrypted', 2)," \
+	" ('compressed', 'unencrypted', 3), ('media', 'unencrypted', 4), ('unknown', 'unknown', 5),"        \
+	" ('omitted', 'omitted', 6)),"                                                                     \
+	" base AS (SELECT d.id AS device_id, d.name AS device, d.category AS category, c.phase AS phase,"   \
+	" c.firmware AS firmware, k.class AS class, k.packets AS packets, k.bytes AS bytes"                \
+	" FROM flow_classes k JOIN flows f ON f.id = k.flow_id JOIN captures c ON c.id = f.capture_id"     \
+	" JOIN devices d ON d.id = c.device_id),"                                                          \
+	" phased AS (SELECT device_id, device, category, phase, class, packets, bytes FROM base"           \
+	" UNION ALL SELECT device_id, device, category, 'all', class, packets, bytes FROM base),"          \
+	" dev AS (SELECT device_id, device, category, phase, class, sum(packets) AS p, sum(bytes) AS b"     \
+	" FROM phased GROUP BY device_id, phase, class),"                                                  \
+	" dev_total AS (SELECT device_id, phase, sum(p) AS tp, sum(b) AS tb FROM dev GROUP BY device_id, phase)," \
+	" share AS (SELECT dev.*, CAST(p AS REAL) / tp AS ps, CAST(b AS REAL) / tb AS bs"                   \
+	" FROM dev JOIN dev_total USING (device_id, phase)),"                                              \
+	" cat_k AS (SELECT category, phase, count(DISTINCT device_id) AS k FROM dev GROUP BY category, phase)"
+
 static const struct export_def exports[] = {
 	{
 		"summary",
@@ -194,6 +213,56 @@ static const struct export_def exports[] = {
 		" ORDER BY count(DISTINCT v.device_id) DESC, sum(v.bytes) DESC, v.organization",
 		{ { "organization", COL_TEXT }, { "devices", COL_INT }, { "flows", COL_INT }, { "bytes", COL_INT },
 		  { "domains", COL_TEXT } },
+	},
+	{
+		"encryption",
+		"packets and bytes of each encryption class (encrypted; unencrypted: text, compressed, media; "
+		"unknown; omitted) per device and phase, with the device's shares; per category the average of "
+		"its devices' shares (docs/encryption.md)",
+		"WITH " CLASS_BASE ","
+		" cat AS (SELECT category, phase, class, sum(p) AS p, sum(b) AS b, sum(ps) AS ps, sum(bs) AS bs"
+		" FROM share GROUP BY category, phase, class)"
+		" SELECT scope, name, category, phase, class, class_group, p, b, bs, ps, devices FROM ("
+		" SELECT 'device' AS scope, s.device AS name, s.category AS category, s.phase AS phase,"
+		" s.class AS class, cl.class_group AS class_group, cl.ord AS ord, s.p AS p, s.b AS b, s.bs AS bs,"
+		" s.ps AS ps, 1 AS devices FROM share s JOIN classes cl USING (class)"
+		" UNION ALL SELECT 'category', c.category, c.category, c.phase, c.class, cl.class_group, cl.ord, c.p,"
+		" c.b, c.bs / k.k, c.ps / k.k, k.k FROM cat c JOIN cat_k k USING (category, phase)"
+		" JOIN classes cl USING (class))"
+		" ORDER BY scope, name, " PHASE_ORDER("phase") ", ord",
+		{ { "scope", COL_TEXT }, { "name", COL_TEXT }, { "category", COL_TEXT }, { "phase", COL_TEXT },
+		  { "class", COL_TEXT }, { "class_group", COL_TEXT }, { "packets", COL_INT }, { "bytes", COL_INT },
+		  { "byte_share", COL_SHARE }, { "packet_share", COL_SHARE }, { "devices", COL_INT } },
+	},
+	{
+		"encryption-heatmap",
+		"the lifecycle paper's Figure 3: per category, phase and class group (encrypted, unencrypted, "
+		"unknown, omitted), the average of the category's devices' byte and packet shares",
+		"WITH " CLASS_BASE ","
+		" groups(class_group, ord) AS (VALUES ('encrypted', 1), ('unencrypted', 2), ('unknown', 3), ('omitted', 4)),"
+		" dev_group AS (SELECT s.device_id, s.category, s.phase, cl.class_group, sum(s.bs) AS bs, sum(s.ps) AS ps"
+		" FROM share s JOIN classes cl USING (class) GROUP BY s.device_id, s.phase, cl.class_group)"
+		" SELECT k.category, k.phase, g.class_group, coalesce(sum(d.bs), 0) / k.k, coalesce(sum(d.ps), 0) / k.k, k.k"
+		" FROM cat_k k CROSS JOIN groups g LEFT JOIN dev_group d ON d.category = k.category AND d.phase = k.phase"
+		" AND d.class_group = g.class_group GROUP BY k.category, k.phase, g.class_group"
+		" ORDER BY k.category, " PHASE_ORDER("k.phase") ", min(g.ord)",
+		{ { "category", COL_TEXT }, { "phase", COL_TEXT }, { "class_group", COL_TEXT },
+		  { "byte_share", COL_SHARE }, { "packet_share", COL_SHARE }, { "devices", COL_INT } },
+	},
+	{
+		"encryption-firmware",
+		"each device with captures tagged before and after a firmware update: its byte and packet shares "
+		"per class group, pre and post",
+		"WITH " CLASS_BASE ","
+		" fw AS (SELECT b.device_id, b.device, b.category, b.firmware, cl.class_group, sum(b.packets) AS p,"
+		" sum(b.bytes) AS b FROM base b JOIN classes cl USING (class) WHERE b.firmware IS NOT NULL"
+		" GROUP BY b.device_id, b.firmware, cl.class_group),"
+		" fw_total AS (SELECT device_id, firmware, sum(p) AS tp, sum(b) AS tb FROM fw GROUP BY device_id, firmware)"
+		" SELECT fw.device, fw.category, fw.firmware, fw.class_group, fw.p, fw.b, CAST(fw.b AS REAL) / t.tb,"
+		" CAST(fw.p AS REAL) / t.tp FROM fw JOIN fw_total t USING (device_id, firmware)"
+		" ORDER BY fw.device, fw.firmware DESC, fw.class_group",
+		{ { "device", COL_TEXT }, { "category", COL_TEXT }, { "firmware", COL_TEXT }, { "class_group", COL_TEXT },
+		  { "packets", COL_INT }, { "bytes", COL_INT }, { "byte_share", COL_SHARE }, { "packet_share", COL_SHARE } },
 	},
 };
 

@@ -24,6 +24,7 @@ struct ciot_worker {
 	struct ciot_capture_result *result; /* the capture being read */
 	struct ciot_segment_result *segment;
 	bool all_flows;
+	struct ciot_entropy_options entropy;
 };
 
 void ciot_analysis_default_options(struct ciot_analysis_options *o)
@@ -35,6 +36,7 @@ void ciot_analysis_default_options(struct ciot_analysis_options *o)
 	o->timeouts.udp_idle_us = CIOT_FLOW_UDP_IDLE_US;
 	o->timeouts.other_idle_us = CIOT_FLOW_OTHER_IDLE_US;
 	o->jobs = 1;
+	ciot_entropy_default_options(&o->entropy, CIOT_ENTROPY_LENGTH_AWARE);
 }
 
 /* The flow table's end callback: settle nDPI and append the flow to the current segment. */
@@ -68,6 +70,8 @@ static void flow_ended(void *ctx, struct ciot_flow *f, enum ciot_flow_end reason
 	r->category = f->dpi.category;
 	r->server_name = f->dpi.server_name;
 	r->server_name_source = f->dpi.server_name_source;
+	r->family = (uint8_t)ciot_dpi_family(&f->dpi);
+	r->classes = f->enc.counts;
 	r->first_ts = f->first_ts;
 	r->last_ts = f->last_ts;
 }
@@ -84,6 +88,7 @@ enum ciot_rc ciot_worker_new(struct ciot_worker **out, const struct ciot_analysi
 		return rc;
 	}
 	w->all_flows = o->all_flows;
+	w->entropy = o->entropy;
 	w->flows = ciot_flow_table_new(o->max_flows, &o->timeouts, flow_ended, w);
 	if (!w->flows) {
 		ciot_worker_free(w);
@@ -317,10 +322,12 @@ enum ciot_rc ciot_analyze_capture(struct ciot_worker *w, const struct ciot_datas
 		}
 		if (created)
 			ciot_device_observe(&r->tracker, &pkt);
+		if (!pkt.later_fragment && !f->dpi.done)
+			ciot_dpi_packet(w->dpi, &f->dpi, &pkt, &r->names);
+		enum ciot_class_step step;
+		ciot_encryption_packet(&w->entropy, &f->enc, dir, ciot_dpi_family(&f->dpi), &pkt, &step);
 		if (pkt.later_fragment)
 			continue;
-		if (!f->dpi.done)
-			ciot_dpi_packet(w->dpi, &f->dpi, &pkt, &r->names);
 		if (pkt.sport == DNS_PORT && pkt.payload_caplen && (pkt.proto == 17 || pkt.proto == 6))
 			dns_packet(w, s, &pkt);
 	}

@@ -30,9 +30,11 @@ struct ciot_flow_record {
 	bool dpi_guessed;
 	uint16_t master_proto, app_proto, category;
 	uint8_t server_name_source;  /* enum ciot_server_name_source */
+	uint8_t family;              /* enum ciot_dpi_family, at the flow's end */
 	uint32_t server_name;        /* in the capture result's names pool; 0 when none */
 	int64_t first_ts, last_ts;
 	struct ciot_flow_counters dir[2];
+	struct ciot_encryption_counts classes; /* both directions */
 };
 
 /* An address a DNS response gave a client: the names it hangs off are in the names pool. */
@@ -79,6 +81,7 @@ struct ciot_analysis_options {
 	struct ciot_flow_timeouts timeouts;
 	unsigned jobs;                      /* worker threads, at least 1 */
 	bool all_flows;                     /* keep every flow, not only the device's */
+	struct ciot_entropy_options entropy; /* the encryption method's step 3 */
 };
 
 void ciot_analysis_default_options(struct ciot_analysis_options *o);

@@ -23,6 +23,8 @@
 #define DNS_TYPE_A 1
 #define DNS_TYPE_CNAME 5
 #define DNS_TYPE_AAAA 28
+#define DNS_TYPE_RRSIG 46
+#define DNS_TYPE_DNSKEY 48
 #define DNS_WIRE_NAME_MAX 255
 #define DNS_POINTER_BITS 0xc0
 
@@ -272,4 +274,33 @@ enum ciot_dns_result ciot_dns_parse_response(const uint8_t *msg, size_t len, cio
 	bool ok = read_answers(&whole, &c, ancount, &a);
 	walk(&a, fn, ctx);
 	return ok ? CIOT_DNS_OK : CIOT_DNS_MALFORMED;
+}
+
+bool ciot_dns_has_dnssec(const uint8_t *msg, size_t len)
+{
+	struct ciot_cursor whole = ciot_cursor_make(msg, len);
+	struct ciot_cursor c = whole;
+	ciot_cursor_skip(&c, 4); /* ID, flags */
+	uint32_t qdcount = ciot_cursor_be16(&c), records = 0;
+	for (int i = 0; i < 3; i++)
+		records += ciot_cursor_be16(&c);
+	struct wire_name name;
+	for (uint32_t i = 0; i < qdcount && !c.err; i++) {
+		if (!read_name(&whole, &c, &name))
+			return false;
+		ciot_cursor_skip(&c, 4);
+	}
+	for (uint32_t i = 0; i < records && !c.err; i++) {
+		if (!read_name(&whole, &c, &name))
+			return false;
+		uint16_t type = ciot_cursor_be16(&c);
+		ciot_cursor_skip(&c, 6); /* class, TTL */
+		uint16_t rdlength = ciot_cursor_be16(&c);
+		if (c.err)
+			return false;
+		if (type == DNS_TYPE_DNSKEY || type == DNS_TYPE_RRSIG)
+			return true;
+		ciot_cursor_skip(&c, rdlength);
+	}
+	return false;
 }

@@ -18,6 +18,7 @@
 #ifndef CIOT_DNS_H
 #define CIOT_DNS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,5 +50,10 @@ enum ciot_dns_result {
 /* Parses one DNS message: a UDP payload, or a DNS-over-TCP message without its 2-byte length
  * prefix. `len` is the number of bytes available at `msg`. */
 enum ciot_dns_result ciot_dns_parse_response(const uint8_t *msg, size_t len, ciot_dns_address_fn fn, void *ctx);
+
+/* Whether a DNS message (either direction) carries DNSSEC key material or signatures (a DNSKEY or
+ * RRSIG record in any section): the encryption method counts those messages as encrypted. False
+ * for a message that cannot be read up to such a record. */
+bool ciot_dns_has_dnssec(const uint8_t *msg, size_t len);
 
 #endif

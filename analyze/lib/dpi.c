@@ -115,6 +115,49 @@ static void release(struct ciot_dpi_flow *f, struct ciot_strpool *names)
 	f->done = true;
 }
 
+static enum ciot_dpi_family family_of(uint16_t proto)
+{
+	static const struct {
+		uint16_t proto;
+		enum ciot_dpi_family family;
+	} families[] = {
+		{ NDPI_PROTOCOL_TLS, CIOT_FAMILY_TLS },
+		{ NDPI_PROTOCOL_DOH_DOT, CIOT_FAMILY_TLS },
+		{ NDPI_PROTOCOL_DTLS, CIOT_FAMILY_DTLS },
+		{ NDPI_PROTOCOL_QUIC, CIOT_FAMILY_QUIC },
+		{ NDPI_PROTOCOL_SSH, CIOT_FAMILY_SSH },
+		{ NDPI_PROTOCOL_HTTP, CIOT_FAMILY_HTTP },
+		{ NDPI_PROTOCOL_HTTP_CONNECT, CIOT_FAMILY_HTTP },
+		{ NDPI_PROTOCOL_HTTP_PROXY, CIOT_FAMILY_HTTP },
+		{ NDPI_PROTOCOL_DNS, CIOT_FAMILY_DNS },
+		{ NDPI_PROTOCOL_MDNS, CIOT_FAMILY_DNS },
+		{ NDPI_PROTOCOL_LLMNR, CIOT_FAMILY_DNS },
+		{ NDPI_PROTOCOL_RTP, CIOT_FAMILY_RTP },
+		{ NDPI_PROTOCOL_RTSP, CIOT_FAMILY_RTSP },
+		{ NDPI_PROTOCOL_MQTT, CIOT_FAMILY_MQTT },
+		{ NDPI_PROTOCOL_IP_IPSEC, CIOT_FAMILY_OTHER_ENCRYPTED },
+		{ NDPI_PROTOCOL_WIREGUARD, CIOT_FAMILY_OTHER_ENCRYPTED },
+		{ NDPI_PROTOCOL_OPENVPN, CIOT_FAMILY_OTHER_ENCRYPTED },
+		{ NDPI_PROTOCOL_TOR, CIOT_FAMILY_OTHER_ENCRYPTED },
+		{ NDPI_PROTOCOL_SIGNAL, CIOT_FAMILY_OTHER_ENCRYPTED },
+		{ NDPI_PROTOCOL_UNKNOWN, CIOT_FAMILY_OTHER },
+	};
+	for (size_t i = 0; families[i].proto != NDPI_PROTOCOL_UNKNOWN; i++)
+		if (families[i].proto == proto)
+			return families[i].family;
+	return CIOT_FAMILY_OTHER;
+}
+
+/* Keeps f->family in step with the result, so that the per-packet rules read it for free. Called
+ * after every packet nDPI sees; the table is searched only when the result changed. */
+static void set_family(struct ciot_dpi_flow *f, uint16_t old_master, uint16_t old_app)
+{
+	if (f->master_proto == old_master && f->app_proto == old_app && f->packets > 1)
+		return;
+	enum ciot_dpi_family m = family_of(f->master_proto);
+	f->family = (uint8_t)(m != CIOT_FAMILY_OTHER ? m : family_of(f->app_proto));
+}
+
 void ciot_dpi_packet(struct ciot_dpi *d, struct ciot_dpi_flow *f, const struct ciot_packet *pkt,
 		     struct ciot_strpool *names)
 {
@@ -133,9 +176,11 @@ void ciot_dpi_packet(struct ciot_dpi *d, struct ciot_dpi_flow *f, const struct c
 	ndpi_protocol p = ndpi_detection_process_packet(d->mod, f->state, pkt->l3, len,
 							(uint64_t)(pkt->ts_us / 1000));
 	f->packets++;
+	uint16_t old_master = f->master_proto, old_app = f->app_proto;
 	f->master_proto = p.master_protocol;
 	f->app_proto = p.app_protocol;
 	f->category = (uint16_t)p.category;
+	set_family(f, old_master, old_app);
 	bool known = p.app_protocol != NDPI_PROTOCOL_UNKNOWN || p.master_protocol != NDPI_PROTOCOL_UNKNOWN;
 	if (known && !ndpi_extra_dissection_possible(d->mod, f->state)) {
 		release(f, names);
@@ -159,9 +204,11 @@ void ciot_dpi_finish(struct ciot_dpi *d, struct ciot_dpi_flow *f, struct ciot_st
 		f->app_proto = p.app_protocol;
 		f->category = (uint16_t)p.category;
 		f->guessed = guessed != 0;
+		set_family(f, NDPI_PROTOCOL_UNKNOWN, NDPI_PROTOCOL_UNKNOWN);
 	}
 	release(f, names);
 }
+
 
 void ciot_dpi_name(struct ciot_dpi *d, const struct ciot_dpi_flow *f, char *out, size_t outlen)
 {

@@ -36,6 +36,7 @@ struct ciot_dpi_flow {
 	 * pool given to ciot_dpi_packet; 0 when none. Taken before nDPI's state is freed. */
 	uint32_t server_name;
 	uint8_t server_name_source;
+	uint8_t family;       /* enum ciot_dpi_family of the result so far, kept with it */
 };
 
 struct ciot_dpi;
@@ -49,6 +50,26 @@ void ciot_dpi_packet(struct ciot_dpi *d, struct ciot_dpi_flow *f, const struct c
 		     struct ciot_strpool *names);
 /* Settles the flow's result (asking nDPI for a guess if needed) and frees nDPI's state. */
 void ciot_dpi_finish(struct ciot_dpi *d, struct ciot_dpi_flow *f, struct ciot_strpool *names);
+
+/* The protocol families the encryption classes have rules for (encryption.h). */
+enum ciot_dpi_family {
+	CIOT_FAMILY_OTHER,
+	CIOT_FAMILY_TLS,
+	CIOT_FAMILY_DTLS,
+	CIOT_FAMILY_QUIC,
+	CIOT_FAMILY_SSH,
+	CIOT_FAMILY_HTTP,
+	CIOT_FAMILY_DNS,  /* DNS, mDNS, LLMNR: the DNS message format */
+	CIOT_FAMILY_RTP,
+	CIOT_FAMILY_RTSP,
+	CIOT_FAMILY_MQTT,
+	CIOT_FAMILY_OTHER_ENCRYPTED /* IPsec, WireGuard, OpenVPN, Tor, Signal: encrypted by design */
+};
+/* The family of a flow's (current) result: the master protocol's, else the application's. */
+static inline enum ciot_dpi_family ciot_dpi_family(const struct ciot_dpi_flow *f)
+{
+	return (enum ciot_dpi_family)f->family;
+}
 
 /* "TLS.Amazon"-style name of a result, as ndpiReader prints it, and its category name. */
 void ciot_dpi_name(struct ciot_dpi *d, const struct ciot_dpi_flow *f, char *out, size_t outlen);

@@ -18,6 +18,7 @@
 
 #include "decode.h"
 #include "dpi.h"
+#include "encryption.h"
 
 /* Default idle timeouts, microseconds. IoT devices keep long, mostly silent TCP connections to
  * their clouds (MQTT keep-alives of minutes), hence the long TCP timeout. */
@@ -67,6 +68,7 @@ struct ciot_flow {
 	int64_t first_ts, last_ts;
 	struct ciot_flow_counters dir[2]; /* [0] initiator -> responder, [1] back */
 	struct ciot_dpi_flow dpi;
+	struct ciot_encryption_flow enc;
 	struct ciot_flow *hash_next, *lru_prev, *lru_next;
 };
 

@@ -13,6 +13,13 @@
 #include "dpi.h"
 #include "store.h"
 
+/* Each encryption class's packets and bytes are two columns of the flow: one INSERT per flow, not
+ * one per class (which cost more than the classification itself). */
+#define CLASS_COLUMNS(c) "  " c "_packets INTEGER NOT NULL DEFAULT 0,\n  " c "_bytes INTEGER NOT NULL DEFAULT 0,\n"
+#define CLASS_ROWS(c)                                                                                    \
+	"  SELECT id AS flow_id, '" c "' AS class, " c "_packets AS packets, " c "_bytes AS bytes FROM flows" \
+	" WHERE " c "_packets > 0"
+
 /* Value lists are checked with OR, not IN: SQLite builds a temporary index for an IN list of more
  * than two values on every execution of an INSERT, which doubled the cost of writing a row. */
 static const char schema_sql[] =
@@ -96,8 +103,18 @@ static const char schema_sql[] =
 	"  end_reason TEXT NOT NULL,\n"
 	"  server_name TEXT,\n"
 	"  server_name_source TEXT\n"
-	"    CHECK (server_name_source = 'sni' OR server_name_source = 'quic' OR server_name_source = 'http'));\n"
+	"    CHECK (server_name_source = 'sni' OR server_name_source = 'quic' OR server_name_source = 'http'),\n"
+	"  entropy_encrypted_packets INTEGER NOT NULL DEFAULT 0,\n"
+	"  proprietary_encryption INTEGER NOT NULL DEFAULT 0,\n"
+	CLASS_COLUMNS("encrypted") CLASS_COLUMNS("text") CLASS_COLUMNS("compressed") CLASS_COLUMNS("media")
+	CLASS_COLUMNS("unknown") "  omitted_packets INTEGER NOT NULL DEFAULT 0,\n"
+	"  omitted_bytes INTEGER NOT NULL DEFAULT 0);\n"
 	"CREATE INDEX IF NOT EXISTS flows_capture ON flows(capture_id);\n"
+	/* the class counts one row per flow and class, for queries that group by class */
+	"CREATE VIEW IF NOT EXISTS flow_classes AS\n"
+	CLASS_ROWS("encrypted") " UNION ALL\n" CLASS_ROWS("text") " UNION ALL\n" CLASS_ROWS("compressed")
+	" UNION ALL\n" CLASS_ROWS("media") " UNION ALL\n" CLASS_ROWS("unknown") " UNION ALL\n"
+	CLASS_ROWS("omitted") ";\n"
 	"CREATE TABLE IF NOT EXISTS dns_answers (\n"
 	"  capture_id INTEGER NOT NULL REFERENCES captures(id) ON DELETE CASCADE,\n"
 	"  ts_us INTEGER NOT NULL,\n"
@@ -233,9 +250,12 @@ enum ciot_rc ciot_store_open(struct ciot_store **out, const char *path, char *er
 			  "INSERT INTO flows (capture_id, transport, ip_version, device_ip, device_port, remote_ip,"
 			  " remote_port, remote_scope, initiator, first_us, last_us, packets_out, bytes_out,"
 			  " payload_out, packets_in, bytes_in, payload_in, tcp_flags_out, tcp_flags_in, app_proto,"
-			  " ndpi_category, ndpi_guessed, end_reason, server_name, server_name_source) VALUES (?1, ?2,"
-			  " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,"
-			  " ?22, ?23, ?24, ?25)",
+			  " ndpi_category, ndpi_guessed, end_reason, server_name, server_name_source,"
+			  " entropy_encrypted_packets, proprietary_encryption, encrypted_packets, encrypted_bytes,"
+			  " text_packets, text_bytes, compressed_packets, compressed_bytes, media_packets, media_bytes,"
+			  " unknown_packets, unknown_bytes, omitted_packets, omitted_bytes) VALUES (?1, ?2, ?3, ?4, ?5,"
+			  " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24,"
+			  " ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39)",
 			  &s->flow, errbuf)) ||
 	    (rc = prepare(s->db, "INSERT INTO dns_answers VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", &s->dns_answer,
 			  errbuf)))
@@ -298,7 +318,11 @@ static void iso_now(char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-enum ciot_rc ciot_store_begin_run(struct ciot_store *s, const struct ciot_dataset *ds, char *errbuf)
+/* The version of the encryption method: raised whenever a rule changes what a packet is called. */
+#define ENCRYPTION_METHOD_VERSION 1
+
+enum ciot_rc ciot_store_begin_run(struct ciot_store *s, const struct ciot_dataset *ds,
+				  const struct ciot_analysis_options *o, char *errbuf)
 {
 	sqlite3_stmt *st;
 	enum ciot_rc rc = prepare(s->db, "INSERT OR REPLACE INTO meta VALUES (?1, ?2)", &st, errbuf);
@@ -306,7 +330,14 @@ enum ciot_rc ciot_store_begin_run(struct ciot_store *s, const struct ciot_datase
 		return rc;
 	char now[32];
 	iso_now(now);
+	char method[256];
+	snprintf(method, sizeof method,
+		 "ciot encryption method %d: protocol rules, magic numbers at offset 0, entropy (%s mode: encrypted "
+		 "above %g, text below %g), omitted below %u bytes",
+		 ENCRYPTION_METHOD_VERSION, ciot_entropy_mode_name(o->entropy.mode), o->entropy.encrypted_above,
+		 o->entropy.text_below, o->entropy.omit_below);
 	const char *pairs[][2] = {
+		{ "encryption_method", method },
 		{ "ciot_version", CIOT_VERSION },
 		{ "ndpi_version", ciot_dpi_version() },
 		{ "sqlite_version", sqlite3_libversion() },
@@ -439,6 +470,15 @@ static enum ciot_rc store_flow(struct ciot_store *s, sqlite3_int64 capture_id, c
 	const char *server_name = dev == 0 ? ciot_strpool_get(names, f->server_name) : NULL;
 	bind_text_or_null(st, 24, server_name);
 	bind_text_or_null(st, 25, server_name ? ciot_server_name_source_name(f->server_name_source) : NULL);
+	sqlite3_bind_int64(st, 26, f->classes.entropy_encrypted);
+	/* encrypted by its bytes alone on no known encrypted protocol: the paper's "Other protocols" */
+	sqlite3_bind_int(st, 27, f->classes.entropy_encrypted > 0 &&
+				 !ciot_family_is_encrypted((enum ciot_dpi_family)f->family));
+	/* the columns follow enum ciot_content_class's order */
+	for (int c = 0; c < CIOT_CONTENT_NCLASSES; c++) {
+		sqlite3_bind_int64(st, 28 + 2 * c, f->classes.packets[c]);
+		sqlite3_bind_int64(st, 29 + 2 * c, (sqlite3_int64)f->classes.bytes[c]);
+	}
 	int step = sqlite3_step(st);
 	sqlite3_reset(st);
 	return step == SQLITE_DONE ? CIOT_OK : db_fail(s->db, errbuf, "flows");

@@ -9,7 +9,7 @@
 
 #include "ciot/ciot.h"
 
-#define CIOT_SCHEMA_VERSION 2
+#define CIOT_SCHEMA_VERSION 3
 
 struct ciot_store;
 struct ciot_capture_result;
@@ -21,8 +21,10 @@ struct sqlite3;
 enum ciot_rc ciot_store_open(struct ciot_store **out, const char *path, char *errbuf);
 void ciot_store_close(struct ciot_store *s);
 
-/* Records what produced the database (versions, input) in its meta table. */
-enum ciot_rc ciot_store_begin_run(struct ciot_store *s, const struct ciot_dataset *ds, char *errbuf);
+/* Records what produced the database (versions, input, method settings) in its meta table. */
+struct ciot_analysis_options;
+enum ciot_rc ciot_store_begin_run(struct ciot_store *s, const struct ciot_dataset *ds,
+				  const struct ciot_analysis_options *o, char *errbuf);
 
 /* Stores one capture file's results; `dpi` names nDPI's protocol numbers. */
 enum ciot_rc ciot_store_capture(struct ciot_store *s, const struct ciot_capture_result *r, struct ciot_dpi *dpi,

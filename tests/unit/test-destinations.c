@@ -73,8 +73,9 @@ static long long flow(long long capture_id, long long ts, const char *remote, co
 		 "INSERT INTO flows (capture_id, transport, ip_version, device_ip, device_port, remote_ip, remote_port,"
 		 " remote_scope, initiator, first_us, last_us, packets_out, bytes_out, payload_out, packets_in, bytes_in,"
 		 " payload_in, tcp_flags_out, tcp_flags_in, app_proto, ndpi_category, ndpi_guessed, end_reason,"
-		 " server_name, server_name_source) VALUES (%lld, 'tcp', %d, '10.0.0.2', 40000, '%s', 443, 'internet',"
-		 " 'device', %lld, %lld, 1, 100, 0, 1, 100, 0, 0, 0, 'TLS', 'Web', 0, 'closed', %s)",
+		 " server_name, server_name_source, entropy_encrypted_packets, proprietary_encryption) VALUES (%lld,"
+		 " 'tcp', %d, '10.0.0.2', 40000, '%s', 443, 'internet', 'device', %lld, %lld, 1, 100, 0, 1, 100, 0, 0,"
+		 " 0, 'TLS', 'Web', 0, 'closed', %s, 0, 0)",
 		 capture_id, strchr(remote, ':') ? 6 : 4, remote, ts, ts + 10, name);
 	exec(sql);
 	return sqlite3_last_insert_rowid(db);

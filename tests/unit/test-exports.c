@@ -69,9 +69,10 @@ static void flow(int capture_id, const char *remote, long long bytes, const char
 	snprintf(sql, sizeof sql,
 		 "INSERT INTO flows (capture_id, transport, ip_version, device_ip, device_port, remote_ip, remote_port,"
 		 " remote_scope, initiator, first_us, last_us, packets_out, bytes_out, payload_out, packets_in, bytes_in,"
-		 " payload_in, tcp_flags_out, tcp_flags_in, app_proto, ndpi_category, ndpi_guessed, end_reason) VALUES"
+		 " payload_in, tcp_flags_out, tcp_flags_in, app_proto, ndpi_category, ndpi_guessed, end_reason,"
+		 " entropy_encrypted_packets, proprietary_encryption) VALUES"
 		 " (%d, 'tcp', %d, '10.0.0.2', 40000, '%s', 443, '%s', 'device', %lld, %lld, 3, %lld, 0, 2, %lld, 0, 0,"
-		 " 0, 'TLS', 'Web', 0, 'closed')",
+		 " 0, 'TLS', 'Web', 0, 'closed', 0, 0)",
 		 capture_id, strchr(remote, ':') ? 6 : 4, remote, strcmp(country, "local") ? "internet" : "local", ts,
 		 ts + 1000, out, in);
 	ts += 1000000;

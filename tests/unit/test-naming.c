@@ -402,11 +402,10 @@ int main(void)
 		exit(1);
 	}
 	db = ciot_store_db(store);
-	CHECK_EQ_INT(ciot_store_begin_run(store, &ds, errbuf), CIOT_OK);
-
 	struct ciot_analysis_options ao;
 	ciot_analysis_default_options(&ao);
 	ao.jobs = 1;
+	CHECK_EQ_INT(ciot_store_begin_run(store, &ds, &ao, errbuf), CIOT_OK);
 	size_t failed = 0;
 	if (!CHECK_EQ_INT(ciot_analyze(store, &ds, &ao, NULL, NULL, NULL, NULL, &failed, errbuf), CIOT_OK))
 		fprintf(stderr, "test-naming: %s\n", errbuf);

@@ -1,0 +1,68 @@
+/* encryption.h: the encryption class of every packet that carries an application payload, by the
+ * method of Ren et al. (Mon(IoT)r) that the lifecycle paper adapts, in its order
+ * (docs/encryption.md):
+ *
+ *   1. protocol rules: TLS and DTLS records (application data, and everything after
+ *      ChangeCipherSpec: encrypted; handshake and alerts in clear: text), QUIC and SSH after its
+ *      banner (encrypted), HTTP (headers: text; the body by Content-Encoding and Content-Type,
+ *      for every packet of the body), DNS (text; DNSSEC keys and signatures: encrypted), RTP
+ *      (media), RTSP (text, its interleaved RTP: media), MQTT (control packets and topics: text;
+ *      a PUBLISH payload by its bytes), IPsec, WireGuard, OpenVPN, Tor, Signal (encrypted);
+ *   2. a magic number at the start of the payload (compressed or media);
+ *   3. byte entropy (entropy.h);
+ *   4. what is still unknown and short is omitted.
+ *
+ * TLS records and HTTP messages span packets, so each direction of a flow keeps a little state:
+ * where the next TLS record header is (by TCP sequence number) and which type the current record
+ * has, or how much of an HTTP body is still to come and its class. A packet that mixes classes
+ * (the end of one record and the start of the next) takes the class of most of its bytes.
+ */
+#ifndef CIOT_ENCRYPTION_H
+#define CIOT_ENCRYPTION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "decode.h"
+#include "dpi.h"
+#include "entropy.h"
+
+/* Which step of the method decided a packet's class. */
+enum ciot_class_step { CIOT_STEP_PROTOCOL, CIOT_STEP_MAGIC, CIOT_STEP_ENTROPY, CIOT_STEP_LENGTH, CIOT_NSTEPS };
+const char *ciot_class_step_name(enum ciot_class_step s); /* "protocol", "magic", "entropy", "length" */
+
+/* One direction of a flow. */
+struct ciot_stream {
+	uint32_t tls_next;   /* TCP sequence number of the next TLS record header */
+	uint32_t body_left;  /* HTTP: body bytes still to come, when Content-Length gave them */
+	uint8_t mode;        /* what the direction carries: see encryption.c */
+	uint8_t tls_type;    /* content type of the TLS record being read */
+	uint8_t body_class;  /* the HTTP body's class; CIOT_CONTENT_NCLASSES: by its bytes */
+	uint8_t last_class;  /* the last packet's class + 1 (0: none yet), for later IP fragments */
+	bool tls_ccs;        /* ChangeCipherSpec sent: later handshake and alert records are encrypted */
+	bool tls_lost;       /* record boundaries lost (a capture gap): wait for a header to resync */
+};
+
+struct ciot_encryption_counts {
+	uint32_t packets[CIOT_CONTENT_NCLASSES];
+	uint64_t bytes[CIOT_CONTENT_NCLASSES];   /* frame bytes of those packets */
+	uint32_t entropy_encrypted;              /* packets called encrypted by their entropy alone */
+};
+
+struct ciot_encryption_flow {
+	struct ciot_stream dir[2];
+	struct ciot_encryption_counts counts;
+};
+
+/* Classifies a packet of the flow (sent in direction `dir`; `family` is nDPI's view of the flow
+ * so far) and counts it. Returns its class, and the step in *step; CIOT_CONTENT_NCLASSES (not
+ * counted) when the packet has no application payload. */
+enum ciot_content_class ciot_encryption_packet(const struct ciot_entropy_options *o, struct ciot_encryption_flow *f,
+					       int dir, enum ciot_dpi_family family, const struct ciot_packet *pkt,
+					       enum ciot_class_step *step);
+
+/* Whether a flow's family is an encrypted protocol, so that entropy-encrypted packets of any other
+ * flow mean proprietary encryption (the paper's "Other protocols"). */
+bool ciot_family_is_encrypted(enum ciot_dpi_family family);
+
+#endif

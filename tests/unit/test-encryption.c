@@ -1,0 +1,368 @@
+/* test-encryption.c: the protocol rules of the encryption classes (analyze/lib/encryption.c) on
+ * hand-built payloads: TLS records across segments, retransmissions and capture gaps, the classes
+ * before and after ChangeCipherSpec; DTLS epochs; HTTP headers and bodies by Content-Type and
+ * Content-Encoding over several packets, chunked and pipelined; DNS with and without DNSSEC
+ * records; QUIC, SSH and RTP by family; later IP fragments; what falls through to magic numbers and
+ * entropy; the per-flow counts.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bytes.h"
+#include "check.h"
+#include "encryption.h"
+
+static struct ciot_entropy_options opts;
+
+/* A packet of `n` payload bytes from `p`, TCP or UDP, with a sequence number. */
+static struct ciot_packet packet(uint8_t proto, uint16_t sport, uint16_t dport, uint32_t seq, const uint8_t *p, size_t n)
+{
+	struct ciot_packet pkt;
+	memset(&pkt, 0, sizeof pkt);
+	pkt.proto = proto;
+	pkt.sport = sport;
+	pkt.dport = dport;
+	pkt.tcp_seq = seq;
+	pkt.payload = p;
+	pkt.payload_caplen = pkt.payload_len = (uint32_t)n;
+	pkt.wirelen = (uint32_t)n + 54;
+	return pkt;
+}
+
+static enum ciot_content_class classify(struct ciot_encryption_flow *f, int dir, enum ciot_dpi_family family,
+					uint8_t proto, uint32_t seq, const uint8_t *p, size_t n, enum ciot_class_step *step)
+{
+	struct ciot_packet pkt = packet(proto, 40000, proto == 6 ? 443 : 4433, seq, p, n);
+	return ciot_encryption_packet(&opts, f, dir, family, &pkt, step);
+}
+
+#define CHECK_CLASS(got, want) CHECK_EQ_STR(ciot_content_class_name(got), ciot_content_class_name(want))
+
+static void fill_random(uint8_t *p, size_t n, uint32_t seed)
+{
+	uint32_t x = seed * 2654435761u + 1;
+	for (size_t i = 0; i < n; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		p[i] = (uint8_t)x;
+	}
+}
+
+/* A TLS record: header + body of `len` bytes (random for application data, else a pattern). */
+static size_t tls_record(uint8_t *out, uint8_t type, size_t len)
+{
+	out[0] = type;
+	out[1] = 3;
+	out[2] = 3;
+	out[3] = (uint8_t)(len >> 8);
+	out[4] = (uint8_t)len;
+	if (type == 23)
+		fill_random(out + 5, len, (uint32_t)len);
+	else
+		memset(out + 5, type == 22 ? 0x01 : 0x02, len);
+	return 5 + len;
+}
+
+static void test_tls(void)
+{
+	static uint8_t stream[40000];
+	size_t n = 0;
+	n += tls_record(stream + n, 22, 300);  /* ServerHello etc., in clear */
+	size_t hello_end = n;
+	n += tls_record(stream + n, 20, 1);    /* ChangeCipherSpec */
+	n += tls_record(stream + n, 22, 40);   /* Finished: encrypted after CCS */
+	size_t finished_end = n;
+	n += tls_record(stream + n, 23, 3000); /* application data, across 3 segments */
+	n += tls_record(stream + n, 21, 2);    /* an alert after CCS: encrypted */
+	struct ciot_encryption_flow f;
+	memset(&f, 0, sizeof f);
+	enum ciot_class_step step;
+	uint32_t isn = 0xfffffff0u; /* the sequence numbers wrap inside the stream */
+	/* the handshake in clear, in one segment */
+	CHECK_CLASS(classify(&f, 1, CIOT_FAMILY_TLS, 6, isn, stream, hello_end, &step), CIOT_CONTENT_TEXT);
+	CHECK_EQ_INT(step, CIOT_STEP_PROTOCOL);
+	/* CCS + Finished: 6 bytes of text, 45 encrypted: encrypted */
+	CHECK_CLASS(classify(&f, 1, CIOT_FAMILY_TLS, 6, isn + (uint32_t)hello_end, stream + hello_end,
+			     finished_end - hello_end, &step),
+		    CIOT_CONTENT_ENCRYPTED);
+	/* application data in 1460-byte segments, one of them retransmitted */
+	size_t at = finished_end;
+	unsigned encrypted = 0, segments = 0;
+	while (at < n) {
+		size_t len = n - at < 1460 ? n - at : 1460;
+		encrypted += classify(&f, 1, CIOT_FAMILY_TLS, 6, isn + (uint32_t)at, stream + at, len, &step) ==
+			     CIOT_CONTENT_ENCRYPTED;
+		segments++;
+		if (segments == 1)
+			encrypted += classify(&f, 1, CIOT_FAMILY_TLS, 6, isn + (uint32_t)at, stream + at, len, &step) ==
+				     CIOT_CONTENT_ENCRYPTED;
+		at += len;
+	}
+	CHECK_EQ_INT(encrypted, segments + 1);
+	CHECK(!f.dir[1].tls_lost);
+	CHECK_EQ_INT(f.dir[1].tls_next, isn + (uint32_t)n);
+	/* counts: 1 text packet, the rest encrypted, none by entropy */
+	CHECK_EQ_INT(f.counts.packets[CIOT_CONTENT_TEXT], 1);
+	CHECK_EQ_INT(f.counts.packets[CIOT_CONTENT_ENCRYPTED], segments + 2);
+	CHECK_EQ_INT(f.counts.entropy_encrypted, 0);
+	CHECK_EQ_INT(f.counts.bytes[CIOT_CONTENT_TEXT], hello_end + 54);
+
+	/* a capture gap: bytes take the current record's class until a segment starts with a header */
+	memset(&f, 0, sizeof f);
+	n = tls_record(stream, 23, 5000);
+	size_t second = n;
+	n += tls_record(stream + n, 21, 2);
+	CHECK_CLASS(classify(&f, 0, CIOT_FAMILY_TLS, 6, 1000, stream, 1000, &step), CIOT_CONTENT_ENCRYPTED);
+	/* 1000..3000 lost; 3000.. arrives: inside the record, still encrypted */
+	CHECK_CLASS(classify(&f, 0, CIOT_FAMILY_TLS, 6, 4000, stream + 3000, 1000, &step), CIOT_CONTENT_ENCRYPTED);
+	CHECK_CLASS(classify(&f, 0, CIOT_FAMILY_TLS, 6, 1000 + (uint32_t)second, stream + second, n - second, &step),
+		    CIOT_CONTENT_TEXT); /* an alert before any CCS: in clear */
+	CHECK(!f.dir[0].tls_lost);
+	/* a jump past the expected header: lost, then resynchronized by a segment starting with one */
+	CHECK_CLASS(classify(&f, 0, CIOT_FAMILY_TLS, 6, 90000, stream + 10, 500, &step), CIOT_CONTENT_TEXT);
+	CHECK(f.dir[0].tls_lost);
+	CHECK_CLASS(classify(&f, 0, CIOT_FAMILY_TLS, 6, 95000, stream, 1200, &step), CIOT_CONTENT_ENCRYPTED);
+	CHECK(!f.dir[0].tls_lost);
+	CHECK_EQ_INT(f.dir[0].tls_next, 95000 + 5005);
+
+	/* a TLS stream nDPI has not named yet is still recognized by its record header */
+	memset(&f, 0, sizeof f);
+	n = tls_record(stream, 23, 200);
+	CHECK_CLASS(classify(&f, 0, CIOT_FAMILY_OTHER, 6, 7, stream, n, &step), CIOT_CONTENT_ENCRYPTED);
+	CHECK_EQ_INT(step, CIOT_STEP_PROTOCOL);
+}
+
+static void test_dtls(void)
+{
+	uint8_t d[200];
+	memset(d, 0x11, sizeof d);
+	/* epoch 0 handshake: text; epoch 1 handshake (Finished): encrypted; application data: encrypted */
+	const uint8_t hello[] = { 22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 1, 0, 20 };
+	const uint8_t finished[] = { 22, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 0, 0, 40 };
+	const uint8_t appdata[] = { 23, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 5, 0, 100 };
+	struct ciot_encryption_flow f;
+	memset(&f, 0, sizeof f);
+	enum ciot_class_step step;
+	memcpy(d, hello, sizeof hello);
+	CHECK_CLASS(classify(&f, 0, CIOT_FAMILY_DTLS, 17, 0, d, 13 + 20, &step), CIOT_CONTENT_TEXT);
+	memcpy(d, finished, sizeof finished);
+	CHECK_CLASS(classify(&f, 0, CIOT_FAMILY_DTLS, 17, 0, d, 13 + 40, &step), CIOT_CONTENT_ENCRYPTED);
+	memcpy(d, appdata, sizeof appdata);
+	CHECK_CLASS(classify(&f, 0, CIOT_FAMILY_OTHER, 17, 0, d, 13 + 100, &step), CIOT_CONTENT_ENCRYPTED);
+	CHECK_EQ_INT(step, CIOT_STEP_PROTOCOL);
+}
+
+static enum ciot_content_class http(struct ciot_encryption_flow *f, int dir, const char *text, enum ciot_class_step *step)
+{
+	struct ciot_packet pkt = packet(6, 40000, 80, 1, (const uint8_t *)text, strlen(text));
+	return ciot_encryption_packet(&opts, f, dir, CIOT_FAMILY_HTTP, &pkt, step);
+}
+
+static void test_http(void)
+{
+	struct ciot_encryption_flow f;
+	memset(&f, 0, sizeof f);
+	enum ciot_class_step step;
+	/* a JSON POST whose body follows in the next packet */
+	CHECK_CLASS(http(&f, 0, "POST /api HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n",
+			 &step),
+		    CIOT_CONTENT_TEXT);
+	CHECK_EQ_INT(f.dir[0].body_left, 20);
+	CHECK_CLASS(http(&f, 0, "{\"on\":true,\"t\":21.5}", &step), CIOT_CONTENT_TEXT);
+	CHECK_EQ_INT(f.dir[0].mode, 0);
+	/* a JPEG response body over three packets: media for each, whatever its bytes */
+	static uint8_t body[3000];
+	fill_random(body, sizeof body, 9);
+	CHECK_CLASS(http(&f, 1, "HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: 3000\r\n\r\n", &step),
+		    CIOT_CONTENT_TEXT);
+	for (int i = 0; i < 3; i++) {
+		struct ciot_packet pkt = packet(6, 80, 40000, 1, body + i * 1000, 1000);
+		CHECK_CLASS(ciot_encryption_packet(&opts, &f, 1, CIOT_FAMILY_HTTP, &pkt, &step), CIOT_CONTENT_MEDIA);
+		CHECK_EQ_INT(step, CIOT_STEP_PROTOCOL);
+	}
+	/* gzip content encoding beats the text type; headers and a big body in one packet: the body wins */
+	static char both[2000];
+	int h = snprintf(both, sizeof both,
+			 "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\nContent-Length: 1500\r\n\r\n");
+	memset(both + h, 'z', 1500);
+	both[h + 1500] = 0;
+	CHECK_CLASS(http(&f, 1, both, &step), CIOT_CONTENT_COMPRESSED);
+	/* chunked: the body runs until the next message */
+	CHECK_CLASS(http(&f, 1, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: video/mp4\r\n\r\n", &step),
+		    CIOT_CONTENT_TEXT);
+	CHECK_CLASS(http(&f, 1, "5\r\nabcde\r\n", &step), CIOT_CONTENT_MEDIA);
+	CHECK_CLASS(http(&f, 1, "HTTP/1.1 204 No Content\r\n\r\n", &step), CIOT_CONTENT_TEXT);
+	CHECK_EQ_INT(f.dir[1].mode, 0);
+	/* an octet-stream body is judged by its bytes: random bytes are encrypted, by entropy */
+	CHECK_CLASS(http(&f, 0, "POST /up HTTP/1.1\r\nContent-Type: application/octet-stream\r\nContent-Length: 1000\r\n\r\n",
+			 &step),
+		    CIOT_CONTENT_TEXT);
+	struct ciot_packet pkt = packet(6, 40000, 80, 1, body, 1000);
+	CHECK_CLASS(ciot_encryption_packet(&opts, &f, 0, CIOT_FAMILY_HTTP, &pkt, &step), CIOT_CONTENT_ENCRYPTED);
+	CHECK_EQ_INT(step, CIOT_STEP_ENTROPY);
+	CHECK_EQ_INT(f.counts.entropy_encrypted, 1);
+	/* headers split over two packets */
+	memset(&f, 0, sizeof f);
+	CHECK_CLASS(http(&f, 0, "GET /x HTTP/1.1\r\nHost: example", &step), CIOT_CONTENT_TEXT);
+	CHECK_CLASS(http(&f, 0, ".com\r\nAccept: */*\r\n\r\n", &step), CIOT_CONTENT_TEXT);
+	CHECK_EQ_INT(f.dir[0].mode, 0);
+	/* two pipelined requests in one packet */
+	CHECK_CLASS(http(&f, 0, "GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n", &step), CIOT_CONTENT_TEXT);
+	/* a vendor +json type */
+	CHECK_CLASS(http(&f, 1, "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.acme+json; charset=utf-8\r\nContent-Length: 2\r\n\r\n{}",
+			 &step),
+		    CIOT_CONTENT_TEXT);
+}
+
+static void test_dns(void)
+{
+	struct bytes b = { .be = true };
+	/* a response with one DNSKEY answer */
+	bytes_u16(&b, 1);
+	bytes_u16(&b, 0x8180);
+	bytes_u16(&b, 1);
+	bytes_u16(&b, 1);
+	bytes_u16(&b, 0);
+	bytes_u16(&b, 0);
+	const uint8_t qname[] = { 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0 };
+	bytes_put(&b, qname, sizeof qname);
+	bytes_u16(&b, 48);
+	bytes_u16(&b, 1);
+	bytes_u16(&b, 0xc00c);
+	bytes_u16(&b, 48);
+	bytes_u16(&b, 1);
+	bytes_u32(&b, 300);
+	bytes_u16(&b, 36);
+	bytes_u16(&b, 257);
+	bytes_u8(&b, 3);
+	bytes_u8(&b, 13);
+	bytes_fill(&b, 0xab, 32);
+	struct ciot_encryption_flow f;
+	memset(&f, 0, sizeof f);
+	enum ciot_class_step step;
+	struct ciot_packet pkt = packet(17, 53, 40000, 0, b.d, b.n);
+	CHECK_CLASS(ciot_encryption_packet(&opts, &f, 1, CIOT_FAMILY_DNS, &pkt, &step), CIOT_CONTENT_ENCRYPTED);
+	CHECK_EQ_INT(step, CIOT_STEP_PROTOCOL);
+	/* the same message with an A record instead: text, also without nDPI's help (port 53) */
+	size_t type_at = 12 + sizeof qname + 4 + 2;
+	b.d[type_at] = 0;
+	b.d[type_at + 1] = 1;
+	pkt = packet(17, 53, 40000, 0, b.d, b.n);
+	CHECK_CLASS(ciot_encryption_packet(&opts, &f, 1, CIOT_FAMILY_OTHER, &pkt, &step), CIOT_CONTENT_TEXT);
+	/* a query: text */
+	pkt = packet(17, 40000, 53, 0, b.d, 12 + sizeof qname + 4);
+	CHECK_CLASS(ciot_encryption_packet(&opts, &f, 0, CIOT_FAMILY_DNS, &pkt, &step), CIOT_CONTENT_TEXT);
+	bytes_free(&b);
+}
+
+static void test_families_and_fragments(void)
+{
+	static uint8_t text[400];
+	for (size_t i = 0; i < sizeof text; i++)
+		text[i] = (uint8_t)"the quick brown fox jumps over the lazy dog "[i % 44];
+	struct ciot_encryption_flow f;
+	memset(&f, 0, sizeof f);
+	enum ciot_class_step step;
+	/* QUIC is encrypted whatever its bytes look like */
+	CHECK_CLASS(classify(&f, 0, CIOT_FAMILY_QUIC, 17, 0, text, sizeof text, &step), CIOT_CONTENT_ENCRYPTED);
+	/* a later fragment takes the class of its datagram's first fragment */
+	struct ciot_packet pkt = packet(17, 40000, 4433, 0, text, 300);
+	pkt.later_fragment = true;
+	CHECK_CLASS(ciot_encryption_packet(&opts, &f, 0, CIOT_FAMILY_QUIC, &pkt, &step), CIOT_CONTENT_ENCRYPTED);
+	CHECK_EQ_INT(f.counts.packets[CIOT_CONTENT_ENCRYPTED], 2);
+	/* a later fragment with nothing before it: unknown */
+	CHECK_CLASS(ciot_encryption_packet(&opts, &f, 1, CIOT_FAMILY_QUIC, &pkt, &step), CIOT_CONTENT_UNKNOWN);
+	/* SSH: the banner in clear, then encrypted */
+	memset(&f, 0, sizeof f);
+	CHECK_CLASS(classify(&f, 0, CIOT_FAMILY_SSH, 6, 0, (const uint8_t *)"SSH-2.0-OpenSSH_9.2\r\n", 21, &step),
+		    CIOT_CONTENT_TEXT);
+	CHECK_CLASS(classify(&f, 0, CIOT_FAMILY_SSH, 6, 21, text, 100, &step), CIOT_CONTENT_ENCRYPTED);
+	/* RTP: media */
+	CHECK_CLASS(classify(&f, 0, CIOT_FAMILY_RTP, 17, 0, text, 172, &step), CIOT_CONTENT_MEDIA);
+	/* no rule: a gzip stream by its magic number, then text by entropy, then a short leftover */
+	memset(&f, 0, sizeof f);
+	static uint8_t gz[300] = { 0x1f, 0x8b, 0x08 };
+	fill_random(gz + 3, sizeof gz - 3, 4);
+	CHECK_CLASS(classify(&f, 0, CIOT_FAMILY_OTHER, 17, 0, gz, sizeof gz, &step), CIOT_CONTENT_COMPRESSED);
+	CHECK_EQ_INT(step, CIOT_STEP_MAGIC);
+	CHECK_CLASS(classify(&f, 0, CIOT_FAMILY_OTHER, 17, 0, text, sizeof text, &step), CIOT_CONTENT_TEXT);
+	CHECK_EQ_INT(step, CIOT_STEP_ENTROPY);
+	CHECK_CLASS(classify(&f, 0, CIOT_FAMILY_OTHER, 17, 0, (const uint8_t *)"\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c", 12, &step),
+		    CIOT_CONTENT_OMITTED);
+	CHECK_EQ_INT(step, CIOT_STEP_LENGTH);
+	/* random bytes on a protocol nDPI does not know: encrypted by entropy, and counted as such */
+	static uint8_t random[500];
+	fill_random(random, sizeof random, 77);
+	CHECK_CLASS(classify(&f, 1, CIOT_FAMILY_OTHER, 17, 0, random, sizeof random, &step), CIOT_CONTENT_ENCRYPTED);
+	CHECK_EQ_INT(step, CIOT_STEP_ENTROPY);
+	CHECK_EQ_INT(f.counts.entropy_encrypted, 1);
+	/* no payload: not counted */
+	struct ciot_packet empty = packet(6, 1, 2, 0, NULL, 0);
+	CHECK_EQ_INT(ciot_encryption_packet(&opts, &f, 0, CIOT_FAMILY_OTHER, &empty, &step), CIOT_CONTENT_NCLASSES);
+	/* a payload the capture cut away entirely: omitted */
+	struct ciot_packet cut = packet(17, 1, 2, 0, random, 0);
+	cut.payload_len = 400;
+	CHECK_CLASS(ciot_encryption_packet(&opts, &f, 0, CIOT_FAMILY_OTHER, &cut, &step), CIOT_CONTENT_OMITTED);
+	CHECK(ciot_family_is_encrypted(CIOT_FAMILY_QUIC) && !ciot_family_is_encrypted(CIOT_FAMILY_HTTP));
+}
+
+static void test_mqtt(void)
+{
+	struct ciot_encryption_flow f;
+	memset(&f, 0, sizeof f);
+	enum ciot_class_step step;
+	/* CONNECT: text */
+	const uint8_t connect[] = { 0x10, 0x10, 0, 4, 'M', 'Q', 'T', 'T', 4, 2, 0, 60, 0, 4, 'c', 'a', 'm', '1' };
+	CHECK_CLASS(classify(&f, 0, CIOT_FAMILY_MQTT, 6, 0, connect, sizeof connect, &step), CIOT_CONTENT_TEXT);
+	/* PUBLISH with a short JSON payload: text (entropy alone could not say, at 40 bytes) */
+	uint8_t pub[128];
+	const char *topic = "dev/cam1/state", *json = "{\"on\":true,\"t\":21.5,\"rssi\":-61,\"fw\":\"1.2\"}";
+	size_t tl = strlen(topic), jl = strlen(json);
+	pub[0] = 0x30;
+	pub[1] = (uint8_t)(2 + tl + jl);
+	pub[2] = 0;
+	pub[3] = (uint8_t)tl;
+	memcpy(pub + 4, topic, tl);
+	memcpy(pub + 4 + tl, json, jl);
+	CHECK_CLASS(classify(&f, 0, CIOT_FAMILY_MQTT, 6, 0, pub, 4 + tl + jl, &step), CIOT_CONTENT_TEXT);
+	CHECK_EQ_INT(step, CIOT_STEP_PROTOCOL);
+	/* PUBLISH with 300 random bytes: the payload wins, encrypted by entropy (proprietary encryption) */
+	uint8_t enc[400];
+	enc[0] = 0x32; /* QoS 1: a packet id follows the topic */
+	enc[1] = (uint8_t)(0x80 | ((2 + tl + 2 + 300) & 0x7f));
+	enc[2] = (uint8_t)((2 + tl + 2 + 300) >> 7);
+	enc[3] = 0;
+	enc[4] = (uint8_t)tl;
+	memcpy(enc + 5, topic, tl);
+	enc[5 + tl] = 0;
+	enc[6 + tl] = 7;
+	fill_random(enc + 7 + tl, 300, 5);
+	CHECK_CLASS(classify(&f, 1, CIOT_FAMILY_MQTT, 6, 0, enc, 7 + tl + 300, &step), CIOT_CONTENT_ENCRYPTED);
+	CHECK_EQ_INT(step, CIOT_STEP_ENTROPY);
+	/* base64 is left to entropy, not called text */
+	memset(&f, 0, sizeof f);
+	CHECK_CLASS(http(&f, 0, "POST /b HTTP/1.1\r\nContent-Length: 64\r\n\r\n", &step), CIOT_CONTENT_TEXT);
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	uint8_t raw[64];
+	char b64[65];
+	fill_random(raw, sizeof raw, 11);
+	for (size_t i = 0; i < 64; i++)
+		b64[i] = alphabet[raw[i] & 63];
+	b64[64] = 0;
+	CHECK_CLASS(http(&f, 0, b64, &step), CIOT_CONTENT_UNKNOWN);
+	CHECK_EQ_INT(step, CIOT_STEP_ENTROPY);
+}
+
+int main(void)
+{
+	ciot_entropy_default_options(&opts, CIOT_ENTROPY_LENGTH_AWARE);
+	test_tls();
+	test_dtls();
+	test_http();
+	test_dns();
+	test_families_and_fragments();
+	test_mqtt();
+	return check_summary("encryption");
+}
