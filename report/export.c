@@ -251,16 +251,19 @@ static const struct export_def exports[] = {
 	},
 	{
 		"encryption-firmware",
-		"each device with captures tagged before and after a firmware update: its byte and packet shares "
-		"per class group, pre and post",
+		"each device with captures tagged both before and after a firmware update: its byte and packet "
+		"shares per class group, pre and post",
 		"WITH " CLASS_BASE ","
 		" fw AS (SELECT b.device_id, b.device, b.category, b.firmware, cl.class_group, sum(b.packets) AS p,"
 		" sum(b.bytes) AS b FROM base b JOIN classes cl USING (class) WHERE b.firmware IS NOT NULL"
 		" GROUP BY b.device_id, b.firmware, cl.class_group),"
-		" fw_total AS (SELECT device_id, firmware, sum(p) AS tp, sum(b) AS tb FROM fw GROUP BY device_id, firmware)"
+		" fw_total AS (SELECT device_id, firmware, sum(p) AS tp, sum(b) AS tb FROM fw GROUP BY device_id, firmware),"
+		" both_sides AS (SELECT device_id FROM fw_total GROUP BY device_id HAVING count(DISTINCT firmware) = 2),"
+		" groups(class_group, ord) AS (VALUES ('encrypted', 1), ('unencrypted', 2), ('unknown', 3), ('omitted', 4))"
 		" SELECT fw.device, fw.category, fw.firmware, fw.class_group, fw.p, fw.b, CAST(fw.b AS REAL) / t.tb,"
 		" CAST(fw.p AS REAL) / t.tp FROM fw JOIN fw_total t USING (device_id, firmware)"
-		" ORDER BY fw.device, fw.firmware DESC, fw.class_group",
+		" JOIN both_sides USING (device_id) JOIN groups USING (class_group)"
+		" ORDER BY fw.device, fw.firmware DESC, groups.ord",
 		{ { "device", COL_TEXT }, { "category", COL_TEXT }, { "firmware", COL_TEXT }, { "class_group", COL_TEXT },
 		  { "packets", COL_INT }, { "bytes", COL_INT }, { "byte_share", COL_SHARE }, { "packet_share", COL_SHARE } },
 	},

@@ -18,8 +18,9 @@ packages=(
   publicsuffix
   sqlite3 ca-certificates
   # test and benchmark tools: tshark (independent flow counts), tcpreplay (bench capture),
-  # libndpi-bin (ndpiReader, the benchmark reference), time (peak memory)
-  tshark tcpreplay libndpi-bin time
+  # libndpi-bin (ndpiReader, the benchmark reference), time (peak memory), valgrind (instruction
+  # counts of scripts/cost.sh)
+  tshark tcpreplay libndpi-bin time valgrind
 )
 
 missing=()

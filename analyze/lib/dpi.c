@@ -154,6 +154,12 @@ static void set_family(struct ciot_dpi_flow *f, uint16_t old_master, uint16_t ol
 {
 	if (f->master_proto == old_master && f->app_proto == old_app && f->packets > 1)
 		return;
+	if (f->guessed) {
+		/* a guess from ports is no evidence of the protocol: its rules must not apply (random
+		 * bytes on port 443 are not TLS, on 8883 not MQTT) */
+		f->family = CIOT_FAMILY_OTHER;
+		return;
+	}
 	enum ciot_dpi_family m = family_of(f->master_proto);
 	f->family = (uint8_t)(m != CIOT_FAMILY_OTHER ? m : family_of(f->app_proto));
 }

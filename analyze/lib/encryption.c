@@ -1,6 +1,11 @@
 /* encryption.c: the per-packet classes of encryption.h. TLS records (RFC 8446 section 5, RFC 5246
- * section 6.2), DTLS records (RFC 9147 section 4, RFC 6347 section 4.1), HTTP/1.x headers (RFC 9112)
- * are read with explicit bounds from the captured bytes only. */
+ * section 6.2), DTLS records (RFC 9147 section 4, RFC 6347 section 4.1), HTTP/1.x messages (RFC
+ * 9112; RTSP, RFC 2326, shares their syntax), MQTT control packets (MQTT 3.1.1 and 5.0 section 2)
+ * and SSH's binary packets (RFC 4253) are read with explicit bounds from the captured bytes only.
+ *
+ * TCP directions are followed by sequence number: a retransmitted or duplicated segment takes the
+ * class of what was already seen there and moves no state; a gap (lost capture) is skipped over
+ * (an HTTP body's count goes on, TLS waits for a segment that starts with a record header). */
 #include <string.h>
 
 #include "dns.h"
@@ -8,12 +13,29 @@
 
 /* What a direction carries, as far as the protocol rules know. */
 enum stream_mode {
-	MODE_NONE,         /* nothing recognized yet, or between HTTP messages */
+	MODE_NONE,         /* nothing recognized yet, or between HTTP or RTSP messages */
 	MODE_TLS,          /* TLS records */
-	MODE_HTTP_HEADERS, /* inside an HTTP header block that continues in the next packet */
-	MODE_HTTP_BODY,    /* an HTTP body of known length (body_left) */
-	MODE_HTTP_OPEN     /* an HTTP body that runs to the next message or the end (chunked, close) */
+	MODE_HTTP_HEADERS, /* inside an HTTP header block that continues in the next segment */
+	MODE_HTTP_BODY,    /* an HTTP body (or RTSP interleaved frame) of known length (body_left) */
+	MODE_HTTP_CHUNKED, /* a chunked HTTP body: body_left bytes of the current chunk and its CRLF */
+	MODE_HTTP_OPEN,    /* an HTTP body that runs to the end of the connection */
+	MODE_MQTT_REST     /* the rest (body_left bytes) of an MQTT control packet */
 };
+
+/* hdr_flags: what the HTTP header block being read said */
+#define HDR_FIRST_LINE 0x01 /* the request or status line was read */
+#define HDR_RESPONSE 0x02
+#define HDR_INTERIM 0x04    /* a 1xx response: another one follows */
+#define HDR_NO_BODY 0x08    /* 204, 304, or the response to a HEAD or CONNECT */
+#define HDR_LENGTH 0x10
+#define HDR_CHUNKED 0x20
+#define HDR_COMPRESSED 0x40
+#define HDR_RTSP 0x80       /* RTSP: no Content-Length means no body (RFC 2326 section 12.14) */
+
+/* hdr_line: where a header block's lines stand at a segment's end */
+enum { LINE_START, LINE_MIDDLE, LINE_CR };
+
+#define SSH_MSG_NEWKEYS 21
 
 #define TLS_HEADER 5
 #define TLS_MAX_RECORD (16384 + 2048) /* the largest TLSCiphertext (RFC 8446 section 5.2) */
@@ -23,6 +45,7 @@ enum stream_mode {
 #define TLS_APPLICATION_DATA 23
 #define TLS_HEARTBEAT 24
 #define DTLS_HEADER 13
+#define RTSP_FRAME_HEADER 4
 #define DNS_PORT 53
 #define MDNS_PORT 5353
 #define LLMNR_PORT 5355
@@ -69,48 +92,93 @@ static bool tls_header_plausible(const uint8_t *p, size_t n)
 	       len <= TLS_MAX_RECORD;
 }
 
+/* Whether n bytes (fewer than a header) can begin a record header. */
+static bool tls_header_prefix(const uint8_t *p, size_t n)
+{
+	return n > 0 && p[0] >= TLS_CHANGE_CIPHER_SPEC && p[0] <= TLS_HEARTBEAT && (n < 2 || p[1] == 3) &&
+	       (n < 3 || p[2] <= 4);
+}
+
 static enum ciot_content_class tls_record_class(const struct ciot_stream *s, uint8_t type)
 {
 	if (type == TLS_APPLICATION_DATA)
 		return CIOT_CONTENT_ENCRYPTED;
 	/* before ChangeCipherSpec, handshake messages, alerts and the CCS itself are in clear */
-	return s->tls_ccs && type != TLS_CHANGE_CIPHER_SPEC ? CIOT_CONTENT_ENCRYPTED : CIOT_CONTENT_TEXT;
+	return s->keys_changed && type != TLS_CHANGE_CIPHER_SPEC ? CIOT_CONTENT_ENCRYPTED : CIOT_CONTENT_TEXT;
+}
+
+/* Bytes whose record is not known (boundaries lost): after ChangeCipherSpec everything is. */
+static enum ciot_content_class tls_lost_class(const struct ciot_stream *s)
+{
+	return s->keys_changed ? CIOT_CONTENT_ENCRYPTED : tls_record_class(s, s->tls_type);
+}
+
+/* A record header read: the record's class for its bytes, and where the next header is. */
+static void tls_record(struct ciot_stream *s, const uint8_t h[TLS_HEADER], uint32_t header_seq)
+{
+	if (h[0] == TLS_CHANGE_CIPHER_SPEC)
+		s->keys_changed = true;
+	s->tls_type = h[0];
+	s->tls_next = header_seq + TLS_HEADER + (uint32_t)(h[3] << 8 | h[4]);
 }
 
 /* One TCP segment of a TLS direction: counts its bytes by the record they belong to. Record
- * headers are found by sequence number, so retransmissions and segments of any size are fine; a
- * gap (lost capture) or a header cut between segments loses the boundaries until a segment starts
- * with a plausible header again, and meanwhile bytes take the current record's class. */
+ * headers are found by sequence number, so retransmissions and segments of any size are fine, and a
+ * header cut by a segment's end is finished from the next segment. A gap, or a header that is not
+ * one, loses the boundaries until a segment starts with a plausible header again; meanwhile bytes
+ * take the current record's class (after ChangeCipherSpec: encrypted). */
 static void tls_segment(struct ciot_stream *s, uint32_t seq, const uint8_t *p, size_t n, struct tally *t)
 {
-	int32_t off = (int32_t)(s->tls_next - seq);
-	if (s->tls_lost || off < 0) {
-		if (!tls_header_plausible(p, n)) {
+	size_t pos = 0;
+	if (s->tls_partial) {
+		size_t have = s->tls_partial, need = TLS_HEADER - have;
+		s->tls_partial = 0;
+		if (!s->tls_lost && seq == s->tls_next + (uint32_t)have && n >= need) {
+			uint8_t h[TLS_HEADER];
+			memcpy(h, s->tls_header, have);
+			memcpy(h + have, p, need);
+			if (tls_header_plausible(h, TLS_HEADER)) {
+				tls_record(s, h, s->tls_next);
+				t->bytes[tls_record_class(s, h[0])] += need;
+				pos = need;
+			} else {
+				s->tls_lost = true;
+			}
+		} else {
 			s->tls_lost = true;
-			t->bytes[tls_record_class(s, s->tls_type)] += n;
+		}
+	}
+	int32_t off = (int32_t)(s->tls_next - (seq + (uint32_t)pos));
+	if (s->tls_lost || off < 0) {
+		if (pos || !tls_header_plausible(p, n)) {
+			s->tls_lost = true;
+			t->bytes[tls_lost_class(s)] += n - pos;
 			return;
 		}
 		s->tls_lost = false;
 		s->tls_next = seq;
 		off = 0;
 	}
-	size_t pos = (size_t)off < n ? (size_t)off : n;
-	t->bytes[tls_record_class(s, s->tls_type)] += pos;
+	/* the rest of the current record, then whole headers and records */
+	size_t body = (size_t)off < n - pos ? (size_t)off : n - pos;
+	t->bytes[tls_record_class(s, s->tls_type)] += body;
+	pos += body;
 	while (pos < n) {
-		if (!tls_header_plausible(p + pos, n - pos)) {
-			/* a header cut by the segment's end, or not a header: boundaries lost */
-			s->tls_lost = true;
-			t->bytes[tls_record_class(s, s->tls_type)] += n - pos;
+		if (n - pos < TLS_HEADER && tls_header_prefix(p + pos, n - pos)) {
+			memcpy(s->tls_header, p + pos, n - pos);
+			s->tls_partial = (uint8_t)(n - pos);
+			t->bytes[tls_record_class(s, p[pos])] += n - pos;
 			return;
 		}
-		uint8_t type = p[pos];
-		size_t len = (size_t)(p[pos + 3] << 8 | p[pos + 4]);
-		if (type == TLS_CHANGE_CIPHER_SPEC)
-			s->tls_ccs = true;
-		s->tls_type = type;
-		size_t here = TLS_HEADER + len <= n - pos ? TLS_HEADER + len : n - pos;
-		t->bytes[tls_record_class(s, type)] += here;
-		s->tls_next = seq + (uint32_t)(pos + TLS_HEADER + len);
+		if (!tls_header_plausible(p + pos, n - pos)) {
+			s->tls_lost = true;
+			t->bytes[tls_lost_class(s)] += n - pos;
+			return;
+		}
+		tls_record(s, p + pos, seq + (uint32_t)pos);
+		size_t len = TLS_HEADER + (size_t)(p[pos + 3] << 8 | p[pos + 4]);
+		size_t here = len <= n - pos ? len : n - pos;
+		t->bytes[tls_record_class(s, p[pos])] += here;
 		pos += here;
 	}
 }
@@ -122,6 +190,11 @@ static bool dtls_datagram(const uint8_t *p, size_t n, struct tally *t)
 	size_t pos = 0;
 	while (n - pos >= DTLS_HEADER) {
 		const uint8_t *h = p + pos;
+		if ((h[0] & 0xe0) == 0x20) {
+			/* DTLS 1.3's unified header (RFC 9147 section 4): only protected records have it */
+			t->bytes[CIOT_CONTENT_ENCRYPTED] += n - pos;
+			return true;
+		}
 		if (h[0] < TLS_CHANGE_CIPHER_SPEC || h[0] > TLS_HEARTBEAT || h[1] != 0xfe)
 			break;
 		uint16_t epoch = (uint16_t)(h[3] << 8 | h[4]);
@@ -134,7 +207,7 @@ static bool dtls_datagram(const uint8_t *p, size_t n, struct tally *t)
 	return pos > 0;
 }
 
-/* ---- HTTP ------------------------------------------------------------------------------------- */
+/* ---- shared by the application protocols ---------------------------------------------------- */
 
 static bool starts_with(const uint8_t *p, size_t n, const char *s)
 {
@@ -233,68 +306,6 @@ static size_t parse_decimal(const uint8_t *v, size_t n, bool *ok)
 	return value;
 }
 
-/* One HTTP header block [p, p+n) (without the blank line): sets the direction's body state. */
-static void http_headers(struct ciot_stream *s, const uint8_t *p, size_t n)
-{
-	enum ciot_content_class type_class = CIOT_CONTENT_NCLASSES;
-	bool compressed = false, chunked = false, has_length = false;
-	bool response = starts_with(p, n, "HTTP/1.") || starts_with(p, n, "RTSP/1.");
-	bool no_body = false;
-	size_t length = 0;
-	if (response && n >= 12) {
-		/* 1xx, 204 and 304 responses have no body (RFC 9112 section 6.3) */
-		no_body = p[9] == '1' || (p[9] == '2' && p[10] == '0' && p[11] == '4') ||
-			  (p[9] == '3' && p[10] == '0' && p[11] == '4');
-	}
-	size_t pos = 0;
-	while (pos < n) {
-		const uint8_t *line = p + pos;
-		const uint8_t *eol = memchr(line, '\n', n - pos);
-		size_t len = eol ? (size_t)(eol - line) : n - pos;
-		pos += len + 1;
-		const uint8_t *colon = memchr(line, ':', len);
-		if (!colon)
-			continue;
-		size_t name_len = (size_t)(colon - line), vlen = len - name_len - 1;
-		const uint8_t *v = colon + 1;
-		while (vlen && (*v == ' ' || *v == '\t')) {
-			v++;
-			vlen--;
-		}
-		if (name_len == 12 && starts_with_nocase(line, 12, "content-type"))
-			type_class = content_type_class(v, vlen);
-		else if (name_len == 16 && starts_with_nocase(line, 16, "content-encoding"))
-			compressed = !starts_with_nocase(v, vlen, "identity");
-		else if (name_len == 14 && starts_with_nocase(line, 14, "content-length"))
-			length = parse_decimal(v, vlen, &has_length);
-		else if (name_len == 17 && starts_with_nocase(line, 17, "transfer-encoding"))
-			chunked = true;
-	}
-	s->body_class = (uint8_t)(compressed ? CIOT_CONTENT_COMPRESSED : type_class);
-	if (no_body || (has_length && length == 0) || (!response && !has_length && !chunked)) {
-		s->mode = MODE_NONE;
-	} else if (has_length && !chunked) {
-		s->mode = MODE_HTTP_BODY;
-		s->body_left = length > UINT32_MAX ? UINT32_MAX : (uint32_t)length;
-	} else {
-		s->mode = MODE_HTTP_OPEN;
-	}
-}
-
-/* Finds the end of a header block: the offset just past "\r\n\r\n" (or "\n\n"), else 0. */
-static size_t header_end(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i + 1 < n; i++) {
-		if (p[i] != '\n')
-			continue;
-		if (p[i + 1] == '\n')
-			return i + 2;
-		if (i + 2 < n && p[i + 1] == '\r' && p[i + 2] == '\n')
-			return i + 3;
-	}
-	return 0;
-}
-
 /* Whether application data inside a protocol we parse (an HTTP body of unknown type, an MQTT
  * payload) is visibly text: printable ASCII and whitespace only, and not only the base64 alphabet
  * (base64 may carry ciphertext, so it is left to entropy). Random bytes pass with probability
@@ -324,28 +335,187 @@ static enum ciot_content_class data_class(const struct ciot_entropy_options *o, 
 	return ciot_content_classify(o, p, n);
 }
 
-/* The bytes of an HTTP body: by the message's class, else by their own content. */
-static void http_body(const struct ciot_entropy_options *o, const struct ciot_stream *s, const uint8_t *p, size_t n,
+/* ---- HTTP and RTSP --------------------------------------------------------------------------- */
+
+/* One complete line of a header block (without its line end). */
+static void http_header_line(struct ciot_stream *s, struct ciot_stream *peer, const uint8_t *line, size_t n)
+{
+	if (!(s->hdr_flags & HDR_FIRST_LINE)) {
+		s->hdr_flags = HDR_FIRST_LINE;
+		s->hdr_type = CIOT_CONTENT_NCLASSES;
+		s->hdr_length = 0;
+		bool http = starts_with(line, n, "HTTP/1."), rtsp = starts_with(line, n, "RTSP/1.");
+		if (http || rtsp) {
+			s->hdr_flags |= HDR_RESPONSE | (rtsp ? HDR_RTSP : 0);
+			uint8_t c0 = n > 9 ? line[9] : 0, c1 = n > 10 ? line[10] : 0, c2 = n > 11 ? line[11] : 0;
+			if (c0 == '1') {
+				s->hdr_flags |= HDR_INTERIM; /* 1xx: the real response follows */
+			} else {
+				if ((c0 == '2' && c1 == '0' && c2 == '4') || (c0 == '3' && c1 == '0' && c2 == '4'))
+					s->hdr_flags |= HDR_NO_BODY;
+				if (s->head_pending) {
+					s->hdr_flags |= HDR_NO_BODY; /* the response to a HEAD or CONNECT */
+					s->head_pending--;
+				}
+			}
+			return;
+		}
+		if ((starts_with(line, n, "HEAD ") || starts_with(line, n, "CONNECT ")) && peer->head_pending < 255)
+			peer->head_pending++;
+		for (size_t i = 0; i + 7 <= n; i++)
+			if (line[i] == ' ' && starts_with(line + i + 1, n - i - 1, "RTSP/1.")) {
+				s->hdr_flags |= HDR_RTSP;
+				break;
+			}
+		return;
+	}
+	const uint8_t *colon = memchr(line, ':', n);
+	if (!colon)
+		return;
+	size_t name = (size_t)(colon - line), vlen = n - name - 1;
+	const uint8_t *v = colon + 1;
+	while (vlen && (*v == ' ' || *v == '\t')) {
+		v++;
+		vlen--;
+	}
+	if (name == 12 && starts_with_nocase(line, 12, "content-type")) {
+		s->hdr_type = (uint8_t)content_type_class(v, vlen);
+	} else if (name == 16 && starts_with_nocase(line, 16, "content-encoding")) {
+		if (!starts_with_nocase(v, vlen, "identity"))
+			s->hdr_flags |= HDR_COMPRESSED;
+	} else if (name == 14 && starts_with_nocase(line, 14, "content-length")) {
+		bool ok;
+		size_t len = parse_decimal(v, vlen, &ok);
+		if (ok) {
+			s->hdr_flags |= HDR_LENGTH;
+			s->hdr_length = (uint32_t)len;
+		}
+	} else if (name == 17 && starts_with_nocase(line, 17, "transfer-encoding")) {
+		for (size_t i = 0; i + 7 <= vlen; i++)
+			if (starts_with_nocase(v + i, vlen - i, "chunked"))
+				s->hdr_flags |= HDR_CHUNKED;
+	}
+}
+
+/* The header block is complete: how its body is framed. */
+static void http_header_end(struct ciot_stream *s)
+{
+	uint8_t f = s->hdr_flags;
+	s->body_class = f & HDR_COMPRESSED ? CIOT_CONTENT_COMPRESSED : s->hdr_type;
+	s->body_start = true;
+	if (f & (HDR_INTERIM | HDR_NO_BODY) || ((f & HDR_LENGTH) && !s->hdr_length && !(f & HDR_CHUNKED)))
+		s->mode = MODE_NONE;
+	else if (f & HDR_CHUNKED) {
+		s->mode = MODE_HTTP_CHUNKED;
+		s->body_left = 0;
+	} else if (f & HDR_LENGTH) {
+		s->mode = MODE_HTTP_BODY;
+		s->body_left = s->hdr_length;
+	} else if (!(f & HDR_RESPONSE) || (f & HDR_RTSP))
+		s->mode = MODE_NONE; /* requests and RTSP messages without a length have no body */
+	else
+		s->mode = MODE_HTTP_OPEN;
+	s->hdr_flags = 0;
+}
+
+/* Header bytes [p, p+n), lines possibly cut by segment ends: reads each complete line and returns
+ * how many bytes belong to the header block (all n when it goes on); *done when it ended. */
+static size_t http_header_feed(struct ciot_stream *s, struct ciot_stream *peer, const uint8_t *p, size_t n,
+			       bool *done)
+{
+	size_t pos = 0;
+	*done = false;
+	if (s->hdr_line == LINE_CR) {
+		s->hdr_line = LINE_MIDDLE;
+		if (n && p[0] == '\n') { /* a blank line cut between its CR and LF */
+			*done = true;
+			s->hdr_line = LINE_START;
+			return 1;
+		}
+	}
+	if (s->hdr_line == LINE_MIDDLE) { /* the end of a line whose start was in the last segment */
+		const uint8_t *nl = memchr(p, '\n', n);
+		if (!nl)
+			return n;
+		pos = (size_t)(nl - p) + 1;
+		s->hdr_line = LINE_START;
+	}
+	while (pos < n) {
+		const uint8_t *line = p + pos;
+		const uint8_t *nl = memchr(line, '\n', n - pos);
+		if (!nl) {
+			s->hdr_line = n - pos == 1 && line[0] == '\r' ? LINE_CR : LINE_MIDDLE;
+			return n;
+		}
+		size_t len = (size_t)(nl - line), content = len && line[len - 1] == '\r' ? len - 1 : len;
+		pos += len + 1;
+		if (content == 0 && (s->hdr_flags & HDR_FIRST_LINE)) {
+			*done = true;
+			return pos;
+		}
+		if (content)
+			http_header_line(s, peer, line, content);
+	}
+	return n;
+}
+
+/* Body bytes: by the message's class; else by their own: a magic number at the body's start
+ * names the format of the whole body, otherwise each packet's bytes decide for themselves. */
+static void http_body(const struct ciot_entropy_options *o, struct ciot_stream *s, const uint8_t *p, size_t n,
 		      struct tally *t, bool *by_content)
 {
 	if (!n)
 		return;
+	bool at_start = s->body_start;
+	s->body_start = false;
 	if (s->body_class < CIOT_CONTENT_NCLASSES) {
 		t->bytes[s->body_class] += n;
+		return;
+	}
+	enum ciot_content_class magic;
+	const char *format;
+	if (at_start && ciot_magic_match(p, n, &magic, &format)) {
+		s->body_class = (uint8_t)magic;
+		t->bytes[magic] += n;
 		return;
 	}
 	t->bytes[data_class(o, p, n, by_content)] += n;
 }
 
-/* One TCP segment of an HTTP direction. Returns false when it is not HTTP after all. */
-static bool http_segment(const struct ciot_entropy_options *o, struct ciot_stream *s, const uint8_t *p, size_t n,
-			 struct tally *t, bool *by_content)
+/* A chunk-size line "1a;ext\r\n" at p: its size and length; false when it is not one or is cut. */
+static bool chunk_size_line(const uint8_t *p, size_t n, uint32_t *size, size_t *len)
+{
+	uint64_t v = 0;
+	size_t i = 0;
+	for (; i < n && i < 8; i++) {
+		uint8_t c = p[i];
+		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		if (d < 0)
+			break;
+		v = v * 16 + (uint64_t)d;
+	}
+	if (i == 0)
+		return false;
+	const uint8_t *nl = memchr(p + i, '\n', n - i);
+	if (!nl || v > UINT32_MAX - 2)
+		return false;
+	*size = (uint32_t)v;
+	*len = (size_t)(nl - p) + 1;
+	return true;
+}
+
+/* One TCP segment of an HTTP or RTSP direction, in order. Returns false when it is not HTTP after
+ * all (nothing was counted). */
+static bool http_segment(const struct ciot_entropy_options *o, struct ciot_stream *s, struct ciot_stream *peer,
+			 enum ciot_dpi_family family, const uint8_t *p, size_t n, struct tally *t, bool *by_content)
 {
 	size_t pos = 0;
 	while (pos < n) {
 		const uint8_t *q = p + pos;
 		size_t left = n - pos;
-		if (s->mode == MODE_HTTP_BODY) {
+		switch (s->mode) {
+		case MODE_HTTP_BODY:
+		case MODE_MQTT_REST: {
 			size_t take = s->body_left < left ? s->body_left : left;
 			http_body(o, s, q, take, t, by_content);
 			s->body_left -= (uint32_t)take;
@@ -354,21 +524,93 @@ static bool http_segment(const struct ciot_entropy_options *o, struct ciot_strea
 			pos += take;
 			continue;
 		}
-		if (s->mode == MODE_HTTP_OPEN && !http_message_start(q, left)) {
-			http_body(o, s, q, left, t, by_content);
-			return true;
+		case MODE_HTTP_CHUNKED: {
+			if (s->body_left) {
+				size_t take = s->body_left < left ? s->body_left : left;
+				http_body(o, s, q, take, t, by_content);
+				s->body_left -= (uint32_t)take;
+				pos += take;
+				continue;
+			}
+			uint32_t size;
+			size_t len;
+			if (!chunk_size_line(q, left, &size, &len)) {
+				s->mode = MODE_HTTP_OPEN; /* lost the chunking (a size line cut by the segment) */
+				continue;
+			}
+			/* the size line: the body's class when it has one, text otherwise (it is hex digits) */
+			t->bytes[s->body_class < CIOT_CONTENT_NCLASSES ? s->body_class : CIOT_CONTENT_TEXT] += len;
+			pos += len;
+			if (size == 0) {
+				/* the last chunk: its CRLF (an empty trailer) ends the message */
+				s->mode = MODE_NONE;
+				if (n - pos >= 2 && p[pos] == '\r' && p[pos + 1] == '\n') {
+					t->bytes[CIOT_CONTENT_TEXT] += 2;
+					pos += 2;
+				}
+			} else {
+				s->body_left = size + 2;
+			}
+			continue;
 		}
-		if (s->mode != MODE_HTTP_HEADERS && !http_message_start(q, left))
-			return pos > 0; /* not (or no longer) HTTP: the rest is for the other steps */
-		size_t end = header_end(q, left);
-		if (!end) {
+		case MODE_HTTP_OPEN:
+			/* a body that runs to the end, or whose chunking was lost: a segment that starts
+			 * a new message ends it */
+			if (!http_message_start(q, left)) {
+				http_body(o, s, q, left, t, by_content);
+				return true;
+			}
+			s->mode = MODE_NONE;
+			break;
+		case MODE_HTTP_HEADERS: {
+			bool done;
+			size_t used = http_header_feed(s, peer, q, left, &done);
+			t->bytes[CIOT_CONTENT_TEXT] += used;
+			pos += used;
+			if (done) {
+				http_header_end(s);
+				if (s->mode == MODE_HTTP_BODY || s->mode == MODE_HTTP_OPEN) {
+					/* the first bytes of the body: a magic number names its format */
+					size_t take = s->mode == MODE_HTTP_BODY && s->body_left < n - pos ? s->body_left : n - pos;
+					http_body(o, s, p + pos, take, t, by_content);
+					if (s->mode == MODE_HTTP_BODY) {
+						s->body_left -= (uint32_t)take;
+						if (!s->body_left)
+							s->mode = MODE_NONE;
+					}
+					pos += take;
+				}
+			}
+			continue;
+		}
+		default:
+			break;
+		}
+		/* between messages: RTSP interleaved media, a new message, or something else */
+		if (family == CIOT_FAMILY_RTSP && q[0] == '$' && left >= RTSP_FRAME_HEADER) {
+			size_t frame = RTSP_FRAME_HEADER + (size_t)(q[2] << 8 | q[3]);
+			size_t take = frame < left ? frame : left;
+			t->bytes[CIOT_CONTENT_MEDIA] += take;
+			pos += take;
+			if (take < frame) {
+				s->mode = MODE_HTTP_BODY;
+				s->body_class = CIOT_CONTENT_MEDIA;
+				s->body_left = (uint32_t)(frame - take);
+			}
+			continue;
+		}
+		if (http_message_start(q, left)) {
 			s->mode = MODE_HTTP_HEADERS;
-			t->bytes[CIOT_CONTENT_TEXT] += left;
-			return true;
+			s->hdr_flags = 0;
+			s->hdr_line = LINE_START;
+			continue;
 		}
-		t->bytes[CIOT_CONTENT_TEXT] += end;
-		http_headers(s, q, end);
-		pos += end;
+		if (pos == 0)
+			return false;
+		/* after a message, bytes of another protocol (a WebSocket after 101): by their content */
+		t->bytes[ciot_content_classify(o, q, left)] += left;
+		*by_content = true;
+		return true;
 	}
 	return true;
 }
@@ -377,28 +619,42 @@ static bool http_segment(const struct ciot_entropy_options *o, struct ciot_strea
 
 #define MQTT_PUBLISH 3
 
-/* MQTT control packets (MQTT 3.1.1 and 5.0, section 2) in one TCP segment: their headers, topics
- * and properties are text; a PUBLISH payload is application data, judged by its bytes like an
- * HTTP body of unknown type. A packet cut by the segment's end is judged as far as it goes; the
- * next segment is read from its start again (MQTT is not reassembled). */
-static void mqtt_segment(const struct ciot_entropy_options *o, const uint8_t *p, size_t n, struct tally *t,
-			 bool *by_content)
+/* MQTT control packets in one TCP segment, in order: headers, topics and properties are text; a
+ * PUBLISH payload is application data, judged by its bytes (visibly text, else magic number and
+ * entropy), and a packet that runs on into later segments keeps its payload's class there. */
+static void mqtt_segment(const struct ciot_entropy_options *o, struct ciot_stream *s, const uint8_t *p, size_t n,
+			 struct tally *t, bool *by_content)
 {
 	size_t pos = 0;
-	while (pos + 2 <= n) {
+	if (s->mode == MODE_MQTT_REST) {
+		size_t take = s->body_left < n ? s->body_left : n;
+		http_body(o, s, p, take, t, by_content);
+		s->body_left -= (uint32_t)take;
+		if (!s->body_left)
+			s->mode = MODE_NONE;
+		pos = take;
+	}
+	while (pos < n) {
+		if (n - pos < 2) {
+			t->bytes[CIOT_CONTENT_TEXT] += n - pos;
+			return;
+		}
 		uint8_t type = p[pos] >> 4, qos = (p[pos] >> 1) & 3;
 		size_t len = 0, at = pos + 1;
 		unsigned shift = 0;
+		bool complete = false;
 		for (; at < n && shift <= 21; shift += 7) {
 			len |= (size_t)(p[at] & 0x7f) << shift;
-			if (!(p[at++] & 0x80))
+			if (!(p[at++] & 0x80)) {
+				complete = true;
 				break;
+			}
 		}
-		if (type == 0 || shift > 21 || at > n) {
-			t->bytes[CIOT_CONTENT_TEXT] += n - pos; /* not MQTT framing: count as is */
+		if (type == 0 || !complete) {
+			t->bytes[CIOT_CONTENT_TEXT] += n - pos; /* not MQTT framing, or a cut length: as is */
 			return;
 		}
-		size_t end = at + len < n ? at + len : n;
+		size_t total = at - pos + len, end = at + len < n ? at + len : n;
 		size_t text_end = end;
 		if (type == MQTT_PUBLISH && at + 2 <= end) {
 			size_t topic = (size_t)(p[at] << 8 | p[at + 1]);
@@ -407,14 +663,77 @@ static void mqtt_segment(const struct ciot_entropy_options *o, const uint8_t *p,
 				text_end = end;
 		}
 		t->bytes[CIOT_CONTENT_TEXT] += text_end - pos;
-		if (end > text_end)
-			t->bytes[data_class(o, p + text_end, end - text_end, by_content)] += end - text_end;
+		s->body_class = CIOT_CONTENT_TEXT;
+		if (type == MQTT_PUBLISH && text_end < at + len) {
+			/* the payload: its class, for this segment and the packet's rest in the next */
+			s->body_class = CIOT_CONTENT_NCLASSES;
+			if (end > text_end) {
+				enum ciot_content_class c = data_class(o, p + text_end, end - text_end, by_content);
+				t->bytes[c] += end - text_end;
+				s->body_class = (uint8_t)c;
+			}
+		}
+		if (pos + total > n) {
+			s->mode = MODE_MQTT_REST;
+			s->body_left = (uint32_t)(pos + total - n);
+			return;
+		}
 		pos = end;
 	}
-	t->bytes[CIOT_CONTENT_TEXT] += n - pos;
+}
+
+/* ---- SSH -------------------------------------------------------------------------------------- */
+
+/* SSH: the version line and the key exchange (binary packets in clear, message numbers 1 to 49, up
+ * to NEWKEYS) are text; everything after NEWKEYS is encrypted. A segment that does not parse as a
+ * packet in clear (a capture that starts after the key exchange) is encrypted. */
+static enum ciot_content_class ssh_segment(struct ciot_stream *s, const uint8_t *p, size_t n)
+{
+	if (starts_with(p, n, "SSH-"))
+		return CIOT_CONTENT_TEXT;
+	if (s->keys_changed || n < 6)
+		return CIOT_CONTENT_ENCRYPTED;
+	uint32_t len = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	uint8_t padding = p[4], code = p[5];
+	bool clear = len >= 12 && len <= 35000 && padding >= 4 && padding < len && code >= 1 && code <= 49;
+	if (!clear)
+		return CIOT_CONTENT_ENCRYPTED;
+	if (code == SSH_MSG_NEWKEYS)
+		s->keys_changed = true;
+	return CIOT_CONTENT_TEXT;
 }
 
 /* ---- the method ----------------------------------------------------------------------------- */
+
+/* A TCP segment against the direction's sequence numbers: how many of its first bytes repeat what
+ * was already seen (a retransmission); a gap moves an HTTP body's count past the lost bytes. */
+static size_t tcp_order(struct ciot_stream *s, uint32_t seq, size_t n)
+{
+	size_t repeated = 0;
+	if (s->seq_valid) {
+		int32_t d = (int32_t)(seq - s->next_seq);
+		if (d < 0) {
+			repeated = (size_t)-(int64_t)d < n ? (size_t)-(int64_t)d : n;
+		} else if (d > 0) {
+			size_t lost = (size_t)d;
+			if (s->mode == MODE_HTTP_BODY || s->mode == MODE_MQTT_REST) {
+				size_t skip = lost < s->body_left ? lost : s->body_left;
+				s->body_left -= (uint32_t)skip;
+				if (!s->body_left)
+					s->mode = MODE_NONE;
+			} else if (s->mode == MODE_HTTP_CHUNKED) {
+				s->mode = MODE_HTTP_OPEN;
+			} else if (s->mode == MODE_HTTP_HEADERS) {
+				s->hdr_line = LINE_MIDDLE;
+			}
+		}
+	}
+	uint32_t end = seq + (uint32_t)n;
+	if (!s->seq_valid || (int32_t)(end - s->next_seq) > 0)
+		s->next_seq = end;
+	s->seq_valid = true;
+	return repeated;
+}
 
 static bool is_dns_port(const struct ciot_packet *pkt)
 {
@@ -424,9 +743,10 @@ static bool is_dns_port(const struct ciot_packet *pkt)
 }
 
 /* Step 1 for one packet; false when no rule applies. Sets *by_content when some bytes were left to
- * the other steps (an HTTP body of unknown type). */
-static bool protocol_rules(const struct ciot_entropy_options *o, struct ciot_stream *s, enum ciot_dpi_family family,
-			   const struct ciot_packet *pkt, struct tally *t, bool *by_content)
+ * the other steps (an HTTP body of unknown type, an MQTT payload). */
+static bool protocol_rules(const struct ciot_entropy_options *o, struct ciot_stream *s, struct ciot_stream *peer,
+			   enum ciot_dpi_family family, const struct ciot_packet *pkt, struct tally *t,
+			   bool *by_content)
 {
 	const uint8_t *p = pkt->payload;
 	size_t n = pkt->payload_caplen;
@@ -440,21 +760,28 @@ static bool protocol_rules(const struct ciot_entropy_options *o, struct ciot_str
 			tls_segment(s, pkt->tcp_seq, p, n, t);
 			return true;
 		}
-		if (s->mode != MODE_NONE || family == CIOT_FAMILY_HTTP || family == CIOT_FAMILY_RTSP ||
-		    http_message_start(p, n)) {
-			if (family == CIOT_FAMILY_RTSP && s->mode == MODE_NONE && p[0] == '$') {
-				t->bytes[CIOT_CONTENT_MEDIA] += n; /* interleaved RTP (RFC 2326 section 10.12) */
+		bool http = s->mode != MODE_NONE || family == CIOT_FAMILY_HTTP || family == CIOT_FAMILY_RTSP ||
+			    http_message_start(p, n);
+		if (http || family == CIOT_FAMILY_MQTT) {
+			/* in TCP order: a repeated segment takes the class of what it repeats */
+			size_t repeated = tcp_order(s, pkt->tcp_seq, n);
+			if (repeated) {
+				t->bytes[s->last_class ? s->last_class - 1 : CIOT_CONTENT_TEXT] += repeated;
+				p += repeated;
+				n -= repeated;
+				if (!n)
+					return true;
+			}
+			if (family == CIOT_FAMILY_MQTT && s->mode != MODE_HTTP_HEADERS && s->mode != MODE_HTTP_BODY &&
+			    s->mode != MODE_HTTP_CHUNKED && s->mode != MODE_HTTP_OPEN) {
+				mqtt_segment(o, s, p, n, t, by_content);
 				return true;
 			}
-			if (http_segment(o, s, p, n, t, by_content))
+			if (http_segment(o, s, peer, family, p, n, t, by_content) || repeated)
 				return true;
 		}
-		if (family == CIOT_FAMILY_MQTT) {
-			mqtt_segment(o, p, n, t, by_content);
-			return true;
-		}
 		if (family == CIOT_FAMILY_SSH) {
-			t->bytes[starts_with(p, n, "SSH-") ? CIOT_CONTENT_TEXT : CIOT_CONTENT_ENCRYPTED] += n;
+			t->bytes[ssh_segment(s, p, n)] += n;
 			return true;
 		}
 		if (family == CIOT_FAMILY_DNS || pkt->sport == DNS_PORT || pkt->dport == DNS_PORT) {
@@ -475,6 +802,10 @@ static bool protocol_rules(const struct ciot_entropy_options *o, struct ciot_str
 		}
 		if (family == CIOT_FAMILY_RTP) {
 			t->bytes[CIOT_CONTENT_MEDIA] += n;
+			return true;
+		}
+		if (http_message_start(p, n)) { /* SSDP, GENA over UDP */
+			t->bytes[CIOT_CONTENT_TEXT] += n;
 			return true;
 		}
 	}
@@ -504,7 +835,8 @@ enum ciot_content_class ciot_encryption_packet(const struct ciot_entropy_options
 	} else {
 		struct tally t = { { 0 } };
 		bool by_content = false;
-		if (protocol_rules(o, s, family, pkt, &t, &by_content) && (cls = tally_winner(&t)) < CIOT_CONTENT_NCLASSES) {
+		if (protocol_rules(o, s, &f->dir[1 - dir], family, pkt, &t, &by_content) &&
+		    (cls = tally_winner(&t)) < CIOT_CONTENT_NCLASSES) {
 			if (by_content && cls != CIOT_CONTENT_TEXT)
 				*step = CIOT_STEP_ENTROPY;
 		} else {

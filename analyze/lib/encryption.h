@@ -31,16 +31,26 @@
 enum ciot_class_step { CIOT_STEP_PROTOCOL, CIOT_STEP_MAGIC, CIOT_STEP_ENTROPY, CIOT_STEP_LENGTH, CIOT_NSTEPS };
 const char *ciot_class_step_name(enum ciot_class_step s); /* "protocol", "magic", "entropy", "length" */
 
-/* One direction of a flow. */
+/* One direction of a flow: where it is in the protocol's framing. */
 struct ciot_stream {
-	uint32_t tls_next;   /* TCP sequence number of the next TLS record header */
-	uint32_t body_left;  /* HTTP: body bytes still to come, when Content-Length gave them */
-	uint8_t mode;        /* what the direction carries: see encryption.c */
-	uint8_t tls_type;    /* content type of the TLS record being read */
-	uint8_t body_class;  /* the HTTP body's class; CIOT_CONTENT_NCLASSES: by its bytes */
-	uint8_t last_class;  /* the last packet's class + 1 (0: none yet), for later IP fragments */
-	bool tls_ccs;        /* ChangeCipherSpec sent: later handshake and alert records are encrypted */
-	bool tls_lost;       /* record boundaries lost (a capture gap): wait for a header to resync */
+	uint32_t tls_next;    /* TCP sequence number of the next TLS record header */
+	uint32_t next_seq;    /* HTTP, RTSP, MQTT: the TCP sequence number expected next */
+	uint32_t body_left;   /* bytes still to come of the current body, chunk, frame or MQTT packet */
+	uint32_t hdr_length;  /* HTTP: the Content-Length of the header block being read */
+	uint8_t mode;         /* what the direction is in the middle of: see encryption.c */
+	uint8_t tls_type;     /* content type of the TLS record being read */
+	uint8_t tls_partial;  /* bytes of a TLS record header cut by the segment's end, in tls_header */
+	uint8_t tls_header[4];
+	uint8_t body_class;   /* the class of the body being read; CIOT_CONTENT_NCLASSES: by its bytes */
+	uint8_t last_class;   /* the last packet's class + 1 (0: none yet), for fragments and repeats */
+	uint8_t hdr_flags;    /* HTTP: what the header block being read said so far */
+	uint8_t hdr_type;     /* HTTP: its Content-Type's class */
+	uint8_t hdr_line;     /* HTTP: where the last segment left the header block's lines */
+	uint8_t head_pending; /* requests of the peer whose responses have no body (HEAD, CONNECT) */
+	bool keys_changed;    /* TLS ChangeCipherSpec, SSH NEWKEYS sent: later records are encrypted */
+	bool tls_lost;        /* record boundaries lost (a capture gap): wait for a header to resync */
+	bool seq_valid;       /* next_seq is known */
+	bool body_start;      /* the next body byte is the body's first (a magic number may be there) */
 };
 
 struct ciot_encryption_counts {

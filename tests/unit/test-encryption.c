@@ -154,16 +154,33 @@ static void test_dtls(void)
 	CHECK_EQ_INT(step, CIOT_STEP_PROTOCOL);
 }
 
+/* TCP segments in order, each direction with its own sequence numbers. */
+static uint32_t seqs[2];
+
+static void reset(struct ciot_encryption_flow *f)
+{
+	memset(f, 0, sizeof *f);
+	seqs[0] = 1000;
+	seqs[1] = 0xfffffe00u; /* wraps around */
+}
+
+static enum ciot_content_class tcp_send(struct ciot_encryption_flow *f, int dir, enum ciot_dpi_family family,
+					const void *p, size_t n, enum ciot_class_step *step)
+{
+	struct ciot_packet pkt = packet(6, dir ? 80 : 40000, dir ? 40000 : 80, seqs[dir], p, n);
+	seqs[dir] += (uint32_t)n;
+	return ciot_encryption_packet(&opts, f, dir, family, &pkt, step);
+}
+
 static enum ciot_content_class http(struct ciot_encryption_flow *f, int dir, const char *text, enum ciot_class_step *step)
 {
-	struct ciot_packet pkt = packet(6, 40000, 80, 1, (const uint8_t *)text, strlen(text));
-	return ciot_encryption_packet(&opts, f, dir, CIOT_FAMILY_HTTP, &pkt, step);
+	return tcp_send(f, dir, CIOT_FAMILY_HTTP, text, strlen(text), step);
 }
 
 static void test_http(void)
 {
 	struct ciot_encryption_flow f;
-	memset(&f, 0, sizeof f);
+	reset(&f);
 	enum ciot_class_step step;
 	/* a JSON POST whose body follows in the next packet */
 	CHECK_CLASS(http(&f, 0, "POST /api HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n",
@@ -178,8 +195,7 @@ static void test_http(void)
 	CHECK_CLASS(http(&f, 1, "HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: 3000\r\n\r\n", &step),
 		    CIOT_CONTENT_TEXT);
 	for (int i = 0; i < 3; i++) {
-		struct ciot_packet pkt = packet(6, 80, 40000, 1, body + i * 1000, 1000);
-		CHECK_CLASS(ciot_encryption_packet(&opts, &f, 1, CIOT_FAMILY_HTTP, &pkt, &step), CIOT_CONTENT_MEDIA);
+		CHECK_CLASS(tcp_send(&f, 1, CIOT_FAMILY_HTTP, body + i * 1000, 1000, &step), CIOT_CONTENT_MEDIA);
 		CHECK_EQ_INT(step, CIOT_STEP_PROTOCOL);
 	}
 	/* gzip content encoding beats the text type; headers and a big body in one packet: the body wins */
@@ -193,18 +209,19 @@ static void test_http(void)
 	CHECK_CLASS(http(&f, 1, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: video/mp4\r\n\r\n", &step),
 		    CIOT_CONTENT_TEXT);
 	CHECK_CLASS(http(&f, 1, "5\r\nabcde\r\n", &step), CIOT_CONTENT_MEDIA);
+	CHECK_CLASS(http(&f, 1, "0\r\n\r\n", &step), CIOT_CONTENT_MEDIA);
+	CHECK_EQ_INT(f.dir[1].mode, 0);
 	CHECK_CLASS(http(&f, 1, "HTTP/1.1 204 No Content\r\n\r\n", &step), CIOT_CONTENT_TEXT);
 	CHECK_EQ_INT(f.dir[1].mode, 0);
 	/* an octet-stream body is judged by its bytes: random bytes are encrypted, by entropy */
 	CHECK_CLASS(http(&f, 0, "POST /up HTTP/1.1\r\nContent-Type: application/octet-stream\r\nContent-Length: 1000\r\n\r\n",
 			 &step),
 		    CIOT_CONTENT_TEXT);
-	struct ciot_packet pkt = packet(6, 40000, 80, 1, body, 1000);
-	CHECK_CLASS(ciot_encryption_packet(&opts, &f, 0, CIOT_FAMILY_HTTP, &pkt, &step), CIOT_CONTENT_ENCRYPTED);
+	CHECK_CLASS(tcp_send(&f, 0, CIOT_FAMILY_HTTP, body, 1000, &step), CIOT_CONTENT_ENCRYPTED);
 	CHECK_EQ_INT(step, CIOT_STEP_ENTROPY);
 	CHECK_EQ_INT(f.counts.entropy_encrypted, 1);
 	/* headers split over two packets */
-	memset(&f, 0, sizeof f);
+	reset(&f);
 	CHECK_CLASS(http(&f, 0, "GET /x HTTP/1.1\r\nHost: example", &step), CIOT_CONTENT_TEXT);
 	CHECK_CLASS(http(&f, 0, ".com\r\nAccept: */*\r\n\r\n", &step), CIOT_CONTENT_TEXT);
 	CHECK_EQ_INT(f.dir[0].mode, 0);
@@ -311,11 +328,11 @@ static void test_families_and_fragments(void)
 static void test_mqtt(void)
 {
 	struct ciot_encryption_flow f;
-	memset(&f, 0, sizeof f);
+	reset(&f);
 	enum ciot_class_step step;
 	/* CONNECT: text */
 	const uint8_t connect[] = { 0x10, 0x10, 0, 4, 'M', 'Q', 'T', 'T', 4, 2, 0, 60, 0, 4, 'c', 'a', 'm', '1' };
-	CHECK_CLASS(classify(&f, 0, CIOT_FAMILY_MQTT, 6, 0, connect, sizeof connect, &step), CIOT_CONTENT_TEXT);
+	CHECK_CLASS(tcp_send(&f, 0, CIOT_FAMILY_MQTT, connect, sizeof connect, &step), CIOT_CONTENT_TEXT);
 	/* PUBLISH with a short JSON payload: text (entropy alone could not say, at 40 bytes) */
 	uint8_t pub[128];
 	const char *topic = "dev/cam1/state", *json = "{\"on\":true,\"t\":21.5,\"rssi\":-61,\"fw\":\"1.2\"}";
@@ -326,7 +343,7 @@ static void test_mqtt(void)
 	pub[3] = (uint8_t)tl;
 	memcpy(pub + 4, topic, tl);
 	memcpy(pub + 4 + tl, json, jl);
-	CHECK_CLASS(classify(&f, 0, CIOT_FAMILY_MQTT, 6, 0, pub, 4 + tl + jl, &step), CIOT_CONTENT_TEXT);
+	CHECK_CLASS(tcp_send(&f, 0, CIOT_FAMILY_MQTT, pub, 4 + tl + jl, &step), CIOT_CONTENT_TEXT);
 	CHECK_EQ_INT(step, CIOT_STEP_PROTOCOL);
 	/* PUBLISH with 300 random bytes: the payload wins, encrypted by entropy (proprietary encryption) */
 	uint8_t enc[400];
@@ -339,10 +356,10 @@ static void test_mqtt(void)
 	enc[5 + tl] = 0;
 	enc[6 + tl] = 7;
 	fill_random(enc + 7 + tl, 300, 5);
-	CHECK_CLASS(classify(&f, 1, CIOT_FAMILY_MQTT, 6, 0, enc, 7 + tl + 300, &step), CIOT_CONTENT_ENCRYPTED);
+	CHECK_CLASS(tcp_send(&f, 1, CIOT_FAMILY_MQTT, enc, 7 + tl + 300, &step), CIOT_CONTENT_ENCRYPTED);
 	CHECK_EQ_INT(step, CIOT_STEP_ENTROPY);
 	/* base64 is left to entropy, not called text */
-	memset(&f, 0, sizeof f);
+	reset(&f);
 	CHECK_CLASS(http(&f, 0, "POST /b HTTP/1.1\r\nContent-Length: 64\r\n\r\n", &step), CIOT_CONTENT_TEXT);
 	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	uint8_t raw[64];
@@ -355,6 +372,128 @@ static void test_mqtt(void)
 	CHECK_EQ_INT(step, CIOT_STEP_ENTROPY);
 }
 
+/* The cases a review found, each once wrong. */
+static void test_review_cases(void)
+{
+	struct ciot_encryption_flow f;
+	enum ciot_class_step step;
+	static uint8_t gz[4000];
+	fill_random(gz, sizeof gz, 21);
+	gz[0] = 0x1f, gz[1] = 0x8b, gz[2] = 0x08, gz[3] = 0;
+	/* an octet-stream body whose first bytes are gzip's: compressed in every packet, no
+	 * proprietary encryption */
+	reset(&f);
+	http(&f, 1, "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 4000\r\n\r\n", &step);
+	for (int i = 0; i < 4; i++)
+		CHECK_CLASS(tcp_send(&f, 1, CIOT_FAMILY_HTTP, gz + i * 1000, 1000, &step), CIOT_CONTENT_COMPRESSED);
+	CHECK_EQ_INT(f.counts.entropy_encrypted, 0);
+
+	/* RTSP: a PLAY response without Content-Length has no body; interleaved frames are media, one of
+	 * them cut across segments */
+	reset(&f);
+	tcp_send(&f, 1, CIOT_FAMILY_RTSP, "RTSP/1.0 200 OK\r\nCSeq: 4\r\nSession: 12\r\n\r\n", 41, &step);
+	CHECK_EQ_INT(f.dir[1].mode, 0);
+	static uint8_t frames[1300];
+	fill_random(frames, sizeof frames, 3);
+	frames[0] = '$', frames[1] = 0, frames[2] = 0x04, frames[3] = 0x00; /* 1024 bytes of RTP */
+	CHECK_CLASS(tcp_send(&f, 1, CIOT_FAMILY_RTSP, frames, 700, &step), CIOT_CONTENT_MEDIA);
+	CHECK_CLASS(tcp_send(&f, 1, CIOT_FAMILY_RTSP, frames + 700, 600, &step), CIOT_CONTENT_MEDIA);
+	CHECK_EQ_INT(f.counts.entropy_encrypted, 0);
+
+	/* an MQTT PUBLISH of 3000 random bytes over three segments: encrypted in each */
+	reset(&f);
+	static uint8_t pub[3100];
+	fill_random(pub, sizeof pub, 8);
+	size_t len = 2 + 5 + 3000;
+	pub[0] = 0x30, pub[1] = (uint8_t)(0x80 | (len & 0x7f)), pub[2] = (uint8_t)(len >> 7);
+	pub[3] = 0, pub[4] = 5;
+	memcpy(pub + 5, "a/b/c", 5);
+	for (int i = 0; i < 3; i++)
+		CHECK_CLASS(tcp_send(&f, 0, CIOT_FAMILY_MQTT, pub + i * 1003, i < 2 ? 1003 : 3 + len - 2006, &step),
+			    CIOT_CONTENT_ENCRYPTED);
+	CHECK_EQ_INT(f.dir[0].mode, 0);
+
+	/* a header block cut inside its blank line, with its fields in the first segment: the body
+	 * still gets the type */
+	reset(&f);
+	http(&f, 1, "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: 2000\r\n", &step);
+	http(&f, 1, "\r\n", &step);
+	CHECK_EQ_INT(f.dir[1].mode, 3); /* MODE_HTTP_BODY */
+	CHECK_CLASS(tcp_send(&f, 1, CIOT_FAMILY_HTTP, gz + 100, 1000, &step), CIOT_CONTENT_MEDIA);
+	/* a retransmission of that segment: the same class, and the body count does not move */
+	seqs[1] -= 1000;
+	CHECK_CLASS(tcp_send(&f, 1, CIOT_FAMILY_HTTP, gz + 100, 1000, &step), CIOT_CONTENT_MEDIA);
+	CHECK_EQ_INT(f.dir[1].body_left, 1000);
+	CHECK_CLASS(tcp_send(&f, 1, CIOT_FAMILY_HTTP, gz + 1100, 1000, &step), CIOT_CONTENT_MEDIA);
+	CHECK_EQ_INT(f.dir[1].mode, 0);
+	/* the same split as CR | LF */
+	reset(&f);
+	http(&f, 1, "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: 10\r\n\r", &step);
+	http(&f, 1, "\n0123456789", &step);
+	CHECK_EQ_INT(f.dir[1].mode, 0);
+
+	/* HEAD: its response's Content-Length announces no body; the next response is read */
+	reset(&f);
+	http(&f, 0, "HEAD /fw.bin HTTP/1.1\r\nHost: a\r\n\r\n", &step);
+	http(&f, 1, "HTTP/1.1 200 OK\r\nContent-Length: 5000000\r\nContent-Type: application/octet-stream\r\n\r\n", &step);
+	CHECK_EQ_INT(f.dir[1].mode, 0);
+	http(&f, 0, "GET /a.json HTTP/1.1\r\n\r\n", &step);
+	CHECK_CLASS(http(&f, 1, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}", &step),
+		    CIOT_CONTENT_TEXT);
+
+	/* a chunked body's end and the next response in one segment */
+	reset(&f);
+	http(&f, 1, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: image/jpeg\r\n\r\n", &step);
+	http(&f, 1, "3\r\nabc\r\n0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n\r\n", &step);
+	CHECK_EQ_INT(f.dir[1].mode, 3);
+	CHECK_EQ_INT(f.dir[1].body_class, CIOT_CONTENT_TEXT);
+
+	/* 101 Switching Protocols, then WebSocket frames: by their content */
+	reset(&f);
+	static uint8_t ws[600];
+	fill_random(ws, sizeof ws, 12);
+	static char up[800];
+	int h = snprintf(up, sizeof up, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n");
+	(void)h;
+	http(&f, 1, up, &step);
+	CHECK_CLASS(tcp_send(&f, 1, CIOT_FAMILY_HTTP, ws, sizeof ws, &step), CIOT_CONTENT_ENCRYPTED);
+
+	/* a TLS record header cut between segments after ChangeCipherSpec: encrypted */
+	reset(&f);
+	static uint8_t tls[3000];
+	size_t n = tls_record(tls, 22, 80);
+	n += tls_record(tls + n, 20, 1);
+	size_t cut = n + 2;
+	n += tls_record(tls + n, 23, 2000);
+	CHECK_CLASS(tcp_send(&f, 1, CIOT_FAMILY_TLS, tls, cut, &step), CIOT_CONTENT_TEXT);
+	CHECK_EQ_INT(f.dir[1].tls_partial, 2);
+	CHECK_CLASS(tcp_send(&f, 1, CIOT_FAMILY_TLS, tls + cut, n - cut, &step), CIOT_CONTENT_ENCRYPTED);
+	CHECK(!f.dir[1].tls_lost);
+	CHECK_EQ_INT(f.dir[1].tls_next, seqs[1]);
+
+	/* SSH: banner and key exchange in clear, then encrypted; a capture that starts later: encrypted */
+	reset(&f);
+	CHECK_CLASS(tcp_send(&f, 0, CIOT_FAMILY_SSH, "SSH-2.0-dropbear\r\n", 18, &step), CIOT_CONTENT_TEXT);
+	uint8_t kex[200] = { 0, 0, 0, 196, 10, 20 };
+	CHECK_CLASS(tcp_send(&f, 0, CIOT_FAMILY_SSH, kex, sizeof kex, &step), CIOT_CONTENT_TEXT);
+	uint8_t newkeys[16] = { 0, 0, 0, 12, 10, 21 };
+	CHECK_CLASS(tcp_send(&f, 0, CIOT_FAMILY_SSH, newkeys, sizeof newkeys, &step), CIOT_CONTENT_TEXT);
+	CHECK_CLASS(tcp_send(&f, 0, CIOT_FAMILY_SSH, kex, sizeof kex, &step), CIOT_CONTENT_ENCRYPTED);
+	reset(&f);
+	CHECK_CLASS(tcp_send(&f, 1, CIOT_FAMILY_SSH, ws, 100, &step), CIOT_CONTENT_ENCRYPTED);
+
+	/* DTLS 1.3's unified header; SSDP over UDP */
+	reset(&f);
+	uint8_t d13[60];
+	fill_random(d13, sizeof d13, 2);
+	d13[0] = 0x2c;
+	CHECK_CLASS(classify(&f, 0, CIOT_FAMILY_OTHER, 17, 0, d13, sizeof d13, &step), CIOT_CONTENT_ENCRYPTED);
+	const char *ssdp = "M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nMAN: \"ssdp:discover\"\r\n\r\n";
+	CHECK_CLASS(classify(&f, 0, CIOT_FAMILY_OTHER, 17, 0, (const uint8_t *)ssdp, strlen(ssdp), &step),
+		    CIOT_CONTENT_TEXT);
+	CHECK_EQ_INT(step, CIOT_STEP_PROTOCOL);
+}
+
 int main(void)
 {
 	ciot_entropy_default_options(&opts, CIOT_ENTROPY_LENGTH_AWARE);
@@ -364,5 +503,6 @@ int main(void)
 	test_dns();
 	test_families_and_fragments();
 	test_mqtt();
+	test_review_cases();
 	return check_summary("encryption");
 }
