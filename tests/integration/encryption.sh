@@ -81,6 +81,17 @@ case "$(q "$db" "SELECT value FROM meta WHERE key = 'encryption_method'")" in
   *) fail "encryption_method not recorded as expected" ;;
 esac
 
+# the paper's mode: recorded in the database; the protocol rules do not depend on the mode (its
+# effect on the entropy step is measured by the calibration in tests/unit/test-entropy.c)
+paper=$work/paper.db
+"$CIOT_ANALYZE" -q --all-flows --entropy paper -o "$paper" --device c_mqtt --category other "$nd/mqtt.pcap" "$nd/quic-29.pcap"
+case "$(q "$paper" "SELECT value FROM meta WHERE key = 'encryption_method'")" in
+  *"paper mode: encrypted above 0.9, text below 0.4), omitted below 20 bytes"*) pass "paper mode recorded" ;;
+  *) fail "paper mode not recorded as expected" ;;
+esac
+expect_eq "paper mode: QUIC still encrypted" \
+  "$(q "$paper" "SELECT sum(encrypted_packets) FROM flows WHERE app_proto LIKE 'QUIC%'")" "$(ts quic-29.pcap quic)"
+
 # exports: per device the byte shares add up to 1; the heatmap's groups too
 "$CIOT_REPORT" "$db" encryption -o "$work/encryption.csv"
 expect_eq "device byte shares add up to 1" \
