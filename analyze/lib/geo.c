@@ -8,9 +8,9 @@
  * The AS comes from asn/asn-ipv4.csv and asn/asn-ipv6.csv, rows "first,last,asn,name" of inclusive
  * ranges. Both are read once at open into sorted arrays, IPv4 as 32-bit numbers and IPv6 as pairs
  * of 64-bit halves, searched by bisection; each distinct organization name (81,000 of them on
- * 515,000 rows) is stored once, interned by strpool.h, and the ranges point into its text by offset. Lookups only
- * read and allocate nothing, so they may run from several threads (libmaxminddb finds its IPv4
- * start node at open since 1.3.2).
+ * 515,000 rows) is stored once, interned by strpool.h, and the ranges point into its text by
+ * offset. Lookups only read and allocate nothing, so they may run from several threads
+ * (libmaxminddb finds its IPv4 start node at open since 1.3.2).
  *
  * The files come from the internet, so every row is checked: line length, control bytes, UTF-8,
  * CSV quoting, exactly four fields, address syntax and family, first <= last, AS number within 32
