@@ -18,42 +18,24 @@
 #include "check.h"
 #include "destinations.h"
 #include "store.h"
+#include "testdb.h"
 #include "testfs.h"
 
 static sqlite3 *db;
 
 static void exec(const char *sql)
 {
-	char *err = NULL;
-	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
-		fprintf(stderr, "test-destinations: %s\n  in: %s\n", err, sql);
-		exit(1);
-	}
+	testdb_exec(db, sql);
 }
 
 static long long device(const char *name, const char *brand, const char *manifest)
 {
-	char sql[1024];
-	snprintf(sql, sizeof sql,
-		 "INSERT INTO devices (name, brand, category, macs, ips, manifest) VALUES ('%s', '%s', 'camera', '[]',"
-		 " '[]', %s)",
-		 name, brand, manifest ? manifest : "NULL");
-	exec(sql);
-	return sqlite3_last_insert_rowid(db);
+	return testdb_device(db, name, "camera", brand, manifest);
 }
 
 static long long capture(long long device_id, const char *phase)
 {
-	char sql[1024];
-	snprintf(sql, sizeof sql,
-		 "INSERT INTO captures (device_id, file, phase, frames, frame_bytes, ip_packets, skipped_frames,"
-		 " malformed_frames, flows, device_packets, device_bytes, other_flows, other_packets, device_method,"
-		 " device_addresses, file_format, file_size, file_truncated, frames_outside_windows, dns_responses,"
-		 " dns_malformed, names_dropped, analyzed_at) VALUES (%lld, '/lab/%lld-%s.pcap', '%s', 0, 0, 0, 0, 0,"
-		 " 0, 0, 0, 0, 0, 'ip', '[]', 'pcap', 0, 0, 0, 0, 0, 0, '2026-11-22T00:00:00Z')",
-		 device_id, device_id, phase, phase);
-	exec(sql);
-	return sqlite3_last_insert_rowid(db);
+	return (long long)testdb_capture(db, device_id, phase);
 }
 
 static void answer(long long capture_id, long long ts, const char *query, const char *address)

@@ -22,41 +22,24 @@
 #include "check.h"
 #include "export.h"
 #include "store.h"
+#include "testdb.h"
 #include "testfs.h"
 
 static sqlite3 *db;
 
 static void exec(const char *sql)
 {
-	char *err = NULL;
-	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
-		fprintf(stderr, "test-exports: %s\n  in: %s\n", err, sql);
-		exit(1);
-	}
+	testdb_exec(db, sql);
 }
 
 static int device(const char *name, const char *category, const char *brand)
 {
-	char sql[512];
-	snprintf(sql, sizeof sql,
-		 "INSERT INTO devices (name, brand, category, macs, ips) VALUES ('%s', '%s', '%s', '[]', '[]')", name,
-		 brand, category);
-	exec(sql);
-	return (int)sqlite3_last_insert_rowid(db);
+	return (int)testdb_device(db, name, category, brand, NULL);
 }
 
 static int capture(int device_id, const char *phase)
 {
-	char sql[1024];
-	snprintf(sql, sizeof sql,
-		 "INSERT INTO captures (device_id, file, phase, frames, frame_bytes, ip_packets, skipped_frames,"
-		 " malformed_frames, flows, device_packets, device_bytes, other_flows, other_packets, device_method,"
-		 " device_addresses, file_format, file_size, file_truncated, frames_outside_windows, dns_responses,"
-		 " dns_malformed, names_dropped, analyzed_at) VALUES (%d, '/lab/%d-%s.pcap', '%s', 0, 0, 0, 0, 0, 0, 0,"
-		 " 0, 0, 0, 'ip', '[]', 'pcap', 0, 0, 0, 0, 0, 0, '2026-11-22T00:00:00Z')",
-		 device_id, device_id, phase, phase);
-	exec(sql);
-	return (int)sqlite3_last_insert_rowid(db);
+	return (int)testdb_capture(db, device_id, phase);
 }
 
 /* A flow of `bytes` (split 60/40 out/in, to check both directions count) and its destination. */
