@@ -764,7 +764,10 @@ static bool protocol_rules(const struct ciot_entropy_options *o, struct ciot_str
 			    http_message_start(p, n);
 		if (http || family == CIOT_FAMILY_MQTT) {
 			/* in TCP order: a repeated segment takes the class of what it repeats */
-			size_t repeated = tcp_order(s, pkt->tcp_seq, n);
+			/* sequence space counts the payload on the wire, also what the capture cut off */
+			size_t repeated = tcp_order(s, pkt->tcp_seq, pkt->payload_len);
+			if (repeated > n)
+				repeated = n;
 			if (repeated) {
 				t->bytes[s->last_class ? s->last_class - 1 : CIOT_CONTENT_TEXT] += repeated;
 				p += repeated;
