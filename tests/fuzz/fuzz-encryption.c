@@ -1,0 +1,51 @@
+/* fuzz-encryption.c: libFuzzer target for the encryption classes' protocol rules and content steps
+ * (analyze/lib/encryption.c, entropy.c): the input is cut into packets of one flow, both
+ * directions, over TCP and UDP, under every protocol family, so the TLS, DTLS, HTTP, MQTT, SSH,
+ * DNS and RTSP state machines all see hostile bytes and hostile sequence numbers. Build and run:
+ * tests/fuzz/README.md. */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "encryption.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 2)
+		return 0;
+	/* the first byte picks the family and the transport, the second the entropy mode */
+	enum ciot_dpi_family family = (enum ciot_dpi_family)(data[0] % (CIOT_FAMILY_OTHER_ENCRYPTED + 1));
+	uint8_t proto = data[0] & 0x80 ? 17 : 6;
+	struct ciot_entropy_options o;
+	ciot_entropy_default_options(&o, data[1] & 1 ? CIOT_ENTROPY_PAPER : CIOT_ENTROPY_LENGTH_AWARE);
+	struct ciot_encryption_flow f;
+	memset(&f, 0, sizeof f);
+	uint32_t seq[2] = { 1000, 0xfffff000u };
+	size_t pos = 2;
+	/* packets: a control byte (direction, a sequence jump, a fragment flag, length bits), then
+	 * up to 255 bytes of payload */
+	while (pos + 2 <= size) {
+		uint8_t ctl = data[pos], len = data[pos + 1];
+		pos += 2;
+		size_t n = len < size - pos ? len : size - pos;
+		int dir = ctl & 1;
+		if (ctl & 2)
+			seq[dir] += (uint32_t)(ctl >> 2) * 977u - 30000u; /* jumps forward and back */
+		struct ciot_packet pkt;
+		memset(&pkt, 0, sizeof pkt);
+		pkt.proto = proto;
+		pkt.sport = dir ? 443 : 40000;
+		pkt.dport = dir ? 40000 : 443;
+		pkt.tcp_seq = seq[dir];
+		pkt.payload = n ? data + pos : NULL;
+		pkt.payload_caplen = (uint32_t)n;
+		pkt.payload_len = (uint32_t)n + (ctl & 0x40 ? 100 : 0); /* sometimes cut by the capture */
+		pkt.later_fragment = (ctl & 0x80) != 0;
+		pkt.wirelen = (uint32_t)n + 54;
+		enum ciot_class_step step;
+		(void)ciot_encryption_packet(&o, &f, dir, family, &pkt, &step);
+		seq[dir] += (uint32_t)n;
+		pos += n;
+	}
+	return 0;
+}
