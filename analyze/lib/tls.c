@@ -529,8 +529,8 @@ uint16_t ciot_tls_highest_version(const uint16_t *versions, unsigned n)
 
 /* IANA's "TLS Alerts" registry: RFC 8446 section 6 and the values it retired, which older peers
  * still send (decryption_failed and export_restriction from TLS 1.0, no_certificate from SSL 3.0,
- * the RFC 6066 certificate-status ones), plus general_error (RFC 9846) and ech_required (the ECH
- * draft), both registered. */
+ * the RFC 6066 certificate-status ones), plus general_error and ech_required, both in IANA's
+ * registry. */
 static const struct value_name alert_names[] = {
 	{ 0, "close_notify" },
 	{ 10, "unexpected_message" },
