@@ -83,7 +83,8 @@ struct export_def {
 	" dev_total AS (SELECT device_id, phase, sum(p) AS tp, sum(b) AS tb FROM dev GROUP BY device_id, phase)," \
 	" share AS (SELECT dev.*, CAST(p AS REAL) / tp AS ps, CAST(b AS REAL) / tb AS bs"                   \
 	" FROM dev JOIN dev_total USING (device_id, phase)),"                                              \
-	" cat_k AS (SELECT category, phase, count(DISTINCT device_id) AS k FROM dev GROUP BY category, phase)"
+	" cat_k AS (SELECT category, phase, count(DISTINCT device_id) AS k FROM dev GROUP BY category, phase),"   \
+	" groups AS (SELECT class_group, min(ord) AS ord FROM classes GROUP BY class_group)"
 
 static const struct export_def exports[] = {
 	{
@@ -239,7 +240,6 @@ static const struct export_def exports[] = {
 		"the lifecycle paper's Figure 3: per category, phase and class group (encrypted, unencrypted, "
 		"unknown, omitted), the average of the category's devices' byte and packet shares",
 		"WITH " CLASS_BASE ","
-		" groups(class_group, ord) AS (VALUES ('encrypted', 1), ('unencrypted', 2), ('unknown', 3), ('omitted', 4)),"
 		" dev_group AS (SELECT s.device_id, s.category, s.phase, cl.class_group, sum(s.bs) AS bs, sum(s.ps) AS ps"
 		" FROM share s JOIN classes cl USING (class) GROUP BY s.device_id, s.phase, cl.class_group)"
 		" SELECT k.category, k.phase, g.class_group, coalesce(sum(d.bs), 0) / k.k, coalesce(sum(d.ps), 0) / k.k, k.k"
@@ -258,8 +258,7 @@ static const struct export_def exports[] = {
 		" sum(b.bytes) AS b FROM base b JOIN classes cl USING (class) WHERE b.firmware IS NOT NULL"
 		" GROUP BY b.device_id, b.firmware, cl.class_group),"
 		" fw_total AS (SELECT device_id, firmware, sum(p) AS tp, sum(b) AS tb FROM fw GROUP BY device_id, firmware),"
-		" both_sides AS (SELECT device_id FROM fw_total GROUP BY device_id HAVING count(DISTINCT firmware) = 2),"
-		" groups(class_group, ord) AS (VALUES ('encrypted', 1), ('unencrypted', 2), ('unknown', 3), ('omitted', 4))"
+		" both_sides AS (SELECT device_id FROM fw_total GROUP BY device_id HAVING count(DISTINCT firmware) = 2)"
 		" SELECT fw.device, fw.category, fw.firmware, fw.class_group, fw.p, fw.b, CAST(fw.b AS REAL) / t.tb,"
 		" CAST(fw.p AS REAL) / t.tp FROM fw JOIN fw_total t USING (device_id, firmware)"
 		" JOIN both_sides USING (device_id) JOIN groups USING (class_group)"

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "addr.h"
+#include "db.h"
 #include "destinations.h"
 #include "geo.h"
 #include "strpool.h"
@@ -40,22 +41,14 @@ struct ciot_destinations {
 
 struct builder {
 	sqlite3 *db;
-	const struct ciot_destination_options *o;
+	const struct ciot_destinations *d; /* the data and options loaded at open */
 	struct ciot_destination_stats *stats;
-	const struct ciot_geo *geo;
-	const struct ciot_rules *rules;
-	const psl_ctx_t *psl;
 	sqlite3_stmt *insert, *answers, *flows;
 	struct ciot_strpool pool; /* one device's DNS names and addresses */
 	struct answer *answers_buf;
 	size_t nanswers, answers_cap;
 	char *errbuf;
 };
-
-static enum ciot_rc db_fail(sqlite3 *db, char *errbuf, const char *what)
-{
-	return ciot_fail(errbuf, CIOT_ERR_DB, "%s: %s", what, sqlite3_errmsg(db));
-}
 
 /* What the device's manifest entry says about its vendor and privacy policy. */
 struct manifest_lists {
@@ -135,7 +128,7 @@ static enum ciot_rc load_answers(struct builder *b, sqlite3_int64 device_id)
 	}
 	sqlite3_reset(st);
 	if (step != SQLITE_DONE)
-		return db_fail(b->db, b->errbuf, "dns_answers");
+		return ciot_db_fail(b->db, b->errbuf, "dns_answers");
 	/* interned ids are equal exactly when the strings are, so sorting on them groups an address */
 	if (b->nanswers)
 		qsort(b->answers_buf, b->nanswers, sizeof *b->answers_buf, answer_cmp);
@@ -188,11 +181,11 @@ static const char *dns_name_for(const struct builder *b, const char *address, in
 static const char *registrable_domain(const struct builder *b, const char *name)
 {
 	uint8_t addr[16];
-	if (!name || ciot_addr_parse(name, addr) || psl_is_public_suffix2(b->psl, name, PSL_TYPE_ICANN))
+	if (!name || ciot_addr_parse(name, addr) || psl_is_public_suffix2(b->d->psl, name, PSL_TYPE_ICANN))
 		return NULL;
 	const char *domain = name;
 	for (const char *dot = strchr(name, '.'); dot; dot = strchr(dot + 1, '.')) {
-		if (psl_is_public_suffix2(b->psl, dot + 1, PSL_TYPE_ICANN))
+		if (psl_is_public_suffix2(b->d->psl, dot + 1, PSL_TYPE_ICANN))
 			return domain;
 		domain = dot + 1;
 	}
@@ -208,14 +201,6 @@ static void nat64_to_ipv4(uint8_t addr[16])
 		return;
 	memset(addr, 0, 10);
 	addr[10] = addr[11] = 0xff;
-}
-
-static void bind_text_or_null(sqlite3_stmt *st, int i, const char *v)
-{
-	if (v)
-		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, i);
 }
 
 static enum ciot_rc build_device(struct builder *b, sqlite3_int64 device_id, const struct ciot_party_device *dev)
@@ -259,15 +244,15 @@ static enum ciot_rc build_device(struct builder *b, sqlite3_int64 device_id, con
 		} else {
 			b->stats->internet_flows++;
 			nat64_to_ipv4(addr);
-			if (!ciot_geo_country(b->geo, addr, country)) {
+			if (!ciot_geo_country(b->d->geo, addr, country)) {
 				snprintf(country, sizeof country, "unknown");
 				b->stats->internet_no_country++;
 			}
-			if (!ciot_geo_asn(b->geo, addr, &asn, &as_org))
+			if (!ciot_geo_asn(b->d->geo, addr, &asn, &as_org))
 				asn = 0;
 			struct ciot_party_endpoint e = { .name = name, .domain = domain, .addr = addr, .asn = asn,
 							 .as_org = as_org };
-			ciot_rules_attribute(b->rules, b->o->convention, dev, &e, &at);
+			ciot_rules_attribute(b->d->rules, b->d->o.convention, dev, &e, &at);
 			if (server_name)
 				b->stats->named_by_flow++;
 			else if (dns_name && later)
@@ -279,28 +264,28 @@ static enum ciot_rc build_device(struct builder *b, sqlite3_int64 device_id, con
 		}
 		sqlite3_stmt *ins = b->insert;
 		sqlite3_bind_int64(ins, 1, flow_id);
-		bind_text_or_null(ins, 2, name);
-		bind_text_or_null(ins, 3, name ? source : NULL);
-		bind_text_or_null(ins, 4, dns_name);
-		bind_text_or_null(ins, 5, domain);
+		ciot_db_bind_text_or_null(ins, 2, name);
+		ciot_db_bind_text_or_null(ins, 3, name ? source : NULL);
+		ciot_db_bind_text_or_null(ins, 4, dns_name);
+		ciot_db_bind_text_or_null(ins, 5, domain);
 		sqlite3_bind_text(ins, 6, country, -1, SQLITE_TRANSIENT);
 		if (asn)
 			sqlite3_bind_int64(ins, 7, asn);
 		else
 			sqlite3_bind_null(ins, 7);
-		bind_text_or_null(ins, 8, as_org);
-		bind_text_or_null(ins, 9, at.organization);
+		ciot_db_bind_text_or_null(ins, 8, as_org);
+		ciot_db_bind_text_or_null(ins, 9, at.organization);
 		sqlite3_bind_text(ins, 10, local ? "local" : ciot_party_name(at.party), -1, SQLITE_STATIC);
 		sqlite3_bind_text(ins, 11, at.rule, -1, SQLITE_TRANSIENT);
 		int done = sqlite3_step(ins);
 		sqlite3_reset(ins);
 		if (done != SQLITE_DONE) {
 			sqlite3_reset(st);
-			return db_fail(b->db, b->errbuf, "destinations");
+			return ciot_db_fail(b->db, b->errbuf, "destinations");
 		}
 	}
 	sqlite3_reset(st);
-	return step == SQLITE_DONE ? CIOT_OK : db_fail(b->db, b->errbuf, "flows");
+	return step == SQLITE_DONE ? CIOT_OK : ciot_db_fail(b->db, b->errbuf, "flows");
 }
 
 static enum ciot_rc build_all(struct builder *b)
@@ -308,7 +293,7 @@ static enum ciot_rc build_all(struct builder *b)
 	sqlite3_stmt *devices;
 	if (sqlite3_prepare_v2(b->db, "SELECT id, name, brand, app, manifest FROM devices ORDER BY id", -1, &devices,
 			       NULL) != SQLITE_OK)
-		return db_fail(b->db, b->errbuf, "devices");
+		return ciot_db_fail(b->db, b->errbuf, "devices");
 	enum ciot_rc rc = CIOT_OK;
 	int step;
 	while (!rc && (step = sqlite3_step(devices)) == SQLITE_ROW) {
@@ -326,7 +311,7 @@ static enum ciot_rc build_all(struct builder *b)
 		json_decref(m.root);
 	}
 	if (!rc && step != SQLITE_DONE)
-		rc = db_fail(b->db, b->errbuf, "devices");
+		rc = ciot_db_fail(b->db, b->errbuf, "devices");
 	sqlite3_finalize(devices);
 	return rc;
 }
@@ -335,14 +320,14 @@ static enum ciot_rc record_meta(struct builder *b)
 {
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(b->db, "INSERT OR REPLACE INTO meta VALUES (?1, ?2)", -1, &st, NULL) != SQLITE_OK)
-		return db_fail(b->db, b->errbuf, "meta");
+		return ciot_db_fail(b->db, b->errbuf, "meta");
 	char psl_text[256];
 	snprintf(psl_text, sizeof psl_text, "libpsl %s, %s", psl_get_version(),
-		 b->psl == psl_builtin() ? "built-in list" : psl_dist_filename());
+		 b->d->psl == psl_builtin() ? "built-in list" : psl_dist_filename());
 	const char *pairs[][2] = {
-		{ "geo_data", ciot_geo_description(b->geo) },
-		{ "attribution_rules", b->o->rules_dir },
-		{ "public_services_party", ciot_public_convention_name(b->o->convention) },
+		{ "geo_data", ciot_geo_description(b->d->geo) },
+		{ "attribution_rules", b->d->o.rules_dir },
+		{ "public_services_party", ciot_public_convention_name(b->d->o.convention) },
 		{ "public_suffix_list", psl_text },
 	};
 	enum ciot_rc rc = CIOT_OK;
@@ -350,7 +335,7 @@ static enum ciot_rc record_meta(struct builder *b)
 		sqlite3_bind_text(st, 1, pairs[i][0], -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, pairs[i][1], -1, SQLITE_TRANSIENT);
 		if (sqlite3_step(st) != SQLITE_DONE)
-			rc = db_fail(b->db, b->errbuf, "meta");
+			rc = ciot_db_fail(b->db, b->errbuf, "meta");
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
@@ -400,8 +385,7 @@ enum ciot_rc ciot_destinations_build(struct ciot_destinations *d, sqlite3 *db, s
 				     char *errbuf)
 {
 	memset(stats, 0, sizeof *stats);
-	struct builder b = { .db = db, .o = &d->o, .stats = stats, .geo = d->geo, .rules = d->rules, .psl = d->psl,
-			     .errbuf = errbuf };
+	struct builder b = { .db = db, .d = d, .stats = stats, .errbuf = errbuf };
 	enum ciot_rc rc = CIOT_OK;
 	if (sqlite3_prepare_v2(db, "INSERT INTO destinations VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", -1,
 			       &b.insert, NULL) != SQLITE_OK ||
@@ -413,21 +397,21 @@ enum ciot_rc ciot_destinations_build(struct ciot_destinations *d, sqlite3 *db, s
 			       "SELECT f.id, f.remote_ip, f.first_us, f.server_name, f.server_name_source FROM flows f"
 			       " JOIN captures c ON c.id = f.capture_id WHERE c.device_id = ?1",
 			       -1, &b.flows, NULL) != SQLITE_OK) {
-		rc = db_fail(db, errbuf, "prepare");
+		rc = ciot_db_fail(db, errbuf, "prepare");
 		goto out;
 	}
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-		rc = db_fail(db, errbuf, "begin");
+		rc = ciot_db_fail(db, errbuf, "begin");
 		goto out;
 	}
 	if (sqlite3_exec(db, "DELETE FROM destinations", NULL, NULL, NULL) != SQLITE_OK)
-		rc = db_fail(db, errbuf, "destinations");
+		rc = ciot_db_fail(db, errbuf, "destinations");
 	if (!rc)
 		rc = build_all(&b);
 	if (!rc)
 		rc = record_meta(&b);
 	if (!rc && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		rc = db_fail(db, errbuf, "commit");
+		rc = ciot_db_fail(db, errbuf, "commit");
 	if (rc)
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 out:

@@ -148,12 +148,9 @@ static enum ciot_dpi_family family_of(uint16_t proto)
 	return CIOT_FAMILY_OTHER;
 }
 
-/* Keeps f->family in step with the result, so that the per-packet rules read it for free. Called
- * after every packet nDPI sees; the table is searched only when the result changed. */
-static void set_family(struct ciot_dpi_flow *f, uint16_t old_master, uint16_t old_app)
+/* The family of the flow's result, kept with it so that the per-packet rules read it for free. */
+static void set_family(struct ciot_dpi_flow *f)
 {
-	if (f->master_proto == old_master && f->app_proto == old_app && f->packets > 1)
-		return;
 	if (f->guessed) {
 		/* a guess from ports is no evidence of the protocol: its rules must not apply (random
 		 * bytes on port 443 are not TLS, on 8883 not MQTT) */
@@ -186,7 +183,10 @@ void ciot_dpi_packet(struct ciot_dpi *d, struct ciot_dpi_flow *f, const struct c
 	f->master_proto = p.master_protocol;
 	f->app_proto = p.app_protocol;
 	f->category = (uint16_t)p.category;
-	set_family(f, old_master, old_app);
+	/* a zeroed flow's family is OTHER, which is what an unknown result maps to: search the table
+	 * only when the result changes */
+	if (f->master_proto != old_master || f->app_proto != old_app)
+		set_family(f);
 	bool known = p.app_protocol != NDPI_PROTOCOL_UNKNOWN || p.master_protocol != NDPI_PROTOCOL_UNKNOWN;
 	if (known && !ndpi_extra_dissection_possible(d->mod, f->state)) {
 		release(f, names);
@@ -210,7 +210,7 @@ void ciot_dpi_finish(struct ciot_dpi *d, struct ciot_dpi_flow *f, struct ciot_st
 		f->app_proto = p.app_protocol;
 		f->category = (uint16_t)p.category;
 		f->guessed = guessed != 0;
-		set_family(f, NDPI_PROTOCOL_UNKNOWN, NDPI_PROTOCOL_UNKNOWN);
+		set_family(f);
 	}
 	release(f, names);
 }

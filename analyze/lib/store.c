@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "addr.h"
+#include "db.h"
 #include "analysis.h"
 #include "dpi.h"
 #include "store.h"
@@ -157,11 +158,6 @@ struct ciot_store {
 	sqlite3_stmt *device, *device_id, *delete_captures, *capture, *decode_event, *flow, *dns_answer;
 };
 
-static enum ciot_rc db_fail(sqlite3 *db, char *errbuf, const char *what)
-{
-	return ciot_fail(errbuf, CIOT_ERR_DB, "%s: %s", what, db ? sqlite3_errmsg(db) : "no database");
-}
-
 static int schema_version(sqlite3 *db, char *errbuf, enum ciot_rc *rc)
 {
 	sqlite3_stmt *st;
@@ -176,7 +172,7 @@ static int schema_version(sqlite3 *db, char *errbuf, enum ciot_rc *rc)
 		sqlite3_finalize(any);
 		if (tables == 0)
 			return 0;
-		*rc = tables < 0 ? db_fail(db, errbuf, "not a database")
+		*rc = tables < 0 ? ciot_db_fail(db, errbuf, "not a database")
 				 : ciot_fail(errbuf, CIOT_ERR_FORMAT, "an SQLite database, but not one written by ciot");
 		return -1;
 	}
@@ -190,7 +186,7 @@ static int schema_version(sqlite3 *db, char *errbuf, enum ciot_rc *rc)
 static enum ciot_rc prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, char *errbuf)
 {
 	if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK)
-		return db_fail(db, errbuf, "prepare");
+		return ciot_db_fail(db, errbuf, "prepare");
 	return CIOT_OK;
 }
 
@@ -202,7 +198,7 @@ enum ciot_rc ciot_store_open(struct ciot_store **out, const char *path, char *er
 		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
 	enum ciot_rc rc;
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-		rc = db_fail(s->db, errbuf, "open");
+		rc = ciot_db_fail(s->db, errbuf, "open");
 		goto fail;
 	}
 	sqlite3_busy_timeout(s->db, 10000);
@@ -292,7 +288,7 @@ enum ciot_rc ciot_store_open_readonly(sqlite3 **out, const char *path, char *err
 	*out = NULL;
 	sqlite3 *db = NULL;
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-		enum ciot_rc rc = db_fail(db, errbuf, "open");
+		enum ciot_rc rc = ciot_db_fail(db, errbuf, "open");
 		sqlite3_close(db);
 		return rc;
 	}
@@ -352,7 +348,7 @@ enum ciot_rc ciot_store_begin_run(struct ciot_store *s, const struct ciot_datase
 		sqlite3_bind_text(st, 1, pairs[i][0], -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, pairs[i][1], -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
-			rc = db_fail(s->db, errbuf, "meta");
+			rc = ciot_db_fail(s->db, errbuf, "meta");
 		sqlite3_reset(st);
 		if (rc)
 			break;
@@ -394,14 +390,14 @@ static enum ciot_rc store_device(struct ciot_store *s, const struct ciot_device 
 	int step = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (step != SQLITE_DONE)
-		return db_fail(s->db, errbuf, "devices");
+		return ciot_db_fail(s->db, errbuf, "devices");
 	st = s->device_id;
 	sqlite3_bind_text(st, 1, d->id, -1, SQLITE_STATIC);
 	step = sqlite3_step(st);
 	if (step == SQLITE_ROW)
 		*id = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
-	return step == SQLITE_ROW ? CIOT_OK : db_fail(s->db, errbuf, "devices");
+	return step == SQLITE_ROW ? CIOT_OK : ciot_db_fail(s->db, errbuf, "devices");
 }
 
 static const char *transport_name(uint8_t proto)
@@ -417,14 +413,6 @@ static const char *transport_name(uint8_t proto)
 	case 132: return "sctp";
 	default: return NULL;
 	}
-}
-
-static void bind_text_or_null(sqlite3_stmt *st, int i, const char *v)
-{
-	if (v)
-		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, i);
 }
 
 static enum ciot_rc store_flow(struct ciot_store *s, sqlite3_int64 capture_id, const struct ciot_flow_record *f,
@@ -468,8 +456,8 @@ static enum ciot_rc store_flow(struct ciot_store *s, sqlite3_int64 capture_id, c
 	sqlite3_bind_text(st, 23, ciot_flow_end_name((enum ciot_flow_end)f->end_reason), -1, SQLITE_STATIC);
 	/* the name a client sent names the server: the remote end only when the device was the client */
 	const char *server_name = dev == 0 ? ciot_strpool_get(names, f->server_name) : NULL;
-	bind_text_or_null(st, 24, server_name);
-	bind_text_or_null(st, 25, server_name ? ciot_server_name_source_name(f->server_name_source) : NULL);
+	ciot_db_bind_text_or_null(st, 24, server_name);
+	ciot_db_bind_text_or_null(st, 25, server_name ? ciot_server_name_source_name(f->server_name_source) : NULL);
 	sqlite3_bind_int64(st, 26, f->classes.entropy_encrypted);
 	/* encrypted by its bytes alone on no known encrypted protocol: the paper's "Other protocols" */
 	sqlite3_bind_int(st, 27, f->classes.entropy_encrypted > 0 &&
@@ -481,7 +469,7 @@ static enum ciot_rc store_flow(struct ciot_store *s, sqlite3_int64 capture_id, c
 	}
 	int step = sqlite3_step(st);
 	sqlite3_reset(st);
-	return step == SQLITE_DONE ? CIOT_OK : db_fail(s->db, errbuf, "flows");
+	return step == SQLITE_DONE ? CIOT_OK : ciot_db_fail(s->db, errbuf, "flows");
 }
 
 static enum ciot_rc store_dns_answer(struct ciot_store *s, sqlite3_int64 capture_id, const struct ciot_dns_record *d,
@@ -497,12 +485,12 @@ static enum ciot_rc store_dns_answer(struct ciot_store *s, sqlite3_int64 capture
 	sqlite3_bind_text(st, 3, client, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 4, server, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 5, ciot_strpool_get(names, d->query), -1, SQLITE_STATIC);
-	bind_text_or_null(st, 6, ciot_strpool_get(names, d->cnames));
+	ciot_db_bind_text_or_null(st, 6, ciot_strpool_get(names, d->cnames));
 	sqlite3_bind_text(st, 7, addr, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 8, d->ttl);
 	int step = sqlite3_step(st);
 	sqlite3_reset(st);
-	return step == SQLITE_DONE ? CIOT_OK : db_fail(s->db, errbuf, "dns_answers");
+	return step == SQLITE_DONE ? CIOT_OK : ciot_db_fail(s->db, errbuf, "dns_answers");
 }
 
 static enum ciot_rc store_segment(struct ciot_store *s, const struct ciot_capture_result *r,
@@ -535,9 +523,9 @@ static enum ciot_rc store_segment(struct ciot_store *s, const struct ciot_captur
 	sqlite3_bind_int64(st, i++, device_id);
 	sqlite3_bind_text(st, i++, file, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, i++, ciot_phase_name(seg->phase), -1, SQLITE_STATIC);
-	bind_text_or_null(st, i++, seg->subphase);
-	bind_text_or_null(st, i++, r->capture->firmware);
-	bind_text_or_null(st, i++, r->capture->interception);
+	ciot_db_bind_text_or_null(st, i++, seg->subphase);
+	ciot_db_bind_text_or_null(st, i++, r->capture->firmware);
+	ciot_db_bind_text_or_null(st, i++, r->capture->interception);
 	if (seg->windowed) {
 		sqlite3_bind_int64(st, i++, seg->window_start);
 		sqlite3_bind_int64(st, i++, seg->window_end);
@@ -576,7 +564,7 @@ static enum ciot_rc store_segment(struct ciot_store *s, const struct ciot_captur
 	int step = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (step != SQLITE_DONE)
-		return db_fail(s->db, errbuf, "captures");
+		return ciot_db_fail(s->db, errbuf, "captures");
 	sqlite3_int64 capture_id = sqlite3_last_insert_rowid(s->db);
 	for (int d = 1; d < CIOT_DECODE_NRESULTS; d++) {
 		if (!seg->decode_counts[d])
@@ -589,7 +577,7 @@ static enum ciot_rc store_segment(struct ciot_store *s, const struct ciot_captur
 		step = sqlite3_step(st);
 		sqlite3_reset(st);
 		if (step != SQLITE_DONE)
-			return db_fail(s->db, errbuf, "decode_events");
+			return ciot_db_fail(s->db, errbuf, "decode_events");
 	}
 	for (size_t k = 0; k < seg->nflows; k++) {
 		const struct ciot_flow_record *f = &seg->flows[k];
@@ -616,7 +604,7 @@ enum ciot_rc ciot_store_capture(struct ciot_store *s, const struct ciot_capture_
 				char *errbuf)
 {
 	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return db_fail(s->db, errbuf, "begin");
+		return ciot_db_fail(s->db, errbuf, "begin");
 	sqlite3_int64 device_id = 0;
 	enum ciot_rc rc = store_device(s, r->device, &device_id, errbuf);
 	if (rc)
@@ -631,7 +619,7 @@ enum ciot_rc ciot_store_capture(struct ciot_store *s, const struct ciot_capture_
 	int step = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (step != SQLITE_DONE) {
-		rc = db_fail(s->db, errbuf, "delete");
+		rc = ciot_db_fail(s->db, errbuf, "delete");
 		goto fail;
 	}
 	char addresses[CIOT_DEVICE_MAX_LEARNED * (CIOT_ADDR_STRLEN + 4) + 4];
@@ -643,7 +631,7 @@ enum ciot_rc ciot_store_capture(struct ciot_store *s, const struct ciot_capture_
 		if ((rc = store_segment(s, r, &r->segments[i], device_id, file, addresses, dpi, errbuf)))
 			goto fail;
 	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		rc = db_fail(s->db, errbuf, "commit");
+		rc = ciot_db_fail(s->db, errbuf, "commit");
 		goto fail;
 	}
 	return CIOT_OK;
