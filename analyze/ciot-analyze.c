@@ -69,6 +69,11 @@ static const char usage[] =
 	"      --text-below R    entropy threshold of \"text\" (default 0.75 of random's; paper 0.4)\n"
 	"      --omit-below N    payloads shorter than N bytes that no rule classified are omitted\n"
 	"                        (default 20)\n"
+	"TLS audit (docs/tls.md):\n"
+	"      --ca-file FILE    judge certificate chains against the CA certificates in this PEM file\n"
+	"                        (default: the system trust store, Debian's ca-certificates through\n"
+	"                        OpenSSL's default paths); a copy kept with the dataset makes the\n"
+	"                        verdicts reproducible\n"
 	"Processing:\n"
 	"  -j, --jobs N          analyze N files in parallel (default 1)\n"
 	"      --max-flows N     active flows held at most per job (default 131072); beyond it the\n"
@@ -225,7 +230,8 @@ int main(int argc, char **argv)
 {
 	enum { OPT_DEVICE = 256, OPT_CATEGORY, OPT_BRAND, OPT_PHASE, OPT_SUBPHASE, OPT_FIRMWARE, OPT_INTERCEPTION,
 	       OPT_MAC, OPT_IP, OPT_IP_TABLE, OPT_TZ, OPT_MAX_FLOWS, OPT_IDLE_TIMEOUT, OPT_ALL_FLOWS, OPT_GEO_DIR,
-	       OPT_RULES_DIR, OPT_PUBLIC_SERVICES, OPT_ENTROPY, OPT_ENCRYPTED_ABOVE, OPT_TEXT_BELOW, OPT_OMIT_BELOW };
+	       OPT_RULES_DIR, OPT_PUBLIC_SERVICES, OPT_ENTROPY, OPT_ENCRYPTED_ABOVE, OPT_TEXT_BELOW, OPT_OMIT_BELOW,
+	       OPT_CA_FILE };
 	static const struct option options[] = {
 		{ "db", required_argument, NULL, 'o' },
 		{ "device", required_argument, NULL, OPT_DEVICE },
@@ -250,6 +256,7 @@ int main(int argc, char **argv)
 		{ "encrypted-above", required_argument, NULL, OPT_ENCRYPTED_ABOVE },
 		{ "text-below", required_argument, NULL, OPT_TEXT_BELOW },
 		{ "omit-below", required_argument, NULL, OPT_OMIT_BELOW },
+		{ "ca-file", required_argument, NULL, OPT_CA_FILE },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -260,7 +267,7 @@ int main(int argc, char **argv)
 	ciot_analysis_default_options(&ao);
 	struct ciot_destination_options dopt;
 	ciot_destination_default_options(&dopt);
-	const char *db_path = NULL, *ip_table = NULL;
+	const char *db_path = NULL, *ip_table = NULL, *ca_file = NULL;
 	int tz = 8 * 3600;
 	enum ciot_entropy_mode entropy_mode = CIOT_ENTROPY_LENGTH_AWARE;
 	double encrypted_above = -1, text_below = -1;
@@ -365,6 +372,7 @@ int main(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
+		case OPT_CA_FILE: ca_file = optarg; break;
 		case 'q': quiet = true; break;
 		case 'h': fputs(usage, stdout); return 0;
 		case 'V': printf("ciot-analyze %s (nDPI %s)\n", CIOT_VERSION, ciot_dpi_version()); return 0;
@@ -399,10 +407,19 @@ int main(int argc, char **argv)
 		}
 	}
 
+	struct ciot_x509_trust *trust;
+	enum ciot_rc rc = ciot_x509_trust_open(&trust, ca_file, errbuf);
+	if (rc) {
+		fprintf(stderr, "%s: %s\n", ca_file ? ca_file : "ciot-analyze", errbuf);
+		ciot_dataset_free(&ds);
+		return EXIT_FAILED_CAPTURES;
+	}
+	ao.trust = trust;
 	struct ciot_destinations *destinations;
-	enum ciot_rc rc = ciot_destinations_open(&destinations, &dopt, errbuf);
+	rc = ciot_destinations_open(&destinations, &dopt, errbuf);
 	if (rc) {
 		fprintf(stderr, "ciot-analyze: %s\n", errbuf);
+		ciot_x509_trust_close(trust);
 		ciot_dataset_free(&ds);
 		return EXIT_FAILED_CAPTURES;
 	}
@@ -414,6 +431,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", db_path, errbuf);
 		ciot_store_close(store);
 		ciot_destinations_close(destinations);
+		ciot_x509_trust_close(trust);
 		ciot_dataset_free(&ds);
 		return EXIT_FAILED_CAPTURES;
 	}
@@ -461,8 +479,12 @@ int main(int argc, char **argv)
 			"were not used to name flows\n", db_path, (unsigned long long)dstats.dns_answers_dropped,
 			CIOT_STRPOOL_MAX_BYTES >> 20);
 	}
+	bool prune_failed = ciot_store_prune_certificates(store, derr) != CIOT_OK;
+	if (prune_failed)
+		fprintf(stderr, "%s: %s\n", db_path, derr);
 	ciot_store_close(store);
 	ciot_destinations_close(destinations);
+	ciot_x509_trust_close(trust);
 	if (!quiet) {
 		double secs = seconds_since(&pc.start);
 		fprintf(stderr, "ciot-analyze: %zu of %zu capture files stored in %s; %llu packets read (%.1f MB) in %.1f s\n",
@@ -481,5 +503,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ciot-analyze: interrupted; %zu capture files not stored\n", failed);
 		return EXIT_INTERRUPTED;
 	}
-	return failed || destinations_failed ? EXIT_FAILED_CAPTURES : 0;
+	return failed || destinations_failed || prune_failed ? EXIT_FAILED_CAPTURES : 0;
 }

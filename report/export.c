@@ -86,6 +86,64 @@ struct export_def {
 	" cat_k AS (SELECT category, phase, count(DISTINCT device_id) AS k FROM dev GROUP BY category, phase),"   \
 	" groups AS (SELECT class_group, min(ord) AS ord FROM classes GROUP BY class_group)"
 
+/* A comma-separated list's first item, without a "level:" prefix: "fatal:unknown_ca,..." ->
+ * "unknown_ca". */
+#define FIRST_ALERT(col)                                                                                   \
+	"(SELECT CASE WHEN instr(a, ':') THEN substr(a, instr(a, ':') + 1) ELSE a END FROM (SELECT"         \
+	" CASE WHEN instr(" col ", ',') THEN substr(" col ", 1, instr(" col ", ',') - 1) ELSE " col " END AS a))"
+
+/* The outcomes of tls-connection.h in their order of precedence: a device-server pair is what the
+ * first of them that any of its connections had says. */
+#define OUTCOME_RANK(col)                                                                                  \
+	"CASE " col " WHEN 'communicates' THEN 1 WHEN 'handshake-only' THEN 2 WHEN 'client-alert' THEN 3"   \
+	" WHEN 'client-closed' THEN 4 WHEN 'server-failure' THEN 5 WHEN 'no-server-hello' THEN 6"           \
+	" WHEN 'incomplete' THEN 7 ELSE 8 END"
+
+/* One row per device-server pair of the certificate-interception captures, with the connection
+ * that decides its outcome (the best ranked, the earliest among equals). */
+#define VALIDATION_PAIRS                                                                                   \
+	"conn AS (SELECT v.*, coalesce(v.sni, v.remote_ip) AS server, " OUTCOME_RANK("v.outcome") " AS rank" \
+	" FROM tls_view v WHERE v.interception IS NOT NULL AND v.client = 'device' AND v.outcome IS NOT NULL)," \
+	" ranked AS (SELECT conn.*, row_number() OVER (PARTITION BY device_id, interception, server"         \
+	" ORDER BY rank, first_us, flow_id) AS pick, count(*) OVER (PARTITION BY device_id, interception,"  \
+	" server) AS attempts, group_concat(remote_ip) OVER (PARTITION BY device_id, interception, server)"  \
+	" AS ips FROM conn),"                                                                              \
+	" pairs AS (SELECT device_id, device, category, interception, server, attempts, rank, outcome,"     \
+	" client_alerts, server_alerts, first_us, CASE rank WHEN 1 THEN 'communicates normally'"             \
+	" WHEN 2 THEN 'accepts the certificate, sends no data'"                                             \
+	" WHEN 3 THEN 'alert: ' || " FIRST_ALERT("client_alerts")                                            \
+	" WHEN 4 THEN CASE WHEN attempts > 1 THEN 'disconnects and reconnects' ELSE 'disconnects' END"      \
+	" WHEN 5 THEN 'server handshake failure' WHEN 6 THEN 'cannot connect'"                              \
+	" WHEN 7 THEN 'capture ended in the handshake' ELSE 'no handshake seen' END AS behaviour"            \
+	" FROM ranked WHERE pick = 1)"
+
+/* The server chain's problems per connection in which the device was the client and certificates
+ * were presented (TLS 1.2 and before: TLS 1.3 encrypts them). A weak signature on a self-signed
+ * CA certificate above the leaf does not count: nobody verifies a trust anchor's own signature. */
+#define CERT_ISSUES_BASE                                                                                   \
+	"conn AS (SELECT v.flow_id, v.device_id, v.category, v.version, v.chain_findings,"                  \
+	" EXISTS (SELECT 1 FROM tls_chains ch JOIN certificates c USING (sha256) WHERE ch.flow_id = v.flow_id" \
+	" AND ch.sender = 'server' AND c.findings LIKE '%weak-signature%'"                                  \
+	" AND NOT (c.self_signed AND c.ca AND ch.position > 0)) AS weak_signature,"                         \
+	" EXISTS (SELECT 1 FROM tls_chains ch JOIN certificates c USING (sha256) WHERE ch.flow_id = v.flow_id" \
+	" AND ch.sender = 'server' AND c.findings LIKE '%weak-key%') AS weak_key,"                          \
+	" EXISTS (SELECT 1 FROM tls_chains ch JOIN certificates c USING (sha256) WHERE ch.flow_id = v.flow_id" \
+	" AND ch.sender = 'server' AND c.self_signed) AND v.chain_findings LIKE '%untrusted%' AS self_signed," \
+	" coalesce((SELECT c.validity_days > 398 FROM certificates c WHERE c.sha256 = v.leaf_sha256), 0)"   \
+	" AS long_validity,"                                                                               \
+	" v.chain_findings LIKE '%expired%' AS expired, v.chain_findings LIKE '%not-yet-valid%' AS not_yet_valid," \
+	" v.chain_findings LIKE '%untrusted%' AS untrusted, v.chain_findings LIKE '%name-mismatch%'"        \
+	" AS name_mismatch FROM tls_view v WHERE v.client = 'device' AND v.server_certificates > 0),"       \
+	" scoped AS (SELECT 'all' AS version, * FROM conn UNION ALL SELECT version, * FROM conn"            \
+	" WHERE version IS NOT NULL),"                                                                     \
+	" issues(issue, ord) AS (VALUES ('insecure-signature', 1), ('insecure-key', 2), ('self-signed', 3)," \
+	" ('long-validity', 4), ('expired', 5), ('not-yet-valid', 6), ('untrusted', 7), ('name-mismatch', 8))," \
+	" flagged AS (SELECT s.version, s.category, s.device_id, i.issue, i.ord, CASE i.issue"               \
+	" WHEN 'insecure-signature' THEN s.weak_signature WHEN 'insecure-key' THEN s.weak_key"             \
+	" WHEN 'self-signed' THEN s.self_signed WHEN 'long-validity' THEN s.long_validity"                  \
+	" WHEN 'expired' THEN s.expired WHEN 'not-yet-valid' THEN s.not_yet_valid"                         \
+	" WHEN 'untrusted' THEN s.untrusted ELSE s.name_mismatch END AS hit FROM scoped s CROSS JOIN issues i)"
+
 static const struct export_def exports[] = {
 	{
 		"summary",
@@ -265,6 +323,102 @@ static const struct export_def exports[] = {
 		" ORDER BY fw.device, fw.firmware DESC, groups.ord",
 		{ { "device", COL_TEXT }, { "category", COL_TEXT }, { "firmware", COL_TEXT }, { "class_group", COL_TEXT },
 		  { "packets", COL_INT }, { "bytes", COL_INT }, { "byte_share", COL_SHARE }, { "packet_share", COL_SHARE } },
+	},
+	{
+		"tls",
+		"every TLS, DTLS and QUIC connection of the devices: versions offered and chosen, cipher and its "
+		"class, SNI, resumption, PSK, alerts each way, the server's leaf certificate and what is wrong "
+		"with it or its chain (docs/tls.md)",
+		"SELECT v.device, v.phase, v.device_ip, v.device_port, v.remote_ip, v.remote_port, v.sni,"
+		" v.offered_versions, coalesce(v.version, v.quic_version), v.cipher, v.cipher_class, v.established,"
+		" v.resumed, v.psk, CASE WHEN v.client = 'device' THEN v.client_alerts ELSE v.server_alerts END,"
+		" CASE WHEN v.client = 'device' THEN v.server_alerts ELSE v.client_alerts END, v.leaf_sha256,"
+		" CASE WHEN v.leaf_sha256 IS NULL THEN NULL ELSE"
+		" trim(coalesce(c.findings, '') || ',' || coalesce(v.chain_findings, ''), ',') END,"
+		" v.category, v.protocol, v.client, v.outcome, v.first_us"
+		" FROM tls_view v LEFT JOIN certificates c ON c.sha256 = v.leaf_sha256"
+		" ORDER BY v.device, " PHASE_ORDER("v.phase") ", v.first_us, v.flow_id",
+		{ { "device", COL_TEXT }, { "phase", COL_TEXT }, { "device_ip", COL_TEXT }, { "device_port", COL_INT },
+		  { "remote_ip", COL_TEXT }, { "remote_port", COL_INT }, { "sni", COL_TEXT },
+		  { "offered_versions", COL_TEXT }, { "version", COL_TEXT }, { "cipher", COL_TEXT },
+		  { "cipher_class", COL_TEXT }, { "established", COL_INT }, { "resumed", COL_INT }, { "psk", COL_INT },
+		  { "alert_by_device", COL_TEXT }, { "alert_by_server", COL_TEXT }, { "leaf_sha256", COL_TEXT },
+		  { "findings", COL_TEXT }, { "category", COL_TEXT }, { "protocol", COL_TEXT }, { "client", COL_TEXT },
+		  { "outcome", COL_TEXT }, { "first_ts", COL_TIME_US } },
+	},
+	{
+		"certificates",
+		"every certificate presented, once: subject, issuer, validity, signature algorithm, key, the "
+		"certificate's own findings, and how many devices and connections saw it",
+		"SELECT c.sha256, c.subject, c.issuer, c.not_before, c.not_after, c.validity_days, c.sig_alg,"
+		" c.key_type, c.key_bits, c.self_signed, c.ca, c.findings, c.sans,"
+		" (SELECT count(DISTINCT v.device_id) FROM tls_chains ch JOIN tls_view v USING (flow_id)"
+		" WHERE ch.sha256 = c.sha256), (SELECT count(*) FROM tls_chains ch WHERE ch.sha256 = c.sha256),"
+		" c.parse_error FROM certificates c ORDER BY c.ca, c.subject, c.sha256",
+		{ { "sha256", COL_TEXT }, { "subject", COL_TEXT }, { "issuer", COL_TEXT }, { "not_before", COL_TEXT },
+		  { "not_after", COL_TEXT }, { "validity_days", COL_INT }, { "sig_alg", COL_TEXT },
+		  { "key_type", COL_TEXT }, { "key_bits", COL_INT }, { "self_signed", COL_INT }, { "ca", COL_INT },
+		  { "findings", COL_TEXT }, { "sans", COL_TEXT }, { "devices", COL_INT }, { "connections", COL_INT },
+		  { "parse_error", COL_TEXT } },
+	},
+	{
+		"protocols",
+		"devices using each encryption protocol (Table 3): the TLS versions negotiated, DTLS, QUIC and "
+		"proprietary encryption, in all captures and before and after firmware updates, with the "
+		"devices whose highest offered version it was",
+		"WITH scoped AS (SELECT 'all' AS scope, v.* FROM tls_view v"
+		" UNION ALL SELECT 'firmware-' || v.firmware, v.* FROM tls_view v WHERE v.firmware IS NOT NULL),"
+		" used AS (SELECT scope, CASE protocol WHEN 'tls' THEN version WHEN 'dtls' THEN 'DTLS' ELSE 'QUIC' END"
+		" AS proto, device_id FROM scoped WHERE protocol <> 'tls' OR version IS NOT NULL"
+		" UNION ALL SELECT 'all', 'proprietary', d.id FROM flows f JOIN captures c ON c.id = f.capture_id"
+		" JOIN devices d ON d.id = c.device_id WHERE f.proprietary_encryption"
+		" UNION ALL SELECT 'firmware-' || c.firmware, 'proprietary', d.id FROM flows f"
+		" JOIN captures c ON c.id = f.capture_id JOIN devices d ON d.id = c.device_id"
+		" WHERE f.proprietary_encryption AND c.firmware IS NOT NULL),"
+		" offered AS (SELECT scope, highest_offered AS proto, device_id FROM scoped WHERE protocol = 'tls' AND client_hello AND client = 'device'),"
+		" protos(proto, ord) AS (VALUES ('TLS1.3', 1), ('TLS1.2', 2), ('TLS1.1', 3), ('TLS1.0', 4),"
+		" ('SSLv3', 5), ('SSLv2', 6), ('DTLS', 7), ('QUIC', 8), ('proprietary', 9)),"
+		" scopes AS (SELECT 'all' AS scope, count(DISTINCT device_id) AS k FROM captures"
+		" UNION ALL SELECT 'firmware-' || firmware, count(DISTINCT device_id) FROM captures"
+		" WHERE firmware IS NOT NULL GROUP BY firmware)"
+		" SELECT s.scope, p.proto, (SELECT count(DISTINCT u.device_id) FROM used u WHERE u.scope = s.scope"
+		" AND u.proto = p.proto), (SELECT count(*) FROM used u WHERE u.scope = s.scope AND u.proto = p.proto),"
+		" (SELECT count(DISTINCT o.device_id) FROM offered o WHERE o.scope = s.scope AND o.proto = p.proto),"
+		" s.k FROM scopes s CROSS JOIN protos p ORDER BY s.scope <> 'all', s.scope DESC, p.ord",
+		{ { "scope", COL_TEXT }, { "protocol", COL_TEXT }, { "devices", COL_INT }, { "connections", COL_INT },
+		  { "devices_highest_offer", COL_INT }, { "devices_in_scope", COL_INT } },
+	},
+	{
+		"cert-issues",
+		"devices per category whose servers presented certificates with each problem (Table 4): insecure "
+		"signature algorithm, insecure key, self-signed, validity over 398 days, expired, not yet valid, "
+		"untrusted, name mismatch; over all versions and per negotiated version",
+		"WITH " CERT_ISSUES_BASE
+		" SELECT f.version, f.issue, f.category, count(DISTINCT CASE WHEN f.hit THEN f.device_id END),"
+		" count(DISTINCT f.device_id), sum(f.hit) FROM flagged f GROUP BY f.version, f.issue, f.category"
+		" ORDER BY f.version <> 'all', f.version DESC, min(f.ord), f.category",
+		{ { "version", COL_TEXT }, { "issue", COL_TEXT }, { "category", COL_TEXT }, { "devices", COL_INT },
+		  { "devices_with_certificates", COL_INT }, { "connections", COL_INT } },
+	},
+	{
+		"validation",
+		"what devices did after a replaced certificate, in the certificate-interception captures (Table "
+		"5): per behaviour the devices and device-server pairs (guides/certificate-interception.md)",
+		"WITH " VALIDATION_PAIRS
+		" SELECT interception, behaviour, count(DISTINCT device_id), count(*) FROM pairs"
+		" GROUP BY interception, behaviour ORDER BY interception, min(rank), count(*) DESC, behaviour",
+		{ { "interception", COL_TEXT }, { "behaviour", COL_TEXT }, { "devices", COL_INT }, { "servers", COL_INT } },
+	},
+	{
+		"validation-pairs",
+		"each device-server pair of the certificate-interception captures: its behaviour, the outcome "
+		"of the connection that decided it, the alerts, and how many connections were tried",
+		"WITH " VALIDATION_PAIRS
+		" SELECT device, category, interception, server, behaviour, outcome, attempts, client_alerts,"
+		" server_alerts, first_us FROM pairs ORDER BY device, interception, rank, server",
+		{ { "device", COL_TEXT }, { "category", COL_TEXT }, { "interception", COL_TEXT }, { "server", COL_TEXT },
+		  { "behaviour", COL_TEXT }, { "outcome", COL_TEXT }, { "connections", COL_INT },
+		  { "alert_by_device", COL_TEXT }, { "alert_by_server", COL_TEXT }, { "first_ts", COL_TIME_US } },
 	},
 };
 

@@ -25,6 +25,7 @@ struct ciot_worker {
 	struct ciot_segment_result *segment;
 	bool all_flows;
 	struct ciot_entropy_options entropy;
+	const struct ciot_x509_trust *trust;
 };
 
 void ciot_analysis_default_options(struct ciot_analysis_options *o)
@@ -39,23 +40,57 @@ void ciot_analysis_default_options(struct ciot_analysis_options *o)
 	ciot_entropy_default_options(&o->entropy, CIOT_ENTROPY_LENGTH_AWARE);
 }
 
+/* The flow's TLS connection, if it had one; QUIC only when nDPI agrees (a long header alone is
+ * weak evidence). */
+static struct ciot_tls_record *tls_ended(struct ciot_worker *w, struct ciot_flow *f)
+{
+	struct ciot_tls_summary *summary = ciot_tls_finish(&f->tls);
+	if (f->tls.failed)
+		w->result->out_of_memory = true;
+	if (!summary)
+		return NULL;
+	if (summary->protocol == CIOT_TLS_PROTO_QUIC && ciot_dpi_family(&f->dpi) != CIOT_FAMILY_QUIC) {
+		ciot_tls_summary_free(summary);
+		return NULL;
+	}
+	struct ciot_tls_record *t = calloc(1, sizeof *t);
+	if (!t) {
+		ciot_tls_summary_free(summary);
+		w->result->out_of_memory = true;
+		return NULL;
+	}
+	t->summary = summary;
+	return t;
+}
+
+static void tls_record_free(struct ciot_tls_record *t)
+{
+	if (!t)
+		return;
+	ciot_tls_summary_free(t->summary);
+	free(t);
+}
+
 /* The flow table's end callback: settle nDPI and append the flow to the current segment. */
 static void flow_ended(void *ctx, struct ciot_flow *f, enum ciot_flow_end reason)
 {
 	struct ciot_worker *w = ctx;
 	ciot_dpi_finish(w->dpi, &f->dpi, &w->result->names);
+	struct ciot_tls_record *tls = tls_ended(w, f);
 	struct ciot_segment_result *s = w->segment;
 	if (s->nflows == s->flows_cap) {
 		size_t cap = s->flows_cap ? s->flows_cap * 2 : FLOWS_INITIAL;
 		struct ciot_flow_record *grown = realloc(s->flows, cap * sizeof *grown);
 		if (!grown) {
 			w->result->out_of_memory = true;
+			tls_record_free(tls);
 			return;
 		}
 		s->flows = grown;
 		s->flows_cap = cap;
 	}
 	struct ciot_flow_record *r = &s->flows[s->nflows++];
+	r->tls = tls;
 	for (int end = 0; end < 2; end++) {
 		memcpy(r->addr[end], ciot_flow_addr(f, end), 16);
 		r->port[end] = ciot_flow_port(f, end);
@@ -89,6 +124,7 @@ enum ciot_rc ciot_worker_new(struct ciot_worker **out, const struct ciot_analysi
 	}
 	w->all_flows = o->all_flows;
 	w->entropy = o->entropy;
+	w->trust = o->trust;
 	w->flows = ciot_flow_table_new(o->max_flows, &o->timeouts, flow_ended, w);
 	if (!w->flows) {
 		ciot_worker_free(w);
@@ -115,10 +151,15 @@ struct ciot_dpi *ciot_worker_dpi(struct ciot_worker *w)
 void ciot_capture_result_free(struct ciot_capture_result *r)
 {
 	for (size_t i = 0; i < r->nsegments; i++) {
+		for (size_t k = 0; k < r->segments[i].nflows; k++)
+			tls_record_free(r->segments[i].flows[k].tls);
 		free(r->segments[i].flows);
 		free(r->segments[i].dns);
 	}
 	free(r->segments);
+	for (size_t i = 0; i < r->ncerts; i++)
+		free(r->certs[i].der);
+	free(r->certs);
 	ciot_strpool_free(&r->names);
 	memset(r, 0, sizeof *r);
 }
@@ -237,6 +278,87 @@ static void dns_packet(struct ciot_worker *w, struct ciot_segment_result *s, con
 	}
 }
 
+/* ---- certificates: each parsed once per capture, each chain judged at its connection's time ---- */
+
+#define CERTS_INITIAL 16u
+
+/* The index of the certificate in the capture's table, added (and parsed) when new. */
+static enum ciot_rc certificate_index(struct ciot_capture_result *r, const uint8_t *der, size_t len, uint32_t *index,
+				      char *errbuf)
+{
+	char sha256[65];
+	enum ciot_rc rc = ciot_x509_sha256(der, len, sha256, errbuf);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < r->ncerts; i++)
+		if (memcmp(r->certs[i].sha256, sha256, sizeof sha256) == 0) {
+			*index = (uint32_t)i;
+			return CIOT_OK;
+		}
+	if (r->ncerts == r->certs_cap) {
+		size_t cap = r->certs_cap ? r->certs_cap * 2 : CERTS_INITIAL;
+		struct ciot_certificate *grown = realloc(r->certs, cap * sizeof *grown);
+		if (!grown)
+			return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+		r->certs = grown;
+		r->certs_cap = cap;
+	}
+	struct ciot_certificate *c = &r->certs[r->ncerts];
+	memset(c, 0, sizeof *c);
+	c->der = malloc(len);
+	if (!c->der)
+		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+	memcpy(c->der, der, len);
+	c->len = len;
+	memcpy(c->sha256, sha256, sizeof sha256);
+	rc = ciot_x509_parse(der, len, &c->info, c->error);
+	if (rc == CIOT_ERR_NOMEM) {
+		free(c->der);
+		return ciot_fail(errbuf, rc, "%s", c->error);
+	}
+	c->parsed = rc == CIOT_OK;
+	*index = (uint32_t)r->ncerts++;
+	return CIOT_OK;
+}
+
+/* The device's TLS connections: their certificates into the capture's table, and the server's
+ * chain judged against the trust store at the time the connection began, for the name the client
+ * asked for. Done once the device is known, so that other hosts' connections cost nothing. */
+static enum ciot_rc audit_certificates(struct ciot_worker *w, struct ciot_capture_result *r, char *errbuf)
+{
+	for (size_t i = 0; i < r->nsegments; i++) {
+		struct ciot_segment_result *seg = &r->segments[i];
+		for (size_t k = 0; k < seg->nflows; k++) {
+			struct ciot_flow_record *f = &seg->flows[k];
+			struct ciot_tls_record *t = f->tls;
+			if (!t || ciot_device_end(&r->tracker, f->addr[0], f->addr[1]) < 0)
+				continue;
+			const struct ciot_tls_summary *s = t->summary;
+			for (int role = 0; role < 2; role++) {
+				const struct ciot_tls_side *side = &s->side[role];
+				for (unsigned c = 0; c < side->nchain; c++) {
+					enum ciot_rc rc = certificate_index(r, side->chain + side->chain_offset[c],
+									    side->chain_len[c], &t->chain[role][c], errbuf);
+					if (rc)
+						return rc;
+				}
+			}
+			const struct ciot_tls_side *server = &s->side[CIOT_TLS_SERVER];
+			if (server->nchain) {
+				const uint8_t *ders[CIOT_TLS_MAX_CHAIN];
+				for (unsigned c = 0; c < server->nchain; c++)
+					ders[c] = server->chain + server->chain_offset[c];
+				const char *host = s->side[CIOT_TLS_CLIENT].hello ? s->ch.sni : NULL;
+				t->chain_findings = ciot_x509_judge_chain(w->trust, ders, server->chain_len, server->nchain,
+									  f->first_ts / 1000000, host, t->chain_error,
+									  sizeof t->chain_error);
+			}
+			t->audited = true;
+		}
+	}
+	return CIOT_OK;
+}
+
 /* Flushes the flows of the current segment when a frame is past its window and finds the frame's
  * segment; NULL when the frame falls between windows (or after the last). Windows are sorted and
  * frames come in time order, so this is a forward walk. */
@@ -326,6 +448,7 @@ enum ciot_rc ciot_analyze_capture(struct ciot_worker *w, const struct ciot_datas
 			ciot_dpi_packet(w->dpi, &f->dpi, &pkt, &r->names);
 		enum ciot_class_step step;
 		ciot_encryption_packet(&w->entropy, &f->enc, dir, ciot_dpi_family(&f->dpi), &pkt, &step);
+		ciot_tls_packet(&f->tls, dir, &pkt);
 		if (pkt.later_fragment)
 			continue;
 		if (pkt.sport == DNS_PORT && pkt.payload_caplen && (pkt.proto == 17 || pkt.proto == 6))
@@ -344,6 +467,8 @@ enum ciot_rc ciot_analyze_capture(struct ciot_worker *w, const struct ciot_datas
 		rc = ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory while tracking flows");
 	if (!rc)
 		rc = ciot_device_resolve(&r->tracker, errbuf);
+	if (!rc)
+		rc = audit_certificates(w, r, errbuf);
 	return rc;
 }
 

@@ -20,6 +20,30 @@
 #include "device.h"
 #include "flow.h"
 #include "strpool.h"
+#include "tls-connection.h"
+#include "x509.h"
+
+/* A certificate as a capture's TLS connections presented it, stored once per capture. */
+struct ciot_certificate {
+	uint8_t *der;
+	size_t len;
+	char sha256[65];
+	bool parsed;                  /* info is valid; else error says why OpenSSL refused it */
+	struct ciot_x509_info info;
+	char error[CIOT_ERRBUF_SIZE];
+};
+
+/* A TLS, DTLS or QUIC connection of a flow, with its certificates looked at. */
+struct ciot_tls_record {
+	struct ciot_tls_summary *summary;
+	/* by role (CIOT_TLS_CLIENT, CIOT_TLS_SERVER): the chain as indexes into the capture's
+	 * certificates, summary->side[role].nchain of them */
+	uint32_t chain[2][CIOT_TLS_MAX_CHAIN];
+	bool audited;                 /* chain[] and the verdict below are filled */
+	unsigned chain_findings;      /* the server chain judged at the flow's start for the SNI: expired,
+					 not yet valid, untrusted, name mismatch (x509.h) */
+	char chain_error[160];        /* OpenSSL's reason when untrusted */
+};
 
 /* A finished flow, as the initiator saw it; oriented to the device when stored. */
 struct ciot_flow_record {
@@ -35,6 +59,7 @@ struct ciot_flow_record {
 	int64_t first_ts, last_ts;
 	struct ciot_flow_counters dir[2];
 	struct ciot_encryption_counts classes; /* both directions */
+	struct ciot_tls_record *tls;           /* NULL unless the flow was TLS, DTLS or QUIC */
 };
 
 /* An address a DNS response gave a client: the names it hangs off are in the names pool. */
@@ -73,6 +98,8 @@ struct ciot_capture_result {
 	uint64_t file_size;
 	struct ciot_device_tracker tracker;
 	struct ciot_strpool names; /* host names of the flows and DNS records */
+	struct ciot_certificate *certs; /* of the device's TLS connections, each once */
+	size_t ncerts, certs_cap;
 	bool out_of_memory;
 };
 
@@ -82,6 +109,8 @@ struct ciot_analysis_options {
 	unsigned jobs;                      /* worker threads, at least 1 */
 	bool all_flows;                     /* keep every flow, not only the device's */
 	struct ciot_entropy_options entropy; /* the encryption method's step 3 */
+	const struct ciot_x509_trust *trust; /* certificate chains are judged against it; NULL: only
+						dates and names are judged */
 };
 
 void ciot_analysis_default_options(struct ciot_analysis_options *o);

@@ -10,6 +10,7 @@
 
 #include "dns.h"
 #include "encryption.h"
+#include "tls.h"
 
 /* What a direction carries, as far as the protocol rules know. */
 enum stream_mode {
@@ -37,13 +38,10 @@ enum { LINE_START, LINE_MIDDLE, LINE_CR };
 
 #define SSH_MSG_NEWKEYS 21
 
-#define TLS_HEADER 5
-#define TLS_MAX_RECORD (16384 + 2048) /* the largest TLSCiphertext (RFC 8446 section 5.2) */
-#define TLS_CHANGE_CIPHER_SPEC 20
-#define TLS_ALERT 21
-#define TLS_HANDSHAKE 22
-#define TLS_APPLICATION_DATA 23
-#define TLS_HEARTBEAT 24
+#define TLS_HEADER CIOT_TLS_RECORD_HEADER
+#define TLS_CHANGE_CIPHER_SPEC CIOT_TLS_CHANGE_CIPHER_SPEC
+#define TLS_APPLICATION_DATA CIOT_TLS_APPLICATION_DATA
+#define TLS_HEARTBEAT CIOT_TLS_HEARTBEAT
 #define DTLS_HEADER 13
 #define RTSP_FRAME_HEADER 4
 #define DNS_PORT 53
@@ -82,15 +80,6 @@ static enum ciot_content_class tally_winner(const struct tally *t)
 }
 
 /* ---- TLS ------------------------------------------------------------------------------------- */
-
-static bool tls_header_plausible(const uint8_t *p, size_t n)
-{
-	if (n < TLS_HEADER)
-		return false;
-	uint16_t len = (uint16_t)(p[3] << 8 | p[4]);
-	return p[0] >= TLS_CHANGE_CIPHER_SPEC && p[0] <= TLS_HEARTBEAT && p[1] == 3 && p[2] <= 4 && len > 0 &&
-	       len <= TLS_MAX_RECORD;
-}
 
 /* Whether n bytes (fewer than a header) can begin a record header. */
 static bool tls_header_prefix(const uint8_t *p, size_t n)
@@ -137,7 +126,7 @@ static void tls_segment(struct ciot_stream *s, uint32_t seq, const uint8_t *p, s
 			uint8_t h[TLS_HEADER];
 			memcpy(h, s->tls_header, have);
 			memcpy(h + have, p, need);
-			if (tls_header_plausible(h, TLS_HEADER)) {
+			if (ciot_tls_record_header_plausible(h, TLS_HEADER)) {
 				tls_record(s, h, s->tls_next);
 				t->bytes[tls_record_class(s, h[0])] += need;
 				pos = need;
@@ -150,7 +139,7 @@ static void tls_segment(struct ciot_stream *s, uint32_t seq, const uint8_t *p, s
 	}
 	int32_t off = (int32_t)(s->tls_next - (seq + (uint32_t)pos));
 	if (s->tls_lost || off < 0) {
-		if (pos || !tls_header_plausible(p, n)) {
+		if (pos || !ciot_tls_record_header_plausible(p, n)) {
 			s->tls_lost = true;
 			t->bytes[tls_lost_class(s)] += n - pos;
 			return;
@@ -170,7 +159,7 @@ static void tls_segment(struct ciot_stream *s, uint32_t seq, const uint8_t *p, s
 			t->bytes[tls_record_class(s, p[pos])] += n - pos;
 			return;
 		}
-		if (!tls_header_plausible(p + pos, n - pos)) {
+		if (!ciot_tls_record_header_plausible(p + pos, n - pos)) {
 			s->tls_lost = true;
 			t->bytes[tls_lost_class(s)] += n - pos;
 			return;
@@ -752,7 +741,7 @@ static bool protocol_rules(const struct ciot_entropy_options *o, struct ciot_str
 	size_t n = pkt->payload_caplen;
 	if (pkt->proto == PROTO_TCP) {
 		if (s->mode == MODE_TLS || (s->mode == MODE_NONE && (family == CIOT_FAMILY_TLS || family == CIOT_FAMILY_OTHER) &&
-					    tls_header_plausible(p, n))) {
+					    ciot_tls_record_header_plausible(p, n))) {
 			if (s->mode != MODE_TLS) {
 				s->mode = MODE_TLS;
 				s->tls_next = pkt->tcp_seq;

@@ -19,6 +19,7 @@
 #include "decode.h"
 #include "dpi.h"
 #include "encryption.h"
+#include "tls-connection.h"
 
 /* Default idle timeouts, microseconds. IoT devices keep long, mostly silent TCP connections to
  * their clouds (MQTT keep-alives of minutes), hence the long TCP timeout. */
@@ -69,6 +70,7 @@ struct ciot_flow {
 	struct ciot_flow_counters dir[2]; /* [0] initiator -> responder, [1] back */
 	struct ciot_dpi_flow dpi;
 	struct ciot_encryption_flow enc;
+	struct ciot_tls_flow tls;
 	struct ciot_flow *hash_next, *lru_prev, *lru_next;
 };
 

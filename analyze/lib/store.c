@@ -140,6 +140,76 @@ static const char schema_sql[] =
 	"  party TEXT\n"
 	"    CHECK (party = 'first' OR party = 'support' OR party = 'third' OR party = 'local'),\n"
 	"  party_rule TEXT);\n"
+	"CREATE TABLE IF NOT EXISTS tls_connections (\n"
+	"  flow_id INTEGER PRIMARY KEY REFERENCES flows(id) ON DELETE CASCADE,\n"
+	"  protocol TEXT NOT NULL CHECK (protocol = 'tls' OR protocol = 'dtls' OR protocol = 'quic'),\n"
+	"  client TEXT NOT NULL CHECK (client = 'device' OR client = 'remote'),\n"
+	"  client_hello INTEGER NOT NULL,\n"
+	"  server_hello INTEGER NOT NULL,\n"
+	"  sslv2_hello INTEGER NOT NULL,\n"
+	"  client_version TEXT,\n"
+	"  offered_versions TEXT,\n"
+	"  highest_offered TEXT,\n"
+	"  version TEXT,\n"
+	"  quic_version TEXT,\n"
+	"  cipher TEXT,\n"
+	"  cipher_id INTEGER,\n"
+	"  cipher_class TEXT,\n"
+	"  offered_ciphers TEXT,\n"
+	"  offered_cipher_classes TEXT,\n"
+	"  sni TEXT,\n"
+	"  alpn TEXT,\n"
+	"  session_ticket INTEGER NOT NULL,\n"
+	"  psk_offered INTEGER NOT NULL,\n"
+	"  resumed INTEGER NOT NULL,\n"
+	"  psk INTEGER NOT NULL,\n"
+	"  hello_retry INTEGER NOT NULL,\n"
+	"  certificate_request INTEGER NOT NULL,\n"
+	"  server_certificates INTEGER NOT NULL,\n"
+	"  client_certificates INTEGER NOT NULL,\n"
+	"  leaf_sha256 TEXT,\n"
+	"  chain_findings TEXT,\n"
+	"  chain_error TEXT,\n"
+	"  established INTEGER NOT NULL,\n"
+	"  client_finished INTEGER NOT NULL,\n"
+	"  server_finished INTEGER NOT NULL,\n"
+	"  client_app_records INTEGER NOT NULL,\n"
+	"  client_app_bytes INTEGER NOT NULL,\n"
+	"  server_app_records INTEGER NOT NULL,\n"
+	"  server_app_bytes INTEGER NOT NULL,\n"
+	"  client_alerts TEXT NOT NULL,\n"
+	"  server_alerts TEXT NOT NULL,\n"
+	"  closed_by TEXT CHECK (closed_by = 'client' OR closed_by = 'server'),\n"
+	"  close TEXT CHECK (close = 'fin' OR close = 'rst'),\n"
+	"  outcome TEXT,\n"
+	"  reassembly_gaps INTEGER NOT NULL,\n"
+	"  handshake_truncated INTEGER NOT NULL,\n"
+	"  handshake_malformed INTEGER NOT NULL);\n"
+	"CREATE TABLE IF NOT EXISTS certificates (\n"
+	"  sha256 TEXT PRIMARY KEY,\n"
+	"  subject TEXT,\n"
+	"  issuer TEXT,\n"
+	"  serial TEXT,\n"
+	"  sans TEXT,\n"
+	"  not_before TEXT,\n"
+	"  not_after TEXT,\n"
+	"  validity_days INTEGER,\n"
+	"  sig_alg TEXT,\n"
+	"  key_type TEXT,\n"
+	"  key_bits INTEGER,\n"
+	"  curve TEXT,\n"
+	"  ca INTEGER,\n"
+	"  self_signed INTEGER,\n"
+	"  findings TEXT,\n"
+	"  parse_error TEXT,\n"
+	"  der BLOB NOT NULL);\n"
+	"CREATE TABLE IF NOT EXISTS tls_chains (\n"
+	"  flow_id INTEGER NOT NULL REFERENCES tls_connections(flow_id) ON DELETE CASCADE,\n"
+	"  sender TEXT NOT NULL CHECK (sender = 'server' OR sender = 'client'),\n"
+	"  position INTEGER NOT NULL,\n"
+	"  sha256 TEXT NOT NULL REFERENCES certificates(sha256),\n"
+	"  PRIMARY KEY (flow_id, sender, position));\n"
+	"CREATE INDEX IF NOT EXISTS tls_chains_sha256 ON tls_chains(sha256);\n"
 	"CREATE VIEW IF NOT EXISTS flow_view AS\n"
 	"  SELECT f.*, d.name AS device, d.category AS category, d.brand AS brand, c.phase AS phase,\n"
 	"         c.subphase AS subphase, c.file AS file, c.firmware AS firmware, c.interception AS interception\n"
@@ -151,11 +221,20 @@ static const char schema_sql[] =
 	"         f.first_us AS first_us, f.bytes_out + f.bytes_in AS bytes,\n"
 	"         f.packets_out + f.packets_in AS packets, t.*\n"
 	"  FROM flows f JOIN destinations t ON t.flow_id = f.id JOIN captures c ON c.id = f.capture_id\n"
+	"  JOIN devices d ON d.id = c.device_id;\n"
+	"CREATE VIEW IF NOT EXISTS tls_view AS\n"
+	"  SELECT d.id AS device_id, d.name AS device, d.category AS category, c.phase AS phase,\n"
+	"         c.subphase AS subphase, c.firmware AS firmware, c.interception AS interception,\n"
+	"         c.file AS file, f.transport AS transport, f.device_ip AS device_ip,\n"
+	"         f.device_port AS device_port, f.remote_ip AS remote_ip, f.remote_port AS remote_port,\n"
+	"         f.first_us AS first_us, f.last_us AS last_us, f.end_reason AS end_reason, t.*\n"
+	"  FROM tls_connections t JOIN flows f ON f.id = t.flow_id JOIN captures c ON c.id = f.capture_id\n"
 	"  JOIN devices d ON d.id = c.device_id;\n";
 
 struct ciot_store {
 	sqlite3 *db;
 	sqlite3_stmt *device, *device_id, *delete_captures, *capture, *decode_event, *flow, *dns_answer;
+	sqlite3_stmt *tls, *certificate, *chain;
 };
 
 static int schema_version(sqlite3 *db, char *errbuf, enum ciot_rc *rc)
@@ -254,7 +333,17 @@ enum ciot_rc ciot_store_open(struct ciot_store **out, const char *path, char *er
 			  " ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39)",
 			  &s->flow, errbuf)) ||
 	    (rc = prepare(s->db, "INSERT INTO dns_answers VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", &s->dns_answer,
-			  errbuf)))
+			  errbuf)) ||
+	    (rc = prepare(s->db,
+			  "INSERT INTO tls_connections VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
+			  " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33,"
+			  " ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42, ?43, ?44)",
+			  &s->tls, errbuf)) ||
+	    (rc = prepare(s->db,
+			  "INSERT OR IGNORE INTO certificates VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+			  " ?13, ?14, ?15, ?16, ?17)",
+			  &s->certificate, errbuf)) ||
+	    (rc = prepare(s->db, "INSERT INTO tls_chains VALUES (?1, ?2, ?3, ?4)", &s->chain, errbuf)))
 		goto fail;
 	*out = s;
 	return CIOT_OK;
@@ -274,6 +363,9 @@ void ciot_store_close(struct ciot_store *s)
 	sqlite3_finalize(s->decode_event);
 	sqlite3_finalize(s->flow);
 	sqlite3_finalize(s->dns_answer);
+	sqlite3_finalize(s->tls);
+	sqlite3_finalize(s->certificate);
+	sqlite3_finalize(s->chain);
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -341,6 +433,7 @@ enum ciot_rc ciot_store_begin_run(struct ciot_store *s, const struct ciot_datase
 		{ "last_input_kind", ds->kind ? ds->kind : "files" },
 		{ "dataset_name", ds->name },
 		{ "home_country", ds->home_country },
+		{ "trust_store", o->trust ? ciot_x509_trust_description(o->trust) : NULL },
 	};
 	for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
 		if (!pairs[i][1])
@@ -415,9 +508,214 @@ static const char *transport_name(uint8_t proto)
 	}
 }
 
-static enum ciot_rc store_flow(struct ciot_store *s, sqlite3_int64 capture_id, const struct ciot_flow_record *f,
-			       int dev, const struct ciot_strpool *names, struct ciot_dpi *dpi, char *errbuf)
+/* ---- TLS ------------------------------------------------------------------------------------- */
+
+static void iso_time(int64_t unix_seconds, char out[32])
 {
+	time_t t = (time_t)unix_seconds;
+	struct tm tm;
+	if (!gmtime_r(&t, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(out, 32, "%lld", (long long)unix_seconds);
+}
+
+static enum ciot_rc store_certificate(struct ciot_store *s, const struct ciot_certificate *c, char *errbuf)
+{
+	sqlite3_stmt *st = s->certificate;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	sqlite3_bind_text(st, 1, c->sha256, -1, SQLITE_STATIC);
+	if (c->parsed) {
+		const struct ciot_x509_info *x = &c->info;
+		char before[32], after[32], findings[256];
+		iso_time(x->not_before, before);
+		iso_time(x->not_after, after);
+		ciot_x509_findings_text(x->findings, findings, sizeof findings);
+		sqlite3_bind_text(st, 2, x->subject, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, x->issuer, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, x->serial, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, x->sans, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, before, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 7, after, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 8, x->validity_days);
+		sqlite3_bind_text(st, 9, x->sig_alg, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 10, x->key_type, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 11, x->key_bits);
+		ciot_db_bind_text_or_null(st, 12, x->curve[0] ? x->curve : NULL);
+		sqlite3_bind_int(st, 13, x->ca);
+		sqlite3_bind_int(st, 14, (x->findings & CIOT_X509_SELF_SIGNED) != 0);
+		sqlite3_bind_text(st, 15, findings, -1, SQLITE_TRANSIENT);
+	} else {
+		sqlite3_bind_text(st, 16, c->error, -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_blob(st, 17, c->der, (int)c->len, SQLITE_STATIC);
+	int step = sqlite3_step(st);
+	sqlite3_reset(st);
+	return step == SQLITE_DONE ? CIOT_OK : ciot_db_fail(s->db, errbuf, "certificates");
+}
+
+static const char *version_or_null(uint16_t v, char *buf, size_t len)
+{
+	return v ? ciot_tls_version_name(v, buf, len) : NULL;
+}
+
+/* "TLS1.3,TLS1.2": the supported_versions offered, else the ClientHello's version. */
+static void offered_versions(const struct ciot_tls_client_hello *ch, char *out, size_t outlen)
+{
+	size_t used = 0;
+	out[0] = 0;
+	if (!ch->nversions) {
+		char buf[16];
+		snprintf(out, outlen, "%s", ciot_tls_version_name(ch->legacy_version, buf, sizeof buf));
+		return;
+	}
+	for (unsigned i = 0; i < ch->nversions && used < outlen; i++) {
+		char buf[16];
+		used += (size_t)snprintf(out + used, outlen - used, "%s%s", i ? "," : "",
+					 ciot_tls_version_name(ch->versions[i], buf, sizeof buf));
+	}
+}
+
+/* The cipher suites offered, by name, and the classes among them in a fixed order. */
+static void offered_ciphers(const struct ciot_tls_client_hello *ch, char *names, size_t nameslen, char *classes,
+			    size_t classeslen)
+{
+	static const char *const order[] = { "insecure", "no-encryption", "anonymous", "psk", "forward-secret",
+					     "other", "unknown" };
+	bool seen[sizeof order / sizeof order[0]] = { false };
+	size_t used = 0;
+	names[0] = classes[0] = 0;
+	for (unsigned i = 0; i < ch->nciphers; i++) {
+		const struct ciot_tls_cipher *c = ciot_tls_cipher_lookup(ch->ciphers[i]);
+		char hex[8];
+		snprintf(hex, sizeof hex, "0x%04x", ch->ciphers[i]);
+		if (used < nameslen)
+			used += (size_t)snprintf(names + used, nameslen - used, "%s%s", i ? "," : "", c ? c->name : hex);
+		const char *cls = ciot_tls_cipher_class(ch->ciphers[i]);
+		for (size_t k = 0; k < sizeof order / sizeof order[0]; k++)
+			if (strcmp(cls, order[k]) == 0)
+				seen[k] = true;
+	}
+	used = 0;
+	for (size_t k = 0; k < sizeof order / sizeof order[0]; k++)
+		if (seen[k] && used < classeslen)
+			used += (size_t)snprintf(classes + used, classeslen - used, "%s%s", used ? "," : "", order[k]);
+}
+
+static enum ciot_rc store_tls(struct ciot_store *s, sqlite3_int64 flow_id, const struct ciot_flow_record *f, int dev,
+			      const struct ciot_capture_result *r, char *errbuf)
+{
+	const struct ciot_tls_record *t = f->tls;
+	const struct ciot_tls_summary *x = t->summary;
+	const struct ciot_tls_side *client = &x->side[CIOT_TLS_CLIENT], *server = &x->side[CIOT_TLS_SERVER];
+	char client_version[16], version[16], highest[16], quic[16], versions[CIOT_TLS_MAX_VERSIONS * 16];
+	char ciphers[CIOT_TLS_MAX_CIPHERS * 64], classes[128], findings[256], client_alerts[256], server_alerts[256];
+	sqlite3_stmt *st = s->tls;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	sqlite3_bind_int64(st, 1, flow_id);
+	sqlite3_bind_text(st, 2, ciot_tls_protocol_name(x->protocol), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, x->client_dir == dev ? "device" : "remote", -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, client->hello);
+	sqlite3_bind_int(st, 5, server->hello);
+	sqlite3_bind_int(st, 6, client->hello && x->ch.sslv2);
+	if (client->hello) {
+		ciot_db_bind_text_or_null(st, 7, version_or_null(x->ch.legacy_version, client_version, sizeof client_version));
+		offered_versions(&x->ch, versions, sizeof versions);
+		sqlite3_bind_text(st, 8, versions, -1, SQLITE_TRANSIENT);
+		uint16_t top = x->ch.nversions ? ciot_tls_highest_version(x->ch.versions, x->ch.nversions)
+					       : x->ch.legacy_version;
+		ciot_db_bind_text_or_null(st, 9, version_or_null(top, highest, sizeof highest));
+		offered_ciphers(&x->ch, ciphers, sizeof ciphers, classes, sizeof classes);
+		sqlite3_bind_text(st, 15, ciphers, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 16, classes, -1, SQLITE_TRANSIENT);
+		ciot_db_bind_text_or_null(st, 17, x->ch.sni[0] ? x->ch.sni : NULL);
+		ciot_db_bind_text_or_null(st, 18, x->ch.alpn[0] ? x->ch.alpn : NULL);
+	}
+	ciot_db_bind_text_or_null(st, 10, version_or_null(x->version, version, sizeof version));
+	if (x->protocol == CIOT_TLS_PROTO_QUIC)
+		sqlite3_bind_text(st, 11, ciot_quic_version_name(x->quic_version, quic, sizeof quic), -1, SQLITE_TRANSIENT);
+	bool cipher_known = server->hello && !x->sslv2_server;
+	unsigned cipher_flags = 0;
+	if (cipher_known) {
+		const struct ciot_tls_cipher *c = ciot_tls_cipher_lookup(x->sh.cipher);
+		char hex[8];
+		snprintf(hex, sizeof hex, "0x%04x", x->sh.cipher);
+		sqlite3_bind_text(st, 12, c ? c->name : hex, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(st, 13, x->sh.cipher);
+		sqlite3_bind_text(st, 14, ciot_tls_cipher_class(x->sh.cipher), -1, SQLITE_STATIC);
+		cipher_flags = c ? c->flags : 0;
+	}
+	sqlite3_bind_int(st, 19, client->hello && x->ch.session_ticket);
+	sqlite3_bind_int(st, 20, client->hello && x->ch.psk);
+	sqlite3_bind_int(st, 21, x->resumed);
+	sqlite3_bind_int(st, 22, (cipher_flags & CIOT_CIPHER_PSK) || (cipher_known && x->sh.psk));
+	sqlite3_bind_int(st, 23, x->hello_retry);
+	sqlite3_bind_int(st, 24, x->certificate_request);
+	sqlite3_bind_int(st, 25, (int)server->nchain);
+	sqlite3_bind_int(st, 26, (int)client->nchain);
+	if (server->nchain && t->audited) {
+		sqlite3_bind_text(st, 27, r->certs[t->chain[CIOT_TLS_SERVER][0]].sha256, -1, SQLITE_STATIC);
+		ciot_x509_findings_text(t->chain_findings, findings, sizeof findings);
+		sqlite3_bind_text(st, 28, findings, -1, SQLITE_TRANSIENT);
+		ciot_db_bind_text_or_null(st, 29, t->chain_error[0] ? t->chain_error : NULL);
+	}
+	sqlite3_bind_int(st, 30, x->established);
+	sqlite3_bind_int(st, 31, client->finished);
+	sqlite3_bind_int(st, 32, server->finished);
+	sqlite3_bind_int64(st, 33, client->app_records);
+	sqlite3_bind_int64(st, 34, (sqlite3_int64)client->app_bytes);
+	sqlite3_bind_int64(st, 35, server->app_records);
+	sqlite3_bind_int64(st, 36, (sqlite3_int64)server->app_bytes);
+	ciot_tls_alerts_text(client, client_alerts, sizeof client_alerts);
+	ciot_tls_alerts_text(server, server_alerts, sizeof server_alerts);
+	sqlite3_bind_text(st, 37, client_alerts, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 38, server_alerts, -1, SQLITE_TRANSIENT);
+	const struct ciot_tls_side *closer = NULL;
+	if (client->close != CIOT_TLS_OPEN &&
+	    (server->close == CIOT_TLS_OPEN || client->close_packet < server->close_packet))
+		closer = client;
+	else if (server->close != CIOT_TLS_OPEN)
+		closer = server;
+	if (closer) {
+		sqlite3_bind_text(st, 39, closer == client ? "client" : "server", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 40, closer->close == CIOT_TLS_CLOSED_RST ? "rst" : "fin", -1, SQLITE_STATIC);
+	}
+	/* QUIC's handshake is encrypted: nothing to tell about it */
+	if (x->protocol != CIOT_TLS_PROTO_QUIC)
+		sqlite3_bind_text(st, 41, ciot_tls_outcome_name(ciot_tls_outcome_of(x)), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 42, client->gaps + server->gaps);
+	sqlite3_bind_int(st, 43, client->handshake_truncated || server->handshake_truncated);
+	sqlite3_bind_int(st, 44, client->handshake_malformed || server->handshake_malformed);
+	int step = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (step != SQLITE_DONE)
+		return ciot_db_fail(s->db, errbuf, "tls_connections");
+	if (!t->audited)
+		return CIOT_OK;
+	static const char *const senders[2] = { [CIOT_TLS_CLIENT] = "client", [CIOT_TLS_SERVER] = "server" };
+	for (int role = 0; role < 2; role++)
+		for (unsigned c = 0; c < x->side[role].nchain; c++) {
+			const struct ciot_certificate *cert = &r->certs[t->chain[role][c]];
+			enum ciot_rc rc = store_certificate(s, cert, errbuf);
+			if (rc)
+				return rc;
+			st = s->chain;
+			sqlite3_bind_int64(st, 1, flow_id);
+			sqlite3_bind_text(st, 2, senders[role], -1, SQLITE_STATIC);
+			sqlite3_bind_int(st, 3, (int)c);
+			sqlite3_bind_text(st, 4, cert->sha256, -1, SQLITE_STATIC);
+			step = sqlite3_step(st);
+			sqlite3_reset(st);
+			if (step != SQLITE_DONE)
+				return ciot_db_fail(s->db, errbuf, "tls_chains");
+		}
+	return CIOT_OK;
+}
+
+static enum ciot_rc store_flow(struct ciot_store *s, sqlite3_int64 capture_id, const struct ciot_flow_record *f,
+			       int dev, const struct ciot_capture_result *r, struct ciot_dpi *dpi, char *errbuf)
+{
+	const struct ciot_strpool *names = &r->names;
 	int rem = 1 - dev;
 	char dev_ip[CIOT_ADDR_STRLEN], rem_ip[CIOT_ADDR_STRLEN], proto_buf[16], app[64];
 	ciot_addr_format(f->addr[dev], dev_ip);
@@ -469,7 +767,9 @@ static enum ciot_rc store_flow(struct ciot_store *s, sqlite3_int64 capture_id, c
 	}
 	int step = sqlite3_step(st);
 	sqlite3_reset(st);
-	return step == SQLITE_DONE ? CIOT_OK : ciot_db_fail(s->db, errbuf, "flows");
+	if (step != SQLITE_DONE)
+		return ciot_db_fail(s->db, errbuf, "flows");
+	return f->tls ? store_tls(s, sqlite3_last_insert_rowid(s->db), f, dev, r, errbuf) : CIOT_OK;
 }
 
 static enum ciot_rc store_dns_answer(struct ciot_store *s, sqlite3_int64 capture_id, const struct ciot_dns_record *d,
@@ -584,7 +884,7 @@ static enum ciot_rc store_segment(struct ciot_store *s, const struct ciot_captur
 		int dev = ciot_device_end(&r->tracker, f->addr[0], f->addr[1]);
 		if (dev < 0)
 			continue;
-		enum ciot_rc rc = store_flow(s, capture_id, f, dev, &r->names, dpi, errbuf);
+		enum ciot_rc rc = store_flow(s, capture_id, f, dev, r, dpi, errbuf);
 		if (rc)
 			return rc;
 	}
@@ -597,6 +897,16 @@ static enum ciot_rc store_segment(struct ciot_store *s, const struct ciot_captur
 		if (rc)
 			return rc;
 	}
+	return CIOT_OK;
+}
+
+enum ciot_rc ciot_store_prune_certificates(struct ciot_store *s, char *errbuf)
+{
+	if (sqlite3_exec(s->db,
+			 "DELETE FROM certificates WHERE NOT EXISTS"
+			 " (SELECT 1 FROM tls_chains c WHERE c.sha256 = certificates.sha256)",
+			 NULL, NULL, NULL) != SQLITE_OK)
+		return ciot_db_fail(s->db, errbuf, "certificates");
 	return CIOT_OK;
 }
 

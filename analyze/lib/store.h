@@ -9,7 +9,7 @@
 
 #include "ciot/ciot.h"
 
-#define CIOT_SCHEMA_VERSION 3
+#define CIOT_SCHEMA_VERSION 4
 
 struct ciot_store;
 struct ciot_capture_result;
@@ -29,6 +29,10 @@ enum ciot_rc ciot_store_begin_run(struct ciot_store *s, const struct ciot_datase
 /* Stores one capture file's results; `dpi` names nDPI's protocol numbers. */
 enum ciot_rc ciot_store_capture(struct ciot_store *s, const struct ciot_capture_result *r, struct ciot_dpi *dpi,
 				char *errbuf);
+
+/* Certificates are shared by connections across captures: those no stored connection presents
+ * any more (their captures were re-analyzed or failed) are deleted at the end of a run. */
+enum ciot_rc ciot_store_prune_certificates(struct ciot_store *s, char *errbuf);
 
 /* The database handle, for the stages that work on stored results (destinations.h). */
 struct sqlite3 *ciot_store_db(struct ciot_store *s);

@@ -46,6 +46,15 @@ _Static_assert(sizeof(((struct ciot_tls_client_hello *)0)->session_id_bytes) == 
 
 /* ---- framing ---------------------------------------------------------------------------------- */
 
+bool ciot_tls_record_header_plausible(const uint8_t *p, size_t n)
+{
+	if (p == NULL || n < CIOT_TLS_RECORD_HEADER)
+		return false;
+	uint16_t len = (uint16_t)(p[3] << 8 | p[4]);
+	return p[0] >= CIOT_TLS_CHANGE_CIPHER_SPEC && p[0] <= CIOT_TLS_HEARTBEAT && p[1] == 3 && p[2] <= 4 &&
+	       len > 0 && len <= CIOT_TLS_MAX_RECORD;
+}
+
 /* A TLS handshake header is msg_type and length<3> (RFC 8446 section 4); DTLS adds message_seq<2>,
  * fragment_offset<3> and fragment_length<3> (RFC 6347 section 4.2.2, RFC 9147 section 5.2).
  *

@@ -18,6 +18,20 @@
 #define CIOT_TLS_NAME_MAX 256     /* SNI (a DNS name is at most 253 characters) */
 #define CIOT_TLS_ALPN_MAX 128     /* ALPN protocols, comma-separated */
 
+/* Record layer (RFC 8446 section 5, RFC 5246 section 6.2). */
+#define CIOT_TLS_RECORD_HEADER 5
+#define CIOT_TLS_MAX_RECORD (16384 + 2048) /* the largest TLSCiphertext of any version */
+enum ciot_tls_content_type {
+	CIOT_TLS_CHANGE_CIPHER_SPEC = 20,
+	CIOT_TLS_ALERT = 21,
+	CIOT_TLS_HANDSHAKE = 22,
+	CIOT_TLS_APPLICATION_DATA = 23,
+	CIOT_TLS_HEARTBEAT = 24
+};
+/* Whether [p, p+n) starts with a record header a TLS or SSLv3 peer could send: a known content
+ * type, version 3.0 to 3.4, and a length from 1 to CIOT_TLS_MAX_RECORD. */
+bool ciot_tls_record_header_plausible(const uint8_t *p, size_t n);
+
 enum ciot_tls_handshake_type {
 	CIOT_TLS_CLIENT_HELLO = 1,
 	CIOT_TLS_SERVER_HELLO = 2,

@@ -410,6 +410,18 @@ static bool self_signed(X509 *x)
 	       X509_verify(x, pk) == 1;
 }
 
+enum ciot_rc ciot_x509_sha256(const uint8_t *der, size_t len, char out[65], char *errbuf)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	out[0] = 0;
+	if (!EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
+		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "SHA-256 failed (%s)", openssl_reason());
+	for (unsigned i = 0; i < mdlen; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	return CIOT_OK;
+}
+
 static enum ciot_rc parse(const uint8_t *der, size_t len, struct ciot_x509_info *out, char *errbuf)
 {
 	bool trailing;
@@ -419,15 +431,9 @@ static enum ciot_rc parse(const uint8_t *der, size_t len, struct ciot_x509_info 
 			return ciot_fail(errbuf, CIOT_ERR_FORMAT, "certificate followed by trailing bytes");
 		return ciot_fail(errbuf, CIOT_ERR_FORMAT, "not a DER certificate (%s)", openssl_reason());
 	}
-	enum ciot_rc rc = CIOT_OK;
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	if (!EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32) {
-		rc = ciot_fail(errbuf, CIOT_ERR_NOMEM, "SHA-256 failed (%s)", openssl_reason());
+	enum ciot_rc rc = ciot_x509_sha256(der, len, out->sha256, errbuf);
+	if (rc)
 		goto done;
-	}
-	for (unsigned i = 0; i < mdlen; i++)
-		snprintf(out->sha256 + 2 * i, 3, "%02x", md[i]);
 	if (!cert_times(x, &out->not_before, &out->not_after)) {
 		rc = ciot_fail(errbuf, CIOT_ERR_FORMAT, "certificate with an invalid notBefore or notAfter time");
 		goto done;
@@ -475,6 +481,7 @@ enum ciot_rc ciot_x509_parse(const uint8_t *der, size_t len, struct ciot_x509_in
 
 struct ciot_x509_trust {
 	X509_STORE *store;
+	char description[512];
 };
 
 static int store_certificates(X509_STORE *store)
@@ -512,14 +519,17 @@ static bool hashed_dir_has_certificates(const char *dirs)
 	return false;
 }
 
-static enum ciot_rc trust_load(X509_STORE *store, const char *ca_file, char *errbuf)
+static enum ciot_rc trust_load(struct ciot_x509_trust *t, const char *ca_file, char *errbuf)
 {
+	X509_STORE *store = t->store;
 	if (ca_file) {
 		if (!X509_STORE_load_file(store, ca_file))
 			return ciot_fail(errbuf, CIOT_ERR_IO, "cannot load CA certificates from %s (%s)", ca_file,
 					 openssl_reason());
-		if (store_certificates(store) == 0)
+		int n = store_certificates(store);
+		if (n == 0)
 			return ciot_fail(errbuf, CIOT_ERR_FORMAT, "no CA certificate in %s", ca_file);
+		snprintf(t->description, sizeof t->description, "%d CA certificates from %s", n, ca_file);
 		return CIOT_OK;
 	}
 	/* The default file (Debian: /usr/lib/ssl/cert.pem -> /etc/ssl/certs/ca-certificates.crt) is
@@ -539,6 +549,8 @@ static enum ciot_rc trust_load(X509_STORE *store, const char *ca_file, char *err
 				 "no CA certificates in the system trust store (%s, %s): install ca-certificates "
 				 "or set SSL_CERT_FILE",
 				 file, dir);
+	snprintf(t->description, sizeof t->description, "%d CA certificates from %s (and the hashed directory %s)",
+		 store_certificates(store), file, dir);
 	return CIOT_OK;
 }
 
@@ -556,7 +568,7 @@ enum ciot_rc ciot_x509_trust_open(struct ciot_x509_trust **out, const char *ca_f
 	if (!t->store)
 		rc = ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory for the trust store");
 	else
-		rc = trust_load(t->store, ca_file, errbuf);
+		rc = trust_load(t, ca_file, errbuf);
 	ERR_pop_to_mark();
 	if (rc != CIOT_OK) {
 		ciot_x509_trust_close(t);
@@ -564,6 +576,11 @@ enum ciot_rc ciot_x509_trust_open(struct ciot_x509_trust **out, const char *ca_f
 	}
 	*out = t;
 	return CIOT_OK;
+}
+
+const char *ciot_x509_trust_description(const struct ciot_x509_trust *t)
+{
+	return t->description;
 }
 
 void ciot_x509_trust_close(struct ciot_x509_trust *t)

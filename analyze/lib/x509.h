@@ -48,6 +48,9 @@ struct ciot_x509_info {
 						 self-signed, long validity */
 };
 
+/* The SHA-256 of any bytes (a certificate's DER, even one that does not parse), lower-case hex. */
+enum ciot_rc ciot_x509_sha256(const uint8_t *der, size_t len, char out[65], char *errbuf);
+
 /* Parses one DER certificate; an error says why (not a certificate, trailing bytes, ...). */
 enum ciot_rc ciot_x509_parse(const uint8_t *der, size_t len, struct ciot_x509_info *out, char *errbuf);
 
@@ -56,6 +59,8 @@ struct ciot_x509_trust;
  * default paths. */
 enum ciot_rc ciot_x509_trust_open(struct ciot_x509_trust **out, const char *ca_file, char *errbuf);
 void ciot_x509_trust_close(struct ciot_x509_trust *t);
+/* What was loaded: "140 CA certificates from /usr/lib/ssl/cert.pem (...)", for the record. */
+const char *ciot_x509_trust_description(const struct ciot_x509_trust *t);
 
 /* Judges a presented chain (ders[0] the leaf) at Unix time `at` for host name `host` (NULL or "":
  * no name check): returns the chain's findings and, when untrusted, OpenSSL's reason in `why`.

@@ -66,8 +66,11 @@ status=0; "$CIOT_ANALYZE" -o "$db" --phase lunch "$nest" 2>/dev/null || status=$
 expect_eq "bad --phase exit" "$status" 2
 status=0; "$CIOT_ANALYZE" "$nest" 2>/dev/null || status=$?
 expect_eq "missing -o exit" "$status" 2
-"$CIOT_ANALYZE" --help | grep -q -- '--idle-timeout' && pass "ciot-analyze --help" || fail "ciot-analyze --help"
-"$CIOT_REPORT" --help | grep -q 'summary' && pass "ciot-report --help" || fail "ciot-report --help"
+# (read whole before grep -q, which stops reading at the first match: a pipe would break under it)
+"$CIOT_ANALYZE" --help >"$work/analyze-help.txt" && grep -q -- '--idle-timeout' "$work/analyze-help.txt" &&
+  pass "ciot-analyze --help" || fail "ciot-analyze --help"
+"$CIOT_REPORT" --help >"$work/report-help.txt" && grep -q 'summary' "$work/report-help.txt" &&
+  pass "ciot-report --help" || fail "ciot-report --help"
 
 # SIGINT once the first captures are stored: exit 130, only whole captures remain
 mapfile -t many < <(find "$CIOT_CORPUS/ndpi" -name '*.pcap' | LC_ALL=C sort | head -400)

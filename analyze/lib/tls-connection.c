@@ -1,0 +1,887 @@
+/* tls-connection.c: follows the connections of tls-connection.h. TLS records (RFC 8446 section 5,
+ * RFC 5246 section 6.2), the SSLv2-compatible ClientHello and SSLv2's SERVER-HELLO (RFC 6101
+ * appendix E), DTLS records and handshake fragments (RFC 6347 sections 4.1 and 4.2.2, RFC 9147
+ * sections 4 and 5.2), QUIC's long header (RFC 9000 section 17.2, RFC 8999).
+ *
+ * The TCP stream of a direction lives in a window starting at `base` (the sequence number of the
+ * next record header): segments are copied into it at their offset, the received parts kept as a
+ * short list of ranges, and whole records are taken from its front. A record the audit does not
+ * read (application data) moves `base` past its end at once, so its body is never copied and a
+ * segment wholly inside it costs a comparison. When the front stays missing (a segment the capture
+ * lost) and data beyond the window arrives, or the bytes at the front are not a record header, the
+ * direction waits for a segment that starts with a header and starts again there (a gap).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tls-connection.h"
+
+#define PROTO_TCP 6
+#define PROTO_UDP 17
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+
+#define STREAM_INITIAL 4096u
+#define STREAM_RANGES 16  /* disjoint received ranges kept while waiting for a hole */
+#define HANDSHAKE_HEADER 4
+#define DTLS_RECORD_HEADER 13
+#define DTLS_HANDSHAKE_HEADER 12
+#define SSLV2_SERVER_HELLO 4
+#define ALERT_LEVEL_WARNING 1
+#define ALERT_LEVEL_FATAL 2
+/* A client's first QUIC datagram is padded to at least this (RFC 9000 section 14.1; gQUIC pads
+ * further), which keeps a UDP flow that merely starts with a high bit (half of all DNS queries)
+ * from being taken for QUIC. */
+#define QUIC_MIN_INITIAL 1200
+
+enum verdict { VERDICT_UNDECIDED, VERDICT_FOLLOWED, VERDICT_NOT_TLS };
+
+/* One direction's TCP byte stream, from `base` on. */
+struct stream {
+	uint8_t *buf;
+	uint32_t cap;
+	uint32_t base;                        /* sequence number of buf[0] */
+	uint32_t ranges[STREAM_RANGES][2];    /* received [start, end) offsets: sorted, disjoint */
+	unsigned nranges;
+	bool started;
+	bool lost;                            /* waiting for a segment that starts with a record header */
+};
+
+/* Handshake messages of one direction, put together across records. */
+struct handshake {
+	uint8_t *buf;
+	uint32_t len, cap;
+	uint32_t skip;                        /* bytes still to pass of a message too large to read */
+};
+
+/* DTLS: the one handshake message being put together from fragments. */
+struct dtls_message {
+	uint8_t *buf;
+	uint32_t cap, total, filled;          /* filled: bytes from offset 0 on that are there */
+	uint16_t seq;
+	uint8_t type;
+	bool active;
+};
+
+struct direction {
+	struct stream stream;
+	struct handshake hs;
+	struct dtls_message dtls;
+	bool keys_changed;                    /* ChangeCipherSpec sent (or DTLS epoch > 0) */
+	bool first_record_read;               /* the SSLv2 forms are looked for only in the first */
+	bool dead;                            /* nothing more is read in this direction */
+	uint8_t last_type;                    /* the last record's content type, 0 before any */
+	uint32_t last_len;
+	bool last_counted_as_data;            /* the last record was counted as application data */
+};
+
+struct ciot_tls_connection {
+	struct ciot_tls_summary *s;
+	struct direction dir[2];              /* by flow direction */
+	uint32_t packets;                     /* so far: orders the closings */
+};
+
+const char *ciot_tls_protocol_name(enum ciot_tls_protocol p)
+{
+	switch (p) {
+	case CIOT_TLS_PROTO_TLS: return "tls";
+	case CIOT_TLS_PROTO_DTLS: return "dtls";
+	case CIOT_TLS_PROTO_QUIC: return "quic";
+	}
+	return "?";
+}
+
+static uint32_t be24(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+}
+
+static int role_of(const struct ciot_tls_connection *c, int dir)
+{
+	return dir == c->s->client_dir ? CIOT_TLS_CLIENT : CIOT_TLS_SERVER;
+}
+
+static bool is_tls13(uint16_t version)
+{
+	return version == 0x0304 || version == 0xfefc;
+}
+
+/* TLS 1.3's record rules apply once its ServerHello, or a HelloRetryRequest (which only TLS 1.3
+ * has), was read. */
+static bool tls13_rules(const struct ciot_tls_summary *s)
+{
+	return is_tls13(s->version) || s->hello_retry;
+}
+
+/* ---- memory ----------------------------------------------------------------------------------- */
+
+/* Grows *buf to hold at least `need` bytes (doubling from `initial`, at most `max`). */
+static bool grow(uint8_t **buf, uint32_t *cap, uint32_t need, uint32_t initial, uint32_t max)
+{
+	if (need <= *cap)
+		return true;
+	if (need > max)
+		return false;
+	uint32_t n = *cap ? *cap : initial;
+	while (n < need)
+		n = n > max / 2 ? max : n * 2;
+	uint8_t *b = realloc(*buf, n);
+	if (!b)
+		return false;
+	*buf = b;
+	*cap = n;
+	return true;
+}
+
+static void fail(struct ciot_tls_flow *t)
+{
+	t->failed = true;
+}
+
+/* ---- what the records say --------------------------------------------------------------------- */
+
+static void add_alert(struct ciot_tls_side *side, uint8_t level, uint8_t description, bool encrypted)
+{
+	side->alerts_total++;
+	if (side->nalerts < CIOT_TLS_MAX_ALERTS)
+		side->alerts[side->nalerts++] =
+			(struct ciot_tls_alert){ .level = level, .description = description, .encrypted = encrypted };
+}
+
+struct chain_context {
+	struct ciot_tls_side *side;
+	bool failed;
+};
+
+static void keep_certificate(void *ctx, unsigned index, const uint8_t *der, size_t len)
+{
+	struct chain_context *cc = ctx;
+	struct ciot_tls_side *side = cc->side;
+	(void)index;
+	if (side->nchain == CIOT_TLS_MAX_CHAIN) {
+		side->chain_truncated = true;
+		return;
+	}
+	size_t used = side->nchain ? side->chain_offset[side->nchain - 1] + side->chain_len[side->nchain - 1] : 0;
+	if (len > CIOT_TLS_CHAIN_BYTES - used) {
+		side->chain_truncated = true;
+		return;
+	}
+	uint8_t *grown = realloc(side->chain, used + len);
+	if (!grown) {
+		cc->failed = true;
+		return;
+	}
+	side->chain = grown;
+	memcpy(side->chain + used, der, len);
+	side->chain_offset[side->nchain] = used;
+	side->chain_len[side->nchain] = len;
+	side->nchain++;
+}
+
+/* A whole handshake message in clear from flow direction d. */
+static void handshake_message(struct ciot_tls_flow *t, int d, uint8_t type, const uint8_t *body, size_t len)
+{
+	struct ciot_tls_connection *c = t->conn;
+	struct ciot_tls_summary *s = c->s;
+	bool dtls = s->protocol == CIOT_TLS_PROTO_DTLS;
+	switch (type) {
+	case CIOT_TLS_CLIENT_HELLO:
+		/* the first ClientHello (a second answers a HelloRetryRequest or a DTLS cookie) */
+		if (s->side[CIOT_TLS_CLIENT].hello || s->side[CIOT_TLS_SERVER].hello)
+			return;
+		s->client_dir = d;
+		s->side[CIOT_TLS_CLIENT].hello = true;
+		if (ciot_tls_parse_client_hello(body, len, dtls, &s->ch) != CIOT_TLS_OK)
+			s->side[CIOT_TLS_CLIENT].handshake_malformed = true;
+		return;
+	case CIOT_TLS_SERVER_HELLO: {
+		struct ciot_tls_server_hello sh;
+		enum ciot_tls_result r = ciot_tls_parse_server_hello(body, len, dtls, &sh);
+		struct ciot_tls_side *server = &s->side[role_of(c, d)];
+		if (r != CIOT_TLS_OK)
+			server->handshake_malformed = true;
+		if (sh.hello_retry_request) {
+			s->hello_retry = true;
+			return;
+		}
+		if (server->hello)
+			return;
+		server->hello = true;
+		s->sh = sh;
+		s->version = sh.selected_version ? sh.selected_version : sh.legacy_version;
+		return;
+	}
+	case CIOT_TLS_CERTIFICATE: {
+		struct ciot_tls_side *side = &s->side[role_of(c, d)];
+		if (side->certificate_message)
+			return;
+		side->certificate_message = true;
+		struct chain_context cc = { .side = side };
+		if (ciot_tls_parse_certificate(body, len, is_tls13(s->version), keep_certificate, &cc) != CIOT_TLS_OK)
+			side->handshake_malformed = true;
+		if (cc.failed)
+			fail(t);
+		return;
+	}
+	case CIOT_TLS_CERTIFICATE_REQUEST:
+		if (role_of(c, d) == CIOT_TLS_SERVER)
+			s->certificate_request = true;
+		return;
+	default:
+		return;
+	}
+}
+
+/* Clear handshake bytes of a TLS record from direction d: messages are taken whole from the front. */
+static void handshake_bytes(struct ciot_tls_flow *t, int d, const uint8_t *p, size_t n)
+{
+	struct direction *dir = &t->conn->dir[d];
+	struct handshake *hs = &dir->hs;
+	struct ciot_tls_side *side = &t->conn->s->side[role_of(t->conn, d)];
+	if (side->handshake_malformed)
+		return;
+	while (n > 0) {
+		if (hs->skip) {
+			size_t k = n < hs->skip ? n : hs->skip;
+			hs->skip -= (uint32_t)k;
+			p += k;
+			n -= k;
+			continue;
+		}
+		/* take what fits; the loop below always frees room or starts a skip */
+		uint32_t room = CIOT_TLS_HANDSHAKE_MAX + HANDSHAKE_HEADER - hs->len;
+		size_t k = n < room ? n : room;
+		if (!grow(&hs->buf, &hs->cap, hs->len + (uint32_t)k, 1024, CIOT_TLS_HANDSHAKE_MAX + HANDSHAKE_HEADER)) {
+			fail(t);
+			return;
+		}
+		memcpy(hs->buf + hs->len, p, k);
+		hs->len += (uint32_t)k;
+		p += k;
+		n -= k;
+		while (hs->len >= HANDSHAKE_HEADER) {
+			uint32_t total = HANDSHAKE_HEADER + be24(hs->buf + 1);
+			if (total > CIOT_TLS_HANDSHAKE_MAX + HANDSHAKE_HEADER) {
+				side->handshake_truncated = true;
+				hs->skip = total - hs->len;
+				hs->len = 0;
+				break;
+			}
+			if (hs->len < total)
+				break;
+			uint8_t type;
+			const uint8_t *body;
+			size_t body_len, consumed;
+			if (ciot_tls_handshake_next(hs->buf, hs->len, false, &type, &body, &body_len, &consumed) !=
+			    CIOT_TLS_OK) {
+				side->handshake_malformed = true;
+				hs->len = 0;
+				return;
+			}
+			handshake_message(t, d, type, body, body_len);
+			if (t->failed)
+				return;
+			memmove(hs->buf, hs->buf + consumed, hs->len - consumed);
+			hs->len -= (uint32_t)consumed;
+		}
+	}
+}
+
+/* An encrypted record, or an application data record, of `len` bytes from direction d. */
+static void protected_record(struct ciot_tls_connection *c, int d, uint8_t type, size_t len)
+{
+	struct ciot_tls_summary *s = c->s;
+	int role = role_of(c, d);
+	struct ciot_tls_side *side = &s->side[role];
+	struct direction *dir = &c->dir[d];
+	dir->last_counted_as_data = false;
+	if (type == CIOT_TLS_ALERT) {
+		add_alert(side, 0, 0, true);
+		return;
+	}
+	if (type == CIOT_TLS_HANDSHAKE) {
+		side->finished = true; /* the first encrypted handshake message is Finished */
+		return;
+	}
+	if (type != CIOT_TLS_APPLICATION_DATA)
+		return;
+	if (tls13_rules(s)) {
+		/* the handshake's second half travels in application_data records too */
+		if (len <= CIOT_TLS13_ALERT_RECORD_MAX && !side->finished && role == CIOT_TLS_CLIENT)
+			return; /* an alert, if anything: decided when the connection ends */
+		if (role == CIOT_TLS_CLIENT && !side->finished) {
+			side->finished = true;
+			return;
+		}
+		if (role == CIOT_TLS_SERVER && !s->side[CIOT_TLS_CLIENT].finished) {
+			if (len > CIOT_TLS13_ALERT_RECORD_MAX)
+				side->finished = true; /* its encrypted flight, which ends with Finished */
+			return;
+		}
+	}
+	side->app_records++;
+	side->app_bytes += len;
+	dir->last_counted_as_data = true;
+}
+
+/* A whole TLS (or DTLS epoch-0) record from direction d; `body` holds `len` bytes for the types in
+ * clear, NULL for the others. */
+static void tls_record(struct ciot_tls_flow *t, int d, uint8_t type, const uint8_t *body, size_t len)
+{
+	struct ciot_tls_connection *c = t->conn;
+	struct direction *dir = &c->dir[d];
+	struct ciot_tls_side *side = &c->s->side[role_of(c, d)];
+	dir->last_type = type;
+	dir->last_len = (uint32_t)len;
+	dir->last_counted_as_data = false;
+	if (type == CIOT_TLS_CHANGE_CIPHER_SPEC) {
+		dir->keys_changed = true;
+		side->change_cipher_spec = true;
+		return;
+	}
+	/* TLS 1.3's compatibility ChangeCipherSpec changes nothing: its later records are
+	 * application_data anyway, and an alert of 2 bytes is still in clear */
+	bool encrypted = dir->keys_changed && !tls13_rules(c->s);
+	if (type == CIOT_TLS_ALERT && !encrypted && len == 2 && body) {
+		add_alert(side, body[0], body[1], false);
+		return;
+	}
+	if (type == CIOT_TLS_HANDSHAKE && !encrypted && body) {
+		handshake_bytes(t, d, body, len);
+		return;
+	}
+	protected_record(c, d, type, len);
+}
+
+/* ---- TCP -------------------------------------------------------------------------------------- */
+
+static bool starts_tls(const uint8_t *p, size_t n)
+{
+	return ciot_tls_record_header_plausible(p, n) || ciot_tls_is_sslv2_client_hello(p, n);
+}
+
+/* The bytes at the window's front that are all there. */
+static uint32_t stream_front(const struct stream *st)
+{
+	return st->nranges && st->ranges[0][0] == 0 ? st->ranges[0][1] : 0;
+}
+
+static void stream_reset(struct stream *st, uint32_t base)
+{
+	st->base = base;
+	st->nranges = 0;
+	st->lost = false;
+}
+
+/* Drops the window's first n bytes (n may reach past what is held: a skipped record body). */
+static void stream_consume(struct stream *st, uint32_t n)
+{
+	uint32_t held = st->nranges ? st->ranges[st->nranges - 1][1] : 0;
+	st->base += n;
+	if (n >= held) {
+		st->nranges = 0;
+		return;
+	}
+	memmove(st->buf, st->buf + n, held - n);
+	unsigned k = 0;
+	for (unsigned i = 0; i < st->nranges; i++) {
+		if (st->ranges[i][1] <= n)
+			continue;
+		st->ranges[k][0] = st->ranges[i][0] > n ? st->ranges[i][0] - n : 0;
+		st->ranges[k][1] = st->ranges[i][1] - n;
+		k++;
+	}
+	st->nranges = k;
+}
+
+/* Records [start, end) as received, merging with the ranges it touches. When the list is full, the
+ * range furthest out is dropped (its bytes come again with the retransmission that fills the hole). */
+static void stream_add_range(struct stream *st, uint32_t start, uint32_t end)
+{
+	unsigned i = 0;
+	while (i < st->nranges && st->ranges[i][1] < start)
+		i++;
+	unsigned j = i;
+	while (j < st->nranges && st->ranges[j][0] <= end) {
+		if (st->ranges[j][0] < start)
+			start = st->ranges[j][0];
+		if (st->ranges[j][1] > end)
+			end = st->ranges[j][1];
+		j++;
+	}
+	/* ranges i..j-1 merge into one */
+	if (j == i) {
+		if (st->nranges == STREAM_RANGES) {
+			if (i == STREAM_RANGES)
+				return;
+			st->nranges--;
+		}
+		memmove(&st->ranges[i + 1], &st->ranges[i], (st->nranges - i) * sizeof st->ranges[0]);
+		st->nranges++;
+	} else if (j > i + 1) {
+		memmove(&st->ranges[i + 1], &st->ranges[j], (st->nranges - j) * sizeof st->ranges[0]);
+		st->nranges -= j - i - 1;
+	}
+	st->ranges[i][0] = start;
+	st->ranges[i][1] = end;
+}
+
+/* The first record of a direction may be an SSLv2 ClientHello or SERVER-HELLO. Returns true when
+ * it was one of them (and took it). */
+static bool sslv2_first_record(struct ciot_tls_flow *t, int d, const uint8_t *p, uint32_t avail, bool *wait)
+{
+	struct ciot_tls_connection *c = t->conn;
+	struct ciot_tls_summary *s = c->s;
+	struct direction *dir = &c->dir[d];
+	*wait = false;
+	if (avail < 2 || !(p[0] & 0x80))
+		return false;
+	uint32_t total = 2 + ((uint32_t)(p[0] & 0x7f) << 8 | p[1]);
+	if (ciot_tls_is_sslv2_client_hello(p, avail) && !s->side[CIOT_TLS_CLIENT].hello) {
+		if (avail < total) {
+			*wait = true;
+			return true;
+		}
+		s->client_dir = d;
+		s->side[CIOT_TLS_CLIENT].hello = true;
+		if (ciot_tls_parse_sslv2_client_hello(p, total, &s->ch) != CIOT_TLS_OK)
+			s->side[CIOT_TLS_CLIENT].handshake_malformed = true;
+		stream_consume(&dir->stream, total);
+		return true;
+	}
+	/* SERVER-HELLO: header, msg_type 4, session_id_hit, certificate_type, server_version 0x0002 */
+	if (avail >= 7 && p[2] == SSLV2_SERVER_HELLO && p[5] == 0 && p[6] == 2 && s->side[CIOT_TLS_CLIENT].hello &&
+	    d != s->client_dir) {
+		s->side[CIOT_TLS_SERVER].hello = true;
+		s->sslv2_server = true;
+		s->version = 0x0002;
+		/* the rest of the connection is SSLv2's own record layer, which this audit does not read */
+		c->dir[0].dead = c->dir[1].dead = true;
+		return true;
+	}
+	return false;
+}
+
+/* Takes the whole records at the front of direction d's window. */
+static void stream_records(struct ciot_tls_flow *t, int d)
+{
+	struct direction *dir = &t->conn->dir[d];
+	struct stream *st = &dir->stream;
+	while (!dir->dead && !st->lost && !t->failed) {
+		uint32_t avail = stream_front(st);
+		const uint8_t *p = st->buf;
+		if (!dir->first_record_read && avail > 0) {
+			bool wait;
+			if (sslv2_first_record(t, d, p, avail, &wait)) {
+				if (wait)
+					return;
+				dir->first_record_read = true;
+				continue;
+			}
+		}
+		if (avail < CIOT_TLS_RECORD_HEADER)
+			return;
+		if (!ciot_tls_record_header_plausible(p, avail)) {
+			/* not a record header: the boundaries are lost */
+			st->lost = true;
+			st->nranges = 0;
+			t->conn->s->side[role_of(t->conn, d)].gaps++;
+			return;
+		}
+		dir->first_record_read = true;
+		uint8_t type = p[0];
+		uint32_t len = (uint32_t)(p[3] << 8 | p[4]);
+		bool clear = type == CIOT_TLS_CHANGE_CIPHER_SPEC || type == CIOT_TLS_ALERT || type == CIOT_TLS_HANDSHAKE;
+		if (clear) {
+			if (avail < CIOT_TLS_RECORD_HEADER + len)
+				return;
+			tls_record(t, d, type, p + CIOT_TLS_RECORD_HEADER, len);
+		} else {
+			tls_record(t, d, type, NULL, len);
+		}
+		stream_consume(st, CIOT_TLS_RECORD_HEADER + len);
+	}
+}
+
+static void tcp_segment(struct ciot_tls_flow *t, int d, uint32_t seq, const uint8_t *p, size_t n)
+{
+	struct direction *dir = &t->conn->dir[d];
+	struct stream *st = &dir->stream;
+	if (dir->dead || n == 0)
+		return;
+	if (st->lost) {
+		if (!ciot_tls_record_header_plausible(p, n))
+			return;
+		stream_reset(st, seq);
+	}
+	if (!st->started) {
+		if (t->isn_known & (1u << d))
+			stream_reset(st, t->isn[d] + 1);
+		else if (starts_tls(p, n))
+			stream_reset(st, seq);
+		else
+			return;
+		st->started = true;
+	}
+	int32_t off = (int32_t)(seq - st->base);
+	if (off < 0) {
+		if ((size_t)-(int64_t)off >= n)
+			return; /* all of it is behind: retransmitted, or inside a skipped record */
+		p += -(int64_t)off;
+		n -= (size_t)-(int64_t)off;
+		seq = st->base;
+		off = 0;
+	}
+	if ((uint32_t)off >= CIOT_TLS_STREAM_MAX) {
+		/* a hole that does not fill: start again at a segment that starts a record */
+		st->lost = true;
+		st->nranges = 0;
+		t->conn->s->side[role_of(t->conn, d)].gaps++;
+		if (!ciot_tls_record_header_plausible(p, n))
+			return;
+		stream_reset(st, seq);
+		off = 0;
+	}
+	uint32_t k = n < CIOT_TLS_STREAM_MAX - (uint32_t)off ? (uint32_t)n : CIOT_TLS_STREAM_MAX - (uint32_t)off;
+	if (!grow(&st->buf, &st->cap, (uint32_t)off + k, STREAM_INITIAL, CIOT_TLS_STREAM_MAX)) {
+		fail(t);
+		return;
+	}
+	memcpy(st->buf + off, p, k);
+	stream_add_range(st, (uint32_t)off, (uint32_t)off + k);
+	stream_records(t, d);
+}
+
+/* ---- DTLS and QUIC ---------------------------------------------------------------------------- */
+
+static bool dtls_version_byte(uint8_t minor)
+{
+	return minor == 0xff || minor == 0xfd || minor == 0xfc;
+}
+
+static bool starts_dtls(const uint8_t *p, size_t n)
+{
+	return n >= DTLS_RECORD_HEADER && p[0] >= CIOT_TLS_CHANGE_CIPHER_SPEC && p[0] <= CIOT_TLS_HEARTBEAT &&
+	       p[1] == 0xfe && dtls_version_byte(p[2]);
+}
+
+/* QUIC's long header (RFC 8999 section 5.1): the form bit, and a version that is not 0 (a version
+ * negotiation packet). The fixed bit of QUIC v1 is not required: gQUIC and v2 differ. */
+static bool starts_quic(const uint8_t *p, size_t n)
+{
+	return n >= 7 && (p[0] & 0x80) && (p[1] | p[2] | p[3] | p[4]) != 0;
+}
+
+/* A DTLS handshake fragment from direction d. */
+static void dtls_fragment(struct ciot_tls_flow *t, int d, uint8_t type, uint32_t total, uint16_t seq,
+			  uint32_t frag_off, const uint8_t *data, uint32_t frag_len)
+{
+	struct direction *dir = &t->conn->dir[d];
+	struct ciot_tls_side *side = &t->conn->s->side[role_of(t->conn, d)];
+	if (total > CIOT_TLS_HANDSHAKE_MAX) {
+		side->handshake_truncated = true;
+		return;
+	}
+	if (frag_off == 0 && frag_len == total) {
+		handshake_message(t, d, type, data, frag_len);
+		return;
+	}
+	struct dtls_message *m = &dir->dtls;
+	if (!m->active || m->seq != seq || m->type != type || m->total != total) {
+		if (!grow(&m->buf, &m->cap, total, 1024, CIOT_TLS_HANDSHAKE_MAX)) {
+			fail(t);
+			return;
+		}
+		m->active = true;
+		m->seq = seq;
+		m->type = type;
+		m->total = total;
+		m->filled = 0;
+	}
+	/* fragments are taken in order; one beyond a hole waits for its retransmission */
+	if (frag_off > m->filled || frag_off + frag_len <= m->filled)
+		return;
+	memcpy(m->buf + frag_off, data, frag_len);
+	m->filled = frag_off + frag_len;
+	if (m->filled == m->total) {
+		m->active = false;
+		handshake_message(t, d, type, m->buf, m->total);
+	}
+}
+
+static void dtls_datagram(struct ciot_tls_flow *t, int d, const uint8_t *p, size_t n)
+{
+	struct ciot_tls_connection *c = t->conn;
+	struct direction *dir = &c->dir[d];
+	size_t pos = 0;
+	while (pos < n && !t->failed) {
+		const uint8_t *h = p + pos;
+		size_t left = n - pos;
+		if ((h[0] & 0xe0) == 0x20) {
+			/* DTLS 1.3's unified header: a protected record; with the L bit its length is
+			 * there, else it runs to the datagram's end (RFC 9147 section 4) */
+			size_t hdr = 1 + ((h[0] & 0x08) ? 2 : 1) + ((h[0] & 0x04) ? 2 : 0);
+			if (left < hdr)
+				return;
+			size_t len = (h[0] & 0x04) ? (size_t)(h[hdr - 2] << 8 | h[hdr - 1]) : left - hdr;
+			if (len > left - hdr)
+				len = left - hdr;
+			dir->last_type = CIOT_TLS_APPLICATION_DATA;
+			dir->last_len = (uint32_t)len;
+			protected_record(c, d, CIOT_TLS_APPLICATION_DATA, len);
+			pos += hdr + len;
+			continue;
+		}
+		if (!starts_dtls(h, left))
+			return;
+		uint16_t epoch = (uint16_t)(h[3] << 8 | h[4]);
+		size_t len = (size_t)(h[11] << 8 | h[12]);
+		if (len > left - DTLS_RECORD_HEADER)
+			return; /* cut short by the capture */
+		const uint8_t *body = h + DTLS_RECORD_HEADER;
+		pos += DTLS_RECORD_HEADER + len;
+		if (epoch > 0) {
+			dir->last_type = h[0];
+			dir->last_len = (uint32_t)len;
+			protected_record(c, d, h[0], len);
+			continue;
+		}
+		if (h[0] != CIOT_TLS_HANDSHAKE) {
+			tls_record(t, d, h[0], body, len);
+			continue;
+		}
+		dir->last_type = h[0];
+		dir->last_len = (uint32_t)len;
+		for (size_t at = 0; len - at >= DTLS_HANDSHAKE_HEADER;) {
+			const uint8_t *f = body + at;
+			uint32_t total = be24(f + 1), frag_off = be24(f + 6), frag_len = be24(f + 9);
+			uint16_t seq = (uint16_t)(f[4] << 8 | f[5]);
+			if (frag_len > len - at - DTLS_HANDSHAKE_HEADER || frag_off > total || frag_len > total - frag_off) {
+				c->s->side[role_of(c, d)].handshake_malformed = true;
+				break;
+			}
+			dtls_fragment(t, d, f[0], total, seq, frag_off, f + DTLS_HANDSHAKE_HEADER, frag_len);
+			at += DTLS_HANDSHAKE_HEADER + frag_len;
+		}
+	}
+}
+
+/* ---- the flow --------------------------------------------------------------------------------- */
+
+static bool start(struct ciot_tls_flow *t, enum ciot_tls_protocol protocol)
+{
+	t->conn = calloc(1, sizeof *t->conn);
+	struct ciot_tls_summary *s = t->conn ? calloc(1, sizeof *s) : NULL;
+	if (!s) {
+		free(t->conn);
+		t->conn = NULL;
+		t->failed = true;
+		t->verdict = VERDICT_NOT_TLS;
+		return false;
+	}
+	s->protocol = protocol;
+	t->conn->s = s;
+	t->verdict = VERDICT_FOLLOWED;
+	return true;
+}
+
+static void release(struct ciot_tls_flow *t)
+{
+	struct ciot_tls_connection *c = t->conn;
+	if (!c)
+		return;
+	for (int d = 0; d < 2; d++) {
+		free(c->dir[d].stream.buf);
+		free(c->dir[d].hs.buf);
+		free(c->dir[d].dtls.buf);
+	}
+	free(c);
+	t->conn = NULL;
+}
+
+void ciot_tls_summary_free(struct ciot_tls_summary *s)
+{
+	if (!s)
+		return;
+	free(s->side[0].chain);
+	free(s->side[1].chain);
+	free(s);
+}
+
+void ciot_tls_packet(struct ciot_tls_flow *t, int dir, const struct ciot_packet *pkt)
+{
+	if (t->verdict == VERDICT_NOT_TLS || pkt->later_fragment)
+		return;
+	if (pkt->proto == PROTO_TCP && (pkt->tcp_flags & TCP_SYN)) {
+		t->isn[dir] = pkt->tcp_seq;
+		t->isn_known |= (uint8_t)(1u << dir);
+	}
+	const uint8_t *p = pkt->payload;
+	size_t n = pkt->payload_caplen;
+	if (t->verdict == VERDICT_UNDECIDED) {
+		if (n == 0)
+			return;
+		if (pkt->proto == PROTO_TCP && starts_tls(p, n)) {
+			if (!start(t, CIOT_TLS_PROTO_TLS))
+				return;
+		} else if (pkt->proto == PROTO_UDP && starts_dtls(p, n)) {
+			if (!start(t, CIOT_TLS_PROTO_DTLS))
+				return;
+		} else if (pkt->proto == PROTO_UDP && dir == 0 && pkt->payload_len >= QUIC_MIN_INITIAL &&
+			   starts_quic(p, n)) {
+			if (!start(t, CIOT_TLS_PROTO_QUIC))
+				return;
+			t->conn->s->quic_version = (uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 8 | p[4];
+		} else {
+			t->verdict = VERDICT_NOT_TLS;
+			return;
+		}
+	}
+	struct ciot_tls_connection *c = t->conn;
+	c->packets++;
+	if (c->s->protocol == CIOT_TLS_PROTO_TLS)
+		tcp_segment(t, dir, pkt->tcp_seq, p, n);
+	else if (c->s->protocol == CIOT_TLS_PROTO_DTLS && n > 0)
+		dtls_datagram(t, dir, p, n);
+	if (t->failed) {
+		release(t);
+		t->verdict = VERDICT_NOT_TLS;
+		return;
+	}
+	if (pkt->proto == PROTO_TCP && (pkt->tcp_flags & (TCP_FIN | TCP_RST))) {
+		struct ciot_tls_side *side = &c->s->side[role_of(c, dir)];
+		if (side->close == CIOT_TLS_OPEN) {
+			side->close = (pkt->tcp_flags & TCP_RST) ? CIOT_TLS_CLOSED_RST : CIOT_TLS_CLOSED_FIN;
+			side->close_ts = pkt->ts_us;
+			side->close_packet = c->packets;
+		}
+	}
+}
+
+/* What can only be decided at the end: TLS 1.3's trailing alerts, resumption, establishment. */
+static void settle(struct ciot_tls_connection *c)
+{
+	struct ciot_tls_summary *s = c->s;
+	struct ciot_tls_side *client = &s->side[CIOT_TLS_CLIENT], *server = &s->side[CIOT_TLS_SERVER];
+	if (tls13_rules(s)) {
+		/* a short encrypted record right before the side closed the connection is an alert
+		 * (close_notify after data, or a refusal in the handshake) */
+		for (int d = 0; d < 2; d++) {
+			struct direction *dir = &c->dir[d];
+			struct ciot_tls_side *side = &s->side[role_of(c, d)];
+			if (dir->last_type != CIOT_TLS_APPLICATION_DATA || dir->last_len > CIOT_TLS13_ALERT_RECORD_MAX ||
+			    side->close == CIOT_TLS_OPEN)
+				continue;
+			if (dir->last_counted_as_data) {
+				side->app_records--;
+				side->app_bytes -= dir->last_len;
+			}
+			add_alert(side, 0, 0, true);
+		}
+		s->resumed = s->sh.psk;
+		s->established = client->finished;
+		return;
+	}
+	bool session_echoed = s->sh.session_id_len > 0 && s->sh.session_id_len == s->ch.session_id_len &&
+			      memcmp(s->sh.session_id_bytes, s->ch.session_id_bytes, s->sh.session_id_len) == 0;
+	/* a ticket accepted: the server's ChangeCipherSpec follows its ServerHello directly; PSK and
+	 * anonymous suites never send a Certificate either */
+	unsigned flags = 0;
+	const struct ciot_tls_cipher *cipher = ciot_tls_cipher_lookup(s->sh.cipher);
+	if (cipher)
+		flags = cipher->flags;
+	bool ticket = s->ch.session_ticket && server->change_cipher_spec && !server->certificate_message &&
+		      !(flags & (CIOT_CIPHER_PSK | CIOT_CIPHER_NO_AUTH));
+	s->resumed = server->hello && !s->sslv2_server && (session_echoed || ticket);
+	s->established = (client->finished && server->finished) || (client->app_records && server->app_records);
+}
+
+struct ciot_tls_summary *ciot_tls_finish(struct ciot_tls_flow *t)
+{
+	struct ciot_tls_summary *s = NULL;
+	if (t->conn) {
+		settle(t->conn);
+		s = t->conn->s;
+		t->conn->s = NULL;
+	}
+	release(t);
+	t->verdict = VERDICT_NOT_TLS;
+	return s;
+}
+
+enum ciot_tls_outcome ciot_tls_outcome_of(const struct ciot_tls_summary *s)
+{
+	const struct ciot_tls_side *client = &s->side[CIOT_TLS_CLIENT], *server = &s->side[CIOT_TLS_SERVER];
+	if (!client->hello && !server->hello)
+		return CIOT_TLS_NO_CLIENT_HELLO;
+	if (client->finished || s->established)
+		return client->app_records ? CIOT_TLS_COMMUNICATES : CIOT_TLS_HANDSHAKE_ONLY;
+	if (client->alerts_total)
+		return CIOT_TLS_CLIENT_ALERT;
+	if (server->alerts_total)
+		return CIOT_TLS_SERVER_FAILURE;
+	bool client_closed = client->close != CIOT_TLS_OPEN, server_closed = server->close != CIOT_TLS_OPEN;
+	bool client_first = client_closed && (!server_closed || client->close_packet < server->close_packet);
+	if (!server->hello)
+		return server_closed && !client_first ? CIOT_TLS_SERVER_FAILURE : CIOT_TLS_NO_SERVER_HELLO;
+	if (client_first)
+		return CIOT_TLS_CLIENT_CLOSED;
+	if (server_closed)
+		return CIOT_TLS_SERVER_FAILURE;
+	return CIOT_TLS_INCOMPLETE;
+}
+
+const char *ciot_tls_outcome_name(enum ciot_tls_outcome o)
+{
+	static const char *const names[] = { "communicates", "handshake-only", "client-alert", "client-closed",
+					     "server-failure", "no-server-hello", "incomplete", "no-client-hello" };
+	return (unsigned)o < CIOT_TLS_NOUTCOMES ? names[o] : "?";
+}
+
+void ciot_tls_alerts_text(const struct ciot_tls_side *side, char *out, size_t outlen)
+{
+	size_t used = 0;
+	out[0] = 0;
+	for (unsigned i = 0; i < side->nalerts && used < outlen; i++) {
+		const struct ciot_tls_alert *a = &side->alerts[i];
+		const char *sep = i ? "," : "";
+		if (a->encrypted) {
+			used += (size_t)snprintf(out + used, outlen - used, "%sencrypted", sep);
+			continue;
+		}
+		char level[16];
+		if (a->level == ALERT_LEVEL_WARNING || a->level == ALERT_LEVEL_FATAL)
+			snprintf(level, sizeof level, "%s", a->level == ALERT_LEVEL_FATAL ? "fatal" : "warning");
+		else
+			snprintf(level, sizeof level, "level%u", a->level);
+		const char *name = ciot_tls_alert_name(a->description);
+		if (name)
+			used += (size_t)snprintf(out + used, outlen - used, "%s%s:%s", sep, level, name);
+		else
+			used += (size_t)snprintf(out + used, outlen - used, "%s%s:%u", sep, level, a->description);
+	}
+}
+
+const char *ciot_quic_version_name(uint32_t version, char *buf, size_t buflen)
+{
+	if (version == 0x00000001)
+		return "QUICv1";
+	if (version == 0x6b3343cf)
+		return "QUICv2";
+	if ((version >> 8) == 0xff0000) {
+		snprintf(buf, buflen, "QUIC-draft-%u", version & 0xff);
+		return buf;
+	}
+	uint8_t b[4] = { (uint8_t)(version >> 24), (uint8_t)(version >> 16), (uint8_t)(version >> 8), (uint8_t)version };
+	/* Google QUIC: "Q046", "Q050", "T051" */
+	if ((b[0] == 'Q' || b[0] == 'T') && b[1] >= '0' && b[1] <= '9' && b[2] >= '0' && b[2] <= '9' && b[3] >= '0' &&
+	    b[3] <= '9') {
+		snprintf(buf, buflen, "gQUIC-%c%c%c%c", b[0], b[1], b[2], b[3]);
+		return buf;
+	}
+	snprintf(buf, buflen, "0x%08x", version);
+	return buf;
+}
