@@ -353,7 +353,8 @@ static const struct export_def exports[] = {
 		"SELECT c.sha256, c.subject, c.issuer, c.not_before, c.not_after, c.validity_days, c.sig_alg,"
 		" c.key_type, c.key_bits, c.self_signed, c.ca, c.findings, c.sans,"
 		" (SELECT count(DISTINCT v.device_id) FROM tls_chains ch JOIN tls_view v USING (flow_id)"
-		" WHERE ch.sha256 = c.sha256), (SELECT count(*) FROM tls_chains ch WHERE ch.sha256 = c.sha256),"
+		" WHERE ch.sha256 = c.sha256), (SELECT count(DISTINCT ch.flow_id) FROM tls_chains ch"
+		" WHERE ch.sha256 = c.sha256),"
 		" c.parse_error FROM certificates c ORDER BY c.ca, c.subject, c.sha256",
 		{ { "sha256", COL_TEXT }, { "subject", COL_TEXT }, { "issuer", COL_TEXT }, { "not_before", COL_TEXT },
 		  { "not_after", COL_TEXT }, { "validity_days", COL_INT }, { "sig_alg", COL_TEXT },

@@ -160,10 +160,6 @@ static void keep_certificate(void *ctx, unsigned index, const uint8_t *der, size
 	struct chain_context *cc = ctx;
 	struct ciot_tls_side *side = cc->side;
 	(void)index;
-	if (side->nchain == CIOT_TLS_MAX_CHAIN) {
-		side->chain_truncated = true;
-		return;
-	}
 	size_t used = side->nchain ? side->chain_offset[side->nchain - 1] + side->chain_len[side->nchain - 1] : 0;
 	if (len > CIOT_TLS_CHAIN_BYTES - used) {
 		side->chain_truncated = true;
@@ -220,8 +216,12 @@ static void handshake_message(struct ciot_tls_flow *t, int d, uint8_t type, cons
 			return;
 		side->certificate_message = true;
 		struct chain_context cc = { .side = side };
-		if (ciot_tls_parse_certificate(body, len, is_tls13(s->version), keep_certificate, &cc) != CIOT_TLS_OK)
+		unsigned entries;
+		if (ciot_tls_parse_certificate(body, len, is_tls13(s->version), keep_certificate, &cc, &entries) !=
+		    CIOT_TLS_OK)
 			side->handshake_malformed = true;
+		if (entries > side->nchain)
+			side->chain_truncated = true;
 		if (cc.failed)
 			fail(t);
 		return;
@@ -266,6 +266,11 @@ static void handshake_bytes(struct ciot_tls_flow *t, int d, const uint8_t *p, si
 			uint32_t total = HANDSHAKE_HEADER + be24(hs->buf + 1);
 			if (total > CIOT_TLS_HANDSHAKE_MAX + HANDSHAKE_HEADER) {
 				side->handshake_truncated = true;
+				if (hs->buf[0] == CIOT_TLS_CERTIFICATE) {
+					/* sent, but not read: not the ticket resumption its absence means */
+					side->certificate_message = true;
+					side->chain_truncated = true;
+				}
 				hs->skip = total - hs->len;
 				hs->len = 0;
 				break;
@@ -358,9 +363,18 @@ static void tls_record(struct ciot_tls_flow *t, int d, uint8_t type, const uint8
 
 /* ---- TCP -------------------------------------------------------------------------------------- */
 
+/* SSLv2's SERVER-HELLO (RFC 6101 appendix E): a 2-byte record header, msg_type 4, session_id_hit,
+ * certificate_type, server_version 0x0002. */
+static bool is_sslv2_server_hello(const uint8_t *p, size_t n)
+{
+	return n >= 7 && (p[0] & 0x80) && p[2] == SSLV2_SERVER_HELLO && p[5] == 0 && p[6] == 2;
+}
+
+/* Whether a direction's stream can start with these bytes. */
 static bool starts_tls(const uint8_t *p, size_t n)
 {
-	return ciot_tls_record_header_plausible(p, n) || ciot_tls_is_sslv2_client_hello(p, n);
+	return ciot_tls_record_header_plausible(p, n) || ciot_tls_is_sslv2_client_hello(p, n) ||
+	       is_sslv2_server_hello(p, n);
 }
 
 /* The bytes at the window's front that are all there. */
@@ -452,9 +466,7 @@ static bool sslv2_first_record(struct ciot_tls_flow *t, int d, const uint8_t *p,
 		stream_consume(&dir->stream, total);
 		return true;
 	}
-	/* SERVER-HELLO: header, msg_type 4, session_id_hit, certificate_type, server_version 0x0002 */
-	if (avail >= 7 && p[2] == SSLV2_SERVER_HELLO && p[5] == 0 && p[6] == 2 && s->side[CIOT_TLS_CLIENT].hello &&
-	    d != s->client_dir) {
+	if (is_sslv2_server_hello(p, avail) && s->side[CIOT_TLS_CLIENT].hello && d != s->client_dir) {
 		s->side[CIOT_TLS_SERVER].hello = true;
 		s->sslv2_server = true;
 		s->version = 0x0002;
@@ -583,6 +595,10 @@ static void dtls_fragment(struct ciot_tls_flow *t, int d, uint8_t type, uint32_t
 	struct ciot_tls_side *side = &t->conn->s->side[role_of(t->conn, d)];
 	if (total > CIOT_TLS_HANDSHAKE_MAX) {
 		side->handshake_truncated = true;
+		if (type == CIOT_TLS_CERTIFICATE) {
+			side->certificate_message = true;
+			side->chain_truncated = true;
+		}
 		return;
 	}
 	if (frag_off == 0 && frag_len == total) {
@@ -622,11 +638,14 @@ static void dtls_datagram(struct ciot_tls_flow *t, int d, const uint8_t *p, size
 		size_t left = n - pos;
 		if ((h[0] & 0xe0) == 0x20) {
 			/* DTLS 1.3's unified header: a protected record; with the L bit its length is
-			 * there, else it runs to the datagram's end (RFC 9147 section 4) */
-			size_t hdr = 1 + ((h[0] & 0x08) ? 2 : 1) + ((h[0] & 0x04) ? 2 : 0);
+			 * there, else it runs to the datagram's end (RFC 9147 section 4). A connection ID
+			 * (the C bit) has a length only the handshake told: the record is then taken to
+			 * run to the datagram's end. */
+			bool cid = h[0] & 0x10;
+			size_t hdr = 1 + ((h[0] & 0x08) ? 2 : 1) + ((h[0] & 0x04) && !cid ? 2 : 0);
 			if (left < hdr)
 				return;
-			size_t len = (h[0] & 0x04) ? (size_t)(h[hdr - 2] << 8 | h[hdr - 1]) : left - hdr;
+			size_t len = (h[0] & 0x04) && !cid ? (size_t)(h[hdr - 2] << 8 | h[hdr - 1]) : left - hdr;
 			if (len > left - hdr)
 				len = left - hdr;
 			dir->last_type = CIOT_TLS_APPLICATION_DATA;
@@ -742,8 +761,10 @@ void ciot_tls_packet(struct ciot_tls_flow *t, int dir, const struct ciot_packet 
 	}
 	struct ciot_tls_connection *c = t->conn;
 	c->packets++;
+	/* a SYN takes one sequence number: data it carries (TCP Fast Open) comes after it */
+	uint32_t seq = pkt->tcp_seq + ((pkt->tcp_flags & TCP_SYN) ? 1u : 0u);
 	if (c->s->protocol == CIOT_TLS_PROTO_TLS)
-		tcp_segment(t, dir, pkt->tcp_seq, p, n);
+		tcp_segment(t, dir, seq, p, n);
 	else if (c->s->protocol == CIOT_TLS_PROTO_DTLS && n > 0)
 		dtls_datagram(t, dir, p, n);
 	if (t->failed) {
@@ -794,7 +815,7 @@ static void settle(struct ciot_tls_connection *c)
 	if (cipher)
 		flags = cipher->flags;
 	bool ticket = s->ch.session_ticket && server->change_cipher_spec && !server->certificate_message &&
-		      !(flags & (CIOT_CIPHER_PSK | CIOT_CIPHER_NO_AUTH));
+		      !server->handshake_malformed && !(flags & (CIOT_CIPHER_PSK | CIOT_CIPHER_NO_AUTH));
 	s->resumed = server->hello && !s->sslv2_server && (session_echoed || ticket);
 	s->established = (client->finished && server->finished) || (client->app_records && server->app_records);
 }
@@ -825,7 +846,7 @@ enum ciot_tls_outcome ciot_tls_outcome_of(const struct ciot_tls_summary *s)
 		return CIOT_TLS_SERVER_FAILURE;
 	bool client_closed = client->close != CIOT_TLS_OPEN, server_closed = server->close != CIOT_TLS_OPEN;
 	bool client_first = client_closed && (!server_closed || client->close_packet < server->close_packet);
-	if (!server->hello)
+	if (!server->hello && !s->hello_retry)
 		return server_closed && !client_first ? CIOT_TLS_SERVER_FAILURE : CIOT_TLS_NO_SERVER_HELLO;
 	if (client_first)
 		return CIOT_TLS_CLIENT_CLOSED;

@@ -456,10 +456,13 @@ enum ciot_tls_result ciot_tls_parse_sslv2_client_hello(const uint8_t *p, size_t 
  * TLS 1.3 (RFC 8446 section 4.4.2): certificate_request_context<0..2^8-1> first, and each entry's
  * cert_data followed by extensions<0..2^16-1>. Entries are reported as they are read, so the leaf
  * of a chain damaged further on is still reported; entries past CIOT_TLS_MAX_CHAIN are still
- * checked but not reported. */
+ * checked and counted but not reported. */
 enum ciot_tls_result ciot_tls_parse_certificate(const uint8_t *body, size_t len, bool tls13,
-						ciot_tls_certificate_fn fn, void *ctx)
+						ciot_tls_certificate_fn fn, void *ctx, unsigned *entries)
 {
+	unsigned index = 0;
+	if (entries)
+		*entries = 0;
 	struct ciot_cursor c = ciot_cursor_make(body, len);
 	if (tls13) {
 		uint8_t context = ciot_cursor_u8(&c);
@@ -469,7 +472,6 @@ enum ciot_tls_result ciot_tls_parse_certificate(const uint8_t *body, size_t len,
 	struct ciot_cursor list = ciot_cursor_sub(&c, n);
 	if (!used_up(&c))
 		return CIOT_TLS_MALFORMED;
-	unsigned index = 0;
 	while (ciot_cursor_left(&list) > 0) {
 		uint32_t der_len = ciot_cursor_be24(&list);
 		const uint8_t *der = ciot_cursor_take(&list, der_len);
@@ -479,11 +481,11 @@ enum ciot_tls_result ciot_tls_parse_certificate(const uint8_t *body, size_t len,
 		}
 		if (list.err || der_len == 0)
 			return CIOT_TLS_MALFORMED;
-		if (index < CIOT_TLS_MAX_CHAIN) {
-			if (fn)
-				fn(ctx, index, der, der_len);
-			index++;
-		}
+		if (index < CIOT_TLS_MAX_CHAIN && fn)
+			fn(ctx, index, der, der_len);
+		index++;
+		if (entries)
+			*entries = index;
 	}
 	return CIOT_TLS_OK;
 }

@@ -92,12 +92,13 @@ enum ciot_tls_result ciot_tls_parse_sslv2_client_hello(const uint8_t *p, size_t 
 /* Whether [p, p+len) starts an SSLv2 ClientHello record. */
 bool ciot_tls_is_sslv2_client_hello(const uint8_t *p, size_t len);
 
-/* A Certificate message: fn is called with each DER certificate in order (0 = leaf). `tls13` reads
- * TLS 1.3's format (a context and per-entry extensions). Stops at CIOT_TLS_MAX_CHAIN entries. */
+/* A Certificate message: fn is called with each DER certificate in order (0 = leaf), for the first
+ * CIOT_TLS_MAX_CHAIN of them. `tls13` reads TLS 1.3's format (a context and per-entry extensions).
+ * *entries (may be NULL) counts every entry read, also those past the cap and those before damage. */
 #define CIOT_TLS_MAX_CHAIN 16
 typedef void (*ciot_tls_certificate_fn)(void *ctx, unsigned index, const uint8_t *der, size_t len);
 enum ciot_tls_result ciot_tls_parse_certificate(const uint8_t *body, size_t len, bool tls13, ciot_tls_certificate_fn fn,
-						void *ctx);
+						void *ctx, unsigned *entries);
 
 /* Names. Versions exactly "SSLv2", "SSLv3", "TLS1.0", "TLS1.1", "TLS1.2", "TLS1.3", "DTLS1.0",
  * "DTLS1.2", "DTLS1.3"; an unknown value as "0x%04x" into buf (at least 8 bytes). */

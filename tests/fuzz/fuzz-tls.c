@@ -80,10 +80,10 @@ static void every_parser(const uint8_t *body, size_t len)
 		REQUIRE(ciot_tls_cipher_class(sh.cipher) != NULL);
 
 		struct chain c = { body, body + len, 0 };
-		r = ciot_tls_parse_certificate(body, len, mode, on_certificate, &c);
+		r = ciot_tls_parse_certificate(body, len, mode, on_certificate, &c, NULL);
 		check_result(r);
 		REQUIRE(r != CIOT_TLS_TRUNCATED);
-		REQUIRE(ciot_tls_parse_certificate(body, len, mode, NULL, NULL) == r);
+		REQUIRE(ciot_tls_parse_certificate(body, len, mode, NULL, NULL, NULL) == r);
 	}
 }
 

@@ -1,5 +1,7 @@
 /* test-exports.c: the destination exports' formulas (countries, sankey, parties, organizations,
- * destinations) on a small hand-made database, against values computed by hand below.
+ * destinations) and the encryption exports on a small hand-made database, and the TLS exports
+ * (validation, validation-pairs, protocols, cert-issues, tls, certificates) on one database each,
+ * against values computed by hand below.
  *
  * The database is written through the store's schema, then filled with SQL: devices, captures and
  * flows with their destinations rows, so the numbers are exactly the ones the comments work out.
@@ -71,17 +73,22 @@ static void flow(int capture_id, const char *remote, long long bytes, const char
 	exec(sql);
 }
 
-static char *export_csv(const char *table, const struct ciot_export_params *params)
+static char *export_as(const char *table, enum ciot_export_format format, const struct ciot_export_params *params)
 {
 	char *text = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);
 	char errbuf[CIOT_ERRBUF_SIZE] = "";
-	enum ciot_rc rc = ciot_export(db, table, CIOT_EXPORT_CSV, params, out, errbuf);
+	enum ciot_rc rc = ciot_export(db, table, format, params, out, errbuf);
 	fclose(out);
 	if (!CHECK_EQ_INT(rc, CIOT_OK))
 		fprintf(stderr, "  %s: %s\n", table, errbuf);
 	return text;
+}
+
+static char *export_csv(const char *table, const struct ciot_export_params *params)
+{
+	return export_as(table, CIOT_EXPORT_CSV, params);
 }
 
 /* Whether the CSV has exactly this line. */
@@ -94,10 +101,21 @@ static bool has_line(const char *csv, const char *line)
 	return false;
 }
 
+/* On a missing line, the lines that start with the same first field (what came instead). */
+static void show_instead(const char *csv, const char *line)
+{
+	size_t n = strcspn(line, ",");
+	for (const char *p = csv; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (!strncmp(p, line, n + 1))
+			fprintf(stderr, "  got:          %.*s\n", (int)strcspn(p, "\n"), p);
+}
+
 #define CHECK_LINE(csv, line)                                                                                      \
 	do {                                                                                                       \
-		if (!CHECK(has_line((csv), (line))))                                                               \
+		if (!CHECK(has_line((csv), (line)))) {                                                             \
 			fprintf(stderr, "  missing line: %s\n", (line));                                           \
+			show_instead((csv), (line));                                                               \
+		}                                                                                                  \
 	} while (0)
 
 static size_t count_lines_with(const char *csv, const char *prefix)
@@ -299,18 +317,645 @@ static void test_encryption(void)
 	free(csv);
 }
 
-int main(void)
+/* ---- the TLS exports (docs/tls.md), each on a database of its own ----
+ *
+ * Every TLS test opens a fresh database through the store, so that its rows are the only ones the
+ * export sees and the numbers below can be worked out from the rows of that test alone. Rows are
+ * written as the analyzer writes them: alerts "" for none, chain_findings "" for a chain with no
+ * findings and NULL without a server chain, outcome NULL for QUIC. */
+
+#define TLS_T0 1700000000000000LL
+
+static struct ciot_store *store;
+
+static bool open_db(const char *dir, const char *name)
 {
-	char dir[PATH_MAX], path[PATH_MAX];
-	testfs_mkdtemp(dir, "exports");
-	testfs_path(path, dir, "t.db");
-	struct ciot_store *store;
-	char errbuf[CIOT_ERRBUF_SIZE];
+	char path[PATH_MAX], errbuf[CIOT_ERRBUF_SIZE];
+	testfs_path(path, dir, name);
 	if (ciot_store_open(&store, path, errbuf)) {
 		fprintf(stderr, "test-exports: %s\n", errbuf);
-		return 1;
+		return false;
 	}
 	db = ciot_store_db(store);
+	return true;
+}
+
+static void close_db(void)
+{
+	ciot_store_close(store);
+	store = NULL;
+	db = NULL;
+}
+
+/* A string as an SQL literal ('...' or NULL); a few at a time can be alive (ring of buffers). */
+static const char *sq(const char *s)
+{
+	static char ring[48][256];
+	static unsigned k;
+	if (!s)
+		return "NULL";
+	char *b = ring[k++ % 48];
+	snprintf(b, sizeof ring[0], "'%s'", s);
+	return b;
+}
+
+/* A capture with its firmware and interception tags (NULL for none). */
+static int tls_capture(int device_id, const char *phase, const char *firmware, const char *interception)
+{
+	int c = capture(device_id, phase);
+	char sql[512];
+	snprintf(sql, sizeof sql, "UPDATE captures SET firmware = %s, interception = %s WHERE id = %d", sq(firmware),
+		 sq(interception), c);
+	exec(sql);
+	return c;
+}
+
+/* A flow starting `at` seconds after TLS_T0; `proprietary` sets proprietary_encryption. */
+static long long tls_flow(int capture_id, const char *transport, const char *remote_ip, int device_port,
+			  int remote_port, const char *initiator, int at, int proprietary)
+{
+	char sql[2048];
+	long long first = TLS_T0 + at * 1000000LL;
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO flows (capture_id, transport, ip_version, device_ip, device_port, remote_ip, remote_port,"
+		 " remote_scope, initiator, first_us, last_us, packets_out, bytes_out, payload_out, packets_in, bytes_in,"
+		 " payload_in, tcp_flags_out, tcp_flags_in, app_proto, ndpi_category, ndpi_guessed, end_reason,"
+		 " entropy_encrypted_packets, proprietary_encryption) VALUES"
+		 " (%d, '%s', 4, '10.0.0.2', %d, '%s', %d, '%s', '%s', %lld, %lld, 5, 1000, 500, 5, 2000, 1500, 0, 0,"
+		 " 'TLS', 'Web', 0, 'closed', 0, %d)",
+		 capture_id, transport, device_port, remote_ip, remote_port,
+		 strncmp(remote_ip, "192.168.", 8) ? "internet" : "local", initiator, first, first + 500000, proprietary);
+	exec(sql);
+	return sqlite3_last_insert_rowid(db);
+}
+
+struct cert_row {
+	const char *sha256, *subject, *issuer, *not_before, *not_after;
+	int validity_days;
+	const char *sig_alg, *key_type;
+	int key_bits, self_signed, ca;
+	const char *findings, *sans, *parse_error; /* findings "" when NULL */
+};
+
+static void tls_cert(const struct cert_row *c)
+{
+	char sql[2048], days[24], bits[24], ss[8], ca[8];
+	bool parsed = !c->parse_error;
+	snprintf(days, sizeof days, parsed ? "%d" : "NULL", c->validity_days);
+	snprintf(bits, sizeof bits, parsed ? "%d" : "NULL", c->key_bits);
+	snprintf(ss, sizeof ss, parsed ? "%d" : "NULL", c->self_signed);
+	snprintf(ca, sizeof ca, parsed ? "%d" : "NULL", c->ca);
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO certificates (sha256, subject, issuer, serial, sans, not_before, not_after, validity_days,"
+		 " sig_alg, key_type, key_bits, curve, ca, self_signed, findings, parse_error, der) VALUES"
+		 " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, NULL, %s, %s, %s, %s, X'3000')",
+		 sq(c->sha256), sq(c->subject), sq(c->issuer), sq(parsed ? "01" : NULL), sq(c->sans), sq(c->not_before),
+		 sq(c->not_after), days, sq(c->sig_alg), sq(c->key_type), bits, ca, ss,
+		 sq(parsed ? (c->findings ? c->findings : "") : NULL), sq(c->parse_error));
+	exec(sql);
+}
+
+/* One connection; what is left 0 or NULL takes the default in the comment. */
+struct tls_row {
+	int capture, at;              /* first_us = TLS_T0 + at seconds */
+	const char *protocol;         /* "tls" */
+	const char *client;           /* "device" */
+	const char *remote_ip;        /* "203.0.113.1" */
+	int device_port, remote_port; /* 40000, 443 */
+	const char *sni, *offered, *highest, *version, *quic_version, *cipher, *cipher_class;
+	int no_client_hello, established, resumed, psk;
+	const char *chain[4];         /* the server's chain, leaf first */
+	const char *chain_findings;   /* "" with a chain, NULL without */
+	const char *client_alerts, *server_alerts; /* "" */
+	const char *outcome;
+};
+
+static long long tls_conn(const struct tls_row *r)
+{
+	const char *protocol = r->protocol ? r->protocol : "tls";
+	const char *client = r->client ? r->client : "device";
+	long long flow = tls_flow(r->capture, strcmp(protocol, "tls") ? "udp" : "tcp",
+				  r->remote_ip ? r->remote_ip : "203.0.113.1", r->device_port ? r->device_port : 40000,
+				  r->remote_port ? r->remote_port : 443, client, r->at, 0);
+	int ncerts = 0;
+	while (ncerts < 4 && r->chain[ncerts])
+		ncerts++;
+	const char *findings = r->chain_findings ? r->chain_findings : ncerts ? "" : NULL;
+	char sql[4096];
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO tls_connections (flow_id, protocol, client, client_hello, server_hello, sslv2_hello,"
+		 " client_version, offered_versions, highest_offered, version, quic_version, cipher, cipher_id,"
+		 " cipher_class, offered_ciphers, offered_cipher_classes, sni, alpn, session_ticket, psk_offered,"
+		 " resumed, psk, hello_retry, certificate_request, server_certificates, client_certificates,"
+		 " leaf_sha256, chain_findings, chain_error, established, client_finished, server_finished,"
+		 " client_app_records, client_app_bytes, server_app_records, server_app_bytes, client_alerts,"
+		 " server_alerts, closed_by, close, outcome, reassembly_gaps, handshake_truncated,"
+		 " handshake_malformed) VALUES (%lld, '%s', '%s', %d, %d, 0, %s, %s, %s, %s, %s, %s, NULL, %s, NULL,"
+		 " NULL, %s, NULL, 0, 0, %d, %d, 0, 0, %d, 0, %s, %s, NULL, %d, %d, %d, %d, %d, %d, %d, %s, %s, NULL,"
+		 " NULL, %s, 0, 0, 0)",
+		 flow, protocol, client, !r->no_client_hello, r->version != NULL, sq(r->highest), sq(r->offered),
+		 sq(r->highest), sq(r->version), sq(r->quic_version), sq(r->cipher), sq(r->cipher_class), sq(r->sni),
+		 r->resumed, r->psk, ncerts, sq(ncerts ? r->chain[0] : NULL), sq(findings), r->established,
+		 r->established, r->established, r->established, r->established * 100, r->established,
+		 r->established * 100, sq(r->client_alerts ? r->client_alerts : ""),
+		 sq(r->server_alerts ? r->server_alerts : ""), sq(r->outcome));
+	exec(sql);
+	for (int i = 0; i < ncerts; i++) {
+		snprintf(sql, sizeof sql, "INSERT INTO tls_chains (flow_id, sender, position, sha256) VALUES"
+			 " (%lld, 'server', %d, '%s')", flow, i, r->chain[i]);
+		exec(sql);
+	}
+	return flow;
+}
+
+#define CONN(...) tls_conn(&(struct tls_row){ __VA_ARGS__ })
+#define CERT(...) tls_cert(&(struct cert_row){ __VA_ARGS__ })
+
+/* Certificate validation (docs/tls.md, "Certificate validation (Table 5)"). Pairs are keyed by
+ * (device, interception tag, coalesce(sni, remote_ip)); each takes the best ranked outcome of its
+ * connections (the earliest among equals), and "attempts" counts all of them.
+ *
+ *   cam1, self_signed:
+ *     a.example     client-alert (unknown_ca) at 10, communicates at 20 -> communicates normally (2)
+ *     b.example     client-closed at 11 (same address as a.example), client-alert "encrypted" at 12
+ *                   -> alert: encrypted (2): an alert beats a close
+ *     c.example     client-closed at 13 and 14 -> disconnects and reconnects (2), decided at 13
+ *     d.example     client-closed at 15 -> disconnects (1)
+ *     f.example     handshake-only at 16 -> accepts the certificate, sends no data
+ *     198.51.100.7  (no SNI) server-failure at 17 -> server handshake failure
+ *     198.51.100.8  (no SNI) no-server-hello at 18 -> cannot connect
+ *     e.example     client = remote (the device was the server): ignored
+ *     q.example     QUIC, outcome NULL: ignored
+ *   cam1, wrong_hostname: a.example client-alert "fatal:bad_certificate" -> alert: bad_certificate
+ *   cam1, untagged: h.example communicates, d.example client-alert: ignored
+ *   cam2, self_signed: a.example alert (unknown_ca), g.example alert (unknown_ca), d.example
+ *     communicates, i.example incomplete, 198.51.100.9 no-client-hello
+ *   plug1, self_signed: a.example alert (unknown_ca), d.example client-closed
+ */
+static void build_validation(void)
+{
+	int cam1 = device("cam1", "camera", "acme"), cam2 = device("cam2", "camera", "acme");
+	int plug1 = device("plug1", "plug", "bolt");
+	int c = tls_capture(cam1, "setup", NULL, "self_signed");
+	CONN(.capture = c, .at = 10, .remote_ip = "203.0.113.10", .sni = "a.example", .version = "TLS1.2",
+	     .client_alerts = "fatal:unknown_ca,warning:close_notify", .outcome = "client-alert");
+	CONN(.capture = c, .at = 20, .remote_ip = "203.0.113.11", .sni = "a.example", .version = "TLS1.2",
+	     .established = 1, .client_alerts = "warning:close_notify", .outcome = "communicates");
+	CONN(.capture = c, .at = 11, .remote_ip = "203.0.113.10", .sni = "b.example", .version = "TLS1.2",
+	     .outcome = "client-closed");
+	CONN(.capture = c, .at = 12, .remote_ip = "203.0.113.12", .sni = "b.example", .version = "TLS1.2",
+	     .client_alerts = "encrypted", .outcome = "client-alert");
+	CONN(.capture = c, .at = 13, .sni = "c.example", .version = "TLS1.2", .outcome = "client-closed");
+	CONN(.capture = c, .at = 14, .sni = "c.example", .version = "TLS1.2", .outcome = "client-closed");
+	CONN(.capture = c, .at = 15, .sni = "d.example", .version = "TLS1.2", .outcome = "client-closed");
+	CONN(.capture = c, .at = 16, .sni = "f.example", .version = "TLS1.3", .outcome = "handshake-only");
+	CONN(.capture = c, .at = 17, .remote_ip = "198.51.100.7", .server_alerts = "fatal:handshake_failure",
+	     .outcome = "server-failure");
+	CONN(.capture = c, .at = 18, .remote_ip = "198.51.100.8", .outcome = "no-server-hello");
+	CONN(.capture = c, .at = 19, .client = "remote", .remote_ip = "192.168.1.50", .sni = "e.example",
+	     .version = "TLS1.2", .client_alerts = "fatal:unknown_ca", .outcome = "client-alert");
+	CONN(.capture = c, .at = 21, .protocol = "quic", .sni = "q.example", .quic_version = "QUICv1");
+	c = tls_capture(cam1, "interaction", NULL, "wrong_hostname");
+	CONN(.capture = c, .at = 30, .sni = "a.example", .version = "TLS1.2", .client_alerts = "fatal:bad_certificate",
+	     .outcome = "client-alert");
+	c = tls_capture(cam1, "idle", NULL, NULL);
+	CONN(.capture = c, .at = 60, .sni = "h.example", .version = "TLS1.2", .established = 1,
+	     .outcome = "communicates");
+	CONN(.capture = c, .at = 61, .sni = "d.example", .version = "TLS1.2", .client_alerts = "fatal:unknown_ca",
+	     .outcome = "client-alert");
+	c = tls_capture(cam2, "setup", NULL, "self_signed");
+	CONN(.capture = c, .at = 40, .sni = "a.example", .version = "TLS1.2",
+	     .client_alerts = "fatal:unknown_ca,warning:close_notify", .outcome = "client-alert");
+	CONN(.capture = c, .at = 41, .sni = "g.example", .version = "TLS1.2", .client_alerts = "fatal:unknown_ca",
+	     .outcome = "client-alert");
+	CONN(.capture = c, .at = 42, .sni = "d.example", .version = "TLS1.2", .established = 1,
+	     .outcome = "communicates");
+	CONN(.capture = c, .at = 43, .sni = "i.example", .outcome = "incomplete");
+	CONN(.capture = c, .at = 44, .remote_ip = "198.51.100.9", .no_client_hello = 1, .outcome = "no-client-hello");
+	c = tls_capture(plug1, "setup", NULL, "self_signed");
+	CONN(.capture = c, .at = 50, .sni = "a.example", .version = "TLS1.2", .client_alerts = "fatal:unknown_ca",
+	     .outcome = "client-alert");
+	CONN(.capture = c, .at = 51, .sni = "d.example", .version = "TLS1.2", .outcome = "client-closed");
+}
+
+static void test_validation(void)
+{
+	char *csv = export_csv("validation", NULL);
+	/* per tag, by rank, then by pairs (descending): unknown_ca (cam2 a, g; plug1 a: 2 devices, 3
+	 * pairs) before encrypted; disconnects (cam1 d, plug1 d) before disconnects and reconnects */
+	CHECK_EQ_STR(csv, "interception,behaviour,devices,servers\n"
+			  "self_signed,communicates normally,2,2\n"
+			  "self_signed,\"accepts the certificate, sends no data\",1,1\n"
+			  "self_signed,alert: unknown_ca,2,3\n"
+			  "self_signed,alert: encrypted,1,1\n"
+			  "self_signed,disconnects,2,2\n"
+			  "self_signed,disconnects and reconnects,1,1\n"
+			  "self_signed,server handshake failure,1,1\n"
+			  "self_signed,cannot connect,1,1\n"
+			  "self_signed,capture ended in the handshake,1,1\n"
+			  "self_signed,no handshake seen,1,1\n"
+			  "wrong_hostname,alert: bad_certificate,1,1\n");
+	free(csv);
+
+	csv = export_csv("validation-pairs", NULL);
+	/* per device and tag, by rank, then server; the deciding connection's outcome, alerts and time,
+	 * and every connection of the pair counted */
+	CHECK_EQ_STR(csv,
+		     "device,category,interception,server,behaviour,outcome,connections,alert_by_device,alert_by_server,"
+		     "first_ts\n"
+		     "cam1,camera,self_signed,a.example,communicates normally,communicates,2,warning:close_notify,,"
+		     "1700000020.000000\n"
+		     "cam1,camera,self_signed,f.example,\"accepts the certificate, sends no data\",handshake-only,1,,,"
+		     "1700000016.000000\n"
+		     "cam1,camera,self_signed,b.example,alert: encrypted,client-alert,2,encrypted,,1700000012.000000\n"
+		     "cam1,camera,self_signed,c.example,disconnects and reconnects,client-closed,2,,,1700000013.000000\n"
+		     "cam1,camera,self_signed,d.example,disconnects,client-closed,1,,,1700000015.000000\n"
+		     "cam1,camera,self_signed,198.51.100.7,server handshake failure,server-failure,1,,"
+		     "fatal:handshake_failure,1700000017.000000\n"
+		     "cam1,camera,self_signed,198.51.100.8,cannot connect,no-server-hello,1,,,1700000018.000000\n"
+		     "cam1,camera,wrong_hostname,a.example,alert: bad_certificate,client-alert,1,fatal:bad_certificate,,"
+		     "1700000030.000000\n"
+		     "cam2,camera,self_signed,d.example,communicates normally,communicates,1,,,1700000042.000000\n"
+		     "cam2,camera,self_signed,a.example,alert: unknown_ca,client-alert,1,"
+		     "\"fatal:unknown_ca,warning:close_notify\",,1700000040.000000\n"
+		     "cam2,camera,self_signed,g.example,alert: unknown_ca,client-alert,1,fatal:unknown_ca,,"
+		     "1700000041.000000\n"
+		     "cam2,camera,self_signed,i.example,capture ended in the handshake,incomplete,1,,,1700000043.000000\n"
+		     "cam2,camera,self_signed,198.51.100.9,no handshake seen,no-client-hello,1,,,1700000044.000000\n"
+		     "plug1,plug,self_signed,a.example,alert: unknown_ca,client-alert,1,fatal:unknown_ca,,"
+		     "1700000050.000000\n"
+		     "plug1,plug,self_signed,d.example,disconnects,client-closed,1,,,1700000051.000000\n");
+	/* the untagged capture, the remote client and QUIC left no pair */
+	CHECK(!strstr(csv, "h.example"));
+	CHECK(!strstr(csv, "e.example"));
+	CHECK(!strstr(csv, "q.example"));
+	free(csv);
+}
+
+/* Table 3 (docs/tls.md, "Table 3 and Table 4"): devices per negotiated version, DTLS, QUIC and
+ * proprietary encryption; in all captures and per firmware tag.
+ *
+ *   d13 (camera, untagged): TLS1.3 and TLS1.2, both offering TLS1.3 at most
+ *   d12 (camera): firmware pre: TLS1.2, and SSLv3 (a downgrade: it offered TLS1.2 at most);
+ *                 firmware post: TLS1.3, a ClientHello nobody answered (version NULL, offering
+ *                 TLS1.3), and a flow with proprietary encryption
+ *   plug (plug, untagged): DTLS, QUIC, and TLS1.2 as the server of a remote client that offered
+ *                 TLS1.3 (a version the device negotiated, not one it offered); firmware pre:
+ *                 an idle capture with nothing in it
+ *   hub (hub): a flow with proprietary encryption and one without
+ * Devices in scope: all 4 (every device captured), firmware-pre 2 (d12, plug), firmware-post 1. */
+static void build_protocols(void)
+{
+	int d13 = device("d13", "camera", "acme"), d12 = device("d12", "camera", "acme");
+	int plug = device("plug", "plug", "bolt"), hub = device("hub", "hub", "bolt");
+	int c = tls_capture(d13, "setup", NULL, NULL);
+	CONN(.capture = c, .at = 1, .offered = "TLS1.3,TLS1.2", .highest = "TLS1.3", .version = "TLS1.3",
+	     .outcome = "communicates");
+	CONN(.capture = c, .at = 2, .offered = "TLS1.3,TLS1.2", .highest = "TLS1.3", .version = "TLS1.2",
+	     .outcome = "communicates");
+	c = tls_capture(d12, "setup", "pre", NULL);
+	CONN(.capture = c, .at = 3, .offered = "TLS1.2", .highest = "TLS1.2", .version = "TLS1.2",
+	     .outcome = "communicates");
+	CONN(.capture = c, .at = 4, .offered = "TLS1.2", .highest = "TLS1.2", .version = "SSLv3",
+	     .outcome = "communicates");
+	c = tls_capture(d12, "interaction", "post", NULL);
+	CONN(.capture = c, .at = 5, .offered = "TLS1.3,TLS1.2", .highest = "TLS1.3", .version = "TLS1.3",
+	     .outcome = "communicates");
+	CONN(.capture = c, .at = 6, .offered = "TLS1.3,TLS1.2", .highest = "TLS1.3", .outcome = "no-server-hello");
+	tls_flow(c, "udp", "203.0.113.99", 5000, 6000, "device", 7, 1);
+	c = tls_capture(plug, "setup", NULL, NULL);
+	CONN(.capture = c, .at = 8, .protocol = "dtls", .offered = "DTLS1.2", .highest = "DTLS1.2",
+	     .version = "DTLS1.2", .outcome = "communicates");
+	CONN(.capture = c, .at = 9, .protocol = "quic", .quic_version = "QUICv1");
+	CONN(.capture = c, .at = 10, .client = "remote", .remote_ip = "192.168.1.50", .offered = "TLS1.3,TLS1.2",
+	     .highest = "TLS1.3", .version = "TLS1.2", .outcome = "communicates");
+	tls_capture(plug, "idle", "pre", NULL);
+	c = tls_capture(hub, "setup", NULL, NULL);
+	tls_flow(c, "udp", "203.0.113.98", 5000, 6000, "device", 11, 1);
+	tls_flow(c, "udp", "203.0.113.97", 5001, 6000, "device", 12, 0);
+}
+
+static void test_protocols(void)
+{
+	char *csv = export_csv("protocols", NULL);
+	/* all: TLS1.3 d13, d12 post (2 connections: the unanswered ClientHello is no version);
+	 * highest offer TLS1.3: d13 and d12, not the plug (its remote client offered it) */
+	CHECK_LINE(csv, "all,TLS1.3,2,2,2,4");
+	/* TLS1.2: d13, d12 pre, the plug as a server. devices_highest_offer is left out here: d12 offered
+	 * TLS1.2 at most before the update and TLS1.3 after (1 counting each ClientHello's highest, 0
+	 * counting each device's highest) */
+	CHECK_EQ_INT(count_lines_with(csv, "all,TLS1.2,3,3,"), 1);
+	CHECK_LINE(csv, "all,TLS1.1,0,0,0,4");
+	CHECK_LINE(csv, "all,TLS1.0,0,0,0,4");
+	/* SSLv3 negotiated by d12, which offered TLS1.2: not its highest offer */
+	CHECK_LINE(csv, "all,SSLv3,1,1,0,4");
+	CHECK_LINE(csv, "all,SSLv2,0,0,0,4");
+	/* DTLS and QUIC count as used; offers are TLS ClientHellos only */
+	CHECK_LINE(csv, "all,DTLS,1,1,0,4");
+	CHECK_LINE(csv, "all,QUIC,1,1,0,4");
+	/* proprietary: d12's flow and the hub's, not the hub's other flow */
+	CHECK_LINE(csv, "all,proprietary,2,2,0,4");
+	/* before the update: d12's two connections; the plug's empty capture is in scope */
+	CHECK_LINE(csv, "firmware-pre,TLS1.3,0,0,0,2");
+	CHECK_LINE(csv, "firmware-pre,TLS1.2,1,1,1,2");
+	CHECK_LINE(csv, "firmware-pre,SSLv3,1,1,0,2");
+	CHECK_LINE(csv, "firmware-pre,DTLS,0,0,0,2");
+	CHECK_LINE(csv, "firmware-pre,proprietary,0,0,0,2");
+	/* after: one TLS1.3 connection (the unanswered one is not a version), offered by both */
+	CHECK_LINE(csv, "firmware-post,TLS1.3,1,1,1,1");
+	CHECK_LINE(csv, "firmware-post,TLS1.2,0,0,0,1");
+	CHECK_LINE(csv, "firmware-post,SSLv3,0,0,0,1");
+	CHECK_LINE(csv, "firmware-post,QUIC,0,0,0,1");
+	CHECK_LINE(csv, "firmware-post,proprietary,1,1,0,1");
+	/* 9 protocols per scope, all first, then pre, then post */
+	CHECK_EQ_INT(count_lines_with(csv, "all,"), 9);
+	CHECK_EQ_INT(count_lines_with(csv, "firmware-pre,"), 9);
+	CHECK_EQ_INT(count_lines_with(csv, "firmware-post,"), 9);
+	CHECK(strstr(csv, "\nall,TLS1.3,") && strstr(csv, "\nall,proprietary,") < strstr(csv, "\nfirmware-pre,TLS1.3,") &&
+	      strstr(csv, "\nfirmware-pre,proprietary,") < strstr(csv, "\nfirmware-post,TLS1.3,"));
+	free(csv);
+}
+
+/* Table 4 (docs/tls.md, "Table 3 and Table 4"). Certificates:
+ *   root-sha1     self-signed CA, SHA-1 signed, 20 years (weak-signature, self-signed, long-validity)
+ *   root-private  a maker's self-signed CA (self-signed, long-validity)
+ *   inter-sha1    an intermediate CA, SHA-1 signed, 5 years (weak-signature, long-validity)
+ *   leaf-ok 398 days, leaf-sha1 SHA-1 signed, leaf-rsa1024 1024-bit RSA, leaf-self self-signed,
+ *   leaf-825 825 days, leaf-bad and leaf-private with no findings of their own
+ * Connections (device as client unless said):
+ *   camA1 (camera): TLS1.2 [leaf-ok, root-sha1] trusted: no issue (the SHA-1 root above the leaf
+ *                   is no insecure signature, and a self-signed root of a chain that verifies is
+ *                   not self-signed); TLS1.0 [leaf-825]: long-validity
+ *   camA2 (camera): TLS1.2 [leaf-sha1, root-sha1]: insecure-signature; TLS1.2 [leaf-rsa1024]:
+ *                   insecure-key; TLS1.2 [leaf-bad] expired,untrusted,name-mismatch; and as the
+ *                   server of a remote client, [leaf-self] untrusted: ignored
+ *   plugB (plug):   TLS1.2 [leaf-self] untrusted: self-signed, untrusted; TLS1.2 [leaf-private,
+ *                   inter-sha1, root-private] not-yet-valid,untrusted: insecure-signature (the
+ *                   intermediate), self-signed (the private root), not-yet-valid, untrusted;
+ *                   TLS1.3 without certificates: not counted
+ *   spkC (speaker): TLS1.3 without certificates: no rows at all */
+static void build_cert_issues(void)
+{
+	CERT(.sha256 = "root-sha1", .subject = "CN=Old Root", .issuer = "CN=Old Root", .validity_days = 7300,
+	     .sig_alg = "sha1WithRSAEncryption", .key_type = "RSA", .key_bits = 2048, .self_signed = 1, .ca = 1,
+	     .findings = "weak-signature,self-signed,long-validity");
+	CERT(.sha256 = "root-private", .subject = "CN=Maker CA", .issuer = "CN=Maker CA", .validity_days = 3650,
+	     .sig_alg = "sha256WithRSAEncryption", .key_type = "RSA", .key_bits = 4096, .self_signed = 1, .ca = 1,
+	     .findings = "self-signed,long-validity");
+	CERT(.sha256 = "inter-sha1", .subject = "CN=Maker Sub CA", .issuer = "CN=Maker CA", .validity_days = 1825,
+	     .sig_alg = "sha1WithRSAEncryption", .key_type = "RSA", .key_bits = 2048, .ca = 1,
+	     .findings = "weak-signature,long-validity");
+	CERT(.sha256 = "leaf-ok", .subject = "CN=ok.example", .issuer = "CN=Old Root", .validity_days = 398,
+	     .sig_alg = "sha256WithRSAEncryption", .key_type = "RSA", .key_bits = 2048);
+	CERT(.sha256 = "leaf-sha1", .subject = "CN=sha1.example", .issuer = "CN=Old Root", .validity_days = 365,
+	     .sig_alg = "sha1WithRSAEncryption", .key_type = "RSA", .key_bits = 2048, .findings = "weak-signature");
+	CERT(.sha256 = "leaf-rsa1024", .subject = "CN=weak.example", .issuer = "CN=Some CA", .validity_days = 365,
+	     .sig_alg = "sha256WithRSAEncryption", .key_type = "RSA", .key_bits = 1024, .findings = "weak-key");
+	CERT(.sha256 = "leaf-self", .subject = "CN=self.example", .issuer = "CN=self.example", .validity_days = 365,
+	     .sig_alg = "sha256WithRSAEncryption", .key_type = "RSA", .key_bits = 2048, .self_signed = 1,
+	     .findings = "self-signed");
+	CERT(.sha256 = "leaf-825", .subject = "CN=long.example", .issuer = "CN=Some CA", .validity_days = 825,
+	     .sig_alg = "sha256WithRSAEncryption", .key_type = "RSA", .key_bits = 2048, .findings = "long-validity");
+	CERT(.sha256 = "leaf-bad", .subject = "CN=bad.example", .issuer = "CN=Some CA", .validity_days = 365,
+	     .sig_alg = "sha256WithRSAEncryption", .key_type = "RSA", .key_bits = 2048);
+	CERT(.sha256 = "leaf-private", .subject = "CN=cloud.maker.example", .issuer = "CN=Maker Sub CA",
+	     .validity_days = 365, .sig_alg = "sha256WithRSAEncryption", .key_type = "RSA", .key_bits = 2048);
+	int camA1 = device("camA1", "camera", "acme"), camA2 = device("camA2", "camera", "acme");
+	int plugB = device("plugB", "plug", "bolt"), spkC = device("spkC", "speaker", "bolt");
+	int c = tls_capture(camA1, "setup", NULL, NULL);
+	CONN(.capture = c, .at = 1, .version = "TLS1.2", .chain = { "leaf-ok", "root-sha1" }, .outcome = "communicates");
+	CONN(.capture = c, .at = 3, .version = "TLS1.0", .chain = { "leaf-825" }, .outcome = "communicates");
+	c = tls_capture(camA2, "setup", NULL, NULL);
+	CONN(.capture = c, .at = 2, .version = "TLS1.2", .chain = { "leaf-sha1", "root-sha1" },
+	     .outcome = "communicates");
+	CONN(.capture = c, .at = 4, .version = "TLS1.2", .chain = { "leaf-rsa1024" }, .outcome = "communicates");
+	CONN(.capture = c, .at = 5, .version = "TLS1.2", .chain = { "leaf-bad" },
+	     .chain_findings = "expired,untrusted,name-mismatch", .outcome = "client-alert",
+	     .client_alerts = "fatal:certificate_expired");
+	CONN(.capture = c, .at = 6, .client = "remote", .remote_ip = "192.168.1.50", .version = "TLS1.2",
+	     .chain = { "leaf-self" }, .chain_findings = "untrusted", .outcome = "communicates");
+	c = tls_capture(plugB, "setup", NULL, NULL);
+	CONN(.capture = c, .at = 7, .version = "TLS1.2", .chain = { "leaf-self" }, .chain_findings = "untrusted",
+	     .outcome = "communicates");
+	CONN(.capture = c, .at = 8, .version = "TLS1.2", .chain = { "leaf-private", "inter-sha1", "root-private" },
+	     .chain_findings = "not-yet-valid,untrusted", .outcome = "communicates");
+	CONN(.capture = c, .at = 9, .version = "TLS1.3", .outcome = "communicates");
+	c = tls_capture(spkC, "setup", NULL, NULL);
+	CONN(.capture = c, .at = 10, .version = "TLS1.3", .outcome = "communicates");
+}
+
+static void test_cert_issues(void)
+{
+	char *csv = export_csv("cert-issues", NULL);
+	/* devices with the issue, devices of the category that saw certificates, connections with it;
+	 * 'all' first, then per version, newest first; the camera's long validity is TLS1.0's */
+	CHECK_EQ_STR(csv, "version,issue,category,devices,devices_with_certificates,connections\n"
+			  "all,insecure-signature,camera,1,2,1\n"
+			  "all,insecure-signature,plug,1,1,1\n"
+			  "all,insecure-key,camera,1,2,1\n"
+			  "all,insecure-key,plug,0,1,0\n"
+			  "all,self-signed,camera,0,2,0\n"
+			  "all,self-signed,plug,1,1,2\n"
+			  "all,long-validity,camera,1,2,1\n"
+			  "all,long-validity,plug,0,1,0\n"
+			  "all,expired,camera,1,2,1\n"
+			  "all,expired,plug,0,1,0\n"
+			  "all,not-yet-valid,camera,0,2,0\n"
+			  "all,not-yet-valid,plug,1,1,1\n"
+			  "all,untrusted,camera,1,2,1\n"
+			  "all,untrusted,plug,1,1,2\n"
+			  "all,name-mismatch,camera,1,2,1\n"
+			  "all,name-mismatch,plug,0,1,0\n"
+			  "TLS1.2,insecure-signature,camera,1,2,1\n"
+			  "TLS1.2,insecure-signature,plug,1,1,1\n"
+			  "TLS1.2,insecure-key,camera,1,2,1\n"
+			  "TLS1.2,insecure-key,plug,0,1,0\n"
+			  "TLS1.2,self-signed,camera,0,2,0\n"
+			  "TLS1.2,self-signed,plug,1,1,2\n"
+			  "TLS1.2,long-validity,camera,0,2,0\n"
+			  "TLS1.2,long-validity,plug,0,1,0\n"
+			  "TLS1.2,expired,camera,1,2,1\n"
+			  "TLS1.2,expired,plug,0,1,0\n"
+			  "TLS1.2,not-yet-valid,camera,0,2,0\n"
+			  "TLS1.2,not-yet-valid,plug,1,1,1\n"
+			  "TLS1.2,untrusted,camera,1,2,1\n"
+			  "TLS1.2,untrusted,plug,1,1,2\n"
+			  "TLS1.2,name-mismatch,camera,1,2,1\n"
+			  "TLS1.2,name-mismatch,plug,0,1,0\n"
+			  "TLS1.0,insecure-signature,camera,0,1,0\n"
+			  "TLS1.0,insecure-key,camera,0,1,0\n"
+			  "TLS1.0,self-signed,camera,0,1,0\n"
+			  "TLS1.0,long-validity,camera,1,1,1\n"
+			  "TLS1.0,expired,camera,0,1,0\n"
+			  "TLS1.0,not-yet-valid,camera,0,1,0\n"
+			  "TLS1.0,untrusted,camera,0,1,0\n"
+			  "TLS1.0,name-mismatch,camera,0,1,0\n");
+	free(csv);
+}
+
+/* The per-connection and per-certificate exports.
+ *   dev1 (camera) setup: to a.example, [cert-leaf, cert-ca], chain expired,untrusted; and as the
+ *                 server of a remote client that refused its certificate [cert-device]
+ *         interaction: QUIC (version from quic_version)
+ *         idle: TLS1.3 resumed with a PSK (no certificates); TLS1.2 to b.example whose server sent
+ *               its certificate twice [cert-dup, cert-dup], chain name-mismatch
+ *   dev2 (plug) setup: a.example again [cert-leaf, cert-ca]; a certificate OpenSSL refused */
+static void build_tls(void)
+{
+	CERT(.sha256 = "cert-leaf", .subject = "CN=a.example,O=Acme", .issuer = "CN=Acme CA,O=Acme",
+	     .not_before = "2023-01-01T00:00:00Z", .not_after = "2025-04-05T00:00:00Z", .validity_days = 825,
+	     .sig_alg = "sha1WithRSAEncryption", .key_type = "RSA", .key_bits = 2048,
+	     .findings = "weak-signature,long-validity", .sans = "DNS:a.example,DNS:*.a.example");
+	CERT(.sha256 = "cert-ca", .subject = "CN=Acme CA,O=Acme", .issuer = "CN=Acme CA,O=Acme",
+	     .not_before = "2020-01-01T00:00:00Z", .not_after = "2040-01-01T00:00:00Z", .validity_days = 7305,
+	     .sig_alg = "sha256WithRSAEncryption", .key_type = "RSA", .key_bits = 4096, .self_signed = 1, .ca = 1,
+	     .findings = "self-signed,long-validity");
+	CERT(.sha256 = "cert-device", .subject = "CN=dev1.local", .issuer = "CN=dev1.local",
+	     .not_before = "2024-01-01T00:00:00Z", .not_after = "2025-01-01T00:00:00Z", .validity_days = 366,
+	     .sig_alg = "ecdsa-with-SHA256", .key_type = "EC", .key_bits = 256, .self_signed = 1,
+	     .findings = "self-signed", .sans = "DNS:dev1.local");
+	CERT(.sha256 = "cert-dup", .subject = "CN=b.example", .issuer = "CN=Acme CA,O=Acme",
+	     .not_before = "2024-01-01T00:00:00Z", .not_after = "2024-12-31T00:00:00Z", .validity_days = 365,
+	     .sig_alg = "sha256WithRSAEncryption", .key_type = "RSA", .key_bits = 2048, .sans = "DNS:b.example");
+	CERT(.sha256 = "cert-bad", .parse_error = "unsupported algorithm");
+	int dev1 = device("dev1", "camera", "acme"), dev2 = device("dev2", "plug", "bolt");
+	int c = tls_capture(dev1, "setup", NULL, NULL);
+	const char *ecdhe = "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", *rsa = "TLS_RSA_WITH_AES_128_CBC_SHA";
+	CONN(.capture = c, .at = 1, .device_port = 40001, .sni = "a.example", .offered = "TLS1.2,TLS1.1",
+	     .highest = "TLS1.2", .version = "TLS1.2", .cipher = ecdhe, .cipher_class = "forward-secret",
+	     .established = 1, .chain = { "cert-leaf", "cert-ca" }, .chain_findings = "expired,untrusted",
+	     .client_alerts = "warning:close_notify", .outcome = "communicates");
+	CONN(.capture = c, .at = 2, .client = "remote", .remote_ip = "192.168.1.50", .device_port = 8443,
+	     .remote_port = 51000, .sni = "dev1.local", .offered = "TLS1.3,TLS1.2", .highest = "TLS1.3",
+	     .version = "TLS1.2", .cipher = rsa, .cipher_class = "other", .chain = { "cert-device" },
+	     .chain_findings = "untrusted", .client_alerts = "fatal:unknown_ca",
+	     .server_alerts = "warning:close_notify", .outcome = "client-alert");
+	c = tls_capture(dev1, "interaction", NULL, NULL);
+	CONN(.capture = c, .at = 3, .device_port = 40003, .protocol = "quic", .sni = "q.example",
+	     .quic_version = "QUICv1");
+	c = tls_capture(dev1, "idle", NULL, NULL);
+	CONN(.capture = c, .at = 4, .device_port = 40004, .sni = "c.example", .offered = "TLS1.3,TLS1.2",
+	     .highest = "TLS1.3", .version = "TLS1.3", .cipher = "TLS_AES_128_GCM_SHA256",
+	     .cipher_class = "forward-secret", .established = 1, .resumed = 1, .psk = 1, .client_alerts = "encrypted",
+	     .outcome = "communicates");
+	CONN(.capture = c, .at = 5, .device_port = 40005, .sni = "b.example", .offered = "TLS1.2", .highest = "TLS1.2",
+	     .version = "TLS1.2", .cipher = ecdhe, .cipher_class = "forward-secret", .established = 1,
+	     .chain = { "cert-dup", "cert-dup" }, .chain_findings = "name-mismatch", .outcome = "communicates");
+	c = tls_capture(dev2, "setup", NULL, NULL);
+	CONN(.capture = c, .at = 6, .device_port = 40006, .sni = "a.example", .offered = "TLS1.2,TLS1.1",
+	     .highest = "TLS1.2", .version = "TLS1.2", .cipher = ecdhe, .cipher_class = "forward-secret",
+	     .established = 1, .chain = { "cert-leaf", "cert-ca" }, .chain_findings = "expired,untrusted",
+	     .outcome = "communicates");
+	CONN(.capture = c, .at = 7, .device_port = 40007, .remote_ip = "203.0.113.2", .sni = "d.example",
+	     .offered = "TLS1.2", .highest = "TLS1.2", .version = "TLS1.2", .cipher = rsa, .cipher_class = "other",
+	     .chain = { "cert-bad" }, .chain_findings = "untrusted", .server_alerts = "fatal:decode_error",
+	     .outcome = "server-failure");
+}
+
+static void test_tls(void)
+{
+	char *csv = export_csv("tls", NULL);
+	/* alerts by who sent them: where the device is the server (client = remote), its own alert is
+	 * in server_alerts and the remote client's unknown_ca in client_alerts, so the two swap.
+	 * findings: the leaf's own, then the chain's; NULL without a leaf (TLS 1.3, QUIC); a refused
+	 * certificate (findings NULL) leaves the chain's alone. QUIC's version is its quic_version */
+	CHECK_EQ_STR(csv,
+		     "device,phase,device_ip,device_port,remote_ip,remote_port,sni,offered_versions,version,cipher,"
+		     "cipher_class,established,resumed,psk,alert_by_device,alert_by_server,leaf_sha256,findings,"
+		     "category,protocol,client,outcome,first_ts\n"
+		     "dev1,setup,10.0.0.2,40001,203.0.113.1,443,a.example,\"TLS1.2,TLS1.1\",TLS1.2,"
+		     "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,forward-secret,1,0,0,warning:close_notify,,cert-leaf,"
+		     "\"weak-signature,long-validity,expired,untrusted\",camera,tls,device,communicates,1700000001.000000\n"
+		     "dev1,setup,10.0.0.2,8443,192.168.1.50,51000,dev1.local,\"TLS1.3,TLS1.2\",TLS1.2,"
+		     "TLS_RSA_WITH_AES_128_CBC_SHA,other,0,0,0,warning:close_notify,fatal:unknown_ca,cert-device,"
+		     "\"self-signed,untrusted\",camera,tls,remote,client-alert,1700000002.000000\n"
+		     "dev1,interaction,10.0.0.2,40003,203.0.113.1,443,q.example,,QUICv1,,,0,0,0,,,,,camera,quic,device,,"
+		     "1700000003.000000\n"
+		     "dev1,idle,10.0.0.2,40004,203.0.113.1,443,c.example,\"TLS1.3,TLS1.2\",TLS1.3,TLS_AES_128_GCM_SHA256,"
+		     "forward-secret,1,1,1,encrypted,,,,camera,tls,device,communicates,1700000004.000000\n"
+		     "dev1,idle,10.0.0.2,40005,203.0.113.1,443,b.example,TLS1.2,TLS1.2,"
+		     "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,forward-secret,1,0,0,,,cert-dup,name-mismatch,camera,tls,"
+		     "device,communicates,1700000005.000000\n"
+		     "dev2,setup,10.0.0.2,40006,203.0.113.1,443,a.example,\"TLS1.2,TLS1.1\",TLS1.2,"
+		     "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,forward-secret,1,0,0,,,cert-leaf,"
+		     "\"weak-signature,long-validity,expired,untrusted\",plug,tls,device,communicates,1700000006.000000\n"
+		     "dev2,setup,10.0.0.2,40007,203.0.113.2,443,d.example,TLS1.2,TLS1.2,TLS_RSA_WITH_AES_128_CBC_SHA,"
+		     "other,0,0,0,,fatal:decode_error,cert-bad,untrusted,plug,tls,device,server-failure,"
+		     "1700000007.000000\n");
+	free(csv);
+
+	/* CSV prints NULL and "" alike: JSON tells that findings are NULL without a leaf, and the
+	 * chain's alone for a leaf without findings of its own */
+	char *json = export_as("tls", CIOT_EXPORT_JSON, NULL);
+	static const struct {
+		const char *sni, *findings;
+	} want[] = { { "c.example", "null" }, { "q.example", "null" }, { "d.example", "\"untrusted\"" },
+		     { "b.example", "\"name-mismatch\"" } };
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		char key[64], value[64];
+		snprintf(key, sizeof key, "\"sni\": \"%s\"", want[i].sni);
+		snprintf(value, sizeof value, "\"findings\": %s,", want[i].findings);
+		const char *row = json ? strstr(json, key) : NULL;
+		const char *f = row ? strstr(row, "\"findings\": ") : NULL;
+		if (!CHECK(f && !strncmp(f, value, strlen(value))))
+			fprintf(stderr, "  %s: expected %s, got %.40s\n", want[i].sni, value, f ? f : "(none)");
+	}
+	free(json);
+}
+
+static void test_certificates(void)
+{
+	char *csv = export_csv("certificates", NULL);
+	/* cert-leaf and cert-ca: dev1 and dev2, one connection each */
+	CHECK_LINE(csv, "cert-leaf,\"CN=a.example,O=Acme\",\"CN=Acme CA,O=Acme\",2023-01-01T00:00:00Z,"
+			"2025-04-05T00:00:00Z,825,sha1WithRSAEncryption,RSA,2048,0,0,\"weak-signature,long-validity\","
+			"\"DNS:a.example,DNS:*.a.example\",2,2,");
+	CHECK_LINE(csv, "cert-ca,\"CN=Acme CA,O=Acme\",\"CN=Acme CA,O=Acme\",2020-01-01T00:00:00Z,2040-01-01T00:00:00Z,"
+			"7305,sha256WithRSAEncryption,RSA,4096,1,1,\"self-signed,long-validity\",,2,2,");
+	/* the device's own certificate, presented to a remote client: one device, one connection */
+	CHECK_LINE(csv, "cert-device,CN=dev1.local,CN=dev1.local,2024-01-01T00:00:00Z,2025-01-01T00:00:00Z,366,"
+			"ecdsa-with-SHA256,EC,256,1,0,self-signed,DNS:dev1.local,1,1,");
+	/* a certificate OpenSSL refused: its fields empty, the reason last */
+	CHECK_LINE(csv, "cert-bad,,,,,,,,,,,,,1,1,unsupported algorithm");
+	/* sent twice in one chain: still one connection saw it */
+	CHECK_LINE(csv, "cert-dup,CN=b.example,\"CN=Acme CA,O=Acme\",2024-01-01T00:00:00Z,2024-12-31T00:00:00Z,365,"
+			"sha256WithRSAEncryption,RSA,2048,0,0,,DNS:b.example,1,1,");
+	/* each certificate once; leaves before CAs */
+	CHECK_EQ_INT(count_lines_with(csv, "cert-"), 5);
+	CHECK(strstr(csv, "\ncert-device,") < strstr(csv, "\ncert-ca,"));
+	free(csv);
+}
+
+/* Each TLS test on a database of its own (see above). */
+static void test_tls_exports(const char *dir)
+{
+	static const struct {
+		const char *name;
+		void (*build)(void), (*test)(void);
+	} cases[] = {
+		{ "validation.db", build_validation, test_validation },
+		{ "protocols.db", build_protocols, test_protocols },
+		{ "cert-issues.db", build_cert_issues, test_cert_issues },
+		{ "tls.db", build_tls, test_tls },
+		{ "certificates.db", build_tls, test_certificates },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		unsigned before = check_failures;
+		if (!CHECK(open_db(dir, cases[i].name)))
+			continue;
+		cases[i].build();
+		cases[i].test();
+		close_db();
+		check_case(before, cases[i].name);
+	}
+}
+
+int main(void)
+{
+	char dir[PATH_MAX];
+	testfs_mkdtemp(dir, "exports");
+	if (!open_db(dir, "t.db"))
+		return 1;
 	build();
 	test_countries();
 	test_sankey();
@@ -319,7 +964,8 @@ int main(void)
 	test_destinations();
 	build_classes();
 	test_encryption();
-	ciot_store_close(store);
+	close_db();
+	test_tls_exports(dir);
 	testfs_rmtree(dir);
 	return check_summary("exports");
 }

@@ -1104,6 +1104,7 @@ static void test_real_server_hellos(void)
 
 static struct {
 	unsigned n, bad;
+	unsigned entries; /* what the parser counted, reported or not */
 	const uint8_t *lo, *hi; /* the message's bytes: every certificate must lie inside */
 	const uint8_t *der[MAX_CERTS];
 	size_t len[MAX_CERTS];
@@ -1127,7 +1128,7 @@ static enum ciot_tls_result certificate(const uint8_t *p, size_t n, bool tls13)
 	uint8_t *copy = exact(p, n);
 	certs.lo = copy;
 	certs.hi = copy + n;
-	enum ciot_tls_result r = ciot_tls_parse_certificate(copy, n, tls13, on_certificate, &certs);
+	enum ciot_tls_result r = ciot_tls_parse_certificate(copy, n, tls13, on_certificate, &certs, &certs.entries);
 	/* the pointers are into the copy: keep what the checks need as offsets */
 	for (unsigned i = 0; i < certs.n && i < MAX_CERTS; i++)
 		certs.der[i] = p + (certs.der[i] - copy);
@@ -1267,7 +1268,7 @@ static void test_certificates(void)
 		/* read as TLS 1.2 it is malformed */
 		CHECK_EQ_INT(certificate(b.d, b.n, false), MALFORMED);
 		/* no callback: the message is still checked */
-		CHECK_EQ_INT(ciot_tls_parse_certificate(b.d, b.n, true, NULL, NULL), OK);
+		CHECK_EQ_INT(ciot_tls_parse_certificate(b.d, b.n, true, NULL, NULL, NULL), OK);
 		bytes_free(&b);
 	}
 
@@ -1276,11 +1277,13 @@ static void test_certificates(void)
 	tls12_certificate(&b, &leaf, 20);
 	CHECK_EQ_INT(certificate(b.d, b.n, false), OK);
 	CHECK_EQ_INT(certs.n, CIOT_TLS_MAX_CHAIN);
+	CHECK_EQ_INT(certs.entries, 20);
 	CHECK_EQ_INT(certs.bad, 0);
 	/* ... and a damaged 20th entry still makes the message malformed */
 	b.d[3 + 19 * (3 + leaf.n)] = 0x10;
 	CHECK_EQ_INT(certificate(b.d, b.n, false), MALFORMED);
 	CHECK_EQ_INT(certs.n, CIOT_TLS_MAX_CHAIN);
+	CHECK_EQ_INT(certs.entries, 19);
 	bytes_free(&b);
 
 	/* an empty chain (a client without a certificate) */
@@ -2051,7 +2054,7 @@ static unsigned feed_body(const uint8_t *body, size_t n)
 		memset(&certs, 0, sizeof certs);
 		certs.lo = body;
 		certs.hi = body + n;
-		r = ciot_tls_parse_certificate(body, n, mode, on_certificate, &certs);
+		r = ciot_tls_parse_certificate(body, n, mode, on_certificate, &certs, NULL);
 		bad += (r != OK && r != MALFORMED) || certs.bad;
 	}
 	return bad;
