@@ -157,8 +157,10 @@ void ciot_capture_result_free(struct ciot_capture_result *r)
 		free(r->segments[i].dns);
 	}
 	free(r->segments);
-	for (size_t i = 0; i < r->ncerts; i++)
+	for (size_t i = 0; i < r->ncerts; i++) {
 		free(r->certs[i].der);
+		ciot_x509_cert_free(r->certs[i].handle);
+	}
 	free(r->certs);
 	ciot_strpool_free(&r->names);
 	memset(r, 0, sizeof *r);
@@ -312,9 +314,10 @@ static enum ciot_rc certificate_index(struct ciot_capture_result *r, const uint8
 	c->len = len;
 	memcpy(c->sha256, sha256, sizeof sha256);
 	rc = ciot_x509_parse(der, len, &c->info, c->error);
-	if (rc == CIOT_ERR_NOMEM) {
+	c->handle = rc == CIOT_ERR_NOMEM ? NULL : ciot_x509_cert_new(der, len);
+	if (!c->handle) {
 		free(c->der);
-		return ciot_fail(errbuf, rc, "%s", c->error);
+		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory parsing a certificate");
 	}
 	c->parsed = rc == CIOT_OK;
 	*index = (uint32_t)r->ncerts++;
@@ -345,11 +348,11 @@ static enum ciot_rc audit_certificates(struct ciot_worker *w, struct ciot_captur
 			}
 			const struct ciot_tls_side *server = &s->side[CIOT_TLS_SERVER];
 			if (server->nchain) {
-				const uint8_t *ders[CIOT_TLS_MAX_CHAIN];
+				struct ciot_x509_cert *chain[CIOT_TLS_MAX_CHAIN];
 				for (unsigned c = 0; c < server->nchain; c++)
-					ders[c] = server->chain + server->chain_offset[c];
+					chain[c] = r->certs[t->chain[CIOT_TLS_SERVER][c]].handle;
 				const char *host = s->side[CIOT_TLS_CLIENT].hello ? s->ch.sni : NULL;
-				t->chain_findings = ciot_x509_judge_chain(w->trust, ders, server->chain_len, server->nchain,
+				t->chain_findings = ciot_x509_judge_certs(w->trust, chain, server->nchain,
 									  f->first_ts / 1000000, host, t->chain_error,
 									  sizeof t->chain_error);
 			}

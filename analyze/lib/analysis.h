@@ -30,6 +30,7 @@ struct ciot_certificate {
 	char sha256[65];
 	bool parsed;                  /* info is valid; else error says why OpenSSL refused it */
 	struct ciot_x509_info info;
+	struct ciot_x509_cert *handle; /* parsed once for judging every chain it is in */
 	char error[CIOT_ERRBUF_SIZE];
 };
 

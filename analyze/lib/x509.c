@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <openssl/asn1.h>
@@ -532,25 +533,30 @@ static enum ciot_rc trust_load(struct ciot_x509_trust *t, const char *ca_file, c
 		snprintf(t->description, sizeof t->description, "%d CA certificates from %s", n, ca_file);
 		return CIOT_OK;
 	}
-	/* The default file (Debian: /usr/lib/ssl/cert.pem -> /etc/ssl/certs/ca-certificates.crt) is
-	 * read now; the hashed directory only when a verification looks an issuer up. A missing file
-	 * is not an error to OpenSSL, so count what arrived. */
-	if (!X509_STORE_set_default_paths(store))
-		return ciot_fail(errbuf, CIOT_ERR_IO, "cannot read OpenSSL's default CA paths (%s)",
-				 openssl_reason());
+	/* The default file (Debian: /usr/lib/ssl/cert.pem -> /etc/ssl/certs/ca-certificates.crt), else
+	 * the hashed directory. Not X509_STORE_set_default_paths: in OpenSSL 3 it also adds the
+	 * directory as an OSSL_STORE URI, which lists the whole directory on every issuer lookup (that
+	 * was most of the analysis's time on a capture with thousands of TLS connections). The
+	 * directory is read through the "hash dir" lookup, which opens only the files named by an
+	 * issuer's hash. */
 	const char *file = getenv(X509_get_default_cert_file_env());
 	const char *dir = getenv(X509_get_default_cert_dir_env());
 	if (!file)
 		file = X509_get_default_cert_file();
 	if (!dir)
 		dir = X509_get_default_cert_dir();
-	if (store_certificates(store) == 0 && !hashed_dir_has_certificates(dir))
+	if (access(file, R_OK) == 0 && X509_STORE_load_file(store, file) && store_certificates(store) > 0) {
+		snprintf(t->description, sizeof t->description, "%d CA certificates from %s", store_certificates(store),
+			 file);
+		return CIOT_OK;
+	}
+	ERR_clear_error();
+	if (!hashed_dir_has_certificates(dir) || !X509_STORE_load_path(store, dir))
 		return ciot_fail(errbuf, CIOT_ERR_IO,
 				 "no CA certificates in the system trust store (%s, %s): install ca-certificates "
 				 "or set SSL_CERT_FILE",
 				 file, dir);
-	snprintf(t->description, sizeof t->description, "%d CA certificates from %s (and the hashed directory %s)",
-		 store_certificates(store), file, dir);
+	snprintf(t->description, sizeof t->description, "the hashed CA certificates of %s", dir);
 	return CIOT_OK;
 }
 
@@ -678,13 +684,12 @@ static bool name_matches(X509 *leaf, const char *host)
 	return X509_check_host(leaf, host, strlen(host), X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL) == 1;
 }
 
-static unsigned judge(const struct ciot_x509_trust *t, const uint8_t *const *ders, const size_t *lens, size_t n,
-		      int64_t at, const char *host, char *why, size_t whylen)
+/* Judges a parsed chain: leaf NULL means the leaf did not parse. */
+static unsigned judge(const struct ciot_x509_trust *t, X509 *leaf, X509 *const *rest, size_t nrest, int64_t at,
+		      const char *host, char *why, size_t whylen)
 {
-	bool trailing;
-	X509 *leaf = n && ders && lens ? der_cert(ders[0], lens[0], &trailing) : NULL;
 	if (!leaf) {
-		set_why(why, whylen, n ? "the leaf is not a DER certificate" : "no certificate", -1);
+		set_why(why, whylen, "the leaf is not a DER certificate", -1);
 		return CIOT_X509_UNTRUSTED;
 	}
 	unsigned findings = 0;
@@ -698,22 +703,62 @@ static unsigned judge(const struct ciot_x509_trust *t, const uint8_t *const *der
 	if (host && *host && !name_matches(leaf, host))
 		findings |= CIOT_X509_NAME_MISMATCH;
 	if (t) {
+		/* the stack borrows the certificates: freed with sk_X509_free, not pop_free */
 		STACK_OF(X509) *untrusted = sk_X509_new_null();
 		if (!untrusted) {
 			set_why(why, whylen, "could not verify: out of memory", -1);
-			X509_free(leaf);
 			return findings | CIOT_X509_UNTRUSTED;
 		}
-		for (size_t i = 1; i < n && i <= CHAIN_MAX; i++) {
-			X509 *x = der_cert(ders[i], lens[i], &trailing);
-			if (x && !sk_X509_push(untrusted, x))
-				X509_free(x);
-		}
+		for (size_t i = 0; i < nrest && i < CHAIN_MAX; i++)
+			if (rest[i])
+				sk_X509_push(untrusted, rest[i]);
 		if (!chain_trusted(t->store, leaf, untrusted, at, why, whylen))
 			findings |= CIOT_X509_UNTRUSTED;
-		sk_X509_pop_free(untrusted, X509_free);
+		sk_X509_free(untrusted);
 	}
-	X509_free(leaf);
+	return findings;
+}
+
+struct ciot_x509_cert {
+	X509 *x;
+};
+
+struct ciot_x509_cert *ciot_x509_cert_new(const uint8_t *der, size_t len)
+{
+	struct ciot_x509_cert *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	bool trailing;
+	ERR_set_mark();
+	c->x = der && len ? der_cert(der, len, &trailing) : NULL;
+	ERR_pop_to_mark();
+	return c;
+}
+
+void ciot_x509_cert_free(struct ciot_x509_cert *c)
+{
+	if (!c)
+		return;
+	X509_free(c->x);
+	free(c);
+}
+
+unsigned ciot_x509_judge_certs(const struct ciot_x509_trust *t, struct ciot_x509_cert *const *chain, size_t n,
+			       int64_t at, const char *host, char *why, size_t whylen)
+{
+	if (why && whylen)
+		why[0] = 0;
+	if (!n || !chain) {
+		set_why(why, whylen, "no certificate", -1);
+		return CIOT_X509_UNTRUSTED;
+	}
+	X509 *rest[CHAIN_MAX];
+	size_t nrest = 0;
+	for (size_t i = 1; i < n && nrest < CHAIN_MAX; i++)
+		rest[nrest++] = chain[i] ? chain[i]->x : NULL;
+	ERR_set_mark();
+	unsigned findings = judge(t, chain[0] ? chain[0]->x : NULL, rest, nrest, at, host, why, whylen);
+	ERR_pop_to_mark();
 	return findings;
 }
 
@@ -721,10 +766,23 @@ static unsigned judge(const struct ciot_x509_trust *t, const uint8_t *const *der
 unsigned ciot_x509_judge_chain(const struct ciot_x509_trust *t, const uint8_t *const *ders, const size_t *lens,
 			       size_t n, int64_t at, const char *host, char *why, size_t whylen)
 {
-	if (why && whylen)
-		why[0] = 0;
-	ERR_set_mark();
-	unsigned findings = judge(t, ders, lens, n, at, host, why, whylen);
-	ERR_pop_to_mark();
+	if (n > CHAIN_MAX + 1)
+		n = CHAIN_MAX + 1;
+	struct ciot_x509_cert *certs[CHAIN_MAX + 1];
+	bool nomem = false;
+	for (size_t i = 0; i < n; i++) {
+		certs[i] = ders && lens ? ciot_x509_cert_new(ders[i], lens[i]) : NULL;
+		nomem |= certs[i] == NULL && ders && lens;
+	}
+	unsigned findings;
+	if (nomem) {
+		if (why && whylen)
+			snprintf(why, whylen, "could not verify: out of memory");
+		findings = CIOT_X509_UNTRUSTED;
+	} else {
+		findings = ciot_x509_judge_certs(t, certs, n, at, host, why, whylen);
+	}
+	for (size_t i = 0; i < n; i++)
+		ciot_x509_cert_free(certs[i]);
 	return findings;
 }

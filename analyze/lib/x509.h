@@ -70,4 +70,15 @@ const char *ciot_x509_trust_description(const struct ciot_x509_trust *t);
 unsigned ciot_x509_judge_chain(const struct ciot_x509_trust *t, const uint8_t *const *ders, const size_t *lens,
 			       size_t n, int64_t at, const char *host, char *why, size_t whylen);
 
+/* The same on certificates parsed once (OpenSSL 3 takes tens of microseconds to decode one, more
+ * than verifying it), for judging the many connections that present the same chain. A certificate
+ * that does not parse is a handle without one: a leaf of that kind makes the chain UNTRUSTED, and
+ * an intermediate is left out. NULL only when memory runs out. Not to be shared between threads
+ * while judged (OpenSSL caches in the certificate). */
+struct ciot_x509_cert;
+struct ciot_x509_cert *ciot_x509_cert_new(const uint8_t *der, size_t len);
+void ciot_x509_cert_free(struct ciot_x509_cert *c);
+unsigned ciot_x509_judge_certs(const struct ciot_x509_trust *t, struct ciot_x509_cert *const *chain, size_t n,
+			       int64_t at, const char *host, char *why, size_t whylen);
+
 #endif
