@@ -42,7 +42,7 @@ enum { LINE_START, LINE_MIDDLE, LINE_CR };
 #define TLS_CHANGE_CIPHER_SPEC CIOT_TLS_CHANGE_CIPHER_SPEC
 #define TLS_APPLICATION_DATA CIOT_TLS_APPLICATION_DATA
 #define TLS_HEARTBEAT CIOT_TLS_HEARTBEAT
-#define DTLS_HEADER 13
+#define DTLS_HEADER CIOT_DTLS_RECORD_HEADER
 #define RTSP_FRAME_HEADER 4
 #define DNS_PORT 53
 #define MDNS_PORT 5353
@@ -184,7 +184,7 @@ static bool dtls_datagram(const uint8_t *p, size_t n, struct tally *t)
 			t->bytes[CIOT_CONTENT_ENCRYPTED] += n - pos;
 			return true;
 		}
-		if (h[0] < TLS_CHANGE_CIPHER_SPEC || h[0] > TLS_HEARTBEAT || h[1] != 0xfe)
+		if (!ciot_dtls_record_header_plausible(h, n - pos))
 			break;
 		uint16_t epoch = (uint16_t)(h[3] << 8 | h[4]);
 		size_t len = (size_t)(h[11] << 8 | h[12]);

@@ -26,7 +26,7 @@
 #define STREAM_INITIAL 4096u
 #define STREAM_RANGES 16  /* disjoint received ranges kept while waiting for a hole */
 #define HANDSHAKE_HEADER 4
-#define DTLS_RECORD_HEADER 13
+#define DTLS_RECORD_HEADER CIOT_DTLS_RECORD_HEADER
 #define DTLS_HANDSHAKE_HEADER 12
 #define SSLV2_SERVER_HELLO 4
 #define ALERT_LEVEL_WARNING 1
@@ -194,6 +194,9 @@ static void handshake_message(struct ciot_tls_flow *t, int d, uint8_t type, cons
 			s->side[CIOT_TLS_CLIENT].handshake_malformed = true;
 		return;
 	case CIOT_TLS_SERVER_HELLO: {
+		/* without a ClientHello (the capture began after it), the ServerHello names the client */
+		if (!s->side[CIOT_TLS_CLIENT].hello && !s->side[CIOT_TLS_SERVER].hello)
+			s->client_dir = !d;
 		struct ciot_tls_server_hello sh;
 		enum ciot_tls_result r = ciot_tls_parse_server_hello(body, len, dtls, &sh);
 		struct ciot_tls_side *server = &s->side[role_of(c, d)];
@@ -569,15 +572,9 @@ static void tcp_segment(struct ciot_tls_flow *t, int d, uint32_t seq, const uint
 
 /* ---- DTLS and QUIC ---------------------------------------------------------------------------- */
 
-static bool dtls_version_byte(uint8_t minor)
-{
-	return minor == 0xff || minor == 0xfd || minor == 0xfc;
-}
-
 static bool starts_dtls(const uint8_t *p, size_t n)
 {
-	return n >= DTLS_RECORD_HEADER && p[0] >= CIOT_TLS_CHANGE_CIPHER_SPEC && p[0] <= CIOT_TLS_HEARTBEAT &&
-	       p[1] == 0xfe && dtls_version_byte(p[2]);
+	return ciot_dtls_record_header_plausible(p, n);
 }
 
 /* QUIC's long header (RFC 8999 section 5.1): the form bit, and a version that is not 0 (a version

@@ -46,6 +46,13 @@ _Static_assert(sizeof(((struct ciot_tls_client_hello *)0)->session_id_bytes) == 
 
 /* ---- framing ---------------------------------------------------------------------------------- */
 
+bool ciot_dtls_record_header_plausible(const uint8_t *p, size_t n)
+{
+	if (p == NULL || n < CIOT_DTLS_RECORD_HEADER || p[0] < CIOT_TLS_CHANGE_CIPHER_SPEC || p[0] > CIOT_TLS_HEARTBEAT)
+		return false;
+	return (p[1] == 0xfe && (p[2] == 0xff || p[2] == 0xfd || p[2] == 0xfc)) || (p[1] == 0x01 && p[2] == 0x00);
+}
+
 bool ciot_tls_record_header_plausible(const uint8_t *p, size_t n)
 {
 	if (p == NULL || n < CIOT_TLS_RECORD_HEADER)

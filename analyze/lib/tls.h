@@ -31,6 +31,11 @@ enum ciot_tls_content_type {
 /* Whether [p, p+n) starts with a record header a TLS or SSLv3 peer could send: a known content
  * type, version 3.0 to 3.4, and a length from 1 to CIOT_TLS_MAX_RECORD. */
 bool ciot_tls_record_header_plausible(const uint8_t *p, size_t n);
+/* The same for a DTLS record header (RFC 6347 section 4.1: 13 bytes): a known content type and
+ * version DTLS 1.0, 1.2 or 1.3 (0xfeff, 0xfefd, 0xfefc), or 0x0100, OpenSSL's DTLS from before the
+ * RFC (DTLS1_BAD_VER), which Cisco AnyConnect still speaks. */
+#define CIOT_DTLS_RECORD_HEADER 13
+bool ciot_dtls_record_header_plausible(const uint8_t *p, size_t n);
 
 enum ciot_tls_handshake_type {
 	CIOT_TLS_CLIENT_HELLO = 1,

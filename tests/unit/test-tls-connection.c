@@ -2490,6 +2490,67 @@ static void test_robustness(void)
 	free_templates();
 }
 
+/* Regressions found against tshark (tests/integration/tls.sh): a capture that begins with the
+ * server's flight, sent by the flow's initiator as the capture sees it, names the client from the
+ * ServerHello; and OpenSSL's pre-standard DTLS (version 0x0100, Cisco AnyConnect) is followed. */
+static void test_server_first(void)
+{
+	unsigned before = check_failures;
+	struct chain chain = { 0 };
+	make_small_chain(&chain);
+	struct hello ch = default_ch12(), sh = default_sh12();
+	struct tls12 f;
+	build_tls12(&f, &ch, &sh, &chain, false, 16384);
+	struct conn c = { 0 };
+	conn_joined(&c, 5000, 9000);
+	send_bytes(&c, 0, &f.server1); /* the server's flight, from the flow's initiator */
+	struct ciot_tls_summary *s = ciot_tls_finish(&c.t);
+	CHECK(s != NULL);
+	if (s) {
+		CHECK_EQ_INT(s->client_dir, 1);
+		CHECK(!s->side[CIOT_TLS_CLIENT].hello);
+		CHECK(s->side[CIOT_TLS_SERVER].hello);
+		CHECK_EQ_INT(s->version, 0x0303);
+		check_chain(&s->side[CIOT_TLS_SERVER], &chain);
+		CHECK_EQ_INT(s->side[CIOT_TLS_CLIENT].nchain, 0);
+		ciot_tls_summary_free(s);
+	}
+	free_tls12(&f);
+
+	/* a DTLS record of version 0x0100 starts a DTLS connection */
+	struct conn u = { .proto = UDP };
+	u.ts = 1700000000000000;
+	struct bytes body = { 0 }, d = { 0 };
+	struct hello dch = { .version = 0x0100, .sni = "vpn.example.org", .ciphers = ciphers12, .ticket = -1,
+			     .dtls = true };
+	client_hello_body(&body, &dch);
+	put8(&d, CT_HS);
+	put16(&d, 0x0100);
+	put16(&d, 0);
+	put16(&d, 0);
+	put32(&d, 0);
+	put16(&d, (uint32_t)(body.n + 12));
+	put8(&d, CIOT_TLS_CLIENT_HELLO);
+	put24(&d, (uint32_t)body.n);
+	put16(&d, 0);
+	put24(&d, 0);
+	put24(&d, (uint32_t)body.n);
+	bytes_put(&d, body.d, body.n);
+	datagram(&u, 0, &d);
+	s = ciot_tls_finish(&u.t);
+	CHECK(s != NULL);
+	if (s) {
+		CHECK_EQ_INT(s->protocol, CIOT_TLS_PROTO_DTLS);
+		CHECK(s->side[CIOT_TLS_CLIENT].hello);
+		CHECK_EQ_STR(s->ch.sni, "vpn.example.org");
+		CHECK_EQ_INT(s->ch.legacy_version, 0x0100);
+		ciot_tls_summary_free(s);
+	}
+	bytes_free(&body);
+	bytes_free(&d);
+	check_case(before, "server first, pre-standard DTLS");
+}
+
 int main(void)
 {
 	hex_decode(leaf_hex, leaf, &leaf_len);
@@ -2504,6 +2565,7 @@ int main(void)
 	test_resumption();
 	test_sslv2();
 	test_dtls();
+	test_server_first();
 	test_quic();
 	test_not_tls();
 	test_outcomes();
