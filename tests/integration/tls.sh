@@ -376,4 +376,34 @@ at_least IPv6 5
 for v in TLS1.0 TLS1.2 TLS1.3 DTLS1.0 DTLS1.2; do at_least "version $v" 1; done
 for s in sha1WithRSAEncryption sha256WithRSAEncryption ecdsa-with-SHA256; do at_least "sig_alg $s" 1; done
 for k in "RSA 1024" "RSA 2048" "RSA 4096" "EC 256"; do at_least "key $k" 1; done
+# Alerts in clear: every alert tshark decodes with a level and a description (the corpus has 5, in
+# two captures) must be in ciot's alert list of the side that sent it, by its IANA name (RFC 8446
+# section 6, the registry's names as the alert names of docs/database.md).
+alert_files=(http_ipv6.pcap tls_alert.pcap)
+adb=$work/alerts.db
+args=()
+for f in "${alert_files[@]}"; do args+=("$CIOT_CORPUS/ndpi/$f"); done
+"$CIOT_ANALYZE" -q --all-flows --idle-timeout 1000000000 -o "$adb" "${args[@]}" || fail "ciot-analyze (alerts)"
+alerts_seen=0 alerts_agree=0
+for f in "${alert_files[@]}"; do
+  while IFS='|' read -r src4 src6 sport dport level desc; do
+    [ -n "$level" ] && [ -n "$desc" ] || continue
+    src=${src4:-$src6}
+    name=$(awk -v d="$desc" 'BEGIN { split("0 close_notify 10 unexpected_message 20 bad_record_mac 21 decryption_failed 22 record_overflow 30 decompression_failure 40 handshake_failure 41 no_certificate 42 bad_certificate 43 unsupported_certificate 44 certificate_revoked 45 certificate_expired 46 certificate_unknown 47 illegal_parameter 48 unknown_ca 49 access_denied 50 decode_error 51 decrypt_error 60 export_restriction 70 protocol_version 71 insufficient_security 80 internal_error 86 inappropriate_fallback 90 user_canceled 100 no_renegotiation 109 missing_extension 110 unsupported_extension 112 unrecognized_name 113 bad_certificate_status_response 115 unknown_psk_identity 116 certificate_required 120 no_application_protocol", a, " "); for (i = 1; i < length(a); i += 2) if (a[i] == d) print a[i + 1] }')
+    [ "$level" = 1 ] && lv=warning || lv=fatal
+    alerts_seen=$((alerts_seen + 1))
+    # the sender is the client when it is the device end of a device-initiated flow, and so on
+    got=$(q "$adb" "SELECT CASE WHEN (device_ip = '$src' AND device_port = $sport) = (client = 'device')
+                     THEN client_alerts ELSE server_alerts END FROM tls_view
+                     WHERE file LIKE '%/$f' AND ((device_ip = '$src' AND device_port = $sport AND remote_port = $dport)
+                       OR (remote_ip = '$src' AND remote_port = $sport AND device_port = $dport))")
+    case ",$got," in
+      *",$lv:$name,"*) alerts_agree=$((alerts_agree + 1)) ;;
+      *) fail "$f: alert $lv:$name from $src port $sport: ciot has '$got'" ;;
+    esac
+  done < <(tshark -r "$CIOT_CORPUS/ndpi/$f" -Y 'tls.alert_message' -T fields -E separator='|' \
+             -e ip.src -e ipv6.src -e tcp.srcport -e tcp.dstport -e tls.alert_message.level -e tls.alert_message.desc 2>/dev/null)
+done
+[ "$alerts_seen" -ge 5 ] || fail "tshark decodes only $alerts_seen alerts in clear (expected at least 5): the inputs changed?"
+expect_eq "alerts in clear that agree (of $alerts_seen)" "$alerts_agree" "$alerts_seen"
 finish
