@@ -40,6 +40,10 @@ void ciot_analysis_default_options(struct ciot_analysis_options *o)
 	ciot_entropy_default_options(&o->entropy, CIOT_ENTROPY_LENGTH_AWARE);
 }
 
+static enum ciot_rc certificate_index(struct ciot_capture_result *r, const uint8_t *der, size_t len, uint32_t *index,
+				      char *errbuf);
+static void tls_record_free(struct ciot_tls_record *t);
+
 /* The flow's TLS connection, if it had one; QUIC only when nDPI agrees (a long header alone is
  * weak evidence). */
 static struct ciot_tls_record *tls_ended(struct ciot_worker *w, struct ciot_flow *f)
@@ -60,6 +64,21 @@ static struct ciot_tls_record *tls_ended(struct ciot_worker *w, struct ciot_flow
 		return NULL;
 	}
 	t->summary = summary;
+	/* the chains into the capture's certificate table now, so that their bytes are held once */
+	for (int role = 0; role < 2; role++) {
+		struct ciot_tls_side *side = &summary->side[role];
+		for (unsigned c = 0; c < side->nchain; c++) {
+			char errbuf[CIOT_ERRBUF_SIZE];
+			if (certificate_index(w->result, side->chain + side->chain_offset[c], side->chain_len[c],
+					      &t->chain[role][c], errbuf)) {
+				w->result->out_of_memory = true;
+				tls_record_free(t);
+				return NULL;
+			}
+		}
+		free(side->chain);
+		side->chain = NULL;
+	}
 	return t;
 }
 
@@ -324,10 +343,10 @@ static enum ciot_rc certificate_index(struct ciot_capture_result *r, const uint8
 	return CIOT_OK;
 }
 
-/* The device's TLS connections: their certificates into the capture's table, and the server's
- * chain judged against the trust store at the time the connection began, for the name the client
- * asked for. Done once the device is known, so that other hosts' connections cost nothing. */
-static enum ciot_rc audit_certificates(struct ciot_worker *w, struct ciot_capture_result *r, char *errbuf)
+/* The device's TLS connections: the server's chain judged against the trust store at the time the
+ * connection began, for the name the client asked for. Done once the device is known, so that
+ * other hosts' connections cost nothing. */
+static void audit_certificates(struct ciot_worker *w, struct ciot_capture_result *r)
 {
 	for (size_t i = 0; i < r->nsegments; i++) {
 		struct ciot_segment_result *seg = &r->segments[i];
@@ -337,15 +356,6 @@ static enum ciot_rc audit_certificates(struct ciot_worker *w, struct ciot_captur
 			if (!t || ciot_device_end(&r->tracker, f->addr[0], f->addr[1]) < 0)
 				continue;
 			const struct ciot_tls_summary *s = t->summary;
-			for (int role = 0; role < 2; role++) {
-				const struct ciot_tls_side *side = &s->side[role];
-				for (unsigned c = 0; c < side->nchain; c++) {
-					enum ciot_rc rc = certificate_index(r, side->chain + side->chain_offset[c],
-									    side->chain_len[c], &t->chain[role][c], errbuf);
-					if (rc)
-						return rc;
-				}
-			}
 			const struct ciot_tls_side *server = &s->side[CIOT_TLS_SERVER];
 			if (server->nchain) {
 				struct ciot_x509_cert *chain[CIOT_TLS_MAX_CHAIN];
@@ -359,7 +369,6 @@ static enum ciot_rc audit_certificates(struct ciot_worker *w, struct ciot_captur
 			t->audited = true;
 		}
 	}
-	return CIOT_OK;
 }
 
 /* Flushes the flows of the current segment when a frame is past its window and finds the frame's
@@ -471,7 +480,7 @@ enum ciot_rc ciot_analyze_capture(struct ciot_worker *w, const struct ciot_datas
 	if (!rc)
 		rc = ciot_device_resolve(&r->tracker, errbuf);
 	if (!rc)
-		rc = audit_certificates(w, r, errbuf);
+		audit_certificates(w, r);
 	return rc;
 }
 

@@ -446,28 +446,26 @@ static void stream_add_range(struct stream *st, uint32_t start, uint32_t end)
 	st->ranges[i][1] = end;
 }
 
-/* The first record of a direction may be an SSLv2 ClientHello or SERVER-HELLO. Returns true when
- * it was one of them (and took it). */
-static bool sslv2_first_record(struct ciot_tls_flow *t, int d, const uint8_t *p, uint32_t avail, bool *wait)
+/* The first record of a direction may be an SSLv2 ClientHello or SERVER-HELLO. */
+enum sslv2_first { SSLV2_NO, SSLV2_TOOK, SSLV2_WAIT };
+static enum sslv2_first sslv2_first_record(struct ciot_tls_flow *t, int d, const uint8_t *p, uint32_t avail,
+					   uint32_t *took)
 {
 	struct ciot_tls_connection *c = t->conn;
 	struct ciot_tls_summary *s = c->s;
-	struct direction *dir = &c->dir[d];
-	*wait = false;
+	*took = 0;
 	if (avail < 2 || !(p[0] & 0x80))
-		return false;
+		return SSLV2_NO;
 	uint32_t total = 2 + ((uint32_t)(p[0] & 0x7f) << 8 | p[1]);
 	if (ciot_tls_is_sslv2_client_hello(p, avail) && !s->side[CIOT_TLS_CLIENT].hello) {
-		if (avail < total) {
-			*wait = true;
-			return true;
-		}
+		if (avail < total)
+			return SSLV2_WAIT;
 		s->client_dir = d;
 		s->side[CIOT_TLS_CLIENT].hello = true;
 		if (ciot_tls_parse_sslv2_client_hello(p, total, &s->ch) != CIOT_TLS_OK)
 			s->side[CIOT_TLS_CLIENT].handshake_malformed = true;
-		stream_consume(&dir->stream, total);
-		return true;
+		*took = total;
+		return SSLV2_TOOK;
 	}
 	if (is_sslv2_server_hello(p, avail) && s->side[CIOT_TLS_CLIENT].hello && d != s->client_dir) {
 		s->side[CIOT_TLS_SERVER].hello = true;
@@ -475,49 +473,86 @@ static bool sslv2_first_record(struct ciot_tls_flow *t, int d, const uint8_t *p,
 		s->version = 0x0002;
 		/* the rest of the connection is SSLv2's own record layer, which this audit does not read */
 		c->dir[0].dead = c->dir[1].dead = true;
-		return true;
+		return SSLV2_TOOK;
 	}
-	return false;
+	return SSLV2_NO;
+}
+
+/* Takes the whole records at the start of [p, p+avail), the bytes from the window's base on, and
+ * returns how many bytes they spanned: past `avail` when the last one is a record whose body is
+ * skipped. Stops at a record the audit reads that is not all there yet. */
+static uint32_t take_records(struct ciot_tls_flow *t, int d, const uint8_t *p, uint32_t avail)
+{
+	struct direction *dir = &t->conn->dir[d];
+	uint32_t used = 0;
+	while (used < avail && !dir->dead && !dir->stream.lost && !t->failed) {
+		const uint8_t *r = p + used;
+		uint32_t left = avail - used;
+		if (!dir->first_record_read) {
+			uint32_t took;
+			enum sslv2_first v = sslv2_first_record(t, d, r, left, &took);
+			if (v == SSLV2_WAIT)
+				break;
+			if (v == SSLV2_TOOK) {
+				dir->first_record_read = true;
+				used += took;
+				continue;
+			}
+		}
+		if (left < CIOT_TLS_RECORD_HEADER)
+			break;
+		if (!ciot_tls_record_header_plausible(r, left)) {
+			/* not a record header: the boundaries are lost */
+			dir->stream.lost = true;
+			t->conn->s->side[role_of(t->conn, d)].gaps++;
+			break;
+		}
+		dir->first_record_read = true;
+		uint8_t type = r[0];
+		uint32_t len = (uint32_t)(r[3] << 8 | r[4]);
+		bool clear = type == CIOT_TLS_CHANGE_CIPHER_SPEC || type == CIOT_TLS_ALERT || type == CIOT_TLS_HANDSHAKE;
+		if (clear) {
+			if (left < CIOT_TLS_RECORD_HEADER + len)
+				break;
+			tls_record(t, d, type, r + CIOT_TLS_RECORD_HEADER, len);
+		} else {
+			tls_record(t, d, type, NULL, len);
+		}
+		used += CIOT_TLS_RECORD_HEADER + len;
+	}
+	return used;
 }
 
 /* Takes the whole records at the front of direction d's window. */
 static void stream_records(struct ciot_tls_flow *t, int d)
 {
-	struct direction *dir = &t->conn->dir[d];
-	struct stream *st = &dir->stream;
-	while (!dir->dead && !st->lost && !t->failed) {
-		uint32_t avail = stream_front(st);
-		const uint8_t *p = st->buf;
-		if (!dir->first_record_read && avail > 0) {
-			bool wait;
-			if (sslv2_first_record(t, d, p, avail, &wait)) {
-				if (wait)
-					return;
-				dir->first_record_read = true;
-				continue;
-			}
-		}
-		if (avail < CIOT_TLS_RECORD_HEADER)
-			return;
-		if (!ciot_tls_record_header_plausible(p, avail)) {
-			/* not a record header: the boundaries are lost */
-			st->lost = true;
+	struct stream *st = &t->conn->dir[d].stream;
+	for (;;) {
+		uint32_t used = take_records(t, d, st->buf, stream_front(st));
+		if (st->lost) {
 			st->nranges = 0;
-			t->conn->s->side[role_of(t->conn, d)].gaps++;
 			return;
 		}
-		dir->first_record_read = true;
-		uint8_t type = p[0];
-		uint32_t len = (uint32_t)(p[3] << 8 | p[4]);
-		bool clear = type == CIOT_TLS_CHANGE_CIPHER_SPEC || type == CIOT_TLS_ALERT || type == CIOT_TLS_HANDSHAKE;
-		if (clear) {
-			if (avail < CIOT_TLS_RECORD_HEADER + len)
-				return;
-			tls_record(t, d, type, p + CIOT_TLS_RECORD_HEADER, len);
-		} else {
-			tls_record(t, d, type, NULL, len);
-		}
-		stream_consume(st, CIOT_TLS_RECORD_HEADER + len);
+		if (!used)
+			return;
+		stream_consume(st, used);
+	}
+}
+
+/* Once a direction sends application data its clear-text handshake is over: what it held for
+ * putting records and messages together goes back, and comes again only for a record header cut
+ * by a segment's end or a segment out of order. */
+static void stream_trim(struct direction *dir)
+{
+	if (dir->last_type != CIOT_TLS_APPLICATION_DATA || dir->stream.nranges)
+		return;
+	free(dir->stream.buf);
+	dir->stream.buf = NULL;
+	dir->stream.cap = 0;
+	if (dir->hs.len == 0 && !dir->hs.skip) {
+		free(dir->hs.buf);
+		dir->hs.buf = NULL;
+		dir->hs.cap = 0;
 	}
 }
 
@@ -560,6 +595,18 @@ static void tcp_segment(struct ciot_tls_flow *t, int d, uint32_t seq, const uint
 		stream_reset(st, seq);
 		off = 0;
 	}
+	if (off == 0 && st->nranges == 0) {
+		/* in order with nothing waiting (nearly always): records are read in the packet, and
+		 * only an unfinished one is kept */
+		uint32_t used = take_records(t, d, p, n > UINT32_MAX ? UINT32_MAX : (uint32_t)n);
+		st->base += used;
+		if (used >= n || dir->dead || st->lost || t->failed) {
+			stream_trim(dir);
+			return;
+		}
+		p += used;
+		n -= used;
+	}
 	uint32_t k = n < CIOT_TLS_STREAM_MAX - (uint32_t)off ? (uint32_t)n : CIOT_TLS_STREAM_MAX - (uint32_t)off;
 	if (!grow(&st->buf, &st->cap, (uint32_t)off + k, STREAM_INITIAL, CIOT_TLS_STREAM_MAX)) {
 		fail(t);
@@ -568,6 +615,7 @@ static void tcp_segment(struct ciot_tls_flow *t, int d, uint32_t seq, const uint
 	memcpy(st->buf + off, p, k);
 	stream_add_range(st, (uint32_t)off, (uint32_t)off + k);
 	stream_records(t, d);
+	stream_trim(dir);
 }
 
 /* ---- DTLS and QUIC ---------------------------------------------------------------------------- */
