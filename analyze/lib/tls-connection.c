@@ -177,6 +177,18 @@ static void keep_certificate(void *ctx, unsigned index, const uint8_t *der, size
 	side->nchain++;
 }
 
+/* The first hello says which direction is the client's. What was counted before it (under the
+ * guess that the initiator is the client) moves with its direction. */
+static void set_client_dir(struct ciot_tls_summary *s, int d)
+{
+	if (s->client_dir == d)
+		return;
+	struct ciot_tls_side tmp = s->side[0];
+	s->side[0] = s->side[1];
+	s->side[1] = tmp;
+	s->client_dir = d;
+}
+
 /* A whole handshake message in clear from flow direction d. */
 static void handshake_message(struct ciot_tls_flow *t, int d, uint8_t type, const uint8_t *body, size_t len)
 {
@@ -188,7 +200,7 @@ static void handshake_message(struct ciot_tls_flow *t, int d, uint8_t type, cons
 		/* the first ClientHello (a second answers a HelloRetryRequest or a DTLS cookie) */
 		if (s->side[CIOT_TLS_CLIENT].hello || s->side[CIOT_TLS_SERVER].hello)
 			return;
-		s->client_dir = d;
+		set_client_dir(s, d);
 		s->side[CIOT_TLS_CLIENT].hello = true;
 		if (ciot_tls_parse_client_hello(body, len, dtls, &s->ch) != CIOT_TLS_OK)
 			s->side[CIOT_TLS_CLIENT].handshake_malformed = true;
@@ -196,7 +208,7 @@ static void handshake_message(struct ciot_tls_flow *t, int d, uint8_t type, cons
 	case CIOT_TLS_SERVER_HELLO: {
 		/* without a ClientHello (the capture began after it), the ServerHello names the client */
 		if (!s->side[CIOT_TLS_CLIENT].hello && !s->side[CIOT_TLS_SERVER].hello)
-			s->client_dir = !d;
+			set_client_dir(s, !d);
 		struct ciot_tls_server_hello sh;
 		enum ciot_tls_result r = ciot_tls_parse_server_hello(body, len, dtls, &sh);
 		struct ciot_tls_side *server = &s->side[role_of(c, d)];
@@ -460,7 +472,7 @@ static enum sslv2_first sslv2_first_record(struct ciot_tls_flow *t, int d, const
 	if (ciot_tls_is_sslv2_client_hello(p, avail) && !s->side[CIOT_TLS_CLIENT].hello) {
 		if (avail < total)
 			return SSLV2_WAIT;
-		s->client_dir = d;
+		set_client_dir(s, d);
 		s->side[CIOT_TLS_CLIENT].hello = true;
 		if (ciot_tls_parse_sslv2_client_hello(p, total, &s->ch) != CIOT_TLS_OK)
 			s->side[CIOT_TLS_CLIENT].handshake_malformed = true;
@@ -752,11 +764,14 @@ static bool start(struct ciot_tls_flow *t, enum ciot_tls_protocol protocol)
 	return true;
 }
 
+void ciot_tls_summary_free(struct ciot_tls_summary *s);
+
 static void release(struct ciot_tls_flow *t)
 {
 	struct ciot_tls_connection *c = t->conn;
 	if (!c)
 		return;
+	ciot_tls_summary_free(c->s); /* NULL once ciot_tls_finish took it */
 	for (int d = 0; d < 2; d++) {
 		free(c->dir[d].stream.buf);
 		free(c->dir[d].hs.buf);
