@@ -343,11 +343,52 @@ static enum ciot_rc certificate_index(struct ciot_capture_result *r, const uint8
 	return CIOT_OK;
 }
 
+/* A chain's verdict, kept for the capture's later connections that present the same chain for the
+ * same name at a time in (lo, hi): no certificate of the chain or of the trust store starts or ends
+ * its validity in between, so OpenSSL would say the same (x509.h, ciot_x509_trust_stable). */
+#define VERDICTS_MAX 256u
+struct verdict {
+	uint32_t chain[CIOT_TLS_MAX_CHAIN];
+	unsigned n;
+	const char *host;
+	int64_t lo, hi;
+	unsigned findings;
+	char why[sizeof ((struct ciot_tls_record *)0)->chain_error];
+};
+
+/* Narrows (lo, hi) to the chain's own validity boundaries; false when `at` is on one. */
+static bool chain_stable(const struct ciot_capture_result *r, const uint32_t *chain, unsigned n, int64_t at,
+			 int64_t *lo, int64_t *hi)
+{
+	for (unsigned i = 0; i < n; i++) {
+		const struct ciot_certificate *c = &r->certs[chain[i]];
+		if (!c->parsed)
+			continue; /* judged without its dates: an unparsed leaf is untrusted at any time */
+		int64_t b[2] = { c->info.not_before, c->info.not_after };
+		for (int k = 0; k < 2; k++) {
+			if (b[k] == at)
+				return false;
+			if (b[k] < at && b[k] > *lo)
+				*lo = b[k];
+			if (b[k] > at && b[k] < *hi)
+				*hi = b[k];
+		}
+	}
+	return true;
+}
+
+static bool same_host(const char *a, const char *b)
+{
+	return (!a || !*a) ? (!b || !*b) : (b && strcmp(a, b) == 0);
+}
+
 /* The device's TLS connections: the server's chain judged against the trust store at the time the
  * connection began, for the name the client asked for. Done once the device is known, so that
  * other hosts' connections cost nothing. */
 static void audit_certificates(struct ciot_worker *w, struct ciot_capture_result *r)
 {
+	struct verdict *verdicts = calloc(VERDICTS_MAX, sizeof *verdicts);
+	size_t nverdicts = 0;
 	for (size_t i = 0; i < r->nsegments; i++) {
 		struct ciot_segment_result *seg = &r->segments[i];
 		for (size_t k = 0; k < seg->nflows; k++) {
@@ -357,18 +398,43 @@ static void audit_certificates(struct ciot_worker *w, struct ciot_capture_result
 				continue;
 			const struct ciot_tls_summary *s = t->summary;
 			const struct ciot_tls_side *server = &s->side[CIOT_TLS_SERVER];
-			if (server->nchain) {
-				struct ciot_x509_cert *chain[CIOT_TLS_MAX_CHAIN];
-				for (unsigned c = 0; c < server->nchain; c++)
-					chain[c] = r->certs[t->chain[CIOT_TLS_SERVER][c]].handle;
-				const char *host = s->side[CIOT_TLS_CLIENT].hello ? s->ch.sni : NULL;
-				t->chain_findings = ciot_x509_judge_certs(w->trust, chain, server->nchain,
-									  f->first_ts / 1000000, host, t->chain_error,
-									  sizeof t->chain_error);
-			}
 			t->audited = true;
+			if (!server->nchain)
+				continue;
+			const uint32_t *chain = t->chain[CIOT_TLS_SERVER];
+			unsigned n = server->nchain;
+			const char *host = s->side[CIOT_TLS_CLIENT].hello ? s->ch.sni : NULL;
+			int64_t at = f->first_ts / 1000000;
+			const struct verdict *hit = NULL;
+			for (size_t v = 0; v < nverdicts && !hit; v++)
+				if (verdicts[v].n == n && memcmp(verdicts[v].chain, chain, n * sizeof *chain) == 0 &&
+				    same_host(verdicts[v].host, host) && verdicts[v].lo < at && at < verdicts[v].hi)
+					hit = &verdicts[v];
+			if (hit) {
+				t->chain_findings = hit->findings;
+				memcpy(t->chain_error, hit->why, sizeof t->chain_error);
+				continue;
+			}
+			struct ciot_x509_cert *certs[CIOT_TLS_MAX_CHAIN];
+			for (unsigned c = 0; c < n; c++)
+				certs[c] = r->certs[chain[c]].handle;
+			t->chain_findings = ciot_x509_judge_certs(w->trust, certs, n, at, host, t->chain_error,
+								  sizeof t->chain_error);
+			int64_t lo, hi;
+			if (verdicts && nverdicts < VERDICTS_MAX && ciot_x509_trust_stable(w->trust, at, &lo, &hi) &&
+			    chain_stable(r, chain, n, at, &lo, &hi)) {
+				struct verdict *v = &verdicts[nverdicts++];
+				memcpy(v->chain, chain, n * sizeof *chain);
+				v->n = n;
+				v->host = host;
+				v->lo = lo;
+				v->hi = hi;
+				v->findings = t->chain_findings;
+				memcpy(v->why, t->chain_error, sizeof v->why);
+			}
 		}
 	}
+	free(verdicts);
 }
 
 /* Flushes the flows of the current segment when a frame is past its window and finds the frame's

@@ -483,7 +483,59 @@ enum ciot_rc ciot_x509_parse(const uint8_t *der, size_t len, struct ciot_x509_in
 struct ciot_x509_trust {
 	X509_STORE *store;
 	char description[512];
+	/* every notBefore and notAfter of the store's certificates, sorted; only when the store was
+	 * read whole from a file (a hashed directory is read lazily: its certificates are not known) */
+	int64_t *bounds;
+	size_t nbounds;
+	bool bounds_known;
 };
+
+static int compare_int64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The validity boundaries of a store read whole; false when memory ran out (no reuse then). */
+static bool collect_bounds(struct ciot_x509_trust *t)
+{
+	STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(t->store);
+	int n = sk_X509_OBJECT_num(objs);
+	t->bounds = calloc((size_t)(n > 0 ? n : 1) * 2, sizeof *t->bounds);
+	if (!t->bounds)
+		return false;
+	for (int i = 0; i < n; i++) {
+		X509 *x = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
+		int64_t nb, na;
+		if (!x)
+			continue;
+		if (!cert_times(x, &nb, &na))
+			return false;
+		t->bounds[t->nbounds++] = nb;
+		t->bounds[t->nbounds++] = na;
+	}
+	qsort(t->bounds, t->nbounds, sizeof *t->bounds, compare_int64);
+	return true;
+}
+
+bool ciot_x509_trust_stable(const struct ciot_x509_trust *t, int64_t at, int64_t *lo, int64_t *hi)
+{
+	*lo = INT64_MIN;
+	*hi = INT64_MAX;
+	if (!t)
+		return true;
+	if (!t->bounds_known)
+		return false;
+	for (size_t i = 0; i < t->nbounds; i++) {
+		if (t->bounds[i] == at)
+			return false;
+		if (t->bounds[i] < at)
+			*lo = t->bounds[i];
+		else if (t->bounds[i] < *hi)
+			*hi = t->bounds[i];
+	}
+	return true;
+}
 
 static int store_certificates(X509_STORE *store)
 {
@@ -531,6 +583,7 @@ static enum ciot_rc trust_load(struct ciot_x509_trust *t, const char *ca_file, c
 		if (n == 0)
 			return ciot_fail(errbuf, CIOT_ERR_FORMAT, "no CA certificate in %s", ca_file);
 		snprintf(t->description, sizeof t->description, "%d CA certificates from %s", n, ca_file);
+		t->bounds_known = collect_bounds(t);
 		return CIOT_OK;
 	}
 	/* The default file (Debian: /usr/lib/ssl/cert.pem -> /etc/ssl/certs/ca-certificates.crt), else
@@ -548,6 +601,7 @@ static enum ciot_rc trust_load(struct ciot_x509_trust *t, const char *ca_file, c
 	if (access(file, R_OK) == 0 && X509_STORE_load_file(store, file) && store_certificates(store) > 0) {
 		snprintf(t->description, sizeof t->description, "%d CA certificates from %s", store_certificates(store),
 			 file);
+		t->bounds_known = collect_bounds(t);
 		return CIOT_OK;
 	}
 	ERR_clear_error();
@@ -594,6 +648,7 @@ void ciot_x509_trust_close(struct ciot_x509_trust *t)
 	if (!t)
 		return;
 	X509_STORE_free(t->store);
+	free(t->bounds);
 	free(t);
 }
 

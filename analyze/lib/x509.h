@@ -59,6 +59,12 @@ struct ciot_x509_trust;
  * default paths. */
 enum ciot_rc ciot_x509_trust_open(struct ciot_x509_trust **out, const char *ca_file, char *errbuf);
 void ciot_x509_trust_close(struct ciot_x509_trust *t);
+/* The open interval (lo, hi) around `at` in which no certificate of the store starts or ends its
+ * validity: within it a chain's verdict changes only with its own certificates' dates, so that a
+ * verdict found at `at` holds for every time of the interval that is also inside the chain's own
+ * boundaries. False when that cannot be known (a directory store read lazily, `at` on a boundary). A
+ * NULL store: the whole line. */
+bool ciot_x509_trust_stable(const struct ciot_x509_trust *t, int64_t at, int64_t *lo, int64_t *hi);
 /* What was loaded: "140 CA certificates from /usr/lib/ssl/cert.pem (...)", for the record. */
 const char *ciot_x509_trust_description(const struct ciot_x509_trust *t);
 

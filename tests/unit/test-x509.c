@@ -1077,6 +1077,10 @@ static void test_trust_open(void)
 		ders[0] = d.p, lens[0] = d.n;
 		char why[128];
 		CHECK_EQ_INT(ciot_x509_judge_chain(t, ders, lens, 1, T_2024_06, "device.example.com", why, sizeof why), 0);
+		/* a directory is read lazily: which certificates it holds, hence when they are valid, is
+		 * not known, so no verdict may be reused */
+		int64_t lo, hi;
+		CHECK(!ciot_x509_trust_stable(t, T_2024_06, &lo, &hi));
 		free(d.p);
 		ciot_x509_trust_close(t);
 	} else {
@@ -1141,6 +1145,17 @@ static void test_judge_local(void)
 		fprintf(stderr, "  %s\n", err);
 		return;
 	}
+	/* the store's one certificate runs from 2020-01-01 to 2040-01-01: the stable interval around a
+	 * time between is (2020-01-01, 2040-01-01), around its ends there is none */
+	int64_t lo, hi;
+	CHECK(ciot_x509_trust_stable(t, T_2024_06, &lo, &hi));
+	CHECK_EQ_INT(lo, 1577836800);
+	CHECK_EQ_INT(hi, 2208988800);
+	CHECK(!ciot_x509_trust_stable(t, 1577836800, &lo, &hi));
+	CHECK(ciot_x509_trust_stable(t, 1577836799, &lo, &hi));
+	CHECK_EQ_INT(hi, 1577836800);
+	CHECK(lo == INT64_MIN);
+	CHECK(ciot_x509_trust_stable(NULL, T_2024_06, &lo, &hi) && lo == INT64_MIN && hi == INT64_MAX);
 	expect_judgement("leaf+CA", t, (X509 *[]){ leaf, ca }, 2, T_2024_06, "device.example.com", 0, NULL);
 	expect_judgement("leaf alone, CA in the store", t, (X509 *[]){ leaf }, 1, T_2024_06, "device.example.com", 0,
 			 NULL);
