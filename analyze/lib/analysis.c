@@ -303,16 +303,22 @@ static void dns_packet(struct ciot_worker *w, struct ciot_segment_result *s, con
 
 #define CERTS_INITIAL 16u
 
+/* FNV-1a, to find a certificate already in the table without hashing it with SHA-256 again. */
+static uint64_t fnv1a(const uint8_t *p, size_t n)
+{
+	uint64_t h = 14695981039346656037ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 1099511628211ull;
+	return h;
+}
+
 /* The index of the certificate in the capture's table, added (and parsed) when new. */
 static enum ciot_rc certificate_index(struct ciot_capture_result *r, const uint8_t *der, size_t len, uint32_t *index,
 				      char *errbuf)
 {
-	char sha256[65];
-	enum ciot_rc rc = ciot_x509_sha256(der, len, sha256, errbuf);
-	if (rc)
-		return rc;
+	uint64_t quick = fnv1a(der, len);
 	for (size_t i = 0; i < r->ncerts; i++)
-		if (memcmp(r->certs[i].sha256, sha256, sizeof sha256) == 0) {
+		if (r->certs[i].quick == quick && r->certs[i].len == len && memcmp(r->certs[i].der, der, len) == 0) {
 			*index = (uint32_t)i;
 			return CIOT_OK;
 		}
@@ -326,17 +332,24 @@ static enum ciot_rc certificate_index(struct ciot_capture_result *r, const uint8
 	}
 	struct ciot_certificate *c = &r->certs[r->ncerts];
 	memset(c, 0, sizeof *c);
+	enum ciot_rc rc = ciot_x509_sha256(der, len, c->sha256, errbuf);
+	if (rc)
+		return rc;
 	c->der = malloc(len);
-	if (!c->der)
-		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+	c->handle = ciot_x509_cert_new(der, len);
+	if (!c->der || !c->handle) {
+		free(c->der);
+		ciot_x509_cert_free(c->handle);
+		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory parsing a certificate");
+	}
 	memcpy(c->der, der, len);
 	c->len = len;
-	memcpy(c->sha256, sha256, sizeof sha256);
-	rc = ciot_x509_parse(der, len, &c->info, c->error);
-	c->handle = rc == CIOT_ERR_NOMEM ? NULL : ciot_x509_cert_new(der, len);
-	if (!c->handle) {
+	c->quick = quick;
+	rc = ciot_x509_cert_info(c->handle, der, len, &c->info, c->error);
+	if (rc == CIOT_ERR_NOMEM) {
 		free(c->der);
-		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory parsing a certificate");
+		ciot_x509_cert_free(c->handle);
+		return ciot_fail(errbuf, rc, "%s", c->error);
 	}
 	c->parsed = rc == CIOT_OK;
 	*index = (uint32_t)r->ncerts++;

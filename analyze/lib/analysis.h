@@ -27,7 +27,9 @@
 struct ciot_certificate {
 	uint8_t *der;
 	size_t len;
+	uint64_t quick;               /* FNV-1a of der, to find it again cheaply */
 	char sha256[65];
+	bool stored;                  /* written to the database by this capture's transaction */
 	bool parsed;                  /* info is valid; else error says why OpenSSL refused it */
 	struct ciot_x509_info info;
 	struct ciot_x509_cert *handle; /* parsed once for judging every chain it is in */

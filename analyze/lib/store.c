@@ -587,9 +587,20 @@ static void offered_ciphers(const struct ciot_tls_client_hello *ch, char *names,
 	for (unsigned i = 0; i < ch->nciphers; i++) {
 		const struct ciot_tls_cipher *c = ciot_tls_cipher_lookup(ch->ciphers[i]);
 		char hex[8];
-		snprintf(hex, sizeof hex, "0x%04x", ch->ciphers[i]);
-		if (used < nameslen)
-			used += (size_t)snprintf(names + used, nameslen - used, "%s%s", i ? "," : "", c ? c->name : hex);
+		const char *name = hex;
+		if (c)
+			name = c->name;
+		else
+			snprintf(hex, sizeof hex, "0x%04x", ch->ciphers[i]);
+		/* the list can be long (up to 256 suites): copied, not printed */
+		size_t n = strlen(name);
+		if (used + n + 2 <= nameslen) {
+			if (i)
+				names[used++] = ',';
+			memcpy(names + used, name, n);
+			used += n;
+			names[used] = 0;
+		}
 		const char *cls = ciot_tls_cipher_class(ch->ciphers[i]);
 		for (size_t k = 0; k < sizeof order / sizeof order[0]; k++)
 			if (strcmp(cls, order[k]) == 0)
@@ -602,7 +613,7 @@ static void offered_ciphers(const struct ciot_tls_client_hello *ch, char *names,
 }
 
 static enum ciot_rc store_tls(struct ciot_store *s, sqlite3_int64 flow_id, const struct ciot_flow_record *f, int dev,
-			      const struct ciot_capture_result *r, char *errbuf)
+			      struct ciot_capture_result *r, char *errbuf)
 {
 	const struct ciot_tls_record *t = f->tls;
 	const struct ciot_tls_summary *x = t->summary;
@@ -695,10 +706,13 @@ static enum ciot_rc store_tls(struct ciot_store *s, sqlite3_int64 flow_id, const
 	static const char *const senders[2] = { [CIOT_TLS_CLIENT] = "client", [CIOT_TLS_SERVER] = "server" };
 	for (int role = 0; role < 2; role++)
 		for (unsigned c = 0; c < x->side[role].nchain; c++) {
-			const struct ciot_certificate *cert = &r->certs[t->chain[role][c]];
-			enum ciot_rc rc = store_certificate(s, cert, errbuf);
-			if (rc)
-				return rc;
+			struct ciot_certificate *cert = &r->certs[t->chain[role][c]];
+			if (!cert->stored) {
+				enum ciot_rc rc = store_certificate(s, cert, errbuf);
+				if (rc)
+					return rc;
+				cert->stored = true; /* once per capture: the rest is INSERT OR IGNORE's work */
+			}
 			st = s->chain;
 			sqlite3_bind_int64(st, 1, flow_id);
 			sqlite3_bind_text(st, 2, senders[role], -1, SQLITE_STATIC);
@@ -713,7 +727,7 @@ static enum ciot_rc store_tls(struct ciot_store *s, sqlite3_int64 flow_id, const
 }
 
 static enum ciot_rc store_flow(struct ciot_store *s, sqlite3_int64 capture_id, const struct ciot_flow_record *f,
-			       int dev, const struct ciot_capture_result *r, struct ciot_dpi *dpi, char *errbuf)
+			       int dev, struct ciot_capture_result *r, struct ciot_dpi *dpi, char *errbuf)
 {
 	const struct ciot_strpool *names = &r->names;
 	int rem = 1 - dev;
@@ -793,7 +807,7 @@ static enum ciot_rc store_dns_answer(struct ciot_store *s, sqlite3_int64 capture
 	return step == SQLITE_DONE ? CIOT_OK : ciot_db_fail(s->db, errbuf, "dns_answers");
 }
 
-static enum ciot_rc store_segment(struct ciot_store *s, const struct ciot_capture_result *r,
+static enum ciot_rc store_segment(struct ciot_store *s, struct ciot_capture_result *r,
 				  const struct ciot_segment_result *seg, sqlite3_int64 device_id, const char *file,
 				  const char *addresses, struct ciot_dpi *dpi, char *errbuf)
 {
@@ -910,7 +924,7 @@ enum ciot_rc ciot_store_prune_certificates(struct ciot_store *s, char *errbuf)
 	return CIOT_OK;
 }
 
-enum ciot_rc ciot_store_capture(struct ciot_store *s, const struct ciot_capture_result *r, struct ciot_dpi *dpi,
+enum ciot_rc ciot_store_capture(struct ciot_store *s, struct ciot_capture_result *r, struct ciot_dpi *dpi,
 				char *errbuf)
 {
 	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)

@@ -26,8 +26,9 @@ struct ciot_analysis_options;
 enum ciot_rc ciot_store_begin_run(struct ciot_store *s, const struct ciot_dataset *ds,
 				  const struct ciot_analysis_options *o, char *errbuf);
 
-/* Stores one capture file's results; `dpi` names nDPI's protocol numbers. */
-enum ciot_rc ciot_store_capture(struct ciot_store *s, const struct ciot_capture_result *r, struct ciot_dpi *dpi,
+/* Stores one capture file's results; `dpi` names nDPI's protocol numbers. Marks the certificates it
+ * wrote (ciot_certificate.stored). */
+enum ciot_rc ciot_store_capture(struct ciot_store *s, struct ciot_capture_result *r, struct ciot_dpi *dpi,
 				char *errbuf);
 
 /* Certificates are shared by connections across captures: those no stored connection presents

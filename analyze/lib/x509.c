@@ -423,15 +423,9 @@ enum ciot_rc ciot_x509_sha256(const uint8_t *der, size_t len, char out[65], char
 	return CIOT_OK;
 }
 
-static enum ciot_rc parse(const uint8_t *der, size_t len, struct ciot_x509_info *out, char *errbuf)
+/* The fields of a parsed certificate; der and len are its encoding (for the SHA-256). */
+static enum ciot_rc fields(X509 *x, const uint8_t *der, size_t len, struct ciot_x509_info *out, char *errbuf)
 {
-	bool trailing;
-	X509 *x = der_cert(der, len, &trailing);
-	if (!x) {
-		if (trailing)
-			return ciot_fail(errbuf, CIOT_ERR_FORMAT, "certificate followed by trailing bytes");
-		return ciot_fail(errbuf, CIOT_ERR_FORMAT, "not a DER certificate (%s)", openssl_reason());
-	}
 	enum ciot_rc rc = ciot_x509_sha256(der, len, out->sha256, errbuf);
 	if (rc)
 		goto done;
@@ -459,6 +453,19 @@ static enum ciot_rc parse(const uint8_t *der, size_t len, struct ciot_x509_info 
 	if (out->not_after - out->not_before > (int64_t)CIOT_X509_MAX_VALIDITY_DAYS * 86400)
 		out->findings |= CIOT_X509_LONG_VALIDITY;
 done:
+	return rc;
+}
+
+static enum ciot_rc parse(const uint8_t *der, size_t len, struct ciot_x509_info *out, char *errbuf)
+{
+	bool trailing;
+	X509 *x = der_cert(der, len, &trailing);
+	if (!x) {
+		if (trailing)
+			return ciot_fail(errbuf, CIOT_ERR_FORMAT, "certificate followed by trailing bytes");
+		return ciot_fail(errbuf, CIOT_ERR_FORMAT, "not a DER certificate (%s)", openssl_reason());
+	}
+	enum ciot_rc rc = fields(x, der, len, out, errbuf);
 	X509_free(x);
 	return rc;
 }
@@ -796,6 +803,20 @@ void ciot_x509_cert_free(struct ciot_x509_cert *c)
 		return;
 	X509_free(c->x);
 	free(c);
+}
+
+enum ciot_rc ciot_x509_cert_info(const struct ciot_x509_cert *c, const uint8_t *der, size_t len,
+				 struct ciot_x509_info *out, char *errbuf)
+{
+	if (!c || !c->x)
+		return ciot_x509_parse(der, len, out, errbuf); /* says why it is not a certificate */
+	memset(out, 0, sizeof *out);
+	ERR_set_mark();
+	enum ciot_rc rc = fields(c->x, der, len, out, errbuf);
+	ERR_pop_to_mark();
+	if (rc != CIOT_OK)
+		memset(out, 0, sizeof *out);
+	return rc;
 }
 
 unsigned ciot_x509_judge_certs(const struct ciot_x509_trust *t, struct ciot_x509_cert *const *chain, size_t n,

@@ -84,6 +84,9 @@ unsigned ciot_x509_judge_chain(const struct ciot_x509_trust *t, const uint8_t *c
 struct ciot_x509_cert;
 struct ciot_x509_cert *ciot_x509_cert_new(const uint8_t *der, size_t len);
 void ciot_x509_cert_free(struct ciot_x509_cert *c);
+/* ciot_x509_parse on a handle already made from the same DER, without decoding it again. */
+enum ciot_rc ciot_x509_cert_info(const struct ciot_x509_cert *c, const uint8_t *der, size_t len,
+				 struct ciot_x509_info *out, char *errbuf);
 unsigned ciot_x509_judge_certs(const struct ciot_x509_trust *t, struct ciot_x509_cert *const *chain, size_t n,
 			       int64_t at, const char *host, char *why, size_t whylen);
 
