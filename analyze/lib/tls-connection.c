@@ -4,7 +4,8 @@
  * sections 4 and 5.2), QUIC's long header (RFC 9000 section 17.2, RFC 8999).
  *
  * The TCP stream of a direction lives in a window starting at `base` (the sequence number of the
- * next record header): segments are copied into it at their offset, the received parts kept as a
+ * next record header). A segment that starts at `base` with nothing waiting is read where it is;
+ * otherwise segments are copied into the window at their offset, the received parts kept as a
  * short list of ranges, and whole records are taken from its front. A record the audit does not
  * read (application data) moves `base` past its end at once, so its body is never copied and a
  * segment wholly inside it costs a comparison. When the front stays missing (a segment the capture
