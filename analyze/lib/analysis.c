@@ -9,6 +9,7 @@
 #include "analysis.h"
 #include "dns.h"
 #include "dpi.h"
+#include "hash.h"
 #include "store.h"
 
 /* How often (in frames) a worker publishes progress and looks at the stop flag. */
@@ -303,20 +304,11 @@ static void dns_packet(struct ciot_worker *w, struct ciot_segment_result *s, con
 
 #define CERTS_INITIAL 16u
 
-/* FNV-1a, to find a certificate already in the table without hashing it with SHA-256 again. */
-static uint64_t fnv1a(const uint8_t *p, size_t n)
-{
-	uint64_t h = 14695981039346656037ull;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 1099511628211ull;
-	return h;
-}
-
 /* The index of the certificate in the capture's table, added (and parsed) when new. */
 static enum ciot_rc certificate_index(struct ciot_capture_result *r, const uint8_t *der, size_t len, uint32_t *index,
 				      char *errbuf)
 {
-	uint64_t quick = fnv1a(der, len);
+	uint32_t quick = ciot_fnv1a(der, len); /* a certificate already there is found without SHA-256 */
 	for (size_t i = 0; i < r->ncerts; i++)
 		if (r->certs[i].quick == quick && r->certs[i].len == len && memcmp(r->certs[i].der, der, len) == 0) {
 			*index = (uint32_t)i;

@@ -27,7 +27,7 @@
 struct ciot_certificate {
 	uint8_t *der;
 	size_t len;
-	uint64_t quick;               /* FNV-1a of der, to find it again cheaply */
+	uint32_t quick;               /* ciot_fnv1a of der, to find it again cheaply */
 	char sha256[65];
 	bool stored;                  /* written to the database by this capture's transaction */
 	bool parsed;                  /* info is valid; else error says why OpenSSL refused it */

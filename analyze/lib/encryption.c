@@ -38,11 +38,6 @@ enum { LINE_START, LINE_MIDDLE, LINE_CR };
 
 #define SSH_MSG_NEWKEYS 21
 
-#define TLS_HEADER CIOT_TLS_RECORD_HEADER
-#define TLS_CHANGE_CIPHER_SPEC CIOT_TLS_CHANGE_CIPHER_SPEC
-#define TLS_APPLICATION_DATA CIOT_TLS_APPLICATION_DATA
-#define TLS_HEARTBEAT CIOT_TLS_HEARTBEAT
-#define DTLS_HEADER CIOT_DTLS_RECORD_HEADER
 #define RTSP_FRAME_HEADER 4
 #define DNS_PORT 53
 #define MDNS_PORT 5353
@@ -84,16 +79,16 @@ static enum ciot_content_class tally_winner(const struct tally *t)
 /* Whether n bytes (fewer than a header) can begin a record header. */
 static bool tls_header_prefix(const uint8_t *p, size_t n)
 {
-	return n > 0 && p[0] >= TLS_CHANGE_CIPHER_SPEC && p[0] <= TLS_HEARTBEAT && (n < 2 || p[1] == 3) &&
+	return n > 0 && p[0] >= CIOT_TLS_CHANGE_CIPHER_SPEC && p[0] <= CIOT_TLS_HEARTBEAT && (n < 2 || p[1] == 3) &&
 	       (n < 3 || p[2] <= 4);
 }
 
 static enum ciot_content_class tls_record_class(const struct ciot_stream *s, uint8_t type)
 {
-	if (type == TLS_APPLICATION_DATA)
+	if (type == CIOT_TLS_APPLICATION_DATA)
 		return CIOT_CONTENT_ENCRYPTED;
 	/* before ChangeCipherSpec, handshake messages, alerts and the CCS itself are in clear */
-	return s->keys_changed && type != TLS_CHANGE_CIPHER_SPEC ? CIOT_CONTENT_ENCRYPTED : CIOT_CONTENT_TEXT;
+	return s->keys_changed && type != CIOT_TLS_CHANGE_CIPHER_SPEC ? CIOT_CONTENT_ENCRYPTED : CIOT_CONTENT_TEXT;
 }
 
 /* Bytes whose record is not known (boundaries lost): after ChangeCipherSpec everything is. */
@@ -103,12 +98,12 @@ static enum ciot_content_class tls_lost_class(const struct ciot_stream *s)
 }
 
 /* A record header read: the record's class for its bytes, and where the next header is. */
-static void tls_record(struct ciot_stream *s, const uint8_t h[TLS_HEADER], uint32_t header_seq)
+static void tls_record(struct ciot_stream *s, const uint8_t h[CIOT_TLS_RECORD_HEADER], uint32_t header_seq)
 {
-	if (h[0] == TLS_CHANGE_CIPHER_SPEC)
+	if (h[0] == CIOT_TLS_CHANGE_CIPHER_SPEC)
 		s->keys_changed = true;
 	s->tls_type = h[0];
-	s->tls_next = header_seq + TLS_HEADER + (uint32_t)(h[3] << 8 | h[4]);
+	s->tls_next = header_seq + CIOT_TLS_RECORD_HEADER + (uint32_t)(h[3] << 8 | h[4]);
 }
 
 /* One TCP segment of a TLS direction: counts its bytes by the record they belong to. Record
@@ -120,13 +115,13 @@ static void tls_segment(struct ciot_stream *s, uint32_t seq, const uint8_t *p, s
 {
 	size_t pos = 0;
 	if (s->tls_partial) {
-		size_t have = s->tls_partial, need = TLS_HEADER - have;
+		size_t have = s->tls_partial, need = CIOT_TLS_RECORD_HEADER - have;
 		s->tls_partial = 0;
 		if (!s->tls_lost && seq == s->tls_next + (uint32_t)have && n >= need) {
-			uint8_t h[TLS_HEADER];
+			uint8_t h[CIOT_TLS_RECORD_HEADER];
 			memcpy(h, s->tls_header, have);
 			memcpy(h + have, p, need);
-			if (ciot_tls_record_header_plausible(h, TLS_HEADER)) {
+			if (ciot_tls_record_header_plausible(h, CIOT_TLS_RECORD_HEADER)) {
 				tls_record(s, h, s->tls_next);
 				t->bytes[tls_record_class(s, h[0])] += need;
 				pos = need;
@@ -153,7 +148,7 @@ static void tls_segment(struct ciot_stream *s, uint32_t seq, const uint8_t *p, s
 	t->bytes[tls_record_class(s, s->tls_type)] += body;
 	pos += body;
 	while (pos < n) {
-		if (n - pos < TLS_HEADER && tls_header_prefix(p + pos, n - pos)) {
+		if (n - pos < CIOT_TLS_RECORD_HEADER && tls_header_prefix(p + pos, n - pos)) {
 			memcpy(s->tls_header, p + pos, n - pos);
 			s->tls_partial = (uint8_t)(n - pos);
 			t->bytes[tls_record_class(s, p[pos])] += n - pos;
@@ -165,7 +160,7 @@ static void tls_segment(struct ciot_stream *s, uint32_t seq, const uint8_t *p, s
 			return;
 		}
 		tls_record(s, p + pos, seq + (uint32_t)pos);
-		size_t len = TLS_HEADER + (size_t)(p[pos + 3] << 8 | p[pos + 4]);
+		size_t len = CIOT_TLS_RECORD_HEADER + (size_t)(p[pos + 3] << 8 | p[pos + 4]);
 		size_t here = len <= n - pos ? len : n - pos;
 		t->bytes[tls_record_class(s, p[pos])] += here;
 		pos += here;
@@ -177,7 +172,7 @@ static void tls_segment(struct ciot_stream *s, uint32_t seq, const uint8_t *p, s
 static bool dtls_datagram(const uint8_t *p, size_t n, struct tally *t)
 {
 	size_t pos = 0;
-	while (n - pos >= DTLS_HEADER) {
+	while (n - pos >= CIOT_DTLS_RECORD_HEADER) {
 		const uint8_t *h = p + pos;
 		if ((h[0] & 0xe0) == 0x20) {
 			/* DTLS 1.3's unified header (RFC 9147 section 4): only protected records have it */
@@ -188,8 +183,8 @@ static bool dtls_datagram(const uint8_t *p, size_t n, struct tally *t)
 			break;
 		uint16_t epoch = (uint16_t)(h[3] << 8 | h[4]);
 		size_t len = (size_t)(h[11] << 8 | h[12]);
-		size_t here = DTLS_HEADER + len <= n - pos ? DTLS_HEADER + len : n - pos;
-		bool encrypted = h[0] == TLS_APPLICATION_DATA || epoch > 0;
+		size_t here = CIOT_DTLS_RECORD_HEADER + len <= n - pos ? CIOT_DTLS_RECORD_HEADER + len : n - pos;
+		bool encrypted = h[0] == CIOT_TLS_APPLICATION_DATA || epoch > 0;
 		t->bytes[encrypted ? CIOT_CONTENT_ENCRYPTED : CIOT_CONTENT_TEXT] += here;
 		pos += here;
 	}

@@ -3,15 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "strpool.h"
-
-static uint32_t hash_bytes(const char *s, size_t n)
-{
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (uint8_t)s[i]) * 16777619u;
-	return h;
-}
 
 static bool grow_slots(struct ciot_strpool *p)
 {
@@ -24,7 +17,7 @@ static bool grow_slots(struct ciot_strpool *p)
 		if (!id)
 			continue;
 		const char *s = p->data + id - 1;
-		size_t j = hash_bytes(s, strlen(s)) & (n - 1);
+		size_t j = ciot_fnv1a(s, strlen(s)) & (n - 1);
 		while (slots[j])
 			j = (j + 1) & (n - 1);
 		slots[j] = id;
@@ -38,7 +31,7 @@ static bool grow_slots(struct ciot_strpool *p)
 /* The slot holding s[0..n), or the empty slot where it would go. */
 static size_t slot_of(const struct ciot_strpool *p, const char *s, size_t n)
 {
-	size_t j = hash_bytes(s, n) & (p->nslots - 1);
+	size_t j = ciot_fnv1a(s, n) & (p->nslots - 1);
 	for (; p->slots[j]; j = (j + 1) & (p->nslots - 1)) {
 		const char *t = p->data + p->slots[j] - 1;
 		if (!strncmp(t, s, n) && t[n] == 0)

@@ -27,7 +27,6 @@
 #define STREAM_INITIAL 4096u
 #define STREAM_RANGES 16  /* disjoint received ranges kept while waiting for a hole */
 #define HANDSHAKE_HEADER 4
-#define DTLS_RECORD_HEADER CIOT_DTLS_RECORD_HEADER
 #define DTLS_HANDSHAKE_HEADER 12
 #define SSLV2_SERVER_HELLO 4
 #define ALERT_LEVEL_WARNING 1
@@ -311,6 +310,14 @@ static void handshake_bytes(struct ciot_tls_flow *t, int d, const uint8_t *p, si
 	}
 }
 
+/* The last record a direction sent, for TLS 1.3's trailing alert (settle). */
+static void note_record(struct direction *dir, uint8_t type, size_t len)
+{
+	dir->last_type = type;
+	dir->last_len = (uint32_t)len;
+	dir->last_counted_as_data = false;
+}
+
 /* An encrypted record, or an application data record, of `len` bytes from direction d. */
 static void protected_record(struct ciot_tls_connection *c, int d, uint8_t type, size_t len)
 {
@@ -318,7 +325,7 @@ static void protected_record(struct ciot_tls_connection *c, int d, uint8_t type,
 	int role = role_of(c, d);
 	struct ciot_tls_side *side = &s->side[role];
 	struct direction *dir = &c->dir[d];
-	dir->last_counted_as_data = false;
+	note_record(dir, type, len);
 	if (type == CIOT_TLS_ALERT) {
 		add_alert(side, 0, 0, true);
 		return;
@@ -355,9 +362,7 @@ static void tls_record(struct ciot_tls_flow *t, int d, uint8_t type, const uint8
 	struct ciot_tls_connection *c = t->conn;
 	struct direction *dir = &c->dir[d];
 	struct ciot_tls_side *side = &c->s->side[role_of(c, d)];
-	dir->last_type = type;
-	dir->last_len = (uint32_t)len;
-	dir->last_counted_as_data = false;
+	note_record(dir, type, len);
 	if (type == CIOT_TLS_CHANGE_CIPHER_SPEC) {
 		dir->keys_changed = true;
 		side->change_cipher_spec = true;
@@ -633,11 +638,6 @@ static void tcp_segment(struct ciot_tls_flow *t, int d, uint32_t seq, const uint
 
 /* ---- DTLS and QUIC ---------------------------------------------------------------------------- */
 
-static bool starts_dtls(const uint8_t *p, size_t n)
-{
-	return ciot_dtls_record_header_plausible(p, n);
-}
-
 /* QUIC's long header (RFC 8999 section 5.1): the form bit, and a version that is not 0 (a version
  * negotiation packet). The fixed bit of QUIC v1 is not required: gQUIC and v2 differ. */
 static bool starts_quic(const uint8_t *p, size_t n)
@@ -706,23 +706,19 @@ static void dtls_datagram(struct ciot_tls_flow *t, int d, const uint8_t *p, size
 			size_t len = (h[0] & 0x04) && !cid ? (size_t)(h[hdr - 2] << 8 | h[hdr - 1]) : left - hdr;
 			if (len > left - hdr)
 				len = left - hdr;
-			dir->last_type = CIOT_TLS_APPLICATION_DATA;
-			dir->last_len = (uint32_t)len;
 			protected_record(c, d, CIOT_TLS_APPLICATION_DATA, len);
 			pos += hdr + len;
 			continue;
 		}
-		if (!starts_dtls(h, left))
+		if (!ciot_dtls_record_header_plausible(h, left))
 			return;
 		uint16_t epoch = (uint16_t)(h[3] << 8 | h[4]);
 		size_t len = (size_t)(h[11] << 8 | h[12]);
-		if (len > left - DTLS_RECORD_HEADER)
+		if (len > left - CIOT_DTLS_RECORD_HEADER)
 			return; /* cut short by the capture */
-		const uint8_t *body = h + DTLS_RECORD_HEADER;
-		pos += DTLS_RECORD_HEADER + len;
+		const uint8_t *body = h + CIOT_DTLS_RECORD_HEADER;
+		pos += CIOT_DTLS_RECORD_HEADER + len;
 		if (epoch > 0) {
-			dir->last_type = h[0];
-			dir->last_len = (uint32_t)len;
 			protected_record(c, d, h[0], len);
 			continue;
 		}
@@ -730,8 +726,7 @@ static void dtls_datagram(struct ciot_tls_flow *t, int d, const uint8_t *p, size
 			tls_record(t, d, h[0], body, len);
 			continue;
 		}
-		dir->last_type = h[0];
-		dir->last_len = (uint32_t)len;
+		note_record(dir, h[0], len);
 		for (size_t at = 0; len - at >= DTLS_HANDSHAKE_HEADER;) {
 			const uint8_t *f = body + at;
 			uint32_t total = be24(f + 1), frag_off = be24(f + 6), frag_len = be24(f + 9);
@@ -807,7 +802,7 @@ void ciot_tls_packet(struct ciot_tls_flow *t, int dir, const struct ciot_packet 
 		if (pkt->proto == PROTO_TCP && starts_tls(p, n)) {
 			if (!start(t, CIOT_TLS_PROTO_TLS))
 				return;
-		} else if (pkt->proto == PROTO_UDP && starts_dtls(p, n)) {
+		} else if (pkt->proto == PROTO_UDP && ciot_dtls_record_header_plausible(p, n)) {
 			if (!start(t, CIOT_TLS_PROTO_DTLS))
 				return;
 		} else if (pkt->proto == PROTO_UDP && dir == 0 && pkt->payload_len >= QUIC_MIN_INITIAL &&
