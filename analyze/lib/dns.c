@@ -1,7 +1,8 @@
 /* dns.c: the addresses a DNS response maps its question's name to, through the answer section's
- * CNAME chain (RFC 1035 messages and name compression, RFC 2181 TTLs, RFC 3596 AAAA).
+ * CNAME chain (RFC 1035 messages and name compression, RFC 2181 TTLs, RFC 3596 AAAA); and, for the
+ * personal-data detector, every name and TXT string in a message of any kind.
  *
- * The message is read in two passes so that record order does not matter (servers and middleboxes
+ * A response is read in two passes so that record order does not matter (servers and middleboxes
  * do put a CNAME after the address it leads to): the first pass reads the question and every
  * answer record through a cursor, validating as it goes, and keeps the IN-class A, AAAA and CNAME
  * records with their names decompressed into fixed buffers; the second walks from the question's
@@ -9,8 +10,13 @@
  *
  * Names are kept in wire form, uncompressed and lower-cased, so that DNS's ASCII-only case
  * insensitivity becomes a plain memcmp; they become presentation text only to be reported. The
- * authority and additional sections are never read: nothing in them is reported, so damage there
- * costs nothing.
+ * authority and additional sections are never read for addresses: nothing in them is reported, so
+ * damage there costs nothing.
+ *
+ * The text walk is one pass in message order over every section, through the same name reader with
+ * its case left alone: what a person chose to call a device is the thing being looked for, and
+ * folding or escaping it would change it. Each name becomes text in place, in the buffer it was
+ * read into, and is handed over at once: nothing is kept, and the walk's stack is two names.
  */
 #include <string.h>
 
@@ -21,8 +27,16 @@
 #define DNS_OPCODE(flags) (((flags) >> 11) & 0xf)
 #define DNS_CLASS_IN 1
 #define DNS_TYPE_A 1
+#define DNS_TYPE_NS 2
 #define DNS_TYPE_CNAME 5
+#define DNS_TYPE_SOA 6
+#define DNS_TYPE_PTR 12
+#define DNS_TYPE_MX 15
+#define DNS_TYPE_TXT 16
 #define DNS_TYPE_AAAA 28
+#define DNS_TYPE_SRV 33
+#define DNS_TYPE_DNAME 39
+#define DNS_TYPE_OPT 41
 #define DNS_TYPE_RRSIG 46
 #define DNS_TYPE_DNSKEY 48
 #define DNS_WIRE_NAME_MAX 255
@@ -37,7 +51,8 @@
 /* Every wire byte becomes at most 4 characters (a label byte as \DDD, a length byte as '.'). */
 _Static_assert(4 * DNS_WIRE_NAME_MAX + 1 <= CIOT_DNS_NAME_MAX, "a presentation name always fits");
 
-/* A name as it would be sent without compression, labels lower-cased, ending in the root's 0. */
+/* A name as it would be sent without compression, ending in the root's 0; labels lower-cased except
+ * for the text walk. */
 struct wire_name {
 	size_t len;
 	uint8_t b[DNS_WIRE_NAME_MAX];
@@ -69,13 +84,14 @@ static size_t abs_offset(const struct ciot_cursor *msg, const struct ciot_cursor
 }
 
 /* Reads the name at `c` (a window inside the message `msg`, so that a CNAME's inline labels cannot
- * run past its rdata) and leaves `c` after it: after its first pointer, when it has one.
+ * run past its rdata) and leaves `c` after it: after its first pointer, when it has one. `fold`
+ * lower-cases the labels, for names that are to be compared.
  *
  * A pointer must point before the start of the run of labels it ends: that run's start only ever
  * decreases, so no loop is possible, and a well-formed message never needs anything else (a
  * compressor can only point at names it has already written). The hop cap bounds the work a
  * hostile message can ask for beyond that. */
-static bool read_name(const struct ciot_cursor *msg, struct ciot_cursor *c, struct wire_name *out)
+static bool read_name_cased(const struct ciot_cursor *msg, struct ciot_cursor *c, struct wire_name *out, bool fold)
 {
 	if (c->err)
 		return false;
@@ -114,11 +130,16 @@ static bool read_name(const struct ciot_cursor *msg, struct ciot_cursor *c, stru
 		if (!label)
 			return false;
 		for (size_t i = 0; i < b; i++)
-			out->b[out->len++] = lower(label[i]);
+			out->b[out->len++] = fold ? lower(label[i]) : label[i];
 	}
 	if (!jumped)
 		*c = r;
 	return true;
+}
+
+static bool read_name(const struct ciot_cursor *msg, struct ciot_cursor *c, struct wire_name *out)
+{
+	return read_name_cased(msg, c, out, true);
 }
 
 static bool name_equal(const struct wire_name *a, const struct wire_name *b)
@@ -303,4 +324,114 @@ bool ciot_dns_has_dnssec(const uint8_t *msg, size_t len)
 		ciot_cursor_skip(&c, rdlength);
 	}
 	return false;
+}
+
+/* ---- the text walk ---------------------------------------------------------------------------- */
+
+/* The wire form is already the text shifted by one byte, with a length byte where each dot goes:
+ * overwriting those in place saves a second name-sized buffer. The root, a lone 0, is no text. */
+static void report_name(struct wire_name *n, ciot_dns_text_fn fn, void *ctx)
+{
+	if (n->len < 2 || !fn)
+		return;
+	for (size_t i = n->b[0] + 1u; n->b[i] != 0;) {
+		size_t llen = n->b[i];
+		n->b[i] = '.';
+		i += llen + 1;
+	}
+	fn(ctx, CIOT_DNS_TEXT_NAME, n->b + 1, n->len - 2);
+}
+
+/* A TXT record's character-strings must fill its RDATA exactly: one running past it is damage, as
+ * a name running past a CNAME's is. */
+static bool walk_txt(struct ciot_cursor *rd, ciot_dns_text_fn fn, void *ctx)
+{
+	while (ciot_cursor_left(rd) > 0) {
+		uint8_t n = ciot_cursor_u8(rd);
+		const uint8_t *s = ciot_cursor_take(rd, n);
+		if (!s)
+			return false;
+		if (n && fn)
+			fn(ctx, CIOT_DNS_TEXT_TXT, s, n);
+	}
+	return true;
+}
+
+/* The names in one record's RDATA, which they must fill exactly with the type's fixed fields, like
+ * a CNAME's target in read_answers: a record that does not is not what its type says it is. */
+static bool walk_rdata(const struct ciot_cursor *msg, struct ciot_cursor *rd, uint16_t type, ciot_dns_text_fn fn,
+		       void *ctx)
+{
+	/* RFC 2136 deletes a whole RRset, or all of a name's, with a record of no RDATA whatever its
+	 * type; a message of any opcode is walked, so that is no damage. */
+	if (ciot_cursor_left(rd) == 0)
+		return true;
+	size_t before = 0, after = 0;
+	unsigned names = 1;
+	switch (type) {
+	case DNS_TYPE_TXT:
+		return walk_txt(rd, fn, ctx);
+	case DNS_TYPE_CNAME:
+	case DNS_TYPE_NS:
+	case DNS_TYPE_PTR:
+	case DNS_TYPE_DNAME:
+		break;
+	case DNS_TYPE_MX:
+		before = 2; /* preference */
+		break;
+	case DNS_TYPE_SRV:
+		before = 6; /* priority, weight, port */
+		break;
+	case DNS_TYPE_SOA:
+		names = 2;  /* mname, rname */
+		after = 20; /* serial, refresh, retry, expire, minimum */
+		break;
+	default:
+		return true;
+	}
+	ciot_cursor_skip(rd, before);
+	struct wire_name name;
+	for (unsigned i = 0; i < names; i++) {
+		if (!read_name_cased(msg, rd, &name, false))
+			return false;
+		report_name(&name, fn, ctx);
+	}
+	ciot_cursor_skip(rd, after);
+	return !rd->err && ciot_cursor_left(rd) == 0;
+}
+
+bool ciot_dns_walk_text(const uint8_t *msg, size_t len, ciot_dns_text_fn fn, void *ctx)
+{
+	struct ciot_cursor whole = ciot_cursor_make(msg, len);
+	struct ciot_cursor c = whole;
+	ciot_cursor_skip(&c, 4); /* ID, flags: queries, responses and every opcode carry names alike */
+	uint32_t qdcount = ciot_cursor_be16(&c), records = 0;
+	for (int i = 0; i < 3; i++)
+		records += ciot_cursor_be16(&c);
+	if (c.err)
+		return false;
+	struct wire_name name;
+	uint32_t walked = 0;
+	for (uint32_t i = 0; i < qdcount; i++) {
+		if (walked++ == CIOT_DNS_WALK_MAX_RECORDS || !read_name_cased(&whole, &c, &name, false))
+			return false;
+		report_name(&name, fn, ctx);
+		if (!ciot_cursor_skip(&c, 4)) /* QTYPE, QCLASS */
+			return false;
+	}
+	for (uint32_t i = 0; i < records; i++) {
+		if (walked++ == CIOT_DNS_WALK_MAX_RECORDS || !read_name_cased(&whole, &c, &name, false))
+			return false;
+		uint16_t type = ciot_cursor_be16(&c);
+		if (c.err)
+			return false;
+		if (type != DNS_TYPE_OPT)
+			report_name(&name, fn, ctx);
+		ciot_cursor_skip(&c, 6); /* class, whose top bit mDNS borrows, and TTL: neither matters here */
+		uint16_t rdlength = ciot_cursor_be16(&c);
+		struct ciot_cursor rd = ciot_cursor_sub(&c, rdlength);
+		if (c.err || !walk_rdata(&whole, &rd, type, fn, ctx))
+			return false;
+	}
+	return true;
 }

@@ -10,6 +10,14 @@
  * it, every truncation of valid messages (each in a heap block of exactly its length, so the
  * sanitizer build catches any read outside it), and 200,000 seeded random mutations run in a child
  * process, so that a crash is one failed check.
+ *
+ * Then the text walk (ciot_dns_walk_text) on its own table, each case with the exact sequence of
+ * names and TXT strings reported: an mDNS service announcement (PTR to an instance name with a space
+ * and capitals, SRV, TXT key=value strings, an A record in the additional section), two questions,
+ * every name-bearing RDATA type, compression, raw label bytes and case kept, the root and OPT owners
+ * not reported, zero-length TXT strings, RDATA-less UPDATE records, and every kind of damage with
+ * the names before it still reported; the longest name, the record cap, every truncation (each a
+ * beginning of the whole message's sequence), and mutations alongside and apart from the parser's.
  */
 #include <stdlib.h>
 
@@ -841,6 +849,396 @@ static void test_truncations(void)
 	}
 }
 
+/* ---- the text walk ---------------------------------------------------------------------------- */
+
+#define T_PTR 12
+#define T_HINFO 13
+#define T_MX 15
+#define T_SRV 33
+#define T_DNAME 39
+#define T_OPT 41
+#define C_FLUSH 0x8001 /* mDNS: IN with the cache-flush bit */
+#define WALK_LINES 24
+
+/* Each callback as one line, "name TEXT" or "txt TEXT", with a byte outside ' '..'~', and '\', as
+ * \xHH so that the raw bytes show; their lengths; a count of every callback, stored or not (the
+ * record cap's tests make thousands), and of callbacks that broke what dns.h promises. */
+static struct {
+	unsigned n, bad;
+	size_t len[WALK_LINES];
+	char line[WALK_LINES][LINE_LEN];
+} texts;
+
+static void collect_text(void *ctx, enum ciot_dns_text_kind kind, const uint8_t *text, size_t len)
+{
+	(void)ctx;
+	bool name_kind = kind == CIOT_DNS_TEXT_NAME;
+	texts.bad += !text || len == 0 || len > (name_kind ? 253u : 255u) || (!name_kind && kind != CIOT_DNS_TEXT_TXT);
+	unsigned sum = 0; /* every byte read, so that a text outside its buffer shows under ASan */
+	for (size_t i = 0; text && i < len; i++)
+		sum += text[i];
+	(void)sum;
+	if (texts.n++ >= WALK_LINES || !text || len > 255)
+		return;
+	char *l = texts.line[texts.n - 1];
+	texts.len[texts.n - 1] = len;
+	size_t o = (size_t)snprintf(l, LINE_LEN, "%s ", name_kind ? "name" : "txt");
+	for (size_t i = 0; i < len; i++) {
+		uint8_t ch = text[i];
+		if (ch < ' ' || ch > '~' || ch == '\\')
+			o += (size_t)snprintf(l + o, LINE_LEN - o, "\\x%02x", ch);
+		else
+			l[o++] = (char)ch;
+	}
+	l[o] = '\0';
+}
+
+/* Walks a copy of the message in a heap block of exactly its length. */
+static bool walk(const uint8_t *msg, size_t n)
+{
+	texts.n = texts.bad = 0;
+	uint8_t *copy = malloc(n ? n : 1);
+	if (n)
+		memcpy(copy, msg, n);
+	bool ok = ciot_dns_walk_text(copy, n, collect_text, NULL);
+	free(copy);
+	return ok;
+}
+
+static void rr_name(struct bytes *b, uint16_t type, const char *target)
+{
+	rr(b, type, C_IN, 60, name_len(target));
+	name(b, target);
+}
+
+/* A TXT record of the strings in `s` (NULL-terminated; "" is a zero-length string). */
+static void txt(struct bytes *b, uint16_t cls, const char *const *s)
+{
+	size_t n = 0;
+	for (size_t i = 0; s[i]; i++)
+		n += 1 + strlen(s[i]);
+	rr(b, T_TXT, cls, 4500, (uint16_t)n);
+	for (size_t i = 0; s[i]; i++) {
+		bytes_u8(b, (uint8_t)strlen(s[i]));
+		bytes_put(b, s[i], strlen(s[i]));
+	}
+}
+
+/* A HomeKit accessory's announcement, compressed as an mDNS responder does: PTR from the service
+ * to the instance (a name its owner chose, with a space and capitals), then the instance's SRV and
+ * TXT with the cache-flush bit, and the host's A record in the additional section. */
+MSG(m_mdns_service)
+{
+	header(b, 0x8400, 0, 3, 0, 1);
+	size_t service = b->n, local = service + 10;
+	name(b, "_hap._tcp.local");
+	rr(b, T_PTR, C_IN, 4500, 15);
+	size_t instance = b->n;
+	bytes_u8(b, 12);
+	bytes_put(b, "Kitchen Plug", 12);
+	ptr(b, (uint16_t)service);
+	ptr(b, (uint16_t)instance); rr(b, T_SRV, C_FLUSH, 120, 20);
+	bytes_u16(b, 0); bytes_u16(b, 0); bytes_u16(b, 8080);
+	size_t host = b->n;
+	bytes_u8(b, 11);
+	bytes_put(b, "Plug-AABBCC", 11);
+	ptr(b, (uint16_t)local);
+	static const char *const strings[] = { "deviceid=AA:BB:CC:DD:EE:FF", "md=Plug", NULL };
+	ptr(b, (uint16_t)instance); txt(b, C_FLUSH, strings);
+	static const uint8_t v4[] = { 192, 168, 1, 23 };
+	ptr(b, (uint16_t)host); rr(b, T_A, C_FLUSH, 120, 4); bytes_put(b, v4, 4);
+}
+/* The second question's name is "api" and a pointer into the first's. */
+MSG(m_two_questions)
+{
+	header(b, 0x0100, 2, 0, 0, 0);
+	question(b, "www.Example.com", T_A, C_IN);
+	bytes_u8(b, 3);
+	bytes_put(b, "api", 3);
+	ptr(b, Q_EXAMPLE_COM);
+	bytes_u16(b, T_AAAA);
+	bytes_u16(b, 0x8001); /* mDNS's unicast-response bit */
+}
+/* Every type whose RDATA holds names, and two that hold strings or a name but are not walked. */
+MSG(m_rdata_names)
+{
+	header(b, RESP, 1, 6, 1, 0);
+	question(b, "example.com", T_ANY, C_IN);
+	ptr(b, Q_NAME); rr(b, T_MX, C_IN, 60, (uint16_t)(2 + name_len("mail.example.com")));
+	bytes_u16(b, 10); name(b, "mail.example.com");
+	ptr(b, Q_NAME); rr_name(b, T_NS, "ns1.example.com");
+	name(b, "4.2.0.192.in-addr.arpa"); rr_name(b, T_PTR, "printer.local");
+	name(b, "old.example.com"); rr_name(b, T_DNAME, "new.example.net");
+	ptr(b, Q_NAME); rr(b, T_HINFO, C_IN, 60, 12);
+	bytes_u8(b, 5); bytes_put(b, "ARMv7", 5); bytes_u8(b, 5); bytes_put(b, "Linux", 5);
+	ptr(b, Q_NAME); rr_name(b, T_RRSIG, "signer.example.com");
+	uint16_t soa = (uint16_t)(name_len("ns1.Example.com") + name_len("hostmaster.example.com") + 20);
+	ptr(b, Q_NAME); rr(b, T_SOA, C_IN, 60, soa);
+	name(b, "ns1.Example.com"); name(b, "hostmaster.example.com"); bytes_fill(b, 1, 20);
+}
+/* The CNAME's target is "w" and a pointer to the A record's owner, itself a pointer back to it. */
+MSG(m_ptr_loop_cname)
+{
+	www(b, 2);
+	ptr(b, Q_NAME); rr(b, T_CNAME, C_IN, 1, 4);
+	size_t at = b->n;
+	bytes_u8(b, 1); bytes_u8(b, 'w'); ptr(b, (uint16_t)(at + 4));
+	ptr(b, (uint16_t)at); a(b, 1, 192, 0, 2, 1);
+}
+MSG(m_mx_short) { www(b, 1); ptr(b, Q_NAME); rr(b, T_MX, C_IN, 1, 1); bytes_u8(b, 0); }
+/* The rname runs past the RDATA: the mname before it is still reported. */
+MSG(m_soa_short)
+{
+	www(b, 1);
+	ptr(b, Q_NAME); rr(b, T_SOA, C_IN, 1, (uint16_t)(name_len("ns.test") + 3));
+	name(b, "ns.test"); name(b, "hostmaster.test"); bytes_fill(b, 0, 20);
+}
+MSG(m_soa_tail_short)
+{
+	www(b, 1);
+	ptr(b, Q_NAME); rr(b, T_SOA, C_IN, 1, 2 + 19);
+	name(b, ""); name(b, ""); bytes_fill(b, 0, 19);
+}
+/* EDNS: the OPT record's owner is the root; one with a name is still not reported. */
+MSG(m_opt)
+{
+	header(b, 0x0100, 1, 0, 0, 2);
+	question(b, "example.com", T_A, C_IN);
+	name(b, ""); rr(b, T_OPT, 1232, 0, 0);
+	name(b, "x"); rr(b, T_OPT, 1232, 0, 0);
+}
+/* Zero-length strings around one that is not, and a TXT of one empty string (mDNS's "no keys"). */
+MSG(m_txt_empty_strings)
+{
+	static const char *const some[] = { "", "hello", "", NULL }, *const none[] = { "", NULL };
+	www(b, 2);
+	ptr(b, Q_NAME); txt(b, C_IN, some);
+	ptr(b, Q_NAME); txt(b, C_IN, none);
+}
+/* RFC 2136: an UPDATE deleting a name's CNAME RRset sends it with class ANY and no RDATA. */
+MSG(m_update_delete)
+{
+	header(b, 5 << 11, 1, 0, 1, 0);
+	question(b, "example.com", T_SOA, C_IN);
+	name(b, "Host.example.com"); rr(b, T_CNAME, 255, 0, 0);
+}
+
+struct wcase {
+	const char *name;
+	void (*build)(struct bytes *);
+	bool ok;
+	const char *want[16]; /* every line reported, in order */
+};
+
+#define KITCHEN "name Kitchen Plug._hap._tcp.local"
+
+static const struct wcase walk_cases[] = {
+	{ "mdns-service", m_mdns_service, true,
+	  { "name _hap._tcp.local", KITCHEN, KITCHEN, "name Plug-AABBCC.local", KITCHEN,
+	    "txt deviceid=AA:BB:CC:DD:EE:FF", "txt md=Plug", "name Plug-AABBCC.local" } },
+	{ "two-questions", m_two_questions, true, { "name www.Example.com", "name api.Example.com" } },
+	{ "rdata-names", m_rdata_names, true,
+	  { "name example.com", "name example.com", "name mail.example.com", "name example.com", "name ns1.example.com",
+	    "name 4.2.0.192.in-addr.arpa", "name printer.local", "name old.example.com", "name new.example.net",
+	    "name example.com", "name example.com", "name example.com", "name ns1.Example.com",
+	    "name hostmaster.example.com" } },
+	{ "compressed", m_compressed, true,
+	  { "name www.example.com", "name www.example.com", "name cdn.example.com", "name cdn.example.com" } },
+	{ "raw-bytes", m_escapes, true,
+	  { "name a.b.x\\x5cy.s p.\\x00\\xff\\x7f.~!\".C\\xc3\\xa9",
+	    "name a.b.x\\x5cy.s p.\\x00\\xff\\x7f.~!\".c\\xc3\\xa9" } },
+	{ "case-kept", m_upper_case, true,
+	  { "name WWW.Example.COM", "name www.EXAMPLE.com", "name CDN.Example.NET", "name cdn.example.net" } },
+	{ "root-not-reported", m_root, true, { NULL } },
+	{ "opt-owner-not-reported", m_opt, true, { "name example.com" } },
+	{ "txt-empty-strings", m_txt_empty_strings, true,
+	  { "name www.example.com", "name www.example.com", "txt hello", "name www.example.com" } },
+	{ "update-delete-no-rdata", m_update_delete, true, { "name example.com", "name Host.example.com" } },
+	{ "skipped-rdata", m_skipped_records, true,
+	  { "name www.example.com", "name www.example.com", "name www.example.com", "name www.example.com",
+	    "name www.example.com", "name www.example.com", "name example.com", "name www.example.com" } },
+	{ "query", m_query, true, { "name www.example.com" } },
+	{ "notify", m_notify_response, true, { "name www.example.com", "name www.example.com" } },
+	{ "class-ch", m_class_ch, true, { "name version.bind" } },
+	{ "forward-pointer", m_forward_ptr_answer, false, { "name www.example.com" } },
+	{ "pointer-to-itself", m_ptr_self, false, { "name www.example.com" } },
+	{ "pointer-loop-two-names", m_ptr_loop_cname, false, { "name www.example.com", "name www.example.com" } },
+	{ "forward-pointer-question", m_forward_ptr_question, false, { NULL } },
+	{ "label-type-01", m_label_type_01, false, { NULL } },
+	{ "answer-missing", m_answer_missing, false, { "name www.example.com", "name www.example.com" } },
+	{ "rdlength-past-end", m_rdlength_past_end, false, { "name www.example.com", "name www.example.com" } },
+	{ "cname-name-past-rdata", m_cname_overrun, false, { "name www.example.com", "name www.example.com" } },
+	{ "cname-trailing-byte", m_cname_trailing, false,
+	  { "name www.example.com", "name www.example.com", "name x.test" } },
+	{ "txt-string-past-rdata", m_ptr_loop_two, false,
+	  { "name www.example.com", "name www.example.com", "txt w" } },
+	{ "mx-rdata-short", m_mx_short, false, { "name www.example.com", "name www.example.com" } },
+	{ "soa-rname-past-rdata", m_soa_short, false,
+	  { "name www.example.com", "name www.example.com", "name ns.test" } },
+	{ "soa-numbers-short", m_soa_tail_short, false, { "name www.example.com", "name www.example.com" } },
+	{ "additional-damaged", m_garbage_after_answers, false, { "name www.example.com", "name www.example.com" } },
+	{ "header-11-bytes", m_header_short, false, { NULL } },
+	{ "empty", m_empty, false, { NULL } },
+};
+
+static size_t count_walk_want(const struct wcase *c)
+{
+	size_t n = 0;
+	while (n < sizeof c->want / sizeof c->want[0] && c->want[n])
+		n++;
+	return n;
+}
+
+static void check_texts(const char *const *want, size_t nwant)
+{
+	CHECK_EQ_INT(texts.bad, 0);
+	CHECK_EQ_INT(texts.n, nwant);
+	for (size_t k = 0; k < nwant && k < texts.n && k < WALK_LINES; k++)
+		CHECK_EQ_STR(texts.line[k], want[k]);
+}
+
+/* The real response's names: the question, then each answer's owner and CNAME target. */
+static const char *const real_names[] = {
+	"name conn-service-eu-04.allawnos.com",
+	"name conn-service-eu-04.allawnos.com",
+	"name conn-service-eu-04.allawnos.com.akamaized.net",
+	"name conn-service-eu-04.allawnos.com.akamaized.net",
+	"name a1947.dscd.akamai.net",
+	"name a1947.dscd.akamai.net",
+	"name a1947.dscd.akamai.net",
+};
+
+static void test_walk_table(void)
+{
+	for (size_t i = 0; i < sizeof walk_cases / sizeof walk_cases[0]; i++) {
+		const struct wcase *c = &walk_cases[i];
+		unsigned before = check_failures;
+		struct bytes b = { .be = true };
+		c->build(&b);
+		CHECK_EQ_INT(walk(b.d, b.n), c->ok);
+		check_texts(c->want, count_walk_want(c));
+		check_case(before, c->name);
+		bytes_free(&b);
+	}
+	unsigned before = check_failures;
+	CHECK(walk(real_response, sizeof real_response));
+	check_texts(real_names, sizeof real_names / sizeof real_names[0]);
+	check_case(before, "real");
+
+	/* the walk reads what the address parser does not, and leaves that one as it was */
+	struct bytes b = { .be = true };
+	m_mdns_service(&b);
+	CHECK_EQ_INT(parse(b.d, b.n), IGNORED);
+	/* no callback needed: the message is still checked */
+	CHECK(ciot_dns_walk_text(b.d, b.n, NULL, NULL));
+	bytes_free(&b);
+	b = (struct bytes){ .be = true };
+	m_ptr_loop_cname(&b);
+	CHECK(!ciot_dns_walk_text(b.d, b.n, NULL, NULL));
+	bytes_free(&b);
+}
+
+/* Names of 255 and 256 wire bytes: the longest text is 253 bytes. */
+static void test_walk_lengths(void)
+{
+	static const uint8_t last[] = { 61, 62 };
+	for (int big = 0; big < 2; big++) {
+		struct bytes b = { .be = true };
+		char text[CIOT_DNS_NAME_MAX] = "name ";
+		header(&b, 0x0100, 1, 0, 0, 0);
+		label(&b, text + 5, 63, 'A');
+		label(&b, text + 5, 63, 'b');
+		label(&b, text + 5, 63, 'C');
+		label(&b, text + 5, last[big], 'd');
+		bytes_u8(&b, 0);
+		bytes_u16(&b, T_A);
+		bytes_u16(&b, C_IN);
+		unsigned before = check_failures;
+		CHECK_EQ_INT(walk(b.d, b.n), !big);
+		CHECK_EQ_INT(texts.bad, 0);
+		CHECK_EQ_INT(texts.n, !big);
+		if (!big && texts.n == 1) {
+			CHECK_EQ_INT(texts.len[0], 253);
+			CHECK_EQ_STR(texts.line[0], text);
+		}
+		check_case(before, big ? "walk-name-256" : "walk-name-255");
+		bytes_free(&b);
+	}
+}
+
+/* CIOT_DNS_WALK_MAX_RECORDS questions and records together are walked, one more is not: all
+ * questions (each a pointer to the first's name), or one question and then records. */
+static void many_walked(struct bytes *b, unsigned questions, unsigned records)
+{
+	header(b, 0x0100, (uint16_t)questions, (uint16_t)records, 0, 0);
+	question(b, "a.test", T_A, C_IN);
+	for (unsigned i = 1; i < questions; i++) {
+		ptr(b, Q_NAME);
+		bytes_u16(b, T_A);
+		bytes_u16(b, C_IN);
+	}
+	for (unsigned i = 0; i < records; i++) {
+		ptr(b, Q_NAME);
+		rr(b, T_TXT, C_IN, 1, 0);
+	}
+}
+
+static void test_walk_cap(void)
+{
+	static const unsigned shapes[][2] = {
+		{ CIOT_DNS_WALK_MAX_RECORDS, 0 },
+		{ CIOT_DNS_WALK_MAX_RECORDS + 1, 0 },
+		{ 1, CIOT_DNS_WALK_MAX_RECORDS - 1 },
+		{ 1, CIOT_DNS_WALK_MAX_RECORDS },
+	};
+	for (size_t i = 0; i < 4; i++) {
+		struct bytes b = { .be = true };
+		many_walked(&b, shapes[i][0], shapes[i][1]);
+		bool over = shapes[i][0] + shapes[i][1] > CIOT_DNS_WALK_MAX_RECORDS;
+		unsigned before = check_failures;
+		CHECK_EQ_INT(walk(b.d, b.n), !over);
+		CHECK_EQ_INT(texts.n, CIOT_DNS_WALK_MAX_RECORDS);
+		CHECK_EQ_INT(texts.bad, 0);
+		CHECK_EQ_STR(texts.line[WALK_LINES - 1], "name a.test");
+		check_case(before, "walk-cap");
+		bytes_free(&b);
+	}
+}
+
+/* Every prefix of a whole message is damaged, and reports a beginning of what the whole reports. */
+static void walk_truncations(const char *what, const uint8_t *msg, size_t n)
+{
+	static char full[WALK_LINES][LINE_LEN];
+	CHECK(walk(msg, n));
+	unsigned nfull = texts.n;
+	CHECK(nfull <= WALK_LINES);
+	memcpy(full, texts.line, sizeof full);
+	unsigned bad = 0;
+	for (size_t k = 0; k < n; k++) {
+		bad += walk(msg, k) || texts.bad || texts.n > nfull;
+		for (unsigned i = 0; i < texts.n && i < nfull; i++)
+			bad += strcmp(texts.line[i], full[i]) != 0;
+	}
+	if (!CHECK_EQ_INT(bad, 0))
+		fprintf(stderr, "  ^ in walk truncations of \"%s\"\n", what);
+}
+
+static void test_walk_truncations(void)
+{
+	walk_truncations("real", real_response, sizeof real_response);
+	static void (*const builds[])(struct bytes *) = { m_mdns_service, m_two_questions, m_rdata_names,
+							    m_compressed, m_escapes, m_opt, m_txt_empty_strings,
+							    m_update_delete };
+	for (size_t i = 0; i < sizeof builds / sizeof builds[0]; i++) {
+		struct bytes b = { .be = true };
+		builds[i](&b);
+		char what[32];
+		snprintf(what, sizeof what, "walk builder %zu", i);
+		walk_truncations(what, b.d, b.n);
+		bytes_free(&b);
+	}
+}
+
 /* ---- mutations -------------------------------------------------------------------------------- */
 
 #define MUTATIONS 200000
@@ -856,6 +1254,34 @@ static uint32_t rng(void)
 	return (uint32_t)((rng_state * 0x2545f4914f6cdd1du) >> 32);
 }
 
+#define MUTATION_BUF 512
+
+/* One to four random edits of the message in buf[0..n) (a byte, a bit, a pointer, a small value, a
+ * cut, 16 random bytes added); returns its new length. */
+static size_t mutate(uint8_t buf[MUTATION_BUF], size_t n)
+{
+	unsigned edits = 1 + rng() % 4;
+	for (unsigned e = 0; e < edits; e++) {
+		size_t at = rng() % n;
+		switch (rng() % 6) {
+		case 0: buf[at] = (uint8_t)rng(); break;
+		case 1: buf[at] ^= (uint8_t)(1u << rng() % 8); break;
+		case 2: buf[at] = (uint8_t)(0xc0 | rng() % 2); buf[(at + 1) % n] = (uint8_t)(rng() % n); break;
+		case 3: buf[at] = (uint8_t)(rng() % 70); break;
+		case 4: n = at + 1; break;
+		case 5:
+			if (n < MUTATION_BUF - 16) {
+				for (int k = 0; k < 16; k++)
+					buf[n + (size_t)k] = (uint8_t)rng();
+				n += 16;
+			}
+			break;
+		}
+	}
+	return n;
+}
+
+/* Both the address parser and the text walk on every mutation of these three. */
 static void mutate_all(void *arg)
 {
 	(void)arg;
@@ -863,44 +1289,55 @@ static void mutate_all(void *arg)
 	bytes_put(&bases[0], real_response, sizeof real_response);
 	m_chain_out_of_order(&bases[1]);
 	m_compressed(&bases[2]);
-	uint8_t buf[512];
-	unsigned bad = 0, results[4] = { 0 };
+	uint8_t buf[MUTATION_BUF];
+	unsigned bad = 0, results[4] = { 0 }, walked[2] = { 0 };
 	for (unsigned it = 0; it < MUTATIONS; it++) {
 		const struct bytes *base = &bases[it % 3];
-		size_t n = base->n;
-		memcpy(buf, base->d, n);
-		unsigned edits = 1 + rng() % 4;
-		for (unsigned e = 0; e < edits; e++) {
-			size_t at = rng() % n;
-			switch (rng() % 6) {
-			case 0: buf[at] = (uint8_t)rng(); break;
-			case 1: buf[at] ^= (uint8_t)(1u << rng() % 8); break;
-			case 2: buf[at] = (uint8_t)(0xc0 | rng() % 2); buf[(at + 1) % n] = (uint8_t)(rng() % n); break;
-			case 3: buf[at] = (uint8_t)(rng() % 70); break;
-			case 4: n = at + 1; break;
-			case 5:
-				if (n < sizeof buf - 16) {
-					for (int k = 0; k < 16; k++)
-						buf[n + (size_t)k] = (uint8_t)rng();
-					n += 16;
-				}
-				break;
-			}
-		}
+		memcpy(buf, base->d, base->n);
+		size_t n = mutate(buf, base->n);
 		enum ciot_dns_result r = parse(buf, n);
 		bad += (unsigned)r > MALFORMED || got.bad;
 		results[(unsigned)r & 3]++;
+		walked[walk(buf, n)]++;
+		bad += texts.bad;
 	}
 	CHECK_EQ_INT(bad, 0);
 	/* the mutations reach every result but NOT_RESPONSE only by chance; OK and MALFORMED surely */
 	CHECK(results[OK] > 0 && results[MALFORMED] > 0);
+	CHECK(walked[true] > 0 && walked[false] > 0);
 	for (int i = 0; i < 3; i++)
+		bytes_free(&bases[i]);
+}
+
+/* The text walk alone on mutations of the messages that reach its RDATA types and sections. */
+static void mutate_walk(void *arg)
+{
+	(void)arg;
+	static void (*const builds[])(struct bytes *) = { m_mdns_service, m_rdata_names, m_two_questions, m_opt };
+	enum { NBASES = sizeof builds / sizeof builds[0] };
+	struct bytes bases[NBASES];
+	for (size_t i = 0; i < NBASES; i++) {
+		bases[i] = (struct bytes){ .be = true };
+		builds[i](&bases[i]);
+	}
+	uint8_t buf[MUTATION_BUF];
+	unsigned bad = 0, walked[2] = { 0 };
+	for (unsigned it = 0; it < MUTATIONS / 2; it++) {
+		const struct bytes *base = &bases[it % NBASES];
+		memcpy(buf, base->d, base->n);
+		walked[walk(buf, mutate(buf, base->n))]++;
+		bad += texts.bad;
+	}
+	CHECK_EQ_INT(bad, 0);
+	CHECK(walked[true] > 0 && walked[false] > 0);
+	for (size_t i = 0; i < NBASES; i++)
 		bytes_free(&bases[i]);
 }
 
 static void test_mutations(void)
 {
 	CHECK_SURVIVES(mutate_all, NULL);
+	CHECK_SURVIVES(mutate_walk, NULL);
 }
 
 int main(void)
@@ -910,6 +1347,10 @@ int main(void)
 	test_cap();
 	test_real();
 	test_truncations();
+	test_walk_table();
+	test_walk_lengths();
+	test_walk_cap();
+	test_walk_truncations();
 	test_mutations();
 	return check_summary("test-dns");
 }
