@@ -530,7 +530,7 @@ enum ciot_rc ciot_analyze_capture(struct ciot_worker *w, const struct ciot_datas
 		if (!pkt.later_fragment && !f->dpi.done)
 			ciot_dpi_packet(w->dpi, &f->dpi, &pkt, &r->names);
 		enum ciot_class_step step;
-		ciot_encryption_packet(&w->entropy, &f->enc, dir, ciot_dpi_family(&f->dpi), &pkt, &step);
+		ciot_encryption_packet(&w->entropy, &f->enc, dir, ciot_dpi_family(&f->dpi), &pkt, &step, NULL);
 		ciot_tls_packet(&f->tls, dir, &pkt);
 		if (pkt.later_fragment)
 			continue;

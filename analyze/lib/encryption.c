@@ -57,10 +57,42 @@ bool ciot_family_is_encrypted(enum ciot_dpi_family family)
 	       family == CIOT_FAMILY_SSH || family == CIOT_FAMILY_OTHER_ENCRYPTED;
 }
 
-/* Bytes of a packet per class, to settle a packet that mixes classes. */
+/* Bytes of a packet per class, to settle a packet that mixes classes; and, when the caller asks,
+ * the packet's spans: which part of the message each run of bytes is. */
 struct tally {
 	size_t bytes[CIOT_CONTENT_NCLASSES];
+	const uint8_t *base;              /* the payload: spans are offsets from it */
+	struct ciot_payload_spans *spans; /* NULL when not asked for */
 };
+
+/* Records a span; the same role and class right after the last span extends it. When the spans
+ * are all used, the last one grows over the rest of the packet as bytes of no known role. */
+static void span(struct tally *t, enum ciot_content_class c, enum ciot_span_role role, const uint8_t *p, size_t n)
+{
+	struct ciot_payload_spans *sp = t->spans;
+	if (!sp || !n)
+		return;
+	uint32_t offset = (uint32_t)(p - t->base);
+	struct ciot_payload_span *last = sp->n ? &sp->span[sp->n - 1] : NULL;
+	if (last && last->role == role && last->cls == c && last->offset + last->len == offset) {
+		last->len += (uint32_t)n;
+		return;
+	}
+	if (sp->n == CIOT_MAX_SPANS) {
+		sp->overflow = true;
+		last->role = CIOT_SPAN_OTHER;
+		last->cls = CIOT_CONTENT_UNKNOWN;
+		last->len = offset + (uint32_t)n - last->offset;
+		return;
+	}
+	sp->span[sp->n++] = (struct ciot_payload_span){ offset, (uint32_t)n, (uint8_t)role, (uint8_t)c };
+}
+
+static void count(struct tally *t, enum ciot_content_class c, enum ciot_span_role role, const uint8_t *p, size_t n)
+{
+	t->bytes[c] += n;
+	span(t, c, role, p, n);
+}
 
 static enum ciot_content_class tally_winner(const struct tally *t)
 {
@@ -446,24 +478,24 @@ static size_t http_header_feed(struct ciot_stream *s, struct ciot_stream *peer, 
 /* Body bytes: by the message's class; else by their own: a magic number at the body's start
  * names the format of the whole body, otherwise each packet's bytes decide for themselves. */
 static void http_body(const struct ciot_entropy_options *o, struct ciot_stream *s, const uint8_t *p, size_t n,
-		      struct tally *t, bool *by_content)
+		      enum ciot_span_role role, struct tally *t, bool *by_content)
 {
 	if (!n)
 		return;
 	bool at_start = s->body_start;
 	s->body_start = false;
 	if (s->body_class < CIOT_CONTENT_NCLASSES) {
-		t->bytes[s->body_class] += n;
+		count(t, (enum ciot_content_class)s->body_class, role, p, n);
 		return;
 	}
 	enum ciot_content_class magic;
 	const char *format;
 	if (at_start && ciot_magic_match(p, n, &magic, &format)) {
 		s->body_class = (uint8_t)magic;
-		t->bytes[magic] += n;
+		count(t, magic, role, p, n);
 		return;
 	}
-	t->bytes[data_class(o, p, n, by_content)] += n;
+	count(t, data_class(o, p, n, by_content), role, p, n);
 }
 
 /* A chunk-size line "1a;ext\r\n" at p: its size and length; false when it is not one or is cut. */
@@ -501,7 +533,8 @@ static bool http_segment(const struct ciot_entropy_options *o, struct ciot_strea
 		case MODE_HTTP_BODY:
 		case MODE_MQTT_REST: {
 			size_t take = s->body_left < left ? s->body_left : left;
-			http_body(o, s, q, take, t, by_content);
+			http_body(o, s, q, take, s->mode == MODE_MQTT_REST ? CIOT_SPAN_MQTT_BODY : CIOT_SPAN_HTTP_BODY, t,
+				  by_content);
 			s->body_left -= (uint32_t)take;
 			if (!s->body_left)
 				s->mode = MODE_NONE;
@@ -511,7 +544,7 @@ static bool http_segment(const struct ciot_entropy_options *o, struct ciot_strea
 		case MODE_HTTP_CHUNKED: {
 			if (s->body_left) {
 				size_t take = s->body_left < left ? s->body_left : left;
-				http_body(o, s, q, take, t, by_content);
+				http_body(o, s, q, take, CIOT_SPAN_HTTP_BODY, t, by_content);
 				s->body_left -= (uint32_t)take;
 				pos += take;
 				continue;
@@ -523,13 +556,14 @@ static bool http_segment(const struct ciot_entropy_options *o, struct ciot_strea
 				continue;
 			}
 			/* the size line: the body's class when it has one, text otherwise (it is hex digits) */
-			t->bytes[s->body_class < CIOT_CONTENT_NCLASSES ? s->body_class : CIOT_CONTENT_TEXT] += len;
+			count(t, s->body_class < CIOT_CONTENT_NCLASSES ? (enum ciot_content_class)s->body_class : CIOT_CONTENT_TEXT,
+			      CIOT_SPAN_HTTP_BODY, q, len);
 			pos += len;
 			if (size == 0) {
 				/* the last chunk: its CRLF (an empty trailer) ends the message */
 				s->mode = MODE_NONE;
 				if (n - pos >= 2 && p[pos] == '\r' && p[pos + 1] == '\n') {
-					t->bytes[CIOT_CONTENT_TEXT] += 2;
+					count(t, CIOT_CONTENT_TEXT, CIOT_SPAN_HTTP_BODY, p + pos, 2);
 					pos += 2;
 				}
 			} else {
@@ -541,7 +575,7 @@ static bool http_segment(const struct ciot_entropy_options *o, struct ciot_strea
 			/* a body that runs to the end, or whose chunking was lost: a segment that starts
 			 * a new message ends it */
 			if (!http_message_start(q, left)) {
-				http_body(o, s, q, left, t, by_content);
+				http_body(o, s, q, left, CIOT_SPAN_HTTP_BODY, t, by_content);
 				return true;
 			}
 			s->mode = MODE_NONE;
@@ -549,14 +583,14 @@ static bool http_segment(const struct ciot_entropy_options *o, struct ciot_strea
 		case MODE_HTTP_HEADERS: {
 			bool done;
 			size_t used = http_header_feed(s, peer, q, left, &done);
-			t->bytes[CIOT_CONTENT_TEXT] += used;
+			count(t, CIOT_CONTENT_TEXT, CIOT_SPAN_HTTP_HEADER, q, used);
 			pos += used;
 			if (done) {
 				http_header_end(s);
 				if (s->mode == MODE_HTTP_BODY || s->mode == MODE_HTTP_OPEN) {
 					/* the first bytes of the body: a magic number names its format */
 					size_t take = s->mode == MODE_HTTP_BODY && s->body_left < n - pos ? s->body_left : n - pos;
-					http_body(o, s, p + pos, take, t, by_content);
+					http_body(o, s, p + pos, take, CIOT_SPAN_HTTP_BODY, t, by_content);
 					if (s->mode == MODE_HTTP_BODY) {
 						s->body_left -= (uint32_t)take;
 						if (!s->body_left)
@@ -574,7 +608,7 @@ static bool http_segment(const struct ciot_entropy_options *o, struct ciot_strea
 		if (family == CIOT_FAMILY_RTSP && q[0] == '$' && left >= RTSP_FRAME_HEADER) {
 			size_t frame = RTSP_FRAME_HEADER + (size_t)(q[2] << 8 | q[3]);
 			size_t take = frame < left ? frame : left;
-			t->bytes[CIOT_CONTENT_MEDIA] += take;
+			count(t, CIOT_CONTENT_MEDIA, CIOT_SPAN_MEDIA, q, take);
 			pos += take;
 			if (take < frame) {
 				s->mode = MODE_HTTP_BODY;
@@ -592,7 +626,7 @@ static bool http_segment(const struct ciot_entropy_options *o, struct ciot_strea
 		if (pos == 0)
 			return false;
 		/* after a message, bytes of another protocol (a WebSocket after 101): by their content */
-		t->bytes[ciot_content_classify(o, q, left)] += left;
+		count(t, ciot_content_classify(o, q, left), CIOT_SPAN_OTHER, q, left);
 		*by_content = true;
 		return true;
 	}
@@ -602,6 +636,8 @@ static bool http_segment(const struct ciot_entropy_options *o, struct ciot_strea
 /* ---- MQTT ------------------------------------------------------------------------------------- */
 
 #define MQTT_PUBLISH 3
+#define MQTT_SUBSCRIBE 8
+#define MQTT_UNSUBSCRIBE 10
 
 /* MQTT control packets in one TCP segment, in order: headers, topics and properties are text; a
  * PUBLISH payload is application data, judged by its bytes (visibly text, else magic number and
@@ -612,7 +648,7 @@ static void mqtt_segment(const struct ciot_entropy_options *o, struct ciot_strea
 	size_t pos = 0;
 	if (s->mode == MODE_MQTT_REST) {
 		size_t take = s->body_left < n ? s->body_left : n;
-		http_body(o, s, p, take, t, by_content);
+		http_body(o, s, p, take, CIOT_SPAN_MQTT_BODY, t, by_content);
 		s->body_left -= (uint32_t)take;
 		if (!s->body_left)
 			s->mode = MODE_NONE;
@@ -620,7 +656,7 @@ static void mqtt_segment(const struct ciot_entropy_options *o, struct ciot_strea
 	}
 	while (pos < n) {
 		if (n - pos < 2) {
-			t->bytes[CIOT_CONTENT_TEXT] += n - pos;
+			count(t, CIOT_CONTENT_TEXT, CIOT_SPAN_MQTT_BODY, p + pos, n - pos);
 			return;
 		}
 		uint8_t type = p[pos] >> 4, qos = (p[pos] >> 1) & 3;
@@ -635,7 +671,8 @@ static void mqtt_segment(const struct ciot_entropy_options *o, struct ciot_strea
 			}
 		}
 		if (type == 0 || !complete) {
-			t->bytes[CIOT_CONTENT_TEXT] += n - pos; /* not MQTT framing, or a cut length: as is */
+			/* not MQTT framing, or a cut length: as is */
+			count(t, CIOT_CONTENT_TEXT, CIOT_SPAN_MQTT_BODY, p + pos, n - pos);
 			return;
 		}
 		size_t total = at - pos + len, end = at + len < n ? at + len : n;
@@ -646,14 +683,27 @@ static void mqtt_segment(const struct ciot_entropy_options *o, struct ciot_strea
 			if (text_end > end)
 				text_end = end;
 		}
-		t->bytes[CIOT_CONTENT_TEXT] += text_end - pos;
+		if (type == MQTT_PUBLISH && at + 2 <= text_end) {
+			/* the topic between the fixed header with its length and the packet identifier */
+			size_t topic_end = at + 2 + (size_t)(p[at] << 8 | p[at + 1]);
+			if (topic_end > text_end)
+				topic_end = text_end;
+			count(t, CIOT_CONTENT_TEXT, CIOT_SPAN_MQTT_BODY, p + pos, at + 2 - pos);
+			count(t, CIOT_CONTENT_TEXT, CIOT_SPAN_MQTT_TOPIC, p + at + 2, topic_end - at - 2);
+			count(t, CIOT_CONTENT_TEXT, CIOT_SPAN_MQTT_BODY, p + topic_end, text_end - topic_end);
+		} else {
+			/* SUBSCRIBE and UNSUBSCRIBE carry topic filters */
+			bool topics = type == MQTT_SUBSCRIBE || type == MQTT_UNSUBSCRIBE;
+			count(t, CIOT_CONTENT_TEXT, CIOT_SPAN_MQTT_BODY, p + pos, at - pos);
+			count(t, CIOT_CONTENT_TEXT, topics ? CIOT_SPAN_MQTT_TOPIC : CIOT_SPAN_MQTT_BODY, p + at, text_end - at);
+		}
 		s->body_class = CIOT_CONTENT_TEXT;
 		if (type == MQTT_PUBLISH && text_end < at + len) {
 			/* the payload: its class, for this segment and the packet's rest in the next */
 			s->body_class = CIOT_CONTENT_NCLASSES;
 			if (end > text_end) {
 				enum ciot_content_class c = data_class(o, p + text_end, end - text_end, by_content);
-				t->bytes[c] += end - text_end;
+				count(t, c, CIOT_SPAN_MQTT_BODY, p + text_end, end - text_end);
 				s->body_class = (uint8_t)c;
 			}
 		}
@@ -742,6 +792,7 @@ static bool protocol_rules(const struct ciot_entropy_options *o, struct ciot_str
 				s->tls_next = pkt->tcp_seq;
 			}
 			tls_segment(s, pkt->tcp_seq, p, n, t);
+			span(t, CIOT_CONTENT_ENCRYPTED, CIOT_SPAN_PROTECTED, p, n);
 			return true;
 		}
 		bool http = s->mode != MODE_NONE || family == CIOT_FAMILY_HTTP || family == CIOT_FAMILY_RTSP ||
@@ -753,7 +804,8 @@ static bool protocol_rules(const struct ciot_entropy_options *o, struct ciot_str
 			if (repeated > n)
 				repeated = n;
 			if (repeated) {
-				t->bytes[s->last_class ? s->last_class - 1 : CIOT_CONTENT_TEXT] += repeated;
+				count(t, s->last_class ? (enum ciot_content_class)(s->last_class - 1) : CIOT_CONTENT_TEXT,
+				      CIOT_SPAN_REPEATED, p, repeated);
 				p += repeated;
 				n -= repeated;
 				if (!n)
@@ -768,36 +820,38 @@ static bool protocol_rules(const struct ciot_entropy_options *o, struct ciot_str
 				return true;
 		}
 		if (family == CIOT_FAMILY_SSH) {
-			t->bytes[ssh_segment(s, p, n)] += n;
+			count(t, ssh_segment(s, p, n), CIOT_SPAN_PROTECTED, p, n);
 			return true;
 		}
 		if (family == CIOT_FAMILY_DNS || pkt->sport == DNS_PORT || pkt->dport == DNS_PORT) {
 			bool keys = n > 2 && ciot_dns_has_dnssec(p + 2, n - 2);
-			t->bytes[keys ? CIOT_CONTENT_ENCRYPTED : CIOT_CONTENT_TEXT] += n;
+			count(t, keys ? CIOT_CONTENT_ENCRYPTED : CIOT_CONTENT_TEXT, CIOT_SPAN_DNS, p, n);
 			return true;
 		}
 	} else if (pkt->proto == PROTO_UDP) {
 		if (family == CIOT_FAMILY_QUIC) {
-			t->bytes[CIOT_CONTENT_ENCRYPTED] += n;
+			count(t, CIOT_CONTENT_ENCRYPTED, CIOT_SPAN_PROTECTED, p, n);
 			return true;
 		}
-		if ((family == CIOT_FAMILY_DTLS || family == CIOT_FAMILY_OTHER) && dtls_datagram(p, n, t))
+		if ((family == CIOT_FAMILY_DTLS || family == CIOT_FAMILY_OTHER) && dtls_datagram(p, n, t)) {
+			span(t, CIOT_CONTENT_ENCRYPTED, CIOT_SPAN_PROTECTED, p, n);
 			return true;
+		}
 		if (family == CIOT_FAMILY_DNS || is_dns_port(pkt)) {
-			t->bytes[ciot_dns_has_dnssec(p, n) ? CIOT_CONTENT_ENCRYPTED : CIOT_CONTENT_TEXT] += n;
+			count(t, ciot_dns_has_dnssec(p, n) ? CIOT_CONTENT_ENCRYPTED : CIOT_CONTENT_TEXT, CIOT_SPAN_DNS, p, n);
 			return true;
 		}
 		if (family == CIOT_FAMILY_RTP) {
-			t->bytes[CIOT_CONTENT_MEDIA] += n;
+			count(t, CIOT_CONTENT_MEDIA, CIOT_SPAN_MEDIA, p, n);
 			return true;
 		}
 		if (http_message_start(p, n)) { /* SSDP, GENA over UDP */
-			t->bytes[CIOT_CONTENT_TEXT] += n;
+			count(t, CIOT_CONTENT_TEXT, CIOT_SPAN_HTTP_HEADER, p, n);
 			return true;
 		}
 	}
 	if (family == CIOT_FAMILY_OTHER_ENCRYPTED) {
-		t->bytes[CIOT_CONTENT_ENCRYPTED] += n;
+		count(t, CIOT_CONTENT_ENCRYPTED, CIOT_SPAN_PROTECTED, p, n);
 		return true;
 	}
 	return false;
@@ -805,8 +859,12 @@ static bool protocol_rules(const struct ciot_entropy_options *o, struct ciot_str
 
 enum ciot_content_class ciot_encryption_packet(const struct ciot_entropy_options *o, struct ciot_encryption_flow *f,
 					       int dir, enum ciot_dpi_family family, const struct ciot_packet *pkt,
-					       enum ciot_class_step *step)
+					       enum ciot_class_step *step, struct ciot_payload_spans *spans)
 {
+	if (spans) {
+		spans->n = 0;
+		spans->overflow = false;
+	}
 	if (pkt->payload_len == 0 && !pkt->later_fragment)
 		return CIOT_CONTENT_NCLASSES;
 	struct ciot_stream *s = &f->dir[dir];
@@ -820,7 +878,7 @@ enum ciot_content_class ciot_encryption_packet(const struct ciot_entropy_options
 		cls = CIOT_CONTENT_OMITTED;
 		*step = CIOT_STEP_LENGTH;
 	} else {
-		struct tally t = { { 0 } };
+		struct tally t = { { 0 }, pkt->payload, spans };
 		bool by_content = false;
 		if (protocol_rules(o, s, &f->dir[1 - dir], family, pkt, &t, &by_content) &&
 		    (cls = tally_winner(&t)) < CIOT_CONTENT_NCLASSES) {
@@ -829,6 +887,9 @@ enum ciot_content_class ciot_encryption_packet(const struct ciot_entropy_options
 		} else {
 			/* steps 2 to 4 at once: only a magic number yields compressed or media */
 			cls = ciot_content_classify(o, pkt->payload, pkt->payload_caplen);
+			if (spans)
+				spans->n = 0;
+			span(&t, cls, CIOT_SPAN_OTHER, pkt->payload, pkt->payload_caplen);
 			*step = cls == CIOT_CONTENT_COMPRESSED || cls == CIOT_CONTENT_MEDIA ? CIOT_STEP_MAGIC
 				: cls == CIOT_CONTENT_OMITTED				  ? CIOT_STEP_LENGTH
 											  : CIOT_STEP_ENTROPY;

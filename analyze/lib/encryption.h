@@ -64,12 +64,45 @@ struct ciot_encryption_flow {
 	struct ciot_encryption_counts counts;
 };
 
+/* What part of a message a run of payload bytes is, as the protocol rules read it: the PII search
+ * (pii-flow.h) decides by it what to search and says where a match was. */
+enum ciot_span_role {
+	CIOT_SPAN_OTHER,       /* no protocol rule applied: judged by the bytes alone */
+	CIOT_SPAN_HTTP_HEADER, /* an HTTP, RTSP or SSDP start line and header lines */
+	CIOT_SPAN_HTTP_BODY,   /* a body, chunk lines included */
+	CIOT_SPAN_MQTT_TOPIC,  /* a PUBLISH topic, a SUBSCRIBE or UNSUBSCRIBE's topic filters */
+	CIOT_SPAN_MQTT_BODY,   /* the rest of an MQTT packet: headers, CONNECT's fields, a payload */
+	CIOT_SPAN_DNS,         /* a DNS message (over TCP, with its length prefix) */
+	CIOT_SPAN_PROTECTED,   /* TLS, DTLS, QUIC, SSH and VPN protocols, clear handshakes included */
+	CIOT_SPAN_MEDIA,       /* RTP, RTSP's interleaved frames */
+	CIOT_SPAN_REPEATED,    /* a TCP retransmission of bytes already seen */
+	CIOT_SPAN_NROLES
+};
+
+#define CIOT_MAX_SPANS 128
+
+struct ciot_payload_span {
+	uint32_t offset, len; /* within the packet's captured payload */
+	uint8_t role;         /* enum ciot_span_role */
+	uint8_t cls;          /* enum ciot_content_class of these bytes */
+};
+
+/* A packet's payload as consecutive spans. A packet with more parts than CIOT_MAX_SPANS (a burst of
+ * small MQTT packets) has its last span cover the rest as CIOT_SPAN_OTHER of unknown class, and
+ * `overflow` set. */
+struct ciot_payload_spans {
+	struct ciot_payload_span span[CIOT_MAX_SPANS];
+	unsigned n;
+	bool overflow;
+};
+
 /* Classifies a packet of the flow (sent in direction `dir`; `family` is nDPI's view of the flow
  * so far) and counts it. Returns its class, and the step in *step; CIOT_CONTENT_NCLASSES (not
- * counted) when the packet has no application payload. */
+ * counted) when the packet has no application payload. When `spans` is not NULL it is filled with
+ * the payload's spans (none for a packet without captured payload or a later IP fragment). */
 enum ciot_content_class ciot_encryption_packet(const struct ciot_entropy_options *o, struct ciot_encryption_flow *f,
 					       int dir, enum ciot_dpi_family family, const struct ciot_packet *pkt,
-					       enum ciot_class_step *step);
+					       enum ciot_class_step *step, struct ciot_payload_spans *spans);
 
 /* Whether a flow's family is an encrypted protocol, so that entropy-encrypted packets of any other
  * flow mean proprietary encryption (the paper's "Other protocols"). */

@@ -43,7 +43,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pkt.later_fragment = (ctl & 0x80) != 0;
 		pkt.wirelen = (uint32_t)n + 54;
 		enum ciot_class_step step;
-		(void)ciot_encryption_packet(&o, &f, dir, family, &pkt, &step);
+		static struct ciot_payload_spans spans;
+		enum ciot_content_class c = ciot_encryption_packet(&o, &f, dir, family, &pkt, &step, &spans);
+		/* the spans cover the captured payload exactly, in order */
+		uint32_t at = 0;
+		for (unsigned i = 0; i < spans.n; i++) {
+			if (spans.span[i].offset != at || !spans.span[i].len)
+				__builtin_trap();
+			at += spans.span[i].len;
+		}
+		if (c != CIOT_CONTENT_NCLASSES && !pkt.later_fragment && n && at != n)
+			__builtin_trap();
 		seq[dir] += (uint32_t)n;
 		pos += n;
 	}

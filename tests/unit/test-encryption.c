@@ -15,6 +15,28 @@
 
 static struct ciot_entropy_options opts;
 
+/* The spans of the last packet classified. */
+static struct ciot_payload_spans spans;
+
+/* Classifies with spans, and checks that they cover the captured payload exactly, in order. */
+static enum ciot_content_class classify_spans(struct ciot_encryption_flow *f, int dir, enum ciot_dpi_family family,
+					      const struct ciot_packet *pkt, enum ciot_class_step *step)
+{
+	enum ciot_content_class c = ciot_encryption_packet(&opts, f, dir, family, pkt, step, &spans);
+	if (c == CIOT_CONTENT_NCLASSES || pkt->later_fragment || !pkt->payload_caplen) {
+		CHECK_EQ_INT(spans.n, 0);
+		return c;
+	}
+	uint32_t at = 0;
+	for (unsigned i = 0; i < spans.n; i++) {
+		CHECK_EQ_INT(spans.span[i].offset, at);
+		CHECK(spans.span[i].len > 0);
+		at += spans.span[i].len;
+	}
+	CHECK_EQ_INT(at, pkt->payload_caplen);
+	return c;
+}
+
 /* A packet of `n` payload bytes from `p`, TCP or UDP, with a sequence number. */
 static struct ciot_packet packet(uint8_t proto, uint16_t sport, uint16_t dport, uint32_t seq, const uint8_t *p, size_t n)
 {
@@ -34,7 +56,7 @@ static enum ciot_content_class classify(struct ciot_encryption_flow *f, int dir,
 					uint8_t proto, uint32_t seq, const uint8_t *p, size_t n, enum ciot_class_step *step)
 {
 	struct ciot_packet pkt = packet(proto, 40000, proto == 6 ? 443 : 4433, seq, p, n);
-	return ciot_encryption_packet(&opts, f, dir, family, &pkt, step);
+	return classify_spans(f, dir, family, &pkt, step);
 }
 
 #define CHECK_CLASS(got, want) CHECK_EQ_STR(ciot_content_class_name(got), ciot_content_class_name(want))
@@ -169,7 +191,7 @@ static enum ciot_content_class tcp_send(struct ciot_encryption_flow *f, int dir,
 {
 	struct ciot_packet pkt = packet(6, dir ? 80 : 40000, dir ? 40000 : 80, seqs[dir], p, n);
 	seqs[dir] += (uint32_t)n;
-	return ciot_encryption_packet(&opts, f, dir, family, &pkt, step);
+	return classify_spans(f, dir, family, &pkt, step);
 }
 
 static enum ciot_content_class http(struct ciot_encryption_flow *f, int dir, const char *text, enum ciot_class_step *step)
@@ -260,17 +282,17 @@ static void test_dns(void)
 	memset(&f, 0, sizeof f);
 	enum ciot_class_step step;
 	struct ciot_packet pkt = packet(17, 53, 40000, 0, b.d, b.n);
-	CHECK_CLASS(ciot_encryption_packet(&opts, &f, 1, CIOT_FAMILY_DNS, &pkt, &step), CIOT_CONTENT_ENCRYPTED);
+	CHECK_CLASS(classify_spans(&f, 1, CIOT_FAMILY_DNS, &pkt, &step), CIOT_CONTENT_ENCRYPTED);
 	CHECK_EQ_INT(step, CIOT_STEP_PROTOCOL);
 	/* the same message with an A record instead: text, also without nDPI's help (port 53) */
 	size_t type_at = 12 + sizeof qname + 4 + 2;
 	b.d[type_at] = 0;
 	b.d[type_at + 1] = 1;
 	pkt = packet(17, 53, 40000, 0, b.d, b.n);
-	CHECK_CLASS(ciot_encryption_packet(&opts, &f, 1, CIOT_FAMILY_OTHER, &pkt, &step), CIOT_CONTENT_TEXT);
+	CHECK_CLASS(classify_spans(&f, 1, CIOT_FAMILY_OTHER, &pkt, &step), CIOT_CONTENT_TEXT);
 	/* a query: text */
 	pkt = packet(17, 40000, 53, 0, b.d, 12 + sizeof qname + 4);
-	CHECK_CLASS(ciot_encryption_packet(&opts, &f, 0, CIOT_FAMILY_DNS, &pkt, &step), CIOT_CONTENT_TEXT);
+	CHECK_CLASS(classify_spans(&f, 0, CIOT_FAMILY_DNS, &pkt, &step), CIOT_CONTENT_TEXT);
 	bytes_free(&b);
 }
 
@@ -287,10 +309,10 @@ static void test_families_and_fragments(void)
 	/* a later fragment takes the class of its datagram's first fragment */
 	struct ciot_packet pkt = packet(17, 40000, 4433, 0, text, 300);
 	pkt.later_fragment = true;
-	CHECK_CLASS(ciot_encryption_packet(&opts, &f, 0, CIOT_FAMILY_QUIC, &pkt, &step), CIOT_CONTENT_ENCRYPTED);
+	CHECK_CLASS(classify_spans(&f, 0, CIOT_FAMILY_QUIC, &pkt, &step), CIOT_CONTENT_ENCRYPTED);
 	CHECK_EQ_INT(f.counts.packets[CIOT_CONTENT_ENCRYPTED], 2);
 	/* a later fragment with nothing before it: unknown */
-	CHECK_CLASS(ciot_encryption_packet(&opts, &f, 1, CIOT_FAMILY_QUIC, &pkt, &step), CIOT_CONTENT_UNKNOWN);
+	CHECK_CLASS(classify_spans(&f, 1, CIOT_FAMILY_QUIC, &pkt, &step), CIOT_CONTENT_UNKNOWN);
 	/* SSH: the banner in clear, then encrypted */
 	memset(&f, 0, sizeof f);
 	CHECK_CLASS(classify(&f, 0, CIOT_FAMILY_SSH, 6, 0, (const uint8_t *)"SSH-2.0-OpenSSH_9.2\r\n", 21, &step),
@@ -317,11 +339,11 @@ static void test_families_and_fragments(void)
 	CHECK_EQ_INT(f.counts.entropy_encrypted, 1);
 	/* no payload: not counted */
 	struct ciot_packet empty = packet(6, 1, 2, 0, NULL, 0);
-	CHECK_EQ_INT(ciot_encryption_packet(&opts, &f, 0, CIOT_FAMILY_OTHER, &empty, &step), CIOT_CONTENT_NCLASSES);
+	CHECK_EQ_INT(classify_spans(&f, 0, CIOT_FAMILY_OTHER, &empty, &step), CIOT_CONTENT_NCLASSES);
 	/* a payload the capture cut away entirely: omitted */
 	struct ciot_packet cut = packet(17, 1, 2, 0, random, 0);
 	cut.payload_len = 400;
-	CHECK_CLASS(ciot_encryption_packet(&opts, &f, 0, CIOT_FAMILY_OTHER, &cut, &step), CIOT_CONTENT_OMITTED);
+	CHECK_CLASS(classify_spans(&f, 0, CIOT_FAMILY_OTHER, &cut, &step), CIOT_CONTENT_OMITTED);
 	CHECK(ciot_family_is_encrypted(CIOT_FAMILY_QUIC) && !ciot_family_is_encrypted(CIOT_FAMILY_HTTP));
 }
 
@@ -494,9 +516,90 @@ static void test_review_cases(void)
 	CHECK_EQ_INT(step, CIOT_STEP_PROTOCOL);
 }
 
+#define CHECK_SPAN(i, off, length, r)                                                                  \
+	do {                                                                                           \
+		CHECK_EQ_INT(spans.span[i].offset, off);                                                \
+		CHECK_EQ_INT(spans.span[i].len, length);                                                \
+		CHECK_EQ_INT(spans.span[i].role, r);                                                    \
+	} while (0)
+
+/* The roles of the spans: what the PII search is told about each part of a message. */
+static void test_spans(void)
+{
+	struct ciot_encryption_flow f;
+	enum ciot_class_step step;
+	reset(&f);
+	/* a request with its header block and JSON body in one segment, then a response cut in two */
+	const char *req = "POST /r?mac=aa HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 9\r\n\r\n"
+			  "{\"a\":\"b\"}";
+	size_t head = strlen(req) - 9;
+	CHECK_CLASS(tcp_send(&f, 0, CIOT_FAMILY_HTTP, req, strlen(req), &step), CIOT_CONTENT_TEXT);
+	CHECK_EQ_INT(spans.n, 2);
+	CHECK_SPAN(0, 0, head, CIOT_SPAN_HTTP_HEADER);
+	CHECK_SPAN(1, head, 9, CIOT_SPAN_HTTP_BODY);
+	CHECK_EQ_INT(spans.span[1].cls, CIOT_CONTENT_TEXT);
+	const char *resp1 = "HTTP/1.1 200 OK\r\nContent-Le", *resp2 = "ngth: 4\r\n\r\nabcd";
+	tcp_send(&f, 1, CIOT_FAMILY_HTTP, resp1, strlen(resp1), &step);
+	CHECK_EQ_INT(spans.n, 1);
+	CHECK_SPAN(0, 0, strlen(resp1), CIOT_SPAN_HTTP_HEADER);
+	tcp_send(&f, 1, CIOT_FAMILY_HTTP, resp2, strlen(resp2), &step);
+	CHECK_EQ_INT(spans.n, 2);
+	CHECK_SPAN(0, 0, strlen(resp2) - 4, CIOT_SPAN_HTTP_HEADER);
+	CHECK_SPAN(1, strlen(resp2) - 4, 4, CIOT_SPAN_HTTP_BODY);
+	/* a retransmission of the request: repeated bytes */
+	seqs[0] -= (uint32_t)strlen(req);
+	tcp_send(&f, 0, CIOT_FAMILY_HTTP, req, strlen(req), &step);
+	CHECK_EQ_INT(spans.n, 1);
+	CHECK_SPAN(0, 0, strlen(req), CIOT_SPAN_REPEATED);
+
+	/* MQTT: PUBLISH (QoS 1) header, topic, packet id and payload; SUBSCRIBE's filters are topics */
+	reset(&f);
+	const uint8_t pub[] = { 0x32, 13, 0, 5, 'a', '/', 'b', '/', 'c', 0, 9, 'o', 'n', '=', '1' };
+	tcp_send(&f, 0, CIOT_FAMILY_MQTT, pub, sizeof pub, &step);
+	/* the packet id is text; the 4-byte payload, too short to judge, is a span of its own class */
+	CHECK_EQ_INT(spans.n, 4);
+	CHECK_SPAN(0, 0, 4, CIOT_SPAN_MQTT_BODY);
+	CHECK_SPAN(1, 4, 5, CIOT_SPAN_MQTT_TOPIC);
+	CHECK_SPAN(2, 9, 2, CIOT_SPAN_MQTT_BODY);
+	CHECK_SPAN(3, 11, 4, CIOT_SPAN_MQTT_BODY);
+	CHECK(spans.span[3].cls != CIOT_CONTENT_TEXT);
+	const uint8_t sub[] = { 0x82, 8, 0, 1, 0, 3, 'x', '/', '#', 0 };
+	tcp_send(&f, 0, CIOT_FAMILY_MQTT, sub, sizeof sub, &step);
+	CHECK_EQ_INT(spans.n, 2);
+	CHECK_SPAN(0, 0, 2, CIOT_SPAN_MQTT_BODY);
+	CHECK_SPAN(1, 2, 8, CIOT_SPAN_MQTT_TOPIC);
+	/* a burst of more packets than spans: the last span covers the rest */
+	uint8_t burst[9 * 100];
+	for (size_t i = 0; i < 100; i++)
+		memcpy(burst + 9 * i, (const uint8_t[]){ 0x30, 7, 0, 1, 't', 'v', 'v', 'v', 'v' }, 9);
+	tcp_send(&f, 0, CIOT_FAMILY_MQTT, burst, sizeof burst, &step);
+	CHECK(spans.overflow);
+	CHECK_EQ_INT(spans.n, CIOT_MAX_SPANS);
+	CHECK_EQ_INT(spans.span[CIOT_MAX_SPANS - 1].role, CIOT_SPAN_OTHER);
+
+	/* DNS, TLS and a payload no rule knows */
+	reset(&f);
+	const uint8_t tls[] = { 22, 3, 1, 0, 2, 1, 0 };
+	CHECK_CLASS(classify(&f, 0, CIOT_FAMILY_TLS, 6, 1, tls, sizeof tls, &step), CIOT_CONTENT_TEXT);
+	CHECK_EQ_INT(spans.n, 1);
+	CHECK_SPAN(0, 0, sizeof tls, CIOT_SPAN_PROTECTED);
+	const char *plain = "hello there, a device that speaks its own protocol in clear text";
+	struct ciot_packet pkt = packet(17, 40000, 9999, 0, (const uint8_t *)plain, strlen(plain));
+	reset(&f);
+	classify_spans(&f, 0, CIOT_FAMILY_OTHER, &pkt, &step);
+	CHECK_EQ_INT(spans.n, 1);
+	CHECK_SPAN(0, 0, strlen(plain), CIOT_SPAN_OTHER);
+	const uint8_t query[] = { 0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 'a', 0, 0, 1, 0, 1 };
+	pkt = packet(17, 40000, 53, 0, query, sizeof query);
+	classify_spans(&f, 0, CIOT_FAMILY_DNS, &pkt, &step);
+	CHECK_EQ_INT(spans.n, 1);
+	CHECK_SPAN(0, 0, sizeof query, CIOT_SPAN_DNS);
+}
+
 int main(void)
 {
 	ciot_entropy_default_options(&opts, CIOT_ENTROPY_LENGTH_AWARE);
+	test_spans();
 	test_tls();
 	test_dtls();
 	test_http();
