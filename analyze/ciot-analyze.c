@@ -15,6 +15,7 @@
 #include "dataset.h"
 #include "destinations.h"
 #include "dpi.h"
+#include "pii-flow.h"
 #include "store.h"
 
 #define EXIT_FAILED_CAPTURES 1
@@ -74,6 +75,13 @@ static const char usage[] =
 	"                        (default: the system trust store, Debian's ca-certificates through\n"
 	"                        OpenSSL's default paths); a copy kept with the dataset makes the\n"
 	"                        verdicts reproducible\n"
+	"Personal data (docs/pii.md):\n"
+	"      --no-pii          do not search clear text for personal data\n"
+	"      --pii-key FILE    hash found values with a key made from this file (at least 16 bytes), so\n"
+	"                        that hashes agree across runs and databases (default: a random key of\n"
+	"                        this run only)\n"
+	"      --pii-values      store the values found, not only their hash and a hint; the database\n"
+	"                        then holds personal data\n"
 	"Processing:\n"
 	"  -j, --jobs N          analyze N files in parallel (default 1)\n"
 	"      --max-flows N     active flows held at most per job (default 131072); beyond it the\n"
@@ -231,7 +239,7 @@ int main(int argc, char **argv)
 	enum { OPT_DEVICE = 256, OPT_CATEGORY, OPT_BRAND, OPT_PHASE, OPT_SUBPHASE, OPT_FIRMWARE, OPT_INTERCEPTION,
 	       OPT_MAC, OPT_IP, OPT_IP_TABLE, OPT_TZ, OPT_MAX_FLOWS, OPT_IDLE_TIMEOUT, OPT_ALL_FLOWS, OPT_GEO_DIR,
 	       OPT_RULES_DIR, OPT_PUBLIC_SERVICES, OPT_ENTROPY, OPT_ENCRYPTED_ABOVE, OPT_TEXT_BELOW, OPT_OMIT_BELOW,
-	       OPT_CA_FILE };
+	       OPT_CA_FILE, OPT_NO_PII, OPT_PII_KEY, OPT_PII_VALUES };
 	static const struct option options[] = {
 		{ "db", required_argument, NULL, 'o' },
 		{ "device", required_argument, NULL, OPT_DEVICE },
@@ -257,6 +265,9 @@ int main(int argc, char **argv)
 		{ "text-below", required_argument, NULL, OPT_TEXT_BELOW },
 		{ "omit-below", required_argument, NULL, OPT_OMIT_BELOW },
 		{ "ca-file", required_argument, NULL, OPT_CA_FILE },
+		{ "no-pii", no_argument, NULL, OPT_NO_PII },
+		{ "pii-key", required_argument, NULL, OPT_PII_KEY },
+		{ "pii-values", no_argument, NULL, OPT_PII_VALUES },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -267,7 +278,8 @@ int main(int argc, char **argv)
 	ciot_analysis_default_options(&ao);
 	struct ciot_destination_options dopt;
 	ciot_destination_default_options(&dopt);
-	const char *db_path = NULL, *ip_table = NULL, *ca_file = NULL;
+	const char *db_path = NULL, *ip_table = NULL, *ca_file = NULL, *pii_key = NULL;
+	bool pii = true, pii_values = false;
 	int tz = 8 * 3600;
 	enum ciot_entropy_mode entropy_mode = CIOT_ENTROPY_LENGTH_AWARE;
 	double encrypted_above = -1, text_below = -1;
@@ -373,6 +385,9 @@ int main(int argc, char **argv)
 			}
 			break;
 		case OPT_CA_FILE: ca_file = optarg; break;
+		case OPT_NO_PII: pii = false; break;
+		case OPT_PII_KEY: pii_key = optarg; break;
+		case OPT_PII_VALUES: pii_values = true; break;
 		case 'q': quiet = true; break;
 		case 'h': fputs(usage, stdout); return 0;
 		case 'V': printf("ciot-analyze %s (nDPI %s)\n", CIOT_VERSION, ciot_dpi_version()); return 0;
@@ -391,6 +406,10 @@ int main(int argc, char **argv)
 			ao.entropy.encrypted_above);
 		return EXIT_USAGE;
 	}
+	if (!pii && (pii_key || pii_values)) {
+		fprintf(stderr, "ciot-analyze: --no-pii leaves nothing for --pii-key or --pii-values to do\n");
+		return EXIT_USAGE;
+	}
 	if (!db_path || optind >= argc) {
 		fprintf(stderr, "ciot-analyze: %s\n\n%s", !db_path ? "-o DB is required" : "no INPUT given", usage);
 		return EXIT_USAGE;
@@ -407,10 +426,19 @@ int main(int argc, char **argv)
 		}
 	}
 
+	struct ciot_pii_setup *pii_setup = NULL;
+	enum ciot_rc rc = pii ? ciot_pii_setup_new(&pii_setup, &ds, pii_key, pii_values, errbuf) : CIOT_OK;
+	if (rc) {
+		fprintf(stderr, "%s: %s\n", pii_key && rc == CIOT_ERR_IO ? pii_key : "ciot-analyze", errbuf);
+		ciot_dataset_free(&ds);
+		return rc == CIOT_ERR_IO ? EXIT_FAILED_CAPTURES : EXIT_USAGE;
+	}
+	ao.pii = pii_setup;
 	struct ciot_x509_trust *trust;
-	enum ciot_rc rc = ciot_x509_trust_open(&trust, ca_file, errbuf);
+	rc = ciot_x509_trust_open(&trust, ca_file, errbuf);
 	if (rc) {
 		fprintf(stderr, "%s: %s\n", ca_file ? ca_file : "ciot-analyze", errbuf);
+		ciot_pii_setup_free(pii_setup);
 		ciot_dataset_free(&ds);
 		return EXIT_FAILED_CAPTURES;
 	}
@@ -420,6 +448,7 @@ int main(int argc, char **argv)
 	if (rc) {
 		fprintf(stderr, "ciot-analyze: %s\n", errbuf);
 		ciot_x509_trust_close(trust);
+		ciot_pii_setup_free(pii_setup);
 		ciot_dataset_free(&ds);
 		return EXIT_FAILED_CAPTURES;
 	}
@@ -432,6 +461,7 @@ int main(int argc, char **argv)
 		ciot_store_close(store);
 		ciot_destinations_close(destinations);
 		ciot_x509_trust_close(trust);
+		ciot_pii_setup_free(pii_setup);
 		ciot_dataset_free(&ds);
 		return EXIT_FAILED_CAPTURES;
 	}
@@ -485,6 +515,7 @@ int main(int argc, char **argv)
 	ciot_store_close(store);
 	ciot_destinations_close(destinations);
 	ciot_x509_trust_close(trust);
+	ciot_pii_setup_free(pii_setup);
 	if (!quiet) {
 		double secs = seconds_since(&pc.start);
 		fprintf(stderr, "ciot-analyze: %zu of %zu capture files stored in %s; %llu packets read (%.1f MB) in %.1f s\n",

@@ -421,6 +421,37 @@ static const struct export_def exports[] = {
 		  { "behaviour", COL_TEXT }, { "outcome", COL_TEXT }, { "connections", COL_INT },
 		  { "alert_by_device", COL_TEXT }, { "alert_by_server", COL_TEXT }, { "first_ts", COL_TIME_US } },
 	},
+	{
+		"pii",
+		"personal data found in clear text (section 4.4): per device, phase, kind, how it was found "
+		"(pattern or the researcher's seed), where in the message, direction, protocol and remote "
+		"domain, the matches, distinct values and flows, and a redacted example (docs/pii.md)",
+		"SELECT v.device, v.category, v.phase, v.kind, v.method, v.location, v.direction, v.app_proto,"
+		" coalesce(t.domain, t.name, v.remote_ip), sum(v.count), count(DISTINCT v.value_hash),"
+		" count(DISTINCT v.flow_id), min(v.value_hint) FROM pii_view v LEFT JOIN destinations t"
+		" ON t.flow_id = v.flow_id GROUP BY v.device, v.phase, v.kind, v.method, v.location, v.direction,"
+		" v.app_proto, 9 ORDER BY v.device, " PHASE_ORDER("v.phase") ", v.kind, sum(v.count) DESC, 9",
+		{ { "device", COL_TEXT }, { "category", COL_TEXT }, { "phase", COL_TEXT }, { "kind", COL_TEXT },
+		  { "source", COL_TEXT }, { "location", COL_TEXT }, { "direction", COL_TEXT }, { "protocol", COL_TEXT },
+		  { "remote_domain", COL_TEXT }, { "matches", COL_INT }, { "values", COL_INT }, { "flows", COL_INT },
+		  { "example", COL_TEXT } },
+	},
+	{
+		"pii-kinds",
+		"per device category and kind of personal data: the devices that exposed it in clear text out "
+		"of the category's devices, the matches and the distinct values; category 'all' sums every "
+		"category",
+		"WITH hits AS (SELECT category, device_id, kind, count, value_hash FROM pii_view"
+		" UNION ALL SELECT 'all', device_id, kind, count, value_hash FROM pii_view),"
+		" devs AS (SELECT d.category AS category, count(DISTINCT d.id) AS n FROM devices d"
+		" JOIN captures c ON c.device_id = d.id GROUP BY d.category UNION ALL"
+		" SELECT 'all', count(DISTINCT device_id) FROM captures)"
+		" SELECT h.category, h.kind, count(DISTINCT h.device_id), devs.n, sum(h.count),"
+		" count(DISTINCT h.value_hash) FROM hits h JOIN devs USING (category)"
+		" GROUP BY h.category, h.kind ORDER BY h.category = 'all', h.category, sum(h.count) DESC, h.kind",
+		{ { "category", COL_TEXT }, { "kind", COL_TEXT }, { "devices", COL_INT }, { "devices_in_category", COL_INT },
+		  { "matches", COL_INT }, { "values", COL_INT } },
+	},
 };
 
 #define NEXPORTS (sizeof exports / sizeof exports[0])

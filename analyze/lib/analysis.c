@@ -27,6 +27,8 @@ struct ciot_worker {
 	bool all_flows;
 	struct ciot_entropy_options entropy;
 	const struct ciot_x509_trust *trust;
+	struct ciot_pii_search *pii; /* NULL when PII is not searched */
+	struct ciot_payload_spans spans;
 };
 
 void ciot_analysis_default_options(struct ciot_analysis_options *o)
@@ -97,6 +99,9 @@ static void flow_ended(void *ctx, struct ciot_flow *f, enum ciot_flow_end reason
 	struct ciot_worker *w = ctx;
 	ciot_dpi_finish(w->dpi, &f->dpi, &w->result->names);
 	struct ciot_tls_record *tls = tls_ended(w, f);
+	struct ciot_pii_hits pii = { 0 };
+	if (w->pii)
+		ciot_pii_flow_finish(w->pii, &f->pii, &pii);
 	struct ciot_segment_result *s = w->segment;
 	if (s->nflows == s->flows_cap) {
 		size_t cap = s->flows_cap ? s->flows_cap * 2 : FLOWS_INITIAL;
@@ -104,6 +109,7 @@ static void flow_ended(void *ctx, struct ciot_flow *f, enum ciot_flow_end reason
 		if (!grown) {
 			w->result->out_of_memory = true;
 			tls_record_free(tls);
+			ciot_pii_hits_free(&pii);
 			return;
 		}
 		s->flows = grown;
@@ -111,6 +117,7 @@ static void flow_ended(void *ctx, struct ciot_flow *f, enum ciot_flow_end reason
 	}
 	struct ciot_flow_record *r = &s->flows[s->nflows++];
 	r->tls = tls;
+	r->pii = pii;
 	for (int end = 0; end < 2; end++) {
 		memcpy(r->addr[end], ciot_flow_addr(f, end), 16);
 		r->port[end] = ciot_flow_port(f, end);
@@ -150,6 +157,10 @@ enum ciot_rc ciot_worker_new(struct ciot_worker **out, const struct ciot_analysi
 		ciot_worker_free(w);
 		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
 	}
+	if (o->pii && (rc = ciot_pii_search_new(&w->pii, o->pii, errbuf))) {
+		ciot_worker_free(w);
+		return rc;
+	}
 	*out = w;
 	return CIOT_OK;
 }
@@ -159,6 +170,7 @@ void ciot_worker_free(struct ciot_worker *w)
 	if (!w)
 		return;
 	ciot_flow_table_free(w->flows);
+	ciot_pii_search_free(w->pii);
 	ciot_dpi_free(w->dpi);
 	free(w);
 }
@@ -171,8 +183,10 @@ struct ciot_dpi *ciot_worker_dpi(struct ciot_worker *w)
 void ciot_capture_result_free(struct ciot_capture_result *r)
 {
 	for (size_t i = 0; i < r->nsegments; i++) {
-		for (size_t k = 0; k < r->segments[i].nflows; k++)
+		for (size_t k = 0; k < r->segments[i].nflows; k++) {
 			tls_record_free(r->segments[i].flows[k].tls);
+			ciot_pii_hits_free(&r->segments[i].flows[k].pii);
+		}
 		free(r->segments[i].flows);
 		free(r->segments[i].dns);
 	}
@@ -477,6 +491,8 @@ enum ciot_rc ciot_analyze_capture(struct ciot_worker *w, const struct ciot_datas
 	if ((rc = ciot_capture_open(&file, c->path, errbuf)))
 		return rc;
 	r->format = ciot_capture_format_of(file);
+	if (w->pii)
+		ciot_pii_search_device(w->pii, c->device);
 	r->file_size = ciot_capture_size(file);
 	w->result = r;
 	w->segment = &r->segments[0];
@@ -530,7 +546,10 @@ enum ciot_rc ciot_analyze_capture(struct ciot_worker *w, const struct ciot_datas
 		if (!pkt.later_fragment && !f->dpi.done)
 			ciot_dpi_packet(w->dpi, &f->dpi, &pkt, &r->names);
 		enum ciot_class_step step;
-		ciot_encryption_packet(&w->entropy, &f->enc, dir, ciot_dpi_family(&f->dpi), &pkt, &step, NULL);
+		ciot_encryption_packet(&w->entropy, &f->enc, dir, ciot_dpi_family(&f->dpi), &pkt, &step,
+				       w->pii ? &w->spans : NULL);
+		if (w->pii && !ciot_pii_packet(w->pii, &f->pii, dir, &pkt, &w->spans))
+			r->out_of_memory = true;
 		ciot_tls_packet(&f->tls, dir, &pkt);
 		if (pkt.later_fragment)
 			continue;

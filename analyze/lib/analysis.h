@@ -19,6 +19,7 @@
 #include "decode.h"
 #include "device.h"
 #include "flow.h"
+#include "pii-flow.h"
 #include "strpool.h"
 #include "tls-connection.h"
 #include "x509.h"
@@ -63,6 +64,7 @@ struct ciot_flow_record {
 	struct ciot_flow_counters dir[2];
 	struct ciot_encryption_counts classes; /* both directions */
 	struct ciot_tls_record *tls;           /* NULL unless the flow was TLS, DTLS or QUIC */
+	struct ciot_pii_hits pii;              /* personal data found in its clear text */
 };
 
 /* An address a DNS response gave a client: the names it hangs off are in the names pool. */
@@ -114,6 +116,7 @@ struct ciot_analysis_options {
 	struct ciot_entropy_options entropy; /* the encryption method's step 3 */
 	const struct ciot_x509_trust *trust; /* certificate chains are judged against it; NULL: only
 						dates and names are judged */
+	const struct ciot_pii_setup *pii;    /* the PII search; NULL: none */
 };
 
 void ciot_analysis_default_options(struct ciot_analysis_options *o);

@@ -15,6 +15,7 @@
 
 #include "addr.h"
 #include "dataset.h"
+#include "pii.h"
 
 #define MANIFEST_VERSION 1
 #define MAX_MANIFEST_BYTES (64u << 20)
@@ -96,6 +97,11 @@ static void free_device(struct ciot_device *d)
 	free(d->category);
 	free(d->app);
 	free(d->manifest_json);
+	for (size_t i = 0; i < d->nseeds; i++) {
+		free(d->seeds[i].field);
+		free(d->seeds[i].value);
+	}
+	free(d->seeds);
 }
 
 void ciot_dataset_free(struct ciot_dataset *ds)
@@ -263,6 +269,71 @@ static enum ciot_rc get_addresses(struct manifest_ctx *m, json_t *obj, const cha
 	return CIOT_OK;
 }
 
+static enum ciot_rc add_seed(struct manifest_ctx *m, struct ciot_device *d, const char *field, json_t *v,
+			     const char *where)
+{
+	char what[160];
+	if (!json_is_string(v)) {
+		snprintf(what, sizeof what, "pii_seeds \"%s\" must be a string or an array of strings", field);
+		return bad(m, where, what);
+	}
+	size_t len = json_string_length(v);
+	if (len < CIOT_PII_SEED_MIN || len > CIOT_PII_SEED_MAX) {
+		/* a shorter value would match everywhere */
+		snprintf(what, sizeof what, "pii_seeds \"%s\" has %zu bytes; a seed needs %d to %d", field, len,
+			 CIOT_PII_SEED_MIN, CIOT_PII_SEED_MAX);
+		return bad(m, where, what);
+	}
+	if (strlen(json_string_value(v)) != len) {
+		snprintf(what, sizeof what, "pii_seeds \"%s\" holds a NUL character", field);
+		return bad(m, where, what);
+	}
+	if (d->nseeds == CIOT_PII_MAX_SEEDS) {
+		snprintf(what, sizeof what, "more than %d pii_seeds values", CIOT_PII_MAX_SEEDS);
+		return bad(m, where, what);
+	}
+	struct ciot_seed *grown = realloc(d->seeds, (d->nseeds + 1) * sizeof *grown);
+	if (!grown)
+		return ciot_fail(m->errbuf, CIOT_ERR_NOMEM, "out of memory");
+	d->seeds = grown;
+	struct ciot_seed *s = &d->seeds[d->nseeds];
+	s->field = strdup(field);
+	s->value = strdup(json_string_value(v));
+	d->nseeds++;
+	if (!s->field || !s->value)
+		return ciot_fail(m->errbuf, CIOT_ERR_NOMEM, "out of memory");
+	return CIOT_OK;
+}
+
+/* pii_seeds: each field one of pii.h's, its value a string or an array of strings. */
+static enum ciot_rc get_seeds(struct manifest_ctx *m, json_t *seeds, const char *where, struct ciot_device *d)
+{
+	const char *field;
+	json_t *v;
+	json_object_foreach(seeds, field, v) {
+		enum ciot_pii_kind kind;
+		if (!ciot_pii_seed_field(field, &kind)) {
+			char what[256];
+			snprintf(what, sizeof what,
+				 "unknown pii_seeds field \"%.40s\" (known: name, email, phone, address, device_name, "
+				 "wifi_ssid, wifi_password, account_id, imei, mac)",
+				 field);
+			return bad(m, where, what);
+		}
+		enum ciot_rc rc = CIOT_OK;
+		if (json_is_array(v)) {
+			size_t i;
+			json_t *item;
+			json_array_foreach(v, i, item)
+				if ((rc = add_seed(m, d, field, item, where)))
+					return rc;
+		} else if ((rc = add_seed(m, d, field, v, where))) {
+			return rc;
+		}
+	}
+	return CIOT_OK;
+}
+
 static enum ciot_rc load_device(struct manifest_ctx *m, struct ciot_dataset *ds, json_t *jd, size_t i)
 {
 	static const char *const keys[] = { "id", "name", "brand", "category", "mac", "ip", "app", "vendor",
@@ -301,6 +372,8 @@ static enum ciot_rc load_device(struct manifest_ctx *m, struct ciot_dataset *ds,
 	json_t *seeds = json_object_get(jd, "pii_seeds");
 	if (seeds && !json_is_object(seeds))
 		return bad(m, where, "\"pii_seeds\" must be an object");
+	if (seeds && (rc = get_seeds(m, seeds, where, d)))
+		return rc;
 	/* keep the device's manifest entry for later analyzers, without its PII seeds: the database
 	 * may be shared, the seeds are the researcher's own personal data */
 	json_t *copy = json_deep_copy(jd);

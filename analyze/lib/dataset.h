@@ -27,6 +27,13 @@ enum ciot_phase ciot_phase_of_step(const char *step);
 /* The public dataset's rule for a device name such as "xiaodu_plug": NULL when none matches. */
 const char *ciot_category_of_device_name(const char *device);
 
+/* A value the researcher typed into the device's companion app (the manifest's pii_seeds), searched
+ * for in its traffic; never stored in the database. */
+struct ciot_seed {
+	char *field; /* "email", "device_name", ... (pii.h lists them) */
+	char *value;
+};
+
 struct ciot_device {
 	char *id;        /* unique, as used in file names: "tuya_plug" */
 	char *name;      /* human label */
@@ -34,6 +41,8 @@ struct ciot_device {
 	char *category;
 	char *app;       /* companion app, may be NULL */
 	char *manifest_json; /* the manifest entry without its PII seeds (JSON), or NULL */
+	struct ciot_seed *seeds;
+	size_t nseeds;
 	uint8_t macs[CIOT_DATASET_MAX_ADDRESSES][6];
 	size_t nmacs;
 	uint8_t ips[CIOT_DATASET_MAX_ADDRESSES][16];

@@ -19,6 +19,7 @@
 #include "decode.h"
 #include "dpi.h"
 #include "encryption.h"
+#include "pii-flow.h"
 #include "tls-connection.h"
 
 /* Default idle timeouts, microseconds. IoT devices keep long, mostly silent TCP connections to
@@ -71,6 +72,7 @@ struct ciot_flow {
 	struct ciot_dpi_flow dpi;
 	struct ciot_encryption_flow enc;
 	struct ciot_tls_flow tls;
+	struct ciot_pii_flow pii;
 	struct ciot_flow *hash_next, *lru_prev, *lru_next;
 };
 

@@ -69,6 +69,7 @@ static const char schema_sql[] =
 	"  dns_responses INTEGER NOT NULL,\n"
 	"  dns_malformed INTEGER NOT NULL,\n"
 	"  names_dropped INTEGER NOT NULL,\n"
+	"  pii_dropped INTEGER NOT NULL DEFAULT 0,\n"
 	"  analyzed_at TEXT NOT NULL);\n"
 	"CREATE INDEX IF NOT EXISTS captures_file ON captures(file, device_id);\n"
 	"CREATE TABLE IF NOT EXISTS decode_events (\n"
@@ -109,7 +110,8 @@ static const char schema_sql[] =
 	"  proprietary_encryption INTEGER NOT NULL DEFAULT 0,\n"
 	CLASS_COLUMNS("encrypted") CLASS_COLUMNS("text") CLASS_COLUMNS("compressed") CLASS_COLUMNS("media")
 	CLASS_COLUMNS("unknown") "  omitted_packets INTEGER NOT NULL DEFAULT 0,\n"
-	"  omitted_bytes INTEGER NOT NULL DEFAULT 0);\n"
+	"  omitted_bytes INTEGER NOT NULL DEFAULT 0,\n"
+	"  pii_searched_bytes INTEGER NOT NULL DEFAULT 0);\n"
 	"CREATE INDEX IF NOT EXISTS flows_capture ON flows(capture_id);\n"
 	/* the class counts one row per flow and class, for queries that group by class */
 	"CREATE VIEW IF NOT EXISTS flow_classes AS\n"
@@ -210,6 +212,19 @@ static const char schema_sql[] =
 	"  sha256 TEXT NOT NULL REFERENCES certificates(sha256),\n"
 	"  PRIMARY KEY (flow_id, sender, position));\n"
 	"CREATE INDEX IF NOT EXISTS tls_chains_sha256 ON tls_chains(sha256);\n"
+	"CREATE TABLE IF NOT EXISTS pii_matches (\n"
+	"  flow_id INTEGER NOT NULL REFERENCES flows(id) ON DELETE CASCADE,\n"
+	"  direction TEXT NOT NULL CHECK (direction IN ('out','in')),\n"
+	"  kind TEXT NOT NULL,\n"
+	"  method TEXT NOT NULL CHECK (method IN ('pattern','seed')),\n"
+	"  encoding TEXT NOT NULL,\n"
+	"  location TEXT NOT NULL CHECK (location IN ('url','header','body','topic','dns','payload')),\n"
+	"  count INTEGER NOT NULL,\n"
+	"  first_us INTEGER NOT NULL,\n"
+	"  value_hash TEXT NOT NULL,\n"
+	"  value_hint TEXT NOT NULL,\n"
+	"  value TEXT);\n"
+	"CREATE INDEX IF NOT EXISTS pii_matches_flow ON pii_matches(flow_id);\n"
 	"CREATE VIEW IF NOT EXISTS flow_view AS\n"
 	"  SELECT f.*, d.name AS device, d.category AS category, d.brand AS brand, c.phase AS phase,\n"
 	"         c.subphase AS subphase, c.file AS file, c.firmware AS firmware, c.interception AS interception\n"
@@ -229,12 +244,19 @@ static const char schema_sql[] =
 	"         f.device_port AS device_port, f.remote_ip AS remote_ip, f.remote_port AS remote_port,\n"
 	"         f.first_us AS first_us, f.last_us AS last_us, f.end_reason AS end_reason, t.*\n"
 	"  FROM tls_connections t JOIN flows f ON f.id = t.flow_id JOIN captures c ON c.id = f.capture_id\n"
+	"  JOIN devices d ON d.id = c.device_id;\n"
+	"CREATE VIEW IF NOT EXISTS pii_view AS\n"
+	"  SELECT d.id AS device_id, d.name AS device, d.category AS category, c.phase AS phase,\n"
+	"         c.subphase AS subphase, c.file AS file, f.transport AS transport, f.app_proto AS app_proto,\n"
+	"         f.remote_ip AS remote_ip, f.remote_port AS remote_port, f.server_name AS server_name,\n"
+	"         p.*\n"
+	"  FROM pii_matches p JOIN flows f ON f.id = p.flow_id JOIN captures c ON c.id = f.capture_id\n"
 	"  JOIN devices d ON d.id = c.device_id;\n";
 
 struct ciot_store {
 	sqlite3 *db;
 	sqlite3_stmt *device, *device_id, *delete_captures, *capture, *decode_event, *flow, *dns_answer;
-	sqlite3_stmt *tls, *certificate, *chain;
+	sqlite3_stmt *tls, *certificate, *chain, *pii;
 };
 
 static int schema_version(sqlite3 *db, char *errbuf, enum ciot_rc *rc)
@@ -316,9 +338,9 @@ enum ciot_rc ciot_store_open(struct ciot_store **out, const char *path, char *er
 			  " window_start_us, window_end_us, first_us, last_us, frames, frame_bytes, ip_packets,"
 			  " skipped_frames, malformed_frames, flows, device_packets, device_bytes, other_flows,"
 			  " other_packets, device_method, device_addresses, file_format, file_size, file_truncated,"
-			  " frames_outside_windows, dns_responses, dns_malformed, names_dropped, analyzed_at)"
+			  " frames_outside_windows, dns_responses, dns_malformed, names_dropped, pii_dropped, analyzed_at)"
 			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
-			  " ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)",
+			  " ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)",
 			  &s->capture, errbuf)) ||
 	    (rc = prepare(s->db, "INSERT INTO decode_events VALUES (?1, ?2, ?3, ?4)", &s->decode_event, errbuf)) ||
 	    (rc = prepare(s->db,
@@ -328,9 +350,10 @@ enum ciot_rc ciot_store_open(struct ciot_store **out, const char *path, char *er
 			  " ndpi_category, ndpi_guessed, end_reason, server_name, server_name_source,"
 			  " entropy_encrypted_packets, proprietary_encryption, encrypted_packets, encrypted_bytes,"
 			  " text_packets, text_bytes, compressed_packets, compressed_bytes, media_packets, media_bytes,"
-			  " unknown_packets, unknown_bytes, omitted_packets, omitted_bytes) VALUES (?1, ?2, ?3, ?4, ?5,"
-			  " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24,"
-			  " ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39)",
+			  " unknown_packets, unknown_bytes, omitted_packets, omitted_bytes, pii_searched_bytes) VALUES"
+			  " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,"
+			  " ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39,"
+			  " ?40)",
 			  &s->flow, errbuf)) ||
 	    (rc = prepare(s->db, "INSERT INTO dns_answers VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", &s->dns_answer,
 			  errbuf)) ||
@@ -343,7 +366,9 @@ enum ciot_rc ciot_store_open(struct ciot_store **out, const char *path, char *er
 			  "INSERT OR IGNORE INTO certificates VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
 			  " ?13, ?14, ?15, ?16, ?17)",
 			  &s->certificate, errbuf)) ||
-	    (rc = prepare(s->db, "INSERT INTO tls_chains VALUES (?1, ?2, ?3, ?4)", &s->chain, errbuf)))
+	    (rc = prepare(s->db, "INSERT INTO tls_chains VALUES (?1, ?2, ?3, ?4)", &s->chain, errbuf)) ||
+	    (rc = prepare(s->db, "INSERT INTO pii_matches VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+			  &s->pii, errbuf)))
 		goto fail;
 	*out = s;
 	return CIOT_OK;
@@ -366,6 +391,7 @@ void ciot_store_close(struct ciot_store *s)
 	sqlite3_finalize(s->tls);
 	sqlite3_finalize(s->certificate);
 	sqlite3_finalize(s->chain);
+	sqlite3_finalize(s->pii);
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -434,6 +460,9 @@ enum ciot_rc ciot_store_begin_run(struct ciot_store *s, const struct ciot_datase
 		{ "dataset_name", ds->name },
 		{ "home_country", ds->home_country },
 		{ "trust_store", o->trust ? ciot_x509_trust_description(o->trust) : NULL },
+		{ "pii_search", o->pii ? "on" : "off" },
+		{ "pii_key", o->pii ? o->pii->key_origin : NULL },
+		{ "pii_values", o->pii ? (o->pii->keep_values ? "kept" : "hash and hint only") : NULL },
 	};
 	for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
 		if (!pairs[i][1])
@@ -726,6 +755,31 @@ static enum ciot_rc store_tls(struct ciot_store *s, sqlite3_int64 flow_id, const
 	return CIOT_OK;
 }
 
+static enum ciot_rc store_pii(struct ciot_store *s, sqlite3_int64 flow_id, const struct ciot_flow_record *f, int dev,
+			      char *errbuf)
+{
+	sqlite3_stmt *st = s->pii;
+	for (size_t i = 0; i < f->pii.n; i++) {
+		const struct ciot_pii_hit *h = &f->pii.hit[i];
+		sqlite3_bind_int64(st, 1, flow_id);
+		sqlite3_bind_text(st, 2, h->dir == dev ? "out" : "in", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, ciot_pii_kind_name((enum ciot_pii_kind)h->kind), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, ciot_pii_method_name((enum ciot_pii_method)h->method), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, ciot_pii_encoding_name((enum ciot_pii_encoding)h->encoding), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, ciot_pii_where_name((enum ciot_pii_where)h->where), -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 7, h->count);
+		sqlite3_bind_int64(st, 8, h->first_ts);
+		sqlite3_bind_text(st, 9, h->hash, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 10, h->hint, -1, SQLITE_STATIC);
+		ciot_db_bind_text_or_null(st, 11, h->value);
+		int step = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (step != SQLITE_DONE)
+			return ciot_db_fail(s->db, errbuf, "pii_matches");
+	}
+	return CIOT_OK;
+}
+
 static enum ciot_rc store_flow(struct ciot_store *s, sqlite3_int64 capture_id, const struct ciot_flow_record *f,
 			       int dev, struct ciot_capture_result *r, struct ciot_dpi *dpi, char *errbuf)
 {
@@ -779,11 +833,14 @@ static enum ciot_rc store_flow(struct ciot_store *s, sqlite3_int64 capture_id, c
 		sqlite3_bind_int64(st, 28 + 2 * c, f->classes.packets[c]);
 		sqlite3_bind_int64(st, 29 + 2 * c, (sqlite3_int64)f->classes.bytes[c]);
 	}
+	sqlite3_bind_int64(st, 40, (sqlite3_int64)f->pii.searched);
 	int step = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (step != SQLITE_DONE)
 		return ciot_db_fail(s->db, errbuf, "flows");
-	return f->tls ? store_tls(s, sqlite3_last_insert_rowid(s->db), f, dev, r, errbuf) : CIOT_OK;
+	sqlite3_int64 flow_id = sqlite3_last_insert_rowid(s->db);
+	enum ciot_rc rc = store_pii(s, flow_id, f, dev, errbuf);
+	return !rc && f->tls ? store_tls(s, flow_id, f, dev, r, errbuf) : rc;
 }
 
 static enum ciot_rc store_dns_answer(struct ciot_store *s, sqlite3_int64 capture_id, const struct ciot_dns_record *d,
@@ -818,7 +875,7 @@ static enum ciot_rc store_segment(struct ciot_store *s, struct ciot_capture_resu
 		else
 			skipped += seg->decode_counts[d];
 	}
-	uint64_t dev_packets = 0, dev_bytes = 0, other_flows = 0, other_packets = 0;
+	uint64_t dev_packets = 0, dev_bytes = 0, other_flows = 0, other_packets = 0, pii_dropped = 0;
 	for (size_t i = 0; i < seg->nflows; i++) {
 		const struct ciot_flow_record *f = &seg->flows[i];
 		uint64_t packets = f->dir[0].packets + f->dir[1].packets;
@@ -828,6 +885,7 @@ static enum ciot_rc store_segment(struct ciot_store *s, struct ciot_capture_resu
 		} else {
 			dev_packets += packets;
 			dev_bytes += f->dir[0].bytes + f->dir[1].bytes;
+			pii_dropped += f->pii.dropped;
 		}
 	}
 	char now[32];
@@ -874,6 +932,7 @@ static enum ciot_rc store_segment(struct ciot_store *s, struct ciot_capture_resu
 	sqlite3_bind_int64(st, i++, (sqlite3_int64)seg->dns_malformed);
 	/* a file's count, on its first step's row only, so that summing the column counts it once */
 	sqlite3_bind_int64(st, i++, seg == &r->segments[0] ? (sqlite3_int64)r->names.refused : 0);
+	sqlite3_bind_int64(st, i++, (sqlite3_int64)pii_dropped);
 	sqlite3_bind_text(st, i++, now, -1, SQLITE_TRANSIENT);
 	int step = sqlite3_step(st);
 	sqlite3_reset(st);

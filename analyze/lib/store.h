@@ -9,7 +9,7 @@
 
 #include "ciot/ciot.h"
 
-#define CIOT_SCHEMA_VERSION 4
+#define CIOT_SCHEMA_VERSION 5
 
 struct ciot_store;
 struct ciot_capture_result;
