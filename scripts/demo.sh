@@ -7,7 +7,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$out"
 rm -f "$out/sample.db"
 "$build/analyze/ciot-analyze" -o "$out/sample.db" "$top/datasets/sample"
-tables="summary captures flows destinations countries sankey parties organizations encryption encryption-heatmap encryption-firmware tls certificates protocols cert-issues validation validation-pairs"
+tables="summary captures flows destinations countries sankey parties organizations encryption encryption-heatmap encryption-firmware tls certificates protocols cert-issues validation validation-pairs pii pii-kinds"
 for table in $tables; do
   for format in csv json md; do
     "$build/report/ciot-report" "$out/sample.db" "$table" --format "$format" -o "$out/$table.$format"
