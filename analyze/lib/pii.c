@@ -100,7 +100,7 @@ static const char email_expression[] =
 	/* RFC 5321's dot-atom, as far as real addresses go */
 	"(*MARK:email)" AFTER("A-Za-z0-9._%+_-")
 	"([A-Za-z0-9_][A-Za-z0-9._+-]{0,63}(?:@|%40)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.){1,8}"
-	"[A-Za-z]{2,24})(?![A-Za-z0-9-])";
+	"[A-Za-z]{2,24})(?![A-Za-z0-9-]|\\.[A-Za-z0-9])";
 
 static const char hex_expression[] =
 	"(?|(*MARK:uuid)" AFTER("0-9A-Fa-f-") "(" HEX "{8}-" HEX "{4}-" HEX "{4}-" HEX "{4}-" HEX "{12})(?![0-9A-Fa-f-])"
@@ -114,12 +114,13 @@ static const char digit_expression[] =
 	NUM_END
 	"|(*MARK:cn-id)" AFTER("0-9A-Za-z.")
 	"([1-8][0-9]{5}(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx])" NUM_END
-	"|(*MARK:imei)" AFTER("0-9A-Za-z.") "([0-9]{15})" NUM_END
-	/* Chinese mobile numbers by their allocated prefixes, with or without +86 */
+	/* Chinese mobile numbers by their allocated prefixes, with or without +86 (before the IMEI:
+	 * 0086 and 11 digits are 15 digits too) */
 	"|(*MARK:phone)" AFTER("0-9A-Za-z.+")
 	"((?:(?:\\+|%2[Bb]|00)86(?:[ -]|%20)?)?1(?:3[0-9]|4[5-9]|5[0-35-9]|6[2567]|7[0-8]|8[0-9]|9[0-35-9])"
 	"(?:[0-9]{8}|[ -][0-9]{4}[ -][0-9]{4}))" NUM_END
 	"|(*MARK:phone)" AFTER("0-9A-Za-z.+") "((?:\\+|%2[Bb])[1-9][0-9]{7,14})" NUM_END
+	"|(*MARK:imei)" AFTER("0-9A-Za-z.") "([0-9]{15})" NUM_END
 	"|(*MARK:private-ip)" AFTER("0-9A-Za-z.")
 	"((?:10\\." OCTET "\\.|172\\.(?:1[6-9]|2[0-9]|3[01])\\.|192\\.168\\.)" OCTET "\\." OCTET ")" NUM_END ")";
 
@@ -136,19 +137,12 @@ static const char key_expression[] =
 	"|(*MARK:password)" AFTER("A-Za-z0-9") PASSWORD_KEY QUOTE SPACES JSON_COLON SPACES JSON_STRING(192)
 	"|(*MARK:password-form)" FORM_START PASSWORD_KEY FORM_VALUE(192) ")";
 
-/* The words that start a key the key expression knows, in the cases keys are written in; a value
- * under a key is only looked for where one of these is. */
-static const char *const key_words[] = {
-	"ssid", "SSID", "Ssid", "wifi_name", "WIFI_NAME", "Wifi_name", "wifiname", "WIFINAME", "wifiName", "WifiName",
-	"pass", "PASS", "Pass", "pwd", "PWD", "Pwd", "psk", "PSK", "Psk", "mac", "MAC", "Mac", "hwaddr", "HWADDR",
-	"HwAddr", "ethaddr", "ETHADDR", "EthAddr", "lat", "LAT", "Lat", "lon", "LON", "Lon", "lng", "LNG", "Lng", NULL,
-};
+/* The words a key the key expression knows contains, lower-cased; a value under a key is only
+ * looked for where a word before an assignment (':' or '=') holds one of these. */
+static const char *const key_words[] = { "ssid", "wifiname", "wifi_name", "pass", "pwd", "psk", "mac", "hwaddr",
+					 "ethaddr", "lat", "lon", "lng", NULL };
 
 enum group { GROUP_EMAIL, GROUP_HEX, GROUP_DIGIT, GROUP_KEY, NGROUPS };
-
-/* The trigger words ('@' and the key words) go into every device's automaton beside its seeds, with
- * this bit and their group in their id. */
-#define TRIGGER 0x80000000u
 
 static const char *const expressions[NGROUPS] = { email_expression, hex_expression, digit_expression,
 						   key_expression };
@@ -745,12 +739,6 @@ enum ciot_rc ciot_pii_seeds_new(struct ciot_pii_seeds **out, const struct ciot_p
 		if (!(rc = add_value(s, text, &index, errbuf)))
 			rc = add_mac_seed(s, index, macs[i], errbuf);
 	}
-	static const char *const email_triggers[] = { "@", "%40", NULL };
-	for (size_t i = 0; !rc && email_triggers[i]; i++)
-		rc = ciot_ac_add(s->ac, (const uint8_t *)email_triggers[i], strlen(email_triggers[i]),
-				 TRIGGER | GROUP_EMAIL, errbuf);
-	for (size_t i = 0; !rc && key_words[i]; i++)
-		rc = ciot_ac_add(s->ac, (const uint8_t *)key_words[i], strlen(key_words[i]), TRIGGER | GROUP_KEY, errbuf);
 	if (!rc)
 		rc = ciot_ac_compile(s->ac, errbuf);
 	/* the forms were only needed to drop duplicates */
@@ -861,21 +849,41 @@ void ciot_pii_scanner_free(struct ciot_pii_scanner *s)
 	free(s);
 }
 
+/* Characters that can continue a value (an address's domain, a number, a MAC): a match followed by
+ * nothing but these up to the buffer's end may still grow, or turn out to be the start of a longer
+ * value, once the stream goes on. */
+static bool continues_token(uint8_t c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+	       c == '%' || c == '+' || c == ':' || c == '@' || c == '-';
+}
+
+/* Where the run of token characters that ends at `end` starts. */
+static size_t token_run_start(const uint8_t *b, size_t end)
+{
+	while (end > 0 && continues_token(b[end - 1]))
+		end--;
+	return end;
+}
+
 /* Where the buffer stands, for deciding whether a match is reported now. */
 struct window {
 	size_t n, carried;
 	bool from_start, more;
+	size_t carry_tail; /* the start of the carry's trailing token run: what the last buffer held back */
+	size_t open_tail;  /* the start of this buffer's trailing token run: what may still grow */
 };
 
-/* Reported now: a match that reaches into the new bytes (or was held back from the last buffer
- * because it touched its end), and cannot grow any more or would not fit in the next carry. */
+/* Reported now: a match the last buffer did not report (it ends in the carry's trailing token run,
+ * where matches were held back, or in the new bytes) and that cannot grow any more (something other
+ * than token characters follows it, or nothing follows), unless it would not fit in the next carry. */
 static bool report_now(const struct window *w, size_t start, size_t end)
 {
 	if (w->carried && start == 0 && !w->from_start)
 		return false; /* may be the tail of a longer token cut off by the carry */
-	if (end < w->carried)
+	if (end < w->carry_tail)
 		return false; /* the last buffer reported it */
-	if (w->more && end == w->n)
+	if (w->more && end >= w->open_tail)
 		return !(w->n <= CIOT_PII_CARRY || start > w->n - CIOT_PII_CARRY); /* held back if it fits */
 	return true;
 }
@@ -918,29 +926,44 @@ static void email_candidates(struct ciot_pii_scanner *s, size_t at)
 			add_candidate(s, i + 3, GROUP_EMAIL);
 }
 
-/* A key word at `at`: the key may start there (after '_' or an escape) or where its word does
- * ("deviceMac", "wifi_ssid"). */
+/* An assignment (':' or '=', or its escape) at `at`: the word before it, past an optional quote and
+ * spaces, is a key the key expression knows when it holds one of the key words; the key may start
+ * where its word does ("deviceMac", "wifi_ssid") or at the key word (after '_' or an escape). */
 static void key_candidates(struct ciot_pii_scanner *s, size_t at)
 {
 	const uint8_t *b = s->buf;
-	size_t from = at;
-	while (from > 0 && at - from < KEY_PREFIX_MAX && is_word(b[from - 1]))
+	size_t end = at;
+	for (int spaces = 0; end > 0 && b[end - 1] == ' ' && spaces < 3; spaces++)
+		end--;
+	if (end > 0 && (b[end - 1] == '"' || b[end - 1] == '\''))
+		end--;
+	else if (end >= 3 && b[end - 3] == '%' && b[end - 2] == '2' && (b[end - 1] == '2' || b[end - 1] == '7'))
+		end -= 3;
+	size_t from = end;
+	while (from > 0 && end - from < KEY_PREFIX_MAX + 12 && is_word(b[from - 1]))
 		from--;
-	add_candidate(s, at, GROUP_KEY);
-	if (from != at)
+	if (from == end || end - from > KEY_PREFIX_MAX + 11)
+		return;
+	char word[KEY_PREFIX_MAX + 13];
+	size_t n = end - from;
+	for (size_t i = 0; i < n; i++)
+		word[i] = lower_ascii((char)b[from + i]);
+	word[n] = '\0';
+	bool any = false;
+	for (size_t k = 0; key_words[k]; k++) {
+		const char *hit = strstr(word, key_words[k]);
+		if (hit) {
+			add_candidate(s, from + (size_t)(hit - word), GROUP_KEY);
+			any = true;
+		}
+	}
+	if (any)
 		add_candidate(s, from, GROUP_KEY);
 }
 
-static bool on_literal(void *ctx, uint32_t id, size_t start, size_t end)
+static bool on_seed(void *ctx, uint32_t id, size_t start, size_t end)
 {
 	struct ciot_pii_scanner *s = ctx;
-	if (id & TRIGGER) {
-		if ((id & ~TRIGGER) == GROUP_EMAIL)
-			email_candidates(s, start);
-		else
-			key_candidates(s, start);
-		return true;
-	}
 	if (s->nseeds == MAX_SEED_HITS) {
 		s->dropped++;
 		return true;
@@ -1005,23 +1028,49 @@ static void hex_candidates(struct ciot_pii_scanner *s, size_t i)
 		add_candidate(s, i - 4, GROUP_HEX);
 }
 
-/* One pass over the buffer for the digit and hex candidates; the automaton found the others. */
+/* What a byte may start or mark, for the lexical pass. */
+enum { LEX_DIGIT = 1, LEX_SEPARATOR = 2, LEX_AT = 4, LEX_ASSIGN = 8 };
+
+static const uint8_t lex[256] = {
+	['0'] = LEX_DIGIT, ['1'] = LEX_DIGIT, ['2'] = LEX_DIGIT, ['3'] = LEX_DIGIT, ['4'] = LEX_DIGIT,
+	['5'] = LEX_DIGIT, ['6'] = LEX_DIGIT, ['7'] = LEX_DIGIT, ['8'] = LEX_DIGIT, ['9'] = LEX_DIGIT,
+	['-'] = LEX_SEPARATOR, ['.'] = LEX_SEPARATOR, [':'] = LEX_SEPARATOR | LEX_ASSIGN, ['%'] = LEX_SEPARATOR,
+	['@'] = LEX_AT, ['='] = LEX_ASSIGN,
+};
+
+/* One pass over the buffer finds every candidate: digit runs, separators after hex digits, '@' (or
+ * %40) for addresses, assignments (or %3A, %3D) for keys. Most bytes of text are none of these. */
 static void lexical_candidates(struct ciot_pii_scanner *s)
 {
 	const uint8_t *b = s->buf;
 	size_t n = s->n;
 	for (size_t i = 0; i < n;) {
-		uint8_t c = b[i];
-		if (c >= '0' && c <= '9') {
+		uint8_t c = b[i], k = lex[c];
+		if (!k) {
+			i++;
+			continue;
+		}
+		if (k & LEX_DIGIT) {
 			size_t e = i + 1;
-			while (e < n && b[e] >= '0' && b[e] <= '9')
+			while (e < n && (lex[b[e]] & LEX_DIGIT))
 				e++;
 			digit_candidates(s, i, e);
 			i = e;
 			continue;
 		}
-		if (c == ':' || c == '-' || c == '.' || c == '%')
+		if (k & LEX_SEPARATOR)
 			hex_candidates(s, i);
+		if (k & LEX_AT)
+			email_candidates(s, i);
+		if (k & LEX_ASSIGN)
+			key_candidates(s, i);
+		if (c == '%' && i + 2 < n) {
+			uint8_t h = b[i + 1], l = b[i + 2] | 0x20;
+			if (h == '4' && l == '0')
+				email_candidates(s, i);
+			else if (h == '3' && (l == 'a' || l == 'd'))
+				key_candidates(s, i);
+		}
 		i++;
 	}
 }
@@ -1181,36 +1230,44 @@ static void match_candidates(struct ciot_pii_scanner *s)
 size_t ciot_pii_scan(struct ciot_pii_scanner *sc, const struct ciot_pii_seeds *seeds, const uint8_t *buf, size_t n,
 		     size_t carried, bool carried_from_start, bool more, ciot_pii_match_fn fn, void *ctx)
 {
-	struct window w = { n, carried, carried_from_start, more };
+	struct window w = { n, carried, carried_from_start, more, carried ? token_run_start(buf, carried) : 0,
+			    more ? token_run_start(buf, n) : n };
 	sc->buf = buf;
 	sc->n = n;
 	sc->nseeds = sc->ncandidates = sc->nfound = sc->dropped = 0;
-	ciot_ac_scan(seeds->ac, buf, n, on_literal, sc);
+	if (seeds && seeds->nvariants)
+		ciot_ac_scan(seeds->ac, buf, n, on_seed, sc);
 	lexical_candidates(sc);
 	size_t kept = select_seeds(sc);
-	for (size_t i = 0; i < kept; i++) {
-		const struct seed_hit *h = &sc->seeds[i];
-		if (!report_now(&w, h->start, h->end))
-			continue;
-		const struct variant *v = &seeds->variants[h->variant];
-		const char *value = seeds->values[v->seed];
-		struct ciot_pii_match m = { v->kind, CIOT_PII_SEED, v->encoding, h->start, h->end, value, strlen(value) };
-		fn(ctx, &m);
-	}
 	match_candidates(sc);
 	qsort(sc->found, sc->nfound, sizeof sc->found[0], found_order);
-	size_t last_end = 0;
+	size_t nfound = 0, last_end = 0;
 	for (size_t i = 0; i < sc->nfound; i++) {
 		const struct found *f = &sc->found[i];
 		if ((i && f->start < last_end) || overlaps_seed(sc, kept, f->start, f->end))
 			continue; /* inside an earlier, longer match, or the seed's own bytes */
 		last_end = f->end;
-		enum ciot_pii_kind kind;
-		if (!report_now(&w, f->start, f->end) || !pattern_value(sc, f, &kind))
-			continue;
-		struct ciot_pii_match m = { kind, CIOT_PII_PATTERN, sc->value.escaped ? CIOT_PII_URL : CIOT_PII_PLAIN,
-					    f->start, f->end, sc->value.text, sc->value.len };
-		fn(ctx, &m);
+		sc->found[nfound++] = *f;
+	}
+	/* the seed and the pattern matches do not overlap: merged in order of position */
+	for (size_t i = 0, j = 0; i < kept || j < nfound;) {
+		if (j == nfound || (i < kept && sc->seeds[i].start < sc->found[j].start)) {
+			const struct seed_hit *h = &sc->seeds[i++];
+			if (!report_now(&w, h->start, h->end))
+				continue;
+			const struct variant *v = &seeds->variants[h->variant];
+			const char *value = seeds->values[v->seed];
+			struct ciot_pii_match m = { v->kind, CIOT_PII_SEED, v->encoding, h->start, h->end, value, strlen(value) };
+			fn(ctx, &m);
+		} else {
+			const struct found *f = &sc->found[j++];
+			enum ciot_pii_kind kind;
+			if (!report_now(&w, f->start, f->end) || !pattern_value(sc, f, &kind))
+				continue;
+			struct ciot_pii_match m = { kind, CIOT_PII_PATTERN, sc->value.escaped ? CIOT_PII_URL : CIOT_PII_PLAIN,
+						    f->start, f->end, sc->value.text, sc->value.len };
+			fn(ctx, &m);
+		}
 	}
 	return sc->dropped;
 }
