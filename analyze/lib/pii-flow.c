@@ -152,7 +152,8 @@ struct ciot_pii_search {
 	enum ciot_pii_where where;
 	bool header, request_line;
 	int dir;
-	int64_t ts;
+	int64_t ts;       /* of the packet being searched */
+	int64_t carry_ts; /* of the packet the carried bytes ended in: a match within them was whole then */
 };
 
 enum ciot_rc ciot_pii_search_new(struct ciot_pii_search **out, const struct ciot_pii_setup *setup, char *errbuf)
@@ -245,7 +246,7 @@ static void on_match(void *ctx, const struct ciot_pii_match *m)
 	x->where = (uint8_t)where;
 	x->dir = (uint8_t)s->dir;
 	x->count = 1;
-	x->first_ts = s->ts;
+	x->first_ts = m->end <= s->carried ? s->carry_ts : s->ts;
 	memcpy(x->hash, hash, sizeof hash);
 	memcpy(x->hint, hint, sizeof hint);
 	if (s->setup->keep_values && !(x->value = strndup(m->value, m->value_len))) {
@@ -308,7 +309,7 @@ static void flush(struct ciot_pii_search *s, struct stream *st)
 	if (!st->carry_valid)
 		return;
 	st->carry_valid = false;
-	s->ts = st->carry_ts;
+	s->carry_ts = st->carry_ts; /* s->ts stays the current packet's, for the spans after this one */
 	set_context(s, (enum ciot_span_role)st->role, st->request_line);
 	search(s, st->carry, st->carried, st->carried, st->from_start, false);
 }
@@ -370,6 +371,7 @@ static void tcp_span(struct ciot_pii_search *s, struct stream *st, const struct 
 		total = carried + n;
 		from_start = st->from_start;
 		request = st->request_line;
+		s->carry_ts = st->carry_ts;
 	} else if (sp->role == CIOT_SPAN_HTTP_HEADER) {
 		request = request_line_at(p, n);
 	}

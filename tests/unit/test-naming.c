@@ -1,7 +1,8 @@
 /* test-naming.c: how flows get their names, end to end through the public pipeline: a pcap made
- * here is analyzed as one bare capture file of a device known by its IP (dataset.h, analysis.h),
- * the destinations table is built over the store with the installed data (destinations.h), and the
- * captures, dns_answers, flows and destinations tables are read back with SQL.
+ * here (pcapgen.h) is analyzed as one bare capture file of a device known by its IP (dataset.h,
+ * analysis.h), the destinations table is built over the store with the installed data
+ * (destinations.h), and the captures, dns_answers, flows and destinations tables are read back with
+ * SQL.
  *
  * The cases: DNS over TCP is not reassembled, so the two segments of a response split across them
  * are each one malformed response and name nothing, while a segment holding two whole
@@ -12,7 +13,6 @@
  * peer, so it is not the flow's server name; every public peer has a country, and a public
  * resolver's address is third party under the default convention.
  */
-#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,118 +25,13 @@
 #include "check.h"
 #include "dataset.h"
 #include "destinations.h"
+#include "pcapgen.h"
 #include "store.h"
 #include "testfs.h"
 
 #define DEV "192.168.1.10"
 #define RESOLVER "8.8.8.8"
 #define SCANNER "20.30.40.50"
-
-#define TCP_SYN 0x02
-#define TCP_PSH_ACK 0x18
-#define TCP_SYN_ACK 0x12
-#define TCP_ACK 0x10
-
-/* ---- the capture: a classic pcap, Ethernet, microseconds, one frame every 10 ms ---- */
-
-static struct bytes pcap; /* little-endian, as written on a little-endian host */
-static int64_t clock_us = 1700000000LL * 1000000;
-
-static void ip_of(const char *text, uint8_t out[4])
-{
-	if (inet_pton(AF_INET, text, out) != 1) {
-		fprintf(stderr, "bad address in the test: %s\n", text);
-		exit(2);
-	}
-}
-
-/* The one's-complement sum of 16-bit big-endian words (RFC 1071), and its folded complement. */
-static uint32_t sum16(uint32_t acc, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		acc += (uint32_t)p[i] << 8 | p[i + 1];
-	if (n % 2)
-		acc += (uint32_t)p[n - 1] << 8;
-	return acc;
-}
-
-static uint16_t fold(uint32_t acc)
-{
-	while (acc >> 16)
-		acc = (acc & 0xffff) + (acc >> 16);
-	return (uint16_t)~acc;
-}
-
-/* Appends one Ethernet frame holding an IPv4 packet (header checksum computed) to the capture. */
-static void frame(const char *src, const char *dst, uint8_t proto, const struct bytes *l4)
-{
-	static const uint8_t eth[14] = { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00 };
-	struct bytes ip = { .be = true };
-	uint8_t a[4];
-	bytes_u8(&ip, 0x45);
-	bytes_u8(&ip, 0);
-	bytes_u16(&ip, (uint16_t)(20 + l4->n));
-	bytes_u16(&ip, 1); /* id */
-	bytes_u16(&ip, 0); /* no fragmentation */
-	bytes_u8(&ip, 64);
-	bytes_u8(&ip, proto);
-	bytes_u16(&ip, 0); /* checksum, set below */
-	ip_of(src, a);
-	bytes_put(&ip, a, 4);
-	ip_of(dst, a);
-	bytes_put(&ip, a, 4);
-	bytes_set_u16(&ip, 10, fold(sum16(0, ip.d, 20)));
-	bytes_put(&ip, l4->d, l4->n);
-
-	clock_us += 10000;
-	uint32_t len = (uint32_t)(sizeof eth + ip.n);
-	bytes_u32(&pcap, (uint32_t)(clock_us / 1000000));
-	bytes_u32(&pcap, (uint32_t)(clock_us % 1000000));
-	bytes_u32(&pcap, len);
-	bytes_u32(&pcap, len);
-	bytes_put(&pcap, eth, sizeof eth);
-	bytes_put(&pcap, ip.d, ip.n);
-	bytes_free(&ip);
-}
-
-/* A TCP segment without options, its checksum over the IPv4 pseudo-header computed. */
-static void tcp(const char *src, const char *dst, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
-		uint8_t flags, const void *data, size_t n)
-{
-	struct bytes seg = { .be = true };
-	bytes_u16(&seg, sport);
-	bytes_u16(&seg, dport);
-	bytes_u32(&seg, seq);
-	bytes_u32(&seg, ack);
-	bytes_u8(&seg, 5 << 4);
-	bytes_u8(&seg, flags);
-	bytes_u16(&seg, 65535); /* window */
-	bytes_u16(&seg, 0);     /* checksum, set below */
-	bytes_u16(&seg, 0);     /* urgent pointer */
-	bytes_put(&seg, data, n);
-	uint8_t pseudo[12] = { 0 };
-	ip_of(src, pseudo);
-	ip_of(dst, pseudo + 4);
-	pseudo[9] = 6;
-	pseudo[10] = (uint8_t)(seg.n >> 8);
-	pseudo[11] = (uint8_t)seg.n;
-	bytes_set_u16(&seg, 16, fold(sum16(sum16(0, pseudo, sizeof pseudo), seg.d, seg.n)));
-	frame(src, dst, 6, &seg);
-	bytes_free(&seg);
-}
-
-/* A UDP datagram without a checksum (0: none, as IPv4 allows). */
-static void udp(const char *src, const char *dst, uint16_t sport, uint16_t dport, const struct bytes *data)
-{
-	struct bytes dg = { .be = true };
-	bytes_u16(&dg, sport);
-	bytes_u16(&dg, dport);
-	bytes_u16(&dg, (uint16_t)(8 + data->n));
-	bytes_u16(&dg, 0);
-	bytes_put(&dg, data->d, data->n);
-	frame(src, dst, 17, &dg);
-	bytes_free(&dg);
-}
 
 /* A DNS response (id 1, RD RA) to the A question for qname, with n A records of consecutive
  * addresses from `first`, each pointing back at the question's name, TTL 300. */
@@ -148,14 +43,7 @@ static void dns_response(struct bytes *m, const char *qname, uint32_t first, uns
 	bytes_u16(m, (uint16_t)n);
 	bytes_u16(m, 0);
 	bytes_u16(m, 0);
-	for (const char *label = qname; *label;) {
-		const char *dot = strchr(label, '.');
-		size_t len = dot ? (size_t)(dot - label) : strlen(label);
-		bytes_u8(m, (uint8_t)len);
-		bytes_put(m, label, len);
-		label += len + (dot ? 1 : 0);
-	}
-	bytes_u8(m, 0);
+	dns_name(m, qname);
 	bytes_u16(m, 1); /* A */
 	bytes_u16(m, 1); /* IN */
 	for (unsigned i = 0; i < n; i++) {
@@ -193,14 +81,7 @@ static void http_exchange(const char *client, uint16_t cport, const char *server
 
 static void build_capture(void)
 {
-	/* global header: magic, 2.4, UTC, no sigfigs, snaplen 65535, Ethernet */
-	bytes_u32(&pcap, 0xa1b2c3d4);
-	bytes_u16(&pcap, 2);
-	bytes_u16(&pcap, 4);
-	bytes_u32(&pcap, 0);
-	bytes_u32(&pcap, 0);
-	bytes_u32(&pcap, 65535);
-	bytes_u32(&pcap, 1);
+	pcapgen_header();
 
 	/* (a) DNS over TCP: a 979-byte response (59 answers) split over two segments, then one
 	 * segment holding two whole messages */
