@@ -185,7 +185,9 @@ enum ciot_rc ciot_pii_patterns_new(struct ciot_pii_patterns **out, char *errbuf)
 	for (int g = 0; g < NGROUPS; g++) {
 		int err;
 		PCRE2_SIZE at;
-		p->code[g] = pcre2_compile((PCRE2_SPTR)expressions[g], PCRE2_ZERO_TERMINATED, 0, &err, &at, NULL);
+		/* anchored when compiled: PCRE2 10.42's JIT does not run a match anchored only at match time */
+		p->code[g] = pcre2_compile((PCRE2_SPTR)expressions[g], PCRE2_ZERO_TERMINATED, PCRE2_ANCHORED, &err, &at,
+					   NULL);
 		if (!p->code[g]) {
 			PCRE2_UCHAR msg[160];
 			pcre2_get_error_message(err, msg, sizeof msg);
@@ -949,12 +951,18 @@ static void key_candidates(struct ciot_pii_scanner *s, size_t at)
 	for (size_t i = 0; i < n; i++)
 		word[i] = lower_ascii((char)b[from + i]);
 	word[n] = '\0';
+	/* most words before an assignment hold no key word: look only where one could start */
 	bool any = false;
-	for (size_t k = 0; key_words[k]; k++) {
-		const char *hit = strstr(word, key_words[k]);
-		if (hit) {
-			add_candidate(s, from + (size_t)(hit - word), GROUP_KEY);
-			any = true;
+	for (size_t i = 0; i + 3 <= n; i++) {
+		if (!strchr("spmhelw", word[i]))
+			continue;
+		for (size_t k = 0; key_words[k]; k++) {
+			size_t len = strlen(key_words[k]);
+			if (key_words[k][0] == word[i] && i + len <= n && !memcmp(word + i, key_words[k], len)) {
+				add_candidate(s, from + i, GROUP_KEY);
+				any = true;
+				break;
+			}
 		}
 	}
 	if (any)
@@ -1204,7 +1212,7 @@ static void match_candidates(struct ciot_pii_scanner *s)
 		const struct candidate *c = &s->candidates[i];
 		if (i && c->group == c[-1].group && c->pos == c[-1].pos)
 			continue;
-		int rc = pcre2_match(s->patterns->code[c->group], s->buf, s->n, c->pos, PCRE2_ANCHORED, s->md, s->mc);
+		int rc = pcre2_match(s->patterns->code[c->group], s->buf, s->n, c->pos, 0, s->md, s->mc);
 		if (rc < 2)
 			continue; /* no match, or a resource limit */
 		const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
