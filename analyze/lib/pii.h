@@ -1,7 +1,8 @@
 /* pii.h: personal data in clear text, found in a buffer of bytes. Two methods, as the lifecycle
  * paper (section 4.4: "text matching and regular expressions") and Ren et al. (Mon(IoT)r) use:
  *
- *   - patterns: one PCRE2 expression, JIT-compiled once, that finds in one pass e-mail addresses,
+ *   - patterns: PCRE2 expressions, JIT-compiled once and tried where one lexical pass over the
+ *     buffer finds something they could match, for e-mail addresses,
  *     phone numbers (Chinese mobile and E.164), MAC addresses in every common spelling, UUIDs,
  *     IMEIs, Chinese resident ID numbers, latitude/longitude pairs, private IPv4 addresses and Wi-Fi
  *     SSIDs and passwords under known keys; each candidate is then checked in C where a check
@@ -19,7 +20,8 @@
  * Buffers may be the continuation of a stream: the caller passes the tail of what it searched
  * before (the carry) in front of the new bytes, says how many bytes were carried, and whether more
  * may follow. A match is reported once: when it reaches into the new bytes and cannot grow any more
- * (it does not touch the buffer's end, or nothing follows).
+ * (only characters that could continue a value follow it up to the buffer's end, or nothing
+ * follows).
  */
 #ifndef CIOT_PII_H
 #define CIOT_PII_H

@@ -27,6 +27,7 @@
 #include "destinations.h"
 #include "pcapgen.h"
 #include "store.h"
+#include "testdb.h"
 #include "testfs.h"
 
 #define DEV "192.168.1.10"
@@ -119,35 +120,8 @@ static void build_capture(void)
 
 static sqlite3 *db;
 
-/* The first column of the first row of a query, as text: "NULL" for NULL, "(no row)" for none,
- * "(error)" when the query fails. Eight results stay valid at a time. */
-__attribute__((format(printf, 1, 2))) static const char *sql_text(const char *fmt, ...)
-{
-	static char out[8][512];
-	static unsigned next;
-	char *buf = out[next++ % 8];
-	char sql[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof sql, fmt, ap);
-	va_end(ap);
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		fprintf(stderr, "test-naming: %s\n  in: %s\n", sqlite3_errmsg(db), sql);
-		return "(error)";
-	}
-	snprintf(buf, 512, "(no row)");
-	if (sqlite3_step(st) == SQLITE_ROW)
-		snprintf(buf, 512, "%s",
-			 sqlite3_column_type(st, 0) == SQLITE_NULL ? "NULL" : (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return buf;
-}
-
-static long long sql_int(const char *sql)
-{
-	return strtoll(sql_text("%s", sql), NULL, 10);
-}
+#define sql_text(...) testdb_text(db, __VA_ARGS__)
+#define sql_int(...) testdb_int(db, __VA_ARGS__)
 
 /* What each flow of the capture is expected to be named; NULL for SQL NULL. A flow is found by its
  * transport and remote end (oriented to the device). */
@@ -214,7 +188,7 @@ static void check_dns_answers(void)
 			fprintf(stderr, "  ^ for %s -> %s\n", answers[i].query, answers[i].address);
 	/* nothing of the split message: neither half was read */
 	CHECK_EQ_INT(sql_int("SELECT count(*) FROM dns_answers WHERE query = 'split.example.com'"
-			     " OR address LIKE '9.9.9.%'"),
+			     " OR address LIKE '9.9.9.%%'"),
 		     0);
 	CHECK_EQ_INT(sql_int("SELECT count(*) FROM dns_answers"), 3);
 }

@@ -40,6 +40,7 @@
 #include "pcapgen.h"
 #include "pii-flow.h"
 #include "store.h"
+#include "testdb.h"
 #include "testfs.h"
 
 #define DEV "192.168.1.20"
@@ -431,40 +432,8 @@ static void build_capture(void)
 
 static sqlite3 *db;
 
-/* The first column of the first row of a query, as text: "NULL" for NULL, "(no row)" for none,
- * "(error)" when the query fails. Eight results stay valid at a time. */
-__attribute__((format(printf, 1, 2))) static const char *sql_text(const char *fmt, ...)
-{
-	static char out[8][2048];
-	static unsigned next;
-	char *buf = out[next++ % 8];
-	char sql[2048];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof sql, fmt, ap);
-	va_end(ap);
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		fprintf(stderr, "test-pii-capture: %s\n  in: %s\n", sqlite3_errmsg(db), sql);
-		return "(error)";
-	}
-	snprintf(buf, 2048, "(no row)");
-	if (sqlite3_step(st) == SQLITE_ROW)
-		snprintf(buf, 2048, "%s",
-			 sqlite3_column_type(st, 0) == SQLITE_NULL ? "NULL" : (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return buf;
-}
-
-__attribute__((format(printf, 1, 2))) static long long sql_int(const char *fmt, ...)
-{
-	char sql[2048];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof sql, fmt, ap);
-	va_end(ap);
-	return strtoll(sql_text("%s", sql), NULL, 10);
-}
+#define sql_text(...) testdb_text(db, __VA_ARGS__)
+#define sql_int(...) testdb_int(db, __VA_ARGS__)
 
 /* Every row of pii_view, for the reader of a failure. */
 static void dump_rows(void)

@@ -1,8 +1,10 @@
 /* testdb.h: hand-made analysis databases for the tests of what reads them (exports, destinations):
- * the store's own schema, filled with SQL rows whose numbers the tests work out by hand. */
+ * the store's own schema, filled with SQL rows whose numbers the tests work out by hand; and the
+ * queries the end-to-end tests read a database back with. */
 #ifndef CIOT_TEST_DB_H
 #define CIOT_TEST_DB_H
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -44,6 +46,47 @@ static inline long long testdb_capture(sqlite3 *db, long long device_id, const c
 		 device_id, device_id, phase, phase);
 	testdb_exec(db, sql);
 	return sqlite3_last_insert_rowid(db);
+}
+
+static inline const char *testdb_vtext(sqlite3 *db, const char *fmt, va_list ap)
+{
+	static char out[8][2048];
+	static unsigned next;
+	char *buf = out[next++ % 8];
+	char sql[2048];
+	vsnprintf(sql, sizeof sql, fmt, ap);
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		fprintf(stderr, "testdb: %s\n  in: %s\n", sqlite3_errmsg(db), sql);
+		return "(error)";
+	}
+	snprintf(buf, 2048, "(no row)");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(buf, 2048, "%s",
+			 sqlite3_column_type(st, 0) == SQLITE_NULL ? "NULL" : (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return buf;
+}
+
+/* The first column of the first row of a query, as text: "NULL" for NULL, "(no row)" for none,
+ * "(error)" when the query fails. Eight results stay valid at a time. */
+__attribute__((format(printf, 2, 3))) static inline const char *testdb_text(sqlite3 *db, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	const char *text = testdb_vtext(db, fmt, ap);
+	va_end(ap);
+	return text;
+}
+
+/* The same, as an integer (0 for what is not a number). */
+__attribute__((format(printf, 2, 3))) static inline long long testdb_int(sqlite3 *db, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	const char *text = testdb_vtext(db, fmt, ap);
+	va_end(ap);
+	return strtoll(text, NULL, 10);
 }
 
 #endif
