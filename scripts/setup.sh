@@ -16,7 +16,7 @@ packages=(
   libsqlite3-dev libpcre2-dev libpsl-dev
   # the public suffix list libpsl reads (registrable domains)
   publicsuffix
-  sqlite3 ca-certificates openssl
+  sqlite3 ca-certificates openssl jq
   # test and benchmark tools: tshark (independent flow counts), tcpreplay (bench capture),
   # libndpi-bin (ndpiReader, the benchmark reference), time (peak memory), valgrind (instruction
   # counts of scripts/cost.sh)

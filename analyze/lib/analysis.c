@@ -608,11 +608,28 @@ static void finish_capture(struct shared *sh, const struct ciot_capture *c, enum
 }
 
 /* What a researcher must know about a stored capture: how the device was found when it was
- * guessed, and any loss (truncation, frames outside the timetable, traffic of other hosts). */
-static void describe_success(const struct ciot_capture_result *r, char *msg, size_t len)
+ * guessed, any loss (truncation, frames outside the timetable, traffic of other hosts), and where
+ * the file disagrees with what ciot-capture recorded of it. */
+static void describe_success(const struct ciot_capture *c, const struct ciot_capture_result *r, char *msg,
+			     size_t len)
 {
 	size_t used = 0;
 	msg[0] = 0;
+	uint64_t frames = r->frames_outside_windows;
+	for (size_t i = 0; i < r->nsegments; i++)
+		frames += r->segments[i].frames;
+	if (c->expected_packets >= 0 && (uint64_t)c->expected_packets != frames)
+		used += (size_t)snprintf(msg + used, len - used,
+					 "warning: the manifest says %lld packets, the file holds %llu",
+					 (long long)c->expected_packets, (unsigned long long)frames);
+	if (c->ended && !strcmp(c->ended, "running") && used < len)
+		used += (size_t)snprintf(msg + used, len - used,
+					 "%swarning: the capture tool stopped before it could close this step (\"ended\": "
+					 "\"running\"); the file holds what reached the disk", used ? "; " : "");
+	else if (c->ended && strcmp(c->ended, "operator") && strcmp(c->ended, "timer") && strcmp(c->ended, "split") &&
+		 used < len)
+		used += (size_t)snprintf(msg + used, len - used, "%snote: the step ended early (%s)", used ? "; " : "",
+					 c->ended);
 	if (r->tracker.method == CIOT_DEVICE_AUTO) {
 		char a[CIOT_ADDR_STRLEN];
 		ciot_addr_format(r->tracker.addrs[0], a);
@@ -664,7 +681,7 @@ static void *worker_main(void *arg)
 		if (rc)
 			snprintf(msg, sizeof msg, "%s", errbuf[0] ? errbuf : ciot_strerror(rc));
 		else
-			describe_success(&r, msg, sizeof msg);
+			describe_success(c, &r, msg, sizeof msg);
 		finish_capture(sh, c, rc, msg);
 		pthread_mutex_unlock(&sh->lock);
 		ciot_capture_result_free(&r);

@@ -219,6 +219,7 @@ static enum ciot_rc next_pcap(struct ciot_capture_file *f, struct ciot_frame *fr
 		return got < 0 ? CIOT_ERR_IO : CIOT_OK;
 	}
 	frame->ts_us = (int64_t)sec * 1000000 + (f->nanosecond ? frac / 1000 : frac);
+	frame->ts_extra_ns = (uint16_t)(f->nanosecond ? frac % 1000 : 0);
 	frame->data = f->buf + f->start + f->record_header_len;
 	clamp_caplen(caplen, wirelen, frame);
 	frame->linktype = f->pcap_linktype;
@@ -408,6 +409,7 @@ static enum ciot_rc next_pcapng(struct ciot_capture_file *f, struct ciot_frame *
 						 "pcapng packet at offset %llu: timestamp out of range",
 						 (unsigned long long)f->consumed);
 			frame->ts_us = f->last_ts_us;
+			frame->ts_extra_ns = 0;
 			frame->data = data;
 			clamp_caplen(caplen, wirelen, frame);
 			frame->linktype = ifc->linktype;
@@ -429,6 +431,10 @@ enum ciot_rc ciot_capture_next(struct ciot_capture_file *f, struct ciot_frame *f
 }
 
 bool ciot_capture_truncated(const struct ciot_capture_file *f) { return f->truncated; }
+bool ciot_capture_nanosecond(const struct ciot_capture_file *f)
+{
+	return f->format == CIOT_CAPTURE_PCAP && f->nanosecond;
+}
 enum ciot_capture_format ciot_capture_format_of(const struct ciot_capture_file *f) { return f->format; }
 uint64_t ciot_capture_bytes_read(const struct ciot_capture_file *f) { return f->consumed; }
 uint64_t ciot_capture_size(const struct ciot_capture_file *f) { return f->size; }

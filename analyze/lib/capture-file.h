@@ -21,6 +21,7 @@
 
 struct ciot_frame {
 	int64_t ts_us;          /* microseconds since 1970-01-01 UTC */
+	uint16_t ts_extra_ns;   /* nanoseconds beyond ts_us (0-999), from nanosecond pcap files */
 	const uint8_t *data;    /* caplen bytes, valid until the next call */
 	uint32_t caplen;        /* bytes captured */
 	uint32_t wirelen;       /* bytes on the wire (never less than caplen) */
@@ -40,6 +41,8 @@ enum ciot_rc ciot_capture_next(struct ciot_capture_file *f, struct ciot_frame *f
 			       char *errbuf);
 
 bool ciot_capture_truncated(const struct ciot_capture_file *f);
+/* True for a classic pcap file with nanosecond timestamps (frames carry ts_extra_ns). */
+bool ciot_capture_nanosecond(const struct ciot_capture_file *f);
 enum ciot_capture_format ciot_capture_format_of(const struct ciot_capture_file *f);
 uint64_t ciot_capture_bytes_read(const struct ciot_capture_file *f);
 uint64_t ciot_capture_size(const struct ciot_capture_file *f);

@@ -21,6 +21,8 @@
 #define MAX_MANIFEST_BYTES (64u << 20)
 #define MAX_TIMETABLE_BYTES (4u << 20)
 #define MAX_SCAN_DEPTH 4
+#define MAX_NOTES 64          /* operator notes on one capture */
+#define MAX_NOTE_BYTES 4096
 
 static const char *const phase_names[CIOT_NPHASES] = { "setup", "interaction", "idle", "deletion" };
 
@@ -137,6 +139,7 @@ static struct ciot_capture *add_capture(struct ciot_dataset *ds)
 	ds->captures = grown;
 	struct ciot_capture *c = &ds->captures[ds->ncaptures++];
 	memset(c, 0, sizeof *c);
+	c->start_us = c->end_us = c->expected_packets = -1;
 	return c;
 }
 
@@ -398,11 +401,77 @@ static char *join_path(const char *dir, const char *file)
 	return p;
 }
 
+/* Notes: free text, or (as ciot-capture writes them) an array of texts. */
+static enum ciot_rc check_notes(struct manifest_ctx *m, json_t *obj, const char *where)
+{
+	json_t *v = json_object_get(obj, "notes");
+	if (!v)
+		return CIOT_OK;
+	size_t n = json_is_array(v) ? json_array_size(v) : 1;
+	bool ok = !json_is_array(v) || n <= MAX_NOTES;
+	for (size_t i = 0; ok && i < n; i++) {
+		json_t *item = json_is_array(v) ? json_array_get(v, i) : v;
+		ok = json_is_string(item) && json_string_length(item) <= MAX_NOTE_BYTES;
+	}
+	if (!ok) {
+		char what[128];
+		snprintf(what, sizeof what, "\"notes\" must be a string or an array of at most %d strings of at most %d bytes",
+			 MAX_NOTES, MAX_NOTE_BYTES);
+		return bad(m, where, what);
+	}
+	return CIOT_OK;
+}
+
+/* What ciot-capture records of a step: its times, counts and how it ended. All optional. */
+static enum ciot_rc get_capture_record(struct manifest_ctx *m, json_t *jc, const char *where, struct ciot_capture *c)
+{
+	static const char *const endings[] = { "operator", "timer", "interrupted", "disk_full", "interface_lost",
+					       "error", "running", "split", NULL };
+	char what[160];
+	c->start_us = c->end_us = c->expected_packets = -1;
+	const char *times[] = { "start", "end" };
+	int64_t *dest[] = { &c->start_us, &c->end_us };
+	for (int i = 0; i < 2; i++) {
+		json_t *v = json_object_get(jc, times[i]);
+		if (v && (!json_is_string(v) || !ciot_time_parse_iso(json_string_value(v), dest[i]))) {
+			snprintf(what, sizeof what, "\"%s\" must be an ISO 8601 time such as \"2026-11-22T10:00:00.000000Z\"",
+				 times[i]);
+			return bad(m, where, what);
+		}
+	}
+	if (c->start_us >= 0 && c->end_us >= 0 && c->end_us < c->start_us)
+		return bad(m, where, "\"end\" is before \"start\"");
+	const char *counts[] = { "packets", "bytes", "kernel_drops", "lost_packets", "planned_seconds" };
+	for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+		json_t *v = json_object_get(jc, counts[i]);
+		if (v && (!json_is_integer(v) || json_integer_value(v) < 0)) {
+			snprintf(what, sizeof what, "\"%s\" must be a non-negative integer", counts[i]);
+			return bad(m, where, what);
+		}
+	}
+	json_t *packets = json_object_get(jc, "packets");
+	if (packets)
+		c->expected_packets = json_integer_value(packets);
+	json_t *ended = json_object_get(jc, "ended");
+	if (ended) {
+		bool ok = json_is_string(ended);
+		const char *const *e = endings;
+		while (ok && *e && strcmp(*e, json_string_value(ended)))
+			e++;
+		if (!ok || !*e)
+			return bad(m, where, "\"ended\" must be operator, timer, interrupted, disk_full, interface_lost, "
+					     "error, running or split");
+		c->ended = *e;
+	}
+	return check_notes(m, jc, where);
+}
+
 static enum ciot_rc load_capture(struct manifest_ctx *m, struct ciot_dataset *ds, json_t *jc, size_t i,
 				 const char *dir)
 {
 	static const char *const keys[] = { "file", "device", "phase", "subphase", "firmware", "interception",
-					    "notes", NULL };
+					    "notes", "start", "end", "packets", "bytes", "kernel_drops", "lost_packets",
+					    "planned_seconds", "ended", NULL };
 	char where[64];
 	snprintf(where, sizeof where, "captures[%zu]", i);
 	if (!json_is_object(jc))
@@ -433,6 +502,8 @@ static enum ciot_rc load_capture(struct manifest_ctx *m, struct ciot_dataset *ds
 		rc = bad(m, where, "\"firmware\" must be \"pre\" or \"post\"");
 		goto out;
 	}
+	if ((rc = get_capture_record(m, jc, where, c)))
+		goto out;
 	c->path = join_path(dir, file);
 	if (!c->path)
 		rc = ciot_fail(m->errbuf, CIOT_ERR_NOMEM, "out of memory");
@@ -456,7 +527,7 @@ enum ciot_rc ciot_dataset_load_manifest(struct ciot_dataset *ds, const char *pat
 				 jerr.text);
 	enum ciot_rc rc;
 	static const char *const keys[] = { "ciot_manifest", "name", "description", "home_country", "licence",
-					    "devices", "captures", NULL };
+					    "devices", "captures", "runs", NULL };
 	if (!json_is_object(root)) {
 		rc = bad(&m, "manifest", "must be a JSON object");
 		goto out;
@@ -487,6 +558,15 @@ enum ciot_rc ciot_dataset_load_manifest(struct ciot_dataset *ds, const char *pat
 		ds->home_country = home;
 	else
 		free(home);
+	/* ciot-capture's record of its runs, for the researcher: checked for shape, not read */
+	json_t *runs = json_object_get(root, "runs");
+	bool runs_ok = !runs || json_is_array(runs);
+	for (size_t i = 0; runs_ok && i < json_array_size(runs); i++)
+		runs_ok = json_is_object(json_array_get(runs, i));
+	if (!runs_ok) {
+		rc = bad(&m, "manifest", "\"runs\" must be an array of objects");
+		goto out;
+	}
 	json_t *devices = json_object_get(root, "devices"), *captures = json_object_get(root, "captures");
 	if (!json_is_array(devices) || !json_is_array(captures)) {
 		rc = bad(&m, "manifest", "\"devices\" and \"captures\" must be arrays");
@@ -581,6 +661,71 @@ static bool parse_local_time(const char *s, int tz_offset_s, int64_t *out)
 		return false;
 	*out = ((int64_t)t + sec - tz_offset_s) * 1000000;
 	return true;
+}
+
+static bool digits(const char *s, int n, int *out)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+bool ciot_time_parse_iso(const char *s, int64_t *us)
+{
+	/* YYYY-MM-DDTHH:MM:SS[.f{1,6}](Z|+HH:MM|-HH:MM) */
+	int year, mon, day, hour, min, sec;
+	if (strlen(s) < 20 || !digits(s, 4, &year) || s[4] != '-' || !digits(s + 5, 2, &mon) || s[7] != '-' ||
+	    !digits(s + 8, 2, &day) || s[10] != 'T' || !digits(s + 11, 2, &hour) || s[13] != ':' ||
+	    !digits(s + 14, 2, &min) || s[16] != ':' || !digits(s + 17, 2, &sec))
+		return false;
+	const char *p = s + 19;
+	int64_t frac = 0;
+	if (*p == '.') {
+		int n = 0;
+		for (p++; isdigit((unsigned char)*p); p++, n++) {
+			if (n == 6)
+				return false;
+			frac = frac * 10 + (*p - '0');
+		}
+		if (n == 0)
+			return false;
+		for (; n < 6; n++)
+			frac *= 10;
+	}
+	int offset = 0;
+	if (*p == 'Z') {
+		if (p[1])
+			return false;
+	} else if (!ciot_tz_parse(p, &offset) || strlen(p) != 6 || p[3] != ':') {
+		return false;
+	}
+	if (year < 1970 || mon < 1 || mon > 12 || day < 1 || hour > 23 || min > 59 || sec > 59)
+		return false;
+	struct tm tm = { .tm_year = year - 1900, .tm_mon = mon - 1, .tm_mday = day, .tm_hour = hour, .tm_min = min,
+			 .tm_sec = sec };
+	time_t t = timegm(&tm);
+	struct tm back;
+	if (t == (time_t)-1 || !gmtime_r(&t, &back) || back.tm_mday != day || back.tm_mon != mon - 1)
+		return false;
+	*us = ((int64_t)t - offset) * 1000000 + frac;
+	return *us >= 0;
+}
+
+void ciot_time_format_iso(int64_t us, char buf[CIOT_ISO_TIME_SIZE])
+{
+	time_t t = (time_t)(us / 1000000);
+	struct tm tm;
+	if (us < 0 || !gmtime_r(&t, &tm)) {
+		snprintf(buf, CIOT_ISO_TIME_SIZE, "invalid");
+		return;
+	}
+	snprintf(buf, CIOT_ISO_TIME_SIZE, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(us % 1000000));
 }
 
 static int window_cmp(const void *a, const void *b)

@@ -65,6 +65,10 @@ struct ciot_capture {
 	char *interception;     /* certificate-interception test tag or NULL */
 	struct ciot_window *windows;
 	size_t nwindows;
+	/* what ciot-capture recorded (-1 or NULL when the manifest does not say) */
+	int64_t start_us, end_us;
+	int64_t expected_packets;
+	const char *ended;      /* "operator", "timer", "interrupted", ... (static string) */
 };
 
 struct ciot_dataset {
@@ -103,6 +107,13 @@ enum ciot_rc ciot_dataset_add_file(struct ciot_dataset *ds, const char *path, co
 /* Timetable lines "phase start end duration", times "YYYY-MM-DD_HH:MM:SS" in local time. */
 enum ciot_rc ciot_timetable_parse(const char *text, int tz_offset_s, struct ciot_window **out, size_t *n,
 				  char *errbuf);
+/* ISO 8601 times with a zone: "2026-11-22T10:00:00Z", "2026-11-22T18:00:00.25+08:00" (up to 6
+ * decimals) -> microseconds since the epoch. */
+bool ciot_time_parse_iso(const char *text, int64_t *us);
+/* The form ciot writes: "2026-11-22T10:00:00.123456Z". */
+#define CIOT_ISO_TIME_SIZE 96
+void ciot_time_format_iso(int64_t us, char buf[CIOT_ISO_TIME_SIZE]);
+
 /* "+8", "UTC+8", "+08:00", "-05:30", "UTC" -> seconds east of UTC. */
 bool ciot_tz_parse(const char *text, int *offset_s);
 

@@ -15,6 +15,8 @@ static const char *const rc_names[] = {
 	[CIOT_ERR_DEVICE] = "device traffic not identified",
 	[CIOT_ERR_INTERRUPTED] = "interrupted",
 	[CIOT_ERR_DPI] = "nDPI initialisation failed",
+	[CIOT_ERR_NOSPACE] = "no space left on the disk",
+	[CIOT_ERR_GONE] = "the capture interface went away",
 };
 
 const char *ciot_strerror(enum ciot_rc rc)

@@ -26,6 +26,8 @@ enum ciot_rc {
 	CIOT_ERR_DEVICE,      /* the device's own traffic could not be told apart */
 	CIOT_ERR_INTERRUPTED, /* stopped by a signal before finishing */
 	CIOT_ERR_DPI,         /* nDPI could not be initialised */
+	CIOT_ERR_NOSPACE,     /* the disk (or the user's quota) is full */
+	CIOT_ERR_GONE,        /* a capture interface went away */
 };
 
 const char *ciot_strerror(enum ciot_rc rc);
