@@ -21,6 +21,8 @@ packages=(
   # libndpi-bin (ndpiReader, the benchmark reference), time (peak memory), valgrind (instruction
   # counts of scripts/cost.sh)
   tshark tcpreplay libndpi-bin time valgrind
+  # ciot-capture's live test: a two-namespace lab network with DNS, HTTPS, MQTT and UDP traffic
+  iproute2 python3 curl dnsmasq-base bind9-dnsutils mosquitto mosquitto-clients
 )
 
 missing=()

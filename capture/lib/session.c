@@ -91,6 +91,12 @@ static void release_reserve(struct ciot_session *s)
 
 /* ---- packets -------------------------------------------------------------------------------- */
 
+/* A timed step ends at its deadline, whenever the loop notices: packets stamped later are not its. */
+static int64_t deadline(const struct step_file *f)
+{
+	return f->duration_s ? f->start_us + (int64_t)f->duration_s * 1000000 : INT64_MAX;
+}
+
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
 	struct ciot_session *s = (struct ciot_session *)user;
@@ -99,7 +105,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 	struct step_file *f = NULL;
 	if (s->closing.open && ts >= s->closing.start_us && ts < s->closing.end_us)
 		f = &s->closing;
-	else if (s->current.open && ts >= s->current.start_us)
+	else if (s->current.open && ts >= s->current.start_us && ts < deadline(&s->current))
 		f = &s->current;
 	if (!f) {
 		/* stamped inside a step whose file is already closed: the grace period was too short */
@@ -302,8 +308,14 @@ enum ciot_rc ciot_session_end(struct ciot_session *s, const char *how, int64_t n
 	}
 	s->closing = s->current;
 	s->current.open = false;
+	if (now_us >= deadline(&s->closing)) {
+		/* the countdown ran out before the end was asked for */
+		now_us = deadline(&s->closing);
+		how = "timer";
+	}
 	s->closing.end_us = now_us;
-	s->closing.close_at_us = now_us + CIOT_SESSION_GRACE_US;
+	/* from when the end is seen, not from the end: a timed step's deadline may be past already */
+	s->closing.close_at_us = realtime_us() + CIOT_SESSION_GRACE_US;
 	s->closing.drops_at_end = kernel_drops(s);
 	s->closing.ended = how;
 	return rc;
@@ -383,12 +395,9 @@ enum ciot_rc ciot_session_read(struct ciot_session *s, char *errbuf)
 enum ciot_rc ciot_session_tick(struct ciot_session *s, int64_t now_us, char *errbuf)
 {
 	enum ciot_rc rc = CIOT_OK;
-	struct step_file *c = &s->current;
-	if (c->open && c->duration_s && now_us >= c->start_us + (int64_t)c->duration_s * 1000000) {
-		/* a timed step ends at its deadline, not when the loop noticed */
-		if ((rc = ciot_session_end(s, "timer", c->start_us + (int64_t)c->duration_s * 1000000, errbuf)))
-			return rc;
-	}
+	if (s->current.open && now_us >= deadline(&s->current) &&
+	    (rc = ciot_session_end(s, "timer", deadline(&s->current), errbuf)))
+		return rc;
 	if (s->closing.open && now_us >= s->closing.close_at_us) {
 		if ((rc = ciot_session_read(s, errbuf)))
 			return rc;
@@ -574,7 +583,8 @@ enum ciot_rc ciot_session_close(struct ciot_session *s, const char *how, char *e
 	enum ciot_rc last = abort_steps(s, how, now, rc ? NULL : errbuf);
 	if (!rc)
 		rc = last;
-	ciot_json_set_time(s->run, "end", now);
+	/* the run ends when the last packet could have been read: after the grace period */
+	ciot_json_set_time(s->run, "end", realtime_us());
 	const char *ended = s->gone ? "interface_lost" : s->failure == CIOT_ERR_NOSPACE ? "disk_full" : how;
 	json_object_set_new(s->run, "ended", json_string(ended));
 	ciot_json_set_count(s->run, "packets", s->total_packets);
