@@ -244,6 +244,22 @@ expect_eq "runs in the manifest" "$(jq '.runs | length' "$m")" 2
 "$CIOT_ANALYZE" -q -o "$work/lab2.db" "$m" 2>"$work/analyze.err" && pass "the appended manifest is analyzed" ||
   fail "ciot-analyze on the appended manifest: $(cat "$work/analyze.err")"
 
+# ---- the operator's keys, from a pipe: Enter starts, n notes, Enter ends, s skips, q stops ----------
+status=0
+{ echo; sleep 0.5; echo "n typed by the operator"; echo "r"; sleep 0.3; echo; sleep 0.3; echo; sleep 0.6; echo s
+  echo "start idle_remote 1"; sleep 0.2; echo q; } |
+  netlab_lab "$CIOT_CAPTURE" -q -i "$NETLAB_LAB_IF" --dataset "$work/keys" --device acme_hub --category hub \
+    "${filter[@]}" 2>"$work/keys.err" || status=$?
+km=$work/keys/manifest.json
+expect_eq "keys: exit status" "$status" 0
+expect_eq "keys: steps" "$(jq -r '[.captures[] | .subphase + ":" + .ended] | join(" ")' "$km")" "setup:operator idle_remote:operator"
+expect_eq "keys: skipped, set aside" "$(jq -r '[.runs[-1].skipped[].step] + [.runs[-1].discarded[].step] | join(" ")' "$km")" \
+  "idle_local setup"
+jq -e '.runs[-1].discarded[0].notes[0] | test("Z typed by the operator$")' "$km" >/dev/null &&
+  pass "keys: the note stays with the attempt it was made in" || fail "keys: notes $(jq -c '.runs' "$km")"
+grep -q "Step 1 of 5: setup" "$work/keys.err" && grep -q "Enter: start   s: skip" "$work/keys.err" &&
+  pass "keys: the step and its instructions are shown" || fail "keys: $(head -5 "$work/keys.err")"
+
 # ---- a full disk ----------------------------------------------------------------------------------
 mkdir -p "$work/small"
 if mount -t tmpfs -o size=8m ciot-test "$work/small" 2>/dev/null; then

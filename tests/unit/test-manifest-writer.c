@@ -140,8 +140,49 @@ static void test_refusals(const char *dir)
 	}
 }
 
+/* What the researcher wrote by hand stays as it was: seeds, vendor, notes, other captures. */
+static void test_keeps_hand_written(void)
+{
+	char dir[PATH_MAX], path[PATH_MAX], err[CIOT_ERRBUF_SIZE] = "";
+	testfs_mkdtemp(dir, "manifest-hand");
+	const char *hand =
+		"{\"ciot_manifest\": 1, \"name\": \"lab A\", \"home_country\": \"DE\", \"devices\": [\n"
+		" {\"id\": \"other\", \"category\": \"hub\"},\n"
+		" {\"id\": \"acme_plug\", \"name\": \"Acme plug\", \"brand\": \"Acme\", \"category\": \"plug\",\n"
+		"  \"app\": \"Acme Home\", \"vendor\": {\"domains\": [\"acme.example\"]},\n"
+		"  \"pii_seeds\": {\"email\": \"lab@example.org\"}, \"notes\": \"bought 2026\", \"mac\": \"02:00:00:00:00:01\"}],\n"
+		" \"captures\": [{\"file\": \"old.pcap\", \"device\": \"other\", \"phase\": \"idle\"}]}\n";
+	testfs_write_text(path, dir, "manifest.json", hand);
+	struct ciot_manifest_device d = device("acme_plug", "plug");
+	d.macs[d.nmacs++] = "02:00:00:00:00:02";
+	struct ciot_manifest_writer *w;
+	const char *category;
+	if (CHECK_EQ_INT(ciot_manifest_open(&w, dir, &d, &category, err), CIOT_OK)) {
+		ciot_manifest_add_capture(w, "acme_plug/acme_plug_setup.pcap", CIOT_PHASE_SETUP, "setup");
+		CHECK_EQ_INT(ciot_manifest_save(w, err), CIOT_OK);
+		ciot_manifest_close(w);
+	}
+	json_error_t jerr;
+	json_t *root = json_load_file(path, 0, &jerr);
+	json_t *dev = json_array_get(json_object_get(root, "devices"), 1);
+	CHECK_EQ_STR(json_string_value(json_object_get(root, "home_country")), "DE");
+	CHECK_EQ_STR(json_string_value(json_object_get(dev, "name")), "Acme plug");
+	CHECK_EQ_STR(json_string_value(json_object_get(dev, "brand")), "Acme");
+	CHECK_EQ_STR(json_string_value(json_object_get(json_object_get(dev, "pii_seeds"), "email")), "lab@example.org");
+	CHECK_EQ_STR(json_string_value(json_array_get(json_object_get(json_object_get(dev, "vendor"), "domains"), 0)),
+		     "acme.example");
+	CHECK_EQ_INT(json_array_size(json_object_get(dev, "mac")), 2);
+	CHECK_EQ_INT(json_array_size(json_object_get(root, "devices")), 2);
+	CHECK_EQ_INT(json_array_size(json_object_get(root, "captures")), 2);
+	CHECK_EQ_STR(json_string_value(json_object_get(json_array_get(json_object_get(root, "captures"), 0), "file")),
+		     "old.pcap");
+	json_decref(root);
+	testfs_rmtree(dir);
+}
+
 int main(void)
 {
+	test_keeps_hand_written();
 	char dir[PATH_MAX];
 	testfs_mkdtemp(dir, "manifest-writer");
 	test_create_and_append(dir);
