@@ -734,6 +734,29 @@ static int window_cmp(const void *a, const void *b)
 	return (x->start_us > y->start_us) - (x->start_us < y->start_us);
 }
 
+void ciot_windows_sort(struct ciot_window *w, size_t n) { qsort(w, n, sizeof *w, window_cmp); }
+
+enum ciot_rc ciot_windows_append(struct ciot_window **w, size_t *n, const struct ciot_window *win, const char *step,
+				 char *errbuf)
+{
+	struct ciot_window *grown = realloc(*w, (*n + 1) * sizeof **w);
+	if (!grown)
+		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+	*w = grown;
+	grown[*n] = *win;
+	if (!(grown[*n].subphase = strdup(step)))
+		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+	(*n)++;
+	return CIOT_OK;
+}
+
+void ciot_windows_free(struct ciot_window *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(w[i].subphase);
+	free(w);
+}
+
 enum ciot_rc ciot_timetable_parse(const char *text, int tz_offset_s, struct ciot_window **out, size_t *n,
 				  char *errbuf)
 {
@@ -779,23 +802,14 @@ enum ciot_rc ciot_timetable_parse(const char *text, int tz_offset_s, struct ciot
 			goto fail;
 		}
 		win.phase = ciot_phase_of_step(step);
-		win.subphase = strdup(step);
-		struct ciot_window *grown = realloc(w, (count + 1) * sizeof *w);
-		if (!win.subphase || !grown) {
-			free(win.subphase);
-			if (grown)
-				w = grown;
-			rc = ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+		if ((rc = ciot_windows_append(&w, &count, &win, step, errbuf)))
 			goto fail;
-		}
-		w = grown;
-		w[count++] = win;
 	}
 	if (count == 0) {
 		rc = ciot_fail(errbuf, CIOT_ERR_FORMAT, "no steps in the timetable");
 		goto fail;
 	}
-	qsort(w, count, sizeof *w, window_cmp);
+	ciot_windows_sort(w, count);
 	for (size_t i = 0; i + 1 < count; i++) {
 		/* a step that ends in the second the next one starts: the next one wins that second */
 		if (w[i].end_us > w[i + 1].start_us) {
@@ -811,9 +825,7 @@ enum ciot_rc ciot_timetable_parse(const char *text, int tz_offset_s, struct ciot
 	*n = count;
 	return CIOT_OK;
 fail:
-	for (size_t i = 0; i < count; i++)
-		free(w[i].subphase);
-	free(w);
+	ciot_windows_free(w, count);
 	return rc;
 }
 

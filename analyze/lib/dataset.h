@@ -104,6 +104,12 @@ struct ciot_bare_options {
 enum ciot_rc ciot_dataset_add_file(struct ciot_dataset *ds, const char *path, const struct ciot_bare_options *o,
 				   char *errbuf);
 
+/* Appends a window named `step` (copied); sorts windows by start; frees them. */
+enum ciot_rc ciot_windows_append(struct ciot_window **w, size_t *n, const struct ciot_window *win, const char *step,
+				 char *errbuf);
+void ciot_windows_sort(struct ciot_window *w, size_t n);
+void ciot_windows_free(struct ciot_window *w, size_t n);
+
 /* Timetable lines "phase start end duration", times "YYYY-MM-DD_HH:MM:SS" in local time. */
 enum ciot_rc ciot_timetable_parse(const char *text, int tz_offset_s, struct ciot_window **out, size_t *n,
 				  char *errbuf);

@@ -9,37 +9,34 @@
 
 #define MAX_LINE 512
 
-void ciot_windows_free(struct ciot_window *w, size_t n)
+/* The next line of text, without leading blanks, cut to MAX_LINE - 1 bytes; false at the end. *len
+ * is the line's whole length, so that a caller can refuse a longer one. */
+static bool next_line(const char **text, char buf[MAX_LINE], size_t *len, const char **body)
 {
-	for (size_t i = 0; i < n; i++)
-		free(w[i].subphase);
-	free(w);
-}
-
-static int by_start(const void *a, const void *b)
-{
-	const struct ciot_window *x = a, *y = b;
-	return (x->start_us > y->start_us) - (x->start_us < y->start_us);
+	if (!**text)
+		return false;
+	const char *line = *text, *eol = strchr(line, '\n');
+	*len = eol ? (size_t)(eol - line) : strlen(line);
+	snprintf(buf, MAX_LINE, "%.*s", (int)(*len < MAX_LINE ? *len : MAX_LINE - 1), line);
+	*text = eol ? eol + 1 : line + *len;
+	const char *p = buf;
+	while (isspace((unsigned char)*p))
+		p++;
+	*body = p;
+	return true;
 }
 
 /* The first line that is not blank or a comment: is its third field a lifecycle-format time? */
 static bool lifecycle_format(const char *text)
 {
-	for (const char *line = text; *line;) {
-		const char *eol = strchr(line, '\n');
-		size_t len = eol ? (size_t)(eol - line) : strlen(line);
-		char buf[MAX_LINE], a[MAX_LINE], b[MAX_LINE], c[MAX_LINE];
-		snprintf(buf, sizeof buf, "%.*s", (int)(len < sizeof buf ? len : sizeof buf - 1), line);
-		line = eol ? eol + 1 : line + len;
-		const char *p = buf;
-		while (isspace((unsigned char)*p))
-			p++;
+	char buf[MAX_LINE], a[MAX_LINE], b[MAX_LINE];
+	size_t len;
+	const char *p;
+	while (next_line(&text, buf, &len, &p)) {
 		if (!*p || *p == '#')
 			continue;
 		/* "step start end ...": start is YYYY-MM-DD_HH:MM:SS; ciot's "step phase start end" */
-		if (sscanf(p, "%511s %511s %511s", a, b, c) >= 2)
-			return strlen(b) == 19 && b[10] == '_';
-		return false;
+		return sscanf(p, "%511s %511s", a, b) == 2 && strlen(b) == 19 && b[10] == '_';
 	}
 	return false;
 }
@@ -50,21 +47,15 @@ static enum ciot_rc parse_ciot(const char *text, struct ciot_window **out, size_
 	size_t count = 0;
 	enum ciot_rc rc = CIOT_OK;
 	int lineno = 0;
-	for (const char *line = text; *line;) {
+	char buf[MAX_LINE], step[MAX_LINE], phase[MAX_LINE], start[MAX_LINE], end[MAX_LINE], extra[2];
+	size_t len;
+	const char *p;
+	while (next_line(&text, buf, &len, &p)) {
 		lineno++;
-		const char *eol = strchr(line, '\n');
-		size_t len = eol ? (size_t)(eol - line) : strlen(line);
 		if (len >= MAX_LINE) {
 			rc = ciot_fail(errbuf, CIOT_ERR_FORMAT, "line %d: longer than %d bytes", lineno, MAX_LINE - 1);
 			goto fail;
 		}
-		char buf[MAX_LINE], step[MAX_LINE], phase[MAX_LINE], start[MAX_LINE], end[MAX_LINE], extra[2];
-		memcpy(buf, line, len);
-		buf[len] = 0;
-		line = eol ? eol + 1 : line + len;
-		const char *p = buf;
-		while (isspace((unsigned char)*p))
-			p++;
 		if (!*p || *p == '#')
 			continue;
 		if (sscanf(p, "%511s %511s %511s %511s %1s", step, phase, start, end, extra) != 4) {
@@ -86,21 +77,14 @@ static enum ciot_rc parse_ciot(const char *text, struct ciot_window **out, size_
 			rc = ciot_fail(errbuf, CIOT_ERR_FORMAT, "line %d: the step ends before it starts", lineno);
 			goto fail;
 		}
-		struct ciot_window *grown = realloc(w, (count + 1) * sizeof *w);
-		if (!grown || !(win.subphase = strdup(step))) {
-			if (grown)
-				w = grown;
-			rc = ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+		if ((rc = ciot_windows_append(&w, &count, &win, step, errbuf)))
 			goto fail;
-		}
-		w = grown;
-		w[count++] = win;
 	}
 	if (count == 0) {
 		rc = ciot_fail(errbuf, CIOT_ERR_FORMAT, "no steps in the timeline");
 		goto fail;
 	}
-	qsort(w, count, sizeof *w, by_start);
+	ciot_windows_sort(w, count);
 	for (size_t i = 0; i + 1 < count; i++)
 		if (w[i].end_us > w[i + 1].start_us) {
 			rc = ciot_fail(errbuf, CIOT_ERR_FORMAT, "steps \"%s\" and \"%s\" overlap", w[i].subphase,

@@ -22,6 +22,5 @@ enum ciot_timeline_format { CIOT_TIMELINE_CIOT, CIOT_TIMELINE_LIFECYCLE };
 /* Windows sorted by start; `tz_offset_s` applies to the lifecycle format only. */
 enum ciot_rc ciot_timeline_parse(const char *text, int tz_offset_s, struct ciot_window **out, size_t *n,
 				 enum ciot_timeline_format *format, char *errbuf);
-void ciot_windows_free(struct ciot_window *w, size_t n);
 
 #endif
