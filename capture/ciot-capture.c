@@ -142,14 +142,6 @@ static void wrap(FILE *out, const char *text, int indent)
 	fputc('\n', out);
 }
 
-static void duration_text(unsigned s, char *buf, size_t len)
-{
-	if (s >= 60 && s % 60 == 0)
-		snprintf(buf, len, "%u min", s / 60);
-	else
-		snprintf(buf, len, "%u s", s);
-}
-
 static int show_protocol(const char *name, bool markdown)
 {
 	int status = 0;
@@ -177,7 +169,7 @@ static int show_protocol(const char *name, bool markdown)
 				const struct ciot_protocol_step *s = &p.steps[i];
 				char d[32] = "operator-ended";
 				if (s->duration_s)
-					duration_text(s->duration_s, d, sizeof d);
+					ciot_protocol_duration_text(s->duration_s, d, sizeof d);
 				printf("\n%2zu. %s  [%s%s%s, %s%s%s%s]\n", i + 1, s->name, ciot_phase_name(s->phase),
 				       s->control ? ", " : "", s->control ? s->control : "", d, s->optional ? ", optional" : "",
 				       s->interception ? ", interception " : "", s->interception ? s->interception : "");
@@ -311,7 +303,7 @@ static void offer(struct runner *r)
 	const struct ciot_protocol_step *s = &r->p->steps[st.next];
 	char d[32] = "you end it";
 	if (s->duration_s)
-		duration_text(s->duration_s, d, sizeof d);
+		ciot_protocol_duration_text(s->duration_s, d, sizeof d);
 	say(r, "\nStep %d of %zu: %s  [%s%s%s, %s%s]\n", st.next + 1, r->p->nsteps, s->name, ciot_phase_name(s->phase),
 	    s->control ? ", " : "", s->control ? s->control : "", d, s->optional ? ", optional" : "");
 	clear_progress(r);
@@ -378,7 +370,7 @@ static bool execute(struct runner *r, const struct ciot_command *c, int64_t now)
 		const struct ciot_protocol_step *s = &r->p->steps[st.step];
 		char d[32] = "";
 		if (st.duration_s)
-			duration_text(st.duration_s, d, sizeof d);
+			ciot_protocol_duration_text(st.duration_s, d, sizeof d);
 		say(r, "  started %s%s%s%s\n", s->name, d[0] ? " (" : "", d,
 		    d[0] ? ", ends by itself)" : r->mode == INPUT_TERMINAL ? ": Enter ends it, r redoes it" : "");
 	}

@@ -154,7 +154,7 @@ static bool find_device(const struct ciot_dataset *ds, const char *id, size_t *i
 }
 
 /* Device ids end up in file names and reports: letters, digits, '_', '-', '.' only. */
-static bool valid_id(const char *s)
+bool ciot_dataset_valid_id(const char *s)
 {
 	size_t n = strlen(s);
 	if (n == 0 || n >= CIOT_DATASET_MAX_FIELD || s[0] == '.')
@@ -353,7 +353,7 @@ static enum ciot_rc load_device(struct manifest_ctx *m, struct ciot_dataset *ds,
 		return ciot_fail(m->errbuf, CIOT_ERR_NOMEM, "out of memory");
 	if ((rc = get_label(m, jd, "id", where, true, &d->id)))
 		return rc;
-	if (!valid_id(d->id))
+	if (!ciot_dataset_valid_id(d->id))
 		return bad(m, where, "\"id\" may hold only letters, digits, '_', '-' and '.'");
 	size_t other;
 	if (find_device(ds, d->id, &other) && other != ds->ndevices - 1)
@@ -829,7 +829,7 @@ fail:
 	return rc;
 }
 
-static char *read_small_file(const char *path, size_t max, char *errbuf, enum ciot_rc *rc)
+char *ciot_read_text_file(const char *path, size_t max, char *errbuf, enum ciot_rc *rc)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f) {
@@ -966,7 +966,7 @@ static enum ciot_rc lifecycle_device(struct ciot_dataset *ds, const char *id, si
 {
 	if (find_device(ds, id, index))
 		return CIOT_OK;
-	if (!valid_id(id))
+	if (!ciot_dataset_valid_id(id))
 		return ciot_fail(errbuf, CIOT_ERR_FORMAT, "device name \"%.64s\" has characters other than "
 				 "letters, digits, '_', '-' and '.'", id);
 	struct ciot_device *d = add_device(ds);
@@ -990,7 +990,7 @@ static enum ciot_rc load_ip_table(struct ciot_dataset *ds, const char *path, cha
 				  char *errbuf)
 {
 	enum ciot_rc rc;
-	char *text = read_small_file(path, MAX_TIMETABLE_BYTES, errbuf, &rc);
+	char *text = ciot_read_text_file(path, MAX_TIMETABLE_BYTES, errbuf, &rc);
 	if (!text)
 		return rc;
 	int lineno = 0;
@@ -1089,7 +1089,7 @@ enum ciot_rc ciot_dataset_load_lifecycle(struct ciot_dataset *ds, const char *ro
 			free(txt);
 			continue;
 		}
-		char *text = read_small_file(txt, MAX_TIMETABLE_BYTES, errbuf, &rc);
+		char *text = ciot_read_text_file(txt, MAX_TIMETABLE_BYTES, errbuf, &rc);
 		if (!text) {
 			free(txt);
 			goto out;
@@ -1177,7 +1177,7 @@ enum ciot_rc ciot_dataset_add_file(struct ciot_dataset *ds, const char *path, co
 	}
 	size_t dev;
 	if (!find_device(ds, id, &dev)) {
-		if (!valid_id(id))
+		if (!ciot_dataset_valid_id(id))
 			return ciot_fail(errbuf, CIOT_ERR_ARG, "--device \"%.64s\": use letters, digits, '_', '-' and '.'", id);
 		struct ciot_device *d = add_device(ds);
 		if (!d)

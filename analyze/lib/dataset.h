@@ -26,6 +26,12 @@ bool ciot_phase_parse(const char *name, enum ciot_phase *out);
 enum ciot_phase ciot_phase_of_step(const char *step);
 /* The public dataset's rule for a device name such as "xiaodu_plug": NULL when none matches. */
 const char *ciot_category_of_device_name(const char *device);
+/* A device id (also a folder and file-name part): letters, digits, '_', '-', '.', not starting with
+ * '.', 1 to 255 bytes. */
+bool ciot_dataset_valid_id(const char *s);
+/* A text file of at most `max` bytes, NUL-terminated (NULL with *rc and errbuf set otherwise: missing,
+ * unreadable, larger, or holding a NUL byte). */
+char *ciot_read_text_file(const char *path, size_t max, char *errbuf, enum ciot_rc *rc);
 
 /* A value the researcher typed into the device's companion app (the manifest's pii_seeds), searched
  * for in its traffic; never stored in the database. */

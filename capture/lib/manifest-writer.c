@@ -162,14 +162,9 @@ enum ciot_rc ciot_manifest_open(struct ciot_manifest_writer **out, const char *d
 		goto fail;
 	}
 	/* the id becomes a folder and file names: the manifest's own rule, checked before any mkdir */
-	for (const char *p = dev->id; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_' ||
-		      *p == '-' || *p == '.')) {
-			rc = ciot_fail(errbuf, CIOT_ERR_ARG, "device \"%s\": only letters, digits, '_', '-' and '.'", dev->id);
-			goto fail;
-		}
-	if (!dev->id[0] || !strcmp(dev->id, ".") || !strcmp(dev->id, "..")) {
-		rc = ciot_fail(errbuf, CIOT_ERR_ARG, "device name \"%s\" cannot be a folder name", dev->id);
+	if (!ciot_dataset_valid_id(dev->id)) {
+		rc = ciot_fail(errbuf, CIOT_ERR_ARG,
+			       "device \"%s\": only letters, digits, '_', '-' and '.', not starting with '.'", dev->id);
 		goto fail;
 	}
 	char device_dir[PATH_MAX];

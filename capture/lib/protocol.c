@@ -195,7 +195,7 @@ int ciot_protocol_find(const struct ciot_protocol *p, const char *step)
 	return -1;
 }
 
-static void duration_text(unsigned s, char *buf, size_t len)
+void ciot_protocol_duration_text(unsigned s, char *buf, size_t len)
 {
 	if (s == 0)
 		snprintf(buf, len, "operator");
@@ -216,7 +216,7 @@ void ciot_protocol_markdown(const struct ciot_protocol *p, FILE *out)
 	for (size_t i = 0; i < p->nsteps; i++) {
 		const struct ciot_protocol_step *s = &p->steps[i];
 		char d[32];
-		duration_text(s->duration_s, d, sizeof d);
+		ciot_protocol_duration_text(s->duration_s, d, sizeof d);
 		fprintf(out, "| %zu | `%s` | %s | %s | %s | %s |", i + 1, s->name, ciot_phase_name(s->phase),
 			s->control ? s->control : "", d, s->optional ? "yes" : "");
 		if (intercepts)

@@ -45,6 +45,9 @@ void ciot_protocol_free(struct ciot_protocol *p);
 /* The step's index, or -1. */
 int ciot_protocol_find(const struct ciot_protocol *p, const char *step);
 
+/* "30 min", "45 s", or "operator" for 0 (a step the operator ends). */
+void ciot_protocol_duration_text(unsigned s, char *buf, size_t len);
+
 /* The protocol as a Markdown section: title, description, a table of the steps, then each step's
  * instructions. */
 void ciot_protocol_markdown(const struct ciot_protocol *p, FILE *out);

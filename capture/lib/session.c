@@ -141,14 +141,6 @@ static void record_step(struct step_file *f, const struct ciot_pcap_writer_stats
 	json_object_set_new(f->entry, "ended", json_string(final ? f->ended : "running"));
 }
 
-static void record_progress(struct step_file *f)
-{
-	struct ciot_pcap_writer_stats st = { 0 };
-	if (f->w)
-		ciot_pcap_writer_stats(f->w, &st);
-	record_step(f, &st, false);
-}
-
 /* Closes a step's file and records it; the manifest is saved by the caller. */
 static enum ciot_rc finish(struct ciot_session *s, struct step_file *f, char *errbuf)
 {
@@ -288,7 +280,8 @@ enum ciot_rc ciot_session_start(struct ciot_session *s, int index, unsigned dura
 	ciot_json_set_time(f->entry, "start", now_us);
 	if (f->duration_s)
 		ciot_json_set_count(f->entry, "planned_seconds", f->duration_s);
-	record_progress(f);
+	struct ciot_pcap_writer_stats none = { 0 };
+	record_step(f, &none, false);
 	f->open = true;
 	s->state[index] = STEP_RUNNING;
 	next_cursor(s, index);
@@ -417,7 +410,6 @@ enum ciot_rc ciot_session_tick(struct ciot_session *s, int64_t now_us, char *err
 				abort_steps(s, rc == CIOT_ERR_NOSPACE ? "disk_full" : "error", now_us, NULL);
 				return rc;
 			}
-			record_progress(files[i]);
 		}
 	}
 	return CIOT_OK;

@@ -21,38 +21,8 @@ struct step_out {
 	struct ciot_pcap_writer_stats stats;
 };
 
-static enum ciot_rc read_text(const char *path, char **out, char *errbuf)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return ciot_fail(errbuf, CIOT_ERR_IO, "%s: %m", path);
-	char *text = malloc(MAX_TIMELINE_BYTES + 1);
-	size_t n = text ? fread(text, 1, MAX_TIMELINE_BYTES + 1, f) : 0;
-	bool error = ferror(f);
-	fclose(f);
-	if (!text)
-		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
-	if (error || n > MAX_TIMELINE_BYTES || memchr(text, 0, n)) {
-		free(text);
-		return ciot_fail(errbuf, error ? CIOT_ERR_IO : CIOT_ERR_FORMAT, "%s: %s", path,
-				 error ? "read error" : "not a timeline (binary, or larger than 4 MiB)");
-	}
-	text[n] = 0;
-	*out = text;
-	return CIOT_OK;
-}
-
-/* Step names become file names: the manifest's id characters only. */
-static bool safe_name(const char *s)
-{
-	if (!*s || strlen(s) > 64)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_' ||
-		      *s == '-' || *s == '.'))
-			return false;
-	return true;
-}
+/* Step names become file names: a device id's characters, and short. */
+static bool safe_name(const char *s) { return strlen(s) <= 64 && ciot_dataset_valid_id(s); }
 
 /* The window holding ts, by binary search over windows sorted by start that do not overlap. */
 static long find_window(const struct ciot_window *w, size_t n, int64_t ts)
@@ -79,7 +49,7 @@ enum ciot_rc ciot_split(const struct ciot_split_options *o, struct ciot_split_re
 	struct ciot_manifest_writer *m = NULL;
 	enum ciot_timeline_format format;
 	enum ciot_rc rc;
-	if ((rc = read_text(o->timeline_path, &text, errbuf)))
+	if (!(text = ciot_read_text_file(o->timeline_path, MAX_TIMELINE_BYTES, errbuf, &rc)))
 		goto done;
 	if ((rc = ciot_timeline_parse(text, o->tz_offset_s, &win, &nwin, &format, detail))) {
 		ciot_fail(errbuf, rc, "%s: %s", o->timeline_path, detail);
