@@ -720,7 +720,7 @@ enum ciot_rc ciot_pii_seeds_new(struct ciot_pii_seeds **out, const struct ciot_p
 		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
 	enum ciot_rc rc = ciot_ac_new(&s->ac, errbuf);
 	for (size_t i = 0; !rc && i < nseeds; i++) {
-		size_t n = strlen(seeds[i].value), index;
+		size_t n = strlen(seeds[i].value), index = 0; /* set by add_value; gcc 12 -O3 cannot see it */
 		if (n < CIOT_PII_SEED_MIN || n > CIOT_PII_SEED_MAX) {
 			rc = ciot_fail(errbuf, CIOT_ERR_ARG, "PII seed of %zu bytes: seeds must have %d to %d", n,
 				       CIOT_PII_SEED_MIN, CIOT_PII_SEED_MAX);
@@ -738,7 +738,7 @@ enum ciot_rc ciot_pii_seeds_new(struct ciot_pii_seeds **out, const struct ciot_p
 	}
 	for (size_t i = 0; !rc && i < nmacs; i++) {
 		char text[18];
-		size_t index;
+		size_t index = 0;
 		snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", macs[i][0], macs[i][1], macs[i][2],
 			 macs[i][3], macs[i][4], macs[i][5]);
 		if (!(rc = add_value(s, text, &index, errbuf)))

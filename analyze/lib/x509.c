@@ -695,7 +695,7 @@ static void set_why(char *why, size_t whylen, const char *text, int depth)
 {
 	if (!why || !whylen)
 		return;
-	char buf[256];
+	char buf[256] = ""; /* gcc 12 -O3 cannot see that both branches write it */
 	if (depth >= 0)
 		snprintf(buf, sizeof buf, "%s at depth %d", text, depth);
 	else

@@ -48,6 +48,7 @@ static inline long long testdb_capture(sqlite3 *db, long long device_id, const c
 	return sqlite3_last_insert_rowid(db);
 }
 
+__attribute__((format(printf, 2, 0)))
 static inline const char *testdb_vtext(sqlite3 *db, const char *fmt, va_list ap)
 {
 	static char out[8][2048];
