@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "analysis.h"
+#include "pipeline.h"
 #include "dataset.h"
 #include "destinations.h"
 #include "dpi.h"

@@ -10,7 +10,7 @@
 
 #include "addr.h"
 #include "db.h"
-#include "analysis.h"
+#include "pipeline.h"
 #include "dpi.h"
 #include "store.h"
 

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "addr.h"
-#include "analysis.h"
+#include "pipeline.h"
 #include "dns.h"
 #include "dpi.h"
 #include "hash.h"
