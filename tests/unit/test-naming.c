@@ -20,7 +20,7 @@
 
 #include <sqlite3.h>
 
-#include "analysis.h"
+#include "pipeline.h"
 #include "bytes.h"
 #include "check.h"
 #include "dataset.h"

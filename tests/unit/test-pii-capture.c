@@ -33,7 +33,7 @@
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
-#include "analysis.h"
+#include "pipeline.h"
 #include "bytes.h"
 #include "check.h"
 #include "dataset.h"
