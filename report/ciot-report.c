@@ -1,4 +1,5 @@
-/* ciot-report: exports tables from an analysis database. A thin tool over report/export.c. */
+/* ciot-report: exports tables from an analysis database. A thin tool over the report library
+ * (ciot/report.h). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -8,7 +9,7 @@
 
 #include <sqlite3.h>
 
-#include "export.h"
+#include "ciot/report.h"
 #include "store.h"
 
 static void usage(FILE *out)

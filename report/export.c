@@ -9,7 +9,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
-#include "export.h"
+#include "ciot/report.h"
 
 enum column_kind { COL_TEXT, COL_INT, COL_TIME_US, COL_REAL3, COL_SHARE };
 

@@ -22,7 +22,7 @@
 #include <sqlite3.h>
 
 #include "check.h"
-#include "export.h"
+#include "ciot/report.h"
 #include "store.h"
 #include "testdb.h"
 #include "testfs.h"

@@ -1,10 +1,12 @@
-/* export.h: the tables ciot-report exports from an analysis database, in CSV, JSON or Markdown.
+/* ciot/report.h: the report library's public interface: the tables ciot-report exports from an
+ * analysis database, in CSV, JSON or Markdown. The library reads nothing of libciot but the
+ * database it wrote.
  *
  * Each export is a row in one table: a name, what it shows, the SQL that computes it and how each
  * column is typed. Adding an export means adding a row there (report/export.c) and a test.
  */
-#ifndef CIOT_EXPORT_H
-#define CIOT_EXPORT_H
+#ifndef CIOT_REPORT_H
+#define CIOT_REPORT_H
 
 #include <stdbool.h>
 #include <stdio.h>
