@@ -1,22 +1,81 @@
 /* ciot/report.h: the report library's public interface: the tables ciot-report exports from an
- * analysis database, in CSV, JSON or Markdown. The library reads nothing of libciot but the
- * database it wrote.
+ * analysis database, in CSV, JSON or Markdown, and the documentation of their columns. The library
+ * reads nothing of libciot but the database ciot-analyze wrote (docs/database.md).
  *
- * Each export is a row in one table: a name, what it shows, the SQL that computes it and how each
- * column is typed. Adding an export means adding a row there (report/export.c) and a test.
+ * Three parts, one file each, so that new output formats and figures never touch the SQL:
+ *   - the queries (queries.c): every export is one row of one registry, a struct ciot_query: its
+ *     name, what it shows, its SQL, the parameters the SQL binds and its columns, each with a kind
+ *     (how it is printed) and a one-line doc (what it means, its unit or convention);
+ *   - the typed result set (result.c): runs a query with its parameters and hands its rows, as
+ *     typed cells, to a consumer one at a time (nothing is held: a million-row export streams);
+ *   - the renderers (render-csv.c, render-json.c, render-md.c): each sees the columns and typed
+ *     cells, never SQL.
+ * export.c joins them: ciot_export() is a query's result set through a renderer.
+ *
+ * Adding an export means adding a row to the registry, with a doc for each column, and a test
+ * (tests/unit/test-exports.c); docs/exports.md is `ciot-report --columns` (see there).
  */
 #ifndef CIOT_REPORT_H
 #define CIOT_REPORT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "ciot/ciot.h"
 
 struct sqlite3;
 
+/* ---- the queries ---- */
+
+/* How a column's values are printed, the same way in every format. */
+enum ciot_column_kind {
+	CIOT_COLUMN_TEXT,    /* text as stored (escaped as the format needs) */
+	CIOT_COLUMN_INT,     /* an integer, exactly */
+	CIOT_COLUMN_TIME_US, /* integer microseconds since 1970 UTC, printed as seconds: exact, six decimals */
+	CIOT_COLUMN_REAL3,   /* a real number, three decimals (JSON: full precision) */
+	CIOT_COLUMN_SHARE,   /* a fraction from 0 to 1, six decimals (JSON: full precision) */
+};
+
+struct ciot_column {
+	const char *name;
+	enum ciot_column_kind kind;
+	const char *doc; /* one line: what it holds, its unit or convention */
+};
+
+/* Parameters a query's SQL may bind, as flags of ciot_query.params. */
+enum ciot_query_param {
+	CIOT_QUERY_HOME = 1 << 0, /* :home, the home country (ciot_export_params.home_country) */
+	CIOT_QUERY_FOLD = 1 << 1, /* :fold, 1 to count HK, MO and TW as CN */
+};
+
+#define CIOT_QUERY_MAX_COLUMNS 32
+
+struct ciot_query {
+	const char *name;
+	const char *description; /* one sentence, for --help */
+	const char *sql;
+	unsigned params; /* the enum ciot_query_param its SQL binds */
+	/* the result's columns in order, ending at the first without a name */
+	struct ciot_column columns[CIOT_QUERY_MAX_COLUMNS];
+};
+
+/* The registry, in the order --help lists it: the i-th query, NULL past the last. */
+const struct ciot_query *ciot_query_get(size_t i);
+/* The query named `name`, NULL when there is none. */
+const struct ciot_query *ciot_query_find(const char *name);
+size_t ciot_query_count_columns(const struct ciot_query *q);
+/* A parameter's name in the SQL (":home") and what sets it, for the documentation; NULL for an
+ * unknown flag. */
+const char *ciot_query_param_name(enum ciot_query_param param, const char **doc);
+/* A kind's name as the documentation gives it: text, int, time_us, real3, share. */
+const char *ciot_query_kind_name(enum ciot_column_kind kind);
+
+/* ---- the exports ---- */
+
 enum ciot_export_format { CIOT_EXPORT_CSV, CIOT_EXPORT_JSON, CIOT_EXPORT_MD };
 
+/* "csv", "json", "md" (or "markdown"); false for anything else. */
 bool ciot_export_format_parse(const char *name, enum ciot_export_format *out);
 
 /* The exports' names and one-line descriptions, for --help; returns NULL past the last. */
