@@ -15,6 +15,7 @@
 static void usage(FILE *out)
 {
 	fputs("usage: ciot-report DB TABLE [--format csv|json|md] [-o FILE] [--home CC] [--fold-greater-china]\n"
+	      "       ciot-report --columns [TABLE] [--format md|csv|json] [-o FILE]\n"
 	      "\n"
 	      "Exports TABLE from a database written by ciot-analyze.\n"
 	      "  -f, --format F   csv (default; header row), json (an array of objects with the same keys)\n"
@@ -25,6 +26,8 @@ static void usage(FILE *out)
 	      "      --fold-greater-china\n"
 	      "                   count Hong Kong, Macao and Taiwan as CN, as the lifecycle paper's scripts\n"
 	      "                   did (countries, sankey)\n"
+	      "      --columns    print the columns of every export (or of TABLE) with their kinds and what\n"
+	      "                   they mean: Markdown by default (docs/exports.md), or one CSV or JSON table\n"
 	      "  -h, --help       this text\n"
 	      "\n"
 	      "Tables:\n",
@@ -42,10 +45,12 @@ int main(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "home", required_argument, NULL, 'H' },
 		{ "fold-greater-china", no_argument, NULL, 'G' },
+		{ "columns", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	enum ciot_export_format format = CIOT_EXPORT_CSV;
+	bool format_given = false, columns = false;
 	const char *output = NULL;
 	struct ciot_export_params params = { 0 };
 	int opt;
@@ -56,6 +61,7 @@ int main(int argc, char **argv)
 				fprintf(stderr, "ciot-report: --format must be csv, json or md\n");
 				return 2;
 			}
+			format_given = true;
 			break;
 		case 'o': output = optarg; break;
 		case 'H':
@@ -66,22 +72,23 @@ int main(int argc, char **argv)
 			params.home_country = optarg;
 			break;
 		case 'G': params.fold_greater_china = true; break;
+		case 'C': columns = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (argc - optind != 2) {
+	if (columns ? argc - optind > 1 : argc - optind != 2) {
 		usage(stderr);
 		return 2;
 	}
-	const char *db_path = argv[optind], *table = argv[optind + 1];
+	const char *db_path = columns ? NULL : argv[optind], *table = argv[optind + (columns ? 0 : 1)];
 	char errbuf[CIOT_ERRBUF_SIZE];
-	sqlite3 *db;
-	if (access(db_path, R_OK) != 0) {
+	sqlite3 *db = NULL;
+	if (db_path && access(db_path, R_OK) != 0) {
 		fprintf(stderr, "%s: %s\n", db_path, strerror(errno));
 		return 1;
 	}
-	if (ciot_store_open_readonly(&db, db_path, errbuf)) {
+	if (db_path && ciot_store_open_readonly(&db, db_path, errbuf)) {
 		fprintf(stderr, "%s: %s\n", db_path, errbuf);
 		return 1;
 	}
@@ -96,7 +103,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	enum ciot_rc rc = ciot_export(db, table, format, &params, out, errbuf);
+	enum ciot_rc rc = columns ? ciot_export_describe(table, format_given ? format : CIOT_EXPORT_MD, out, errbuf)
+				  : ciot_export(db, table, format, &params, out, errbuf);
 	sqlite3_close(db);
 	if (output) {
 		if (fclose(out) != 0 && !rc)
@@ -109,7 +117,8 @@ int main(int argc, char **argv)
 		rc = ciot_fail(errbuf, CIOT_ERR_IO, "standard output: %s", strerror(errno));
 	}
 	if (rc) {
-		fprintf(stderr, "%s: %s\n", output && rc == CIOT_ERR_IO ? output : db_path, errbuf);
+		const char *what = output && rc == CIOT_ERR_IO ? output : db_path ? db_path : "ciot-report";
+		fprintf(stderr, "%s: %s\n", what, errbuf);
 		return rc == CIOT_ERR_ARG ? 2 : 1;
 	}
 	return 0;

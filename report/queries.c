@@ -263,7 +263,8 @@ static const struct ciot_query queries[] = {
 			{ "party", CIOT_COLUMN_TEXT,
 			  "first, support or third party to the device; local for local peers" },
 			{ "rule", CIOT_COLUMN_TEXT, "the attribution rule that decided organization and party" },
-			{ "flows", CIOT_COLUMN_INT, "the device's flows to this server in the phase" },
+			{ "flows", CIOT_COLUMN_INT,
+			  "the device's flows to the address in the phase, with this domain, organization and party" },
 			{ "bytes", CIOT_COLUMN_INT, "their frame bytes, both directions" },
 			{ "packets", CIOT_COLUMN_INT, "their packets, both directions" },
 			{ "first_ts", CIOT_COLUMN_TIME_US, "time of the first packet of the earliest of them" },
@@ -417,10 +418,10 @@ static const struct ciot_query queries[] = {
 			  "packets with a payload in the class (category: summed over its devices)" },
 			{ "bytes", CIOT_COLUMN_INT, "their frame bytes (category: summed)" },
 			{ "byte_share", CIOT_COLUMN_SHARE,
-			  "class bytes / the device's classified bytes in the phase (category: the mean of its "
-			  "devices' shares)" },
+			  "class bytes / the device's bytes of every class (omitted too) in the phase (category: the "
+			  "mean of its devices' shares)" },
 			{ "packet_share", CIOT_COLUMN_SHARE,
-			  "class packets / the device's classified packets in the phase (category: the mean of its "
+			  "class packets / the device's packets of every class in the phase (category: the mean of its "
 			  "devices' shares)" },
 			{ "devices", CIOT_COLUMN_INT,
 			  "1 for a device; for a category its devices with classified traffic in the phase" },
@@ -474,9 +475,9 @@ static const struct ciot_query queries[] = {
 			  "packets with a payload in the group, over the captures of that firmware" },
 			{ "bytes", CIOT_COLUMN_INT, "their frame bytes" },
 			{ "byte_share", CIOT_COLUMN_SHARE,
-			  "the group's share of the device's classified bytes with that firmware" },
+			  "the group's bytes / the device's bytes of every group with that firmware" },
 			{ "packet_share", CIOT_COLUMN_SHARE,
-			  "the group's share of its classified packets with that firmware" },
+			  "the group's packets / the device's packets of every group with that firmware" },
 		},
 	},
 	{
@@ -710,7 +711,8 @@ static const struct ciot_query queries[] = {
 			{ "values", CIOT_COLUMN_INT, "distinct values (by keyed hash)" },
 			{ "flows", CIOT_COLUMN_INT, "flows they were found in" },
 			{ "example", CIOT_COLUMN_TEXT,
-			  "a redacted value: first and last character and length, as j…n (8)" },
+			  "one value redacted (the first in sort order): its first and last character and length, as "
+			  "j…n (8)" },
 		},
 	},
 	{

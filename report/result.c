@@ -44,8 +44,8 @@ static enum ciot_rc prepare(sqlite3 *db, const struct ciot_query *q, const struc
 		sqlite3_bind_int(st, sqlite3_bind_parameter_index(st, ":fold"), params && params->fold_greater_china);
 	size_t ncols = ciot_query_count_columns(q);
 	if ((size_t)sqlite3_column_count(st) != ncols) {
-		enum ciot_rc rc = ciot_fail(errbuf, CIOT_ERR_DB, "%s: query has %d columns, export declares %zu", q->name,
-					    sqlite3_column_count(st), ncols);
+		enum ciot_rc rc = ciot_fail(errbuf, CIOT_ERR_DB, "%s: query has %d columns, export declares %zu",
+					    q->name, sqlite3_column_count(st), ncols);
 		sqlite3_finalize(st);
 		return rc;
 	}

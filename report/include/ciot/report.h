@@ -94,4 +94,9 @@ struct ciot_export_params {
 enum ciot_rc ciot_export(struct sqlite3 *db, const char *table, enum ciot_export_format format,
 			 const struct ciot_export_params *params, FILE *out, char *errbuf);
 
+/* Writes the columns of the export `table` (NULL: of every export) with their kinds and docs: in
+ * Markdown a document, one section per export (all of them: docs/exports.md); in CSV and JSON one
+ * table of export, column, kind and doc. */
+enum ciot_rc ciot_export_describe(const char *table, enum ciot_export_format format, FILE *out, char *errbuf);
+
 #endif
