@@ -1,7 +1,10 @@
 /* test-exports.c: the destination exports' formulas (countries, sankey, parties, organizations,
  * destinations) and the encryption exports on a small hand-made database, and the TLS exports
  * (validation, validation-pairs, protocols, cert-issues, tls, certificates) on one database each,
- * against values computed by hand below.
+ * against values computed by hand below. And the registry of exports itself: every column of every
+ * export has a doc, every query returns the columns it documents and binds the parameters it
+ * declares, docs/exports.md is `ciot-report --columns`'s output, and JSON streamed row by row is
+ * one valid array.
  *
  * The database is written through the store's schema, then filled with SQL: devices, captures and
  * flows with their destinations rows, so the numbers are exactly the ones the comments work out.
@@ -19,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
 #include <sqlite3.h>
 
 #include "check.h"
@@ -926,6 +930,128 @@ static void test_certificates(void)
 	free(csv);
 }
 
+/* ---- the registry of exports (report/queries.c) and its documentation ----
+ * Every export documents each of its columns; its SQL, prepared on a database of the current
+ * schema, returns exactly as many columns as it documents and binds exactly the parameters it
+ * declares. docs/exports.md is what ciot-report --columns writes. */
+static void test_registry(void)
+{
+	const struct ciot_query *q;
+	size_t n = 0;
+	for (; (q = ciot_query_get(n)); n++) {
+		unsigned before = check_failures;
+		CHECK(q->description && *q->description);
+		CHECK(ciot_query_find(q->name) == q);
+		size_t ncols = ciot_query_count_columns(q);
+		CHECK(ncols > 0 && ncols < CIOT_QUERY_MAX_COLUMNS);
+		for (size_t i = 0; i < ncols; i++) {
+			const struct ciot_column *c = &q->columns[i];
+			if (!CHECK(c->doc && *c->doc && !strchr(c->doc, '\n')))
+				fprintf(stderr, "  %s.%s: no one-line doc\n", q->name, c->name);
+			CHECK(strcmp(ciot_query_kind_name(c->kind), "?") != 0);
+			for (size_t j = 0; j < i; j++)
+				if (!CHECK(strcmp(c->name, q->columns[j].name) != 0))
+					fprintf(stderr, "  %s: column %s twice\n", q->name, c->name);
+		}
+		sqlite3_stmt *st = NULL;
+		if (!CHECK_EQ_INT(sqlite3_prepare_v2(db, q->sql, -1, &st, NULL), SQLITE_OK)) {
+			fprintf(stderr, "  %s: %s\n", q->name, sqlite3_errmsg(db));
+			continue;
+		}
+		if (!CHECK_EQ_INT(sqlite3_column_count(st), ncols))
+			fprintf(stderr, "  %s: the SQL returns %d columns, the registry documents %zu\n", q->name,
+				sqlite3_column_count(st), ncols);
+		unsigned bound = 0;
+		for (int i = 1; i <= sqlite3_bind_parameter_count(st); i++) {
+			const char *name = sqlite3_bind_parameter_name(st, i);
+			unsigned flag = 0;
+			for (unsigned f = CIOT_QUERY_HOME; f <= CIOT_QUERY_FOLD; f <<= 1)
+				if (name && !strcmp(name, ciot_query_param_name((enum ciot_query_param)f, NULL)))
+					flag = f;
+			if (!CHECK(flag))
+				fprintf(stderr, "  %s: binds %s, which the registry does not know\n", q->name, name);
+			bound |= flag;
+		}
+		CHECK_EQ_INT(bound, q->params);
+		sqlite3_finalize(st);
+		check_case(before, q->name);
+	}
+	CHECK_EQ_INT(n, 19);
+	CHECK(ciot_query_find("no-such-export") == NULL);
+}
+
+static char *describe(const char *table, enum ciot_export_format format, enum ciot_rc want)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	char errbuf[CIOT_ERRBUF_SIZE] = "";
+	enum ciot_rc rc = ciot_export_describe(table, format, out, errbuf);
+	fclose(out);
+	if (!CHECK_EQ_INT(rc, want))
+		fprintf(stderr, "  describe %s: %s\n", table ? table : "(all)", errbuf);
+	return text;
+}
+
+static void test_describe(void)
+{
+	/* docs/exports.md is the Markdown document, as written (CIOT_DATA_DIR is the checkout's datasets/) */
+	char *md = describe(NULL, CIOT_EXPORT_MD, CIOT_OK);
+	FILE *f = fopen(CIOT_DATA_DIR "/../docs/exports.md", "r");
+	char *file = NULL;
+	size_t cap = 0;
+	ssize_t got = f ? getdelim(&file, &cap, 0, f) : -1;
+	if (!CHECK(got > 0 && md && !strcmp(file, md)))
+		fprintf(stderr, "  docs/exports.md is not ciot-report --columns's output: run\n"
+				"  ciot-report --columns > docs/exports.md\n");
+	if (f)
+		fclose(f);
+	free(file);
+	/* a section per export, each column a table line with its kind */
+	CHECK(md && strstr(md, "\n## pii-kinds\n"));
+	CHECK(md && strstr(md, "\n| first_ts | time_us | time of the flow's first packet |\n"));
+	CHECK(md && strstr(md, "Binds `:fold`"));
+	free(md);
+
+	/* one table for tools: a header and a line per column */
+	char *csv = describe("sankey", CIOT_EXPORT_CSV, CIOT_OK);
+	CHECK(csv && !strncmp(csv, "export,column,kind,doc\nsankey,source,text,", 42));
+	CHECK_EQ_INT(count_lines_with(csv, "sankey,"), ciot_query_count_columns(ciot_query_find("sankey")));
+	CHECK_LINE(csv, "sankey,value,share,\"the category's devices' shares to the country summed, / all devices with "
+			"traffic to public addresses: the edges add up to 1\"");
+	free(csv);
+	char *json = describe(NULL, CIOT_EXPORT_JSON, CIOT_OK);
+	json_error_t error;
+	json_t *all = json ? json_loads(json, 0, &error) : NULL;
+	size_t columns = 0;
+	for (size_t i = 0; ciot_query_get(i); i++)
+		columns += ciot_query_count_columns(ciot_query_get(i));
+	CHECK_EQ_INT(json_array_size(all), columns);
+	json_decref(all);
+	free(json);
+	free(describe("no-such-export", CIOT_EXPORT_MD, CIOT_ERR_ARG));
+}
+
+/* JSON streams row by row: what it writes is still one valid array with a member per row, and an
+ * export without rows is an empty array. */
+static void test_json_stream(void)
+{
+	char *csv = export_csv("destinations", NULL), *json = export_as("destinations", CIOT_EXPORT_JSON, NULL);
+	json_error_t error;
+	json_t *rows = json ? json_loads(json, 0, &error) : NULL;
+	if (!CHECK(json_is_array(rows)))
+		fprintf(stderr, "  %s\n", error.text);
+	CHECK_EQ_INT(json_array_size(rows), count_lines_with(csv, "") - 1);
+	CHECK(json && !strncmp(json, "[\n {\n  \"device\": ", 17));
+	CHECK(json && strlen(json) > 6 && !strcmp(json + strlen(json) - 6, "\n }\n]\n"));
+	json_decref(rows);
+	free(json);
+	free(csv);
+	json = export_as("validation", CIOT_EXPORT_JSON, NULL);
+	CHECK_EQ_STR(json, "[]\n");
+	free(json);
+}
+
 /* Each TLS test on a database of its own (see above). */
 static void test_tls_exports(const char *dir)
 {
@@ -964,6 +1090,9 @@ int main(void)
 	test_destinations();
 	build_classes();
 	test_encryption();
+	test_registry();
+	test_describe();
+	test_json_stream();
 	close_db();
 	test_tls_exports(dir);
 	testfs_rmtree(dir);
