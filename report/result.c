@@ -20,7 +20,7 @@ static void home_country(sqlite3 *db, const struct ciot_export_params *params, c
 		snprintf(out, 8, "%s", params->home_country);
 		return;
 	}
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'home_country'", -1, &st, NULL) != SQLITE_OK)
 		return;
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
@@ -32,7 +32,7 @@ static void home_country(sqlite3 *db, const struct ciot_export_params *params, c
 static enum ciot_rc prepare(sqlite3 *db, const struct ciot_query *q, const struct ciot_export_params *params,
 			    sqlite3_stmt **out, char *errbuf)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(db, q->sql, -1, &st, NULL) != SQLITE_OK)
 		return ciot_fail(errbuf, CIOT_ERR_DB, "%s: %s", q->name, sqlite3_errmsg(db));
 	if (q->params & CIOT_QUERY_HOME) {
@@ -75,7 +75,7 @@ static void read_row(sqlite3_stmt *st, const struct ciot_column *columns, size_t
 enum ciot_rc ciot_result_run(sqlite3 *db, const struct ciot_query *q, const struct ciot_export_params *params,
 			     const struct ciot_result_consumer *consumer, void *ctx, char *errbuf)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	enum ciot_rc rc = prepare(db, q, params, &st, errbuf);
 	if (rc)
 		return rc;
