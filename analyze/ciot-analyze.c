@@ -11,11 +11,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "pipeline.h"
 #include "dataset.h"
 #include "destinations.h"
 #include "dpi.h"
-#include "pii-flow.h"
 #include "store.h"
 
 #define EXIT_FAILED_CAPTURES 1
@@ -190,17 +190,6 @@ static void on_capture(void *ctx, const struct ciot_capture *capture, enum ciot_
 	pthread_mutex_unlock(&rc_ctx->progress->lock);
 }
 
-static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-' || v == 0 || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
 static bool is_dir(const char *path)
 {
 	struct stat st;
@@ -274,20 +263,21 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ciot_bare_options bare = { .phase = CIOT_PHASE_INTERACTION };
-	struct ciot_analysis_options ao;
-	ciot_analysis_default_options(&ao);
+	struct ciot_config *config = ciot_config_new();
+	if (!config) {
+		fprintf(stderr, "ciot-analyze: out of memory\n");
+		return EXIT_FAILED_CAPTURES;
+	}
 	struct ciot_destination_options dopt;
 	ciot_destination_default_options(&dopt);
-	const char *db_path = NULL, *ip_table = NULL, *ca_file = NULL, *pii_key = NULL;
-	bool pii = true, pii_values = false;
+	const char *db_path = NULL, *ip_table = NULL;
 	int tz = 8 * 3600;
-	enum ciot_entropy_mode entropy_mode = CIOT_ENTROPY_LENGTH_AWARE;
-	double encrypted_above = -1, text_below = -1;
-	long omit_below = -1;
 	bool quiet = false;
-	unsigned long n;
-	int opt;
-	while ((opt = getopt_long(argc, argv, "o:j:qhV", options, NULL)) != -1) {
+	int opt, index = -1;
+	char errbuf[CIOT_ERRBUF_SIZE] = "";
+	while ((opt = getopt_long(argc, argv, "o:j:qhV", options, &index)) != -1) {
+		const char *name = opt == 'j' ? "jobs" : index >= 0 ? options[index].name : NULL;
+		index = -1;
 		switch (opt) {
 		case 'o': db_path = optarg; break;
 		case OPT_DEVICE: bare.device = optarg; break;
@@ -328,86 +318,38 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'j':
-			if (!parse_uint(optarg, 256, &n)) {
-				fprintf(stderr, "ciot-analyze: -j wants a number from 1 to 256\n");
-				return EXIT_USAGE;
-			}
-			ao.jobs = (unsigned)n;
-			break;
 		case OPT_MAX_FLOWS:
-			if (!parse_uint(optarg, 1u << 26, &n) || n < 16) {
-				fprintf(stderr, "ciot-analyze: --max-flows wants a number from 16 to %u\n", 1u << 26);
-				return EXIT_USAGE;
-			}
-			ao.max_flows = (uint32_t)n;
-			break;
 		case OPT_IDLE_TIMEOUT:
-			if (!parse_uint(optarg, 1ul << 40, &n)) {
-				fprintf(stderr, "ciot-analyze: --idle-timeout wants a number of seconds from 1 to 2^40\n");
+		case OPT_ALL_FLOWS:
+		case OPT_ENTROPY:
+		case OPT_ENCRYPTED_ABOVE:
+		case OPT_TEXT_BELOW:
+		case OPT_OMIT_BELOW:
+		case OPT_CA_FILE:
+		case OPT_NO_PII:
+		case OPT_PII_KEY:
+		case OPT_PII_VALUES:
+			if (ciot_config_set(config, name, optarg, errbuf)) {
+				fprintf(stderr, "ciot-analyze: %s\n", errbuf);
 				return EXIT_USAGE;
 			}
-			ao.timeouts.tcp_idle_us = ao.timeouts.udp_idle_us = ao.timeouts.other_idle_us =
-				(int64_t)n * 1000000;
 			break;
-		case OPT_ALL_FLOWS: ao.all_flows = true; break;
 		case OPT_GEO_DIR: dopt.geo_dir = optarg; break;
 		case OPT_RULES_DIR: dopt.rules_dir = optarg; break;
-		case OPT_ENTROPY:
-			if (!ciot_entropy_mode_parse(optarg, &entropy_mode)) {
-				fprintf(stderr, "ciot-analyze: --entropy must be length-aware or paper\n");
-				return EXIT_USAGE;
-			}
-			break;
-		case OPT_ENCRYPTED_ABOVE:
-		case OPT_TEXT_BELOW: {
-			char *end;
-			errno = 0;
-			double v = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(v > 0 && v <= 1)) {
-				fprintf(stderr, "ciot-analyze: --%s wants a number above 0 and at most 1\n",
-					opt == OPT_TEXT_BELOW ? "text-below" : "encrypted-above");
-				return EXIT_USAGE;
-			}
-			*(opt == OPT_TEXT_BELOW ? &text_below : &encrypted_above) = v;
-			break;
-		}
-		case OPT_OMIT_BELOW:
-			if (!parse_uint(optarg, 65535, &n) && strcmp(optarg, "0")) {
-				fprintf(stderr, "ciot-analyze: --omit-below wants a number of bytes from 0 to 65535\n");
-				return EXIT_USAGE;
-			}
-			omit_below = strcmp(optarg, "0") ? (long)n : 0;
-			break;
 		case OPT_PUBLIC_SERVICES:
 			if (!ciot_public_convention_parse(optarg, &dopt.convention)) {
 				fprintf(stderr, "ciot-analyze: --public-services must be third, support or org\n");
 				return EXIT_USAGE;
 			}
 			break;
-		case OPT_CA_FILE: ca_file = optarg; break;
-		case OPT_NO_PII: pii = false; break;
-		case OPT_PII_KEY: pii_key = optarg; break;
-		case OPT_PII_VALUES: pii_values = true; break;
 		case 'q': quiet = true; break;
 		case 'h': fputs(usage, stdout); return 0;
 		case 'V': printf("ciot-analyze %s (nDPI %s)\n", CIOT_VERSION, ciot_dpi_version()); return 0;
 		default: fputs(usage, stderr); return EXIT_USAGE;
 		}
 	}
-	ciot_entropy_default_options(&ao.entropy, entropy_mode);
-	if (encrypted_above > 0)
-		ao.entropy.encrypted_above = encrypted_above;
-	if (text_below > 0)
-		ao.entropy.text_below = text_below;
-	if (omit_below >= 0)
-		ao.entropy.omit_below = (uint32_t)omit_below;
-	if (ao.entropy.text_below > ao.entropy.encrypted_above) {
-		fprintf(stderr, "ciot-analyze: --text-below %g is above --encrypted-above %g\n", ao.entropy.text_below,
-			ao.entropy.encrypted_above);
-		return EXIT_USAGE;
-	}
-	if (!pii && (pii_key || pii_values)) {
-		fprintf(stderr, "ciot-analyze: --no-pii leaves nothing for --pii-key or --pii-values to do\n");
+	if (ciot_config_check(config, errbuf)) {
+		fprintf(stderr, "ciot-analyze: %s\n", errbuf);
 		return EXIT_USAGE;
 	}
 	if (!db_path || optind >= argc) {
@@ -415,7 +357,6 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	char errbuf[CIOT_ERRBUF_SIZE] = "";
 	struct ciot_dataset ds = { 0 };
 	for (int i = optind; i < argc; i++) {
 		enum ciot_rc rc = load_input(&ds, argv[i], &bare, ip_table, tz, quiet, errbuf);
@@ -426,42 +367,30 @@ int main(int argc, char **argv)
 		}
 	}
 
-	struct ciot_pii_setup *pii_setup = NULL;
-	enum ciot_rc rc = pii ? ciot_pii_setup_new(&pii_setup, &ds, pii_key, pii_values, errbuf) : CIOT_OK;
+	struct ciot_analysis *analysis;
+	enum ciot_rc rc = ciot_analysis_new(&analysis, config, &ds, errbuf);
 	if (rc) {
-		fprintf(stderr, "%s: %s\n", pii_key && rc == CIOT_ERR_IO ? pii_key : "ciot-analyze", errbuf);
+		fprintf(stderr, "ciot-analyze: %s\n", errbuf);
 		ciot_dataset_free(&ds);
-		return rc == CIOT_ERR_IO ? EXIT_FAILED_CAPTURES : EXIT_USAGE;
+		return rc == CIOT_ERR_ARG ? EXIT_USAGE : EXIT_FAILED_CAPTURES;
 	}
-	ao.pii = pii_setup;
-	struct ciot_x509_trust *trust;
-	rc = ciot_x509_trust_open(&trust, ca_file, errbuf);
-	if (rc) {
-		fprintf(stderr, "%s: %s\n", ca_file ? ca_file : "ciot-analyze", errbuf);
-		ciot_pii_setup_free(pii_setup);
-		ciot_dataset_free(&ds);
-		return EXIT_FAILED_CAPTURES;
-	}
-	ao.trust = trust;
 	struct ciot_destinations *destinations;
 	rc = ciot_destinations_open(&destinations, &dopt, errbuf);
 	if (rc) {
 		fprintf(stderr, "ciot-analyze: %s\n", errbuf);
-		ciot_x509_trust_close(trust);
-		ciot_pii_setup_free(pii_setup);
+		ciot_analysis_free(analysis);
 		ciot_dataset_free(&ds);
 		return EXIT_FAILED_CAPTURES;
 	}
 	struct ciot_store *store;
 	rc = ciot_store_open(&store, db_path, errbuf);
 	if (!rc)
-		rc = ciot_store_begin_run(store, &ds, &ao, errbuf);
+		rc = ciot_store_begin_run(store, &ds, analysis, errbuf);
 	if (rc) {
 		fprintf(stderr, "%s: %s\n", db_path, errbuf);
 		ciot_store_close(store);
 		ciot_destinations_close(destinations);
-		ciot_x509_trust_close(trust);
-		ciot_pii_setup_free(pii_setup);
+		ciot_analysis_free(analysis);
 		ciot_dataset_free(&ds);
 		return EXIT_FAILED_CAPTURES;
 	}
@@ -486,7 +415,7 @@ int main(int argc, char **argv)
 
 	struct report_ctx rctx = { &pc, quiet };
 	size_t failed = 0;
-	rc = ciot_analyze(store, &ds, &ao, &progress, &stop_flag, on_capture, &rctx, &failed, errbuf);
+	rc = ciot_analyze(store, &ds, analysis, &progress, &stop_flag, on_capture, &rctx, &failed, errbuf);
 
 	if (progress_running) {
 		pthread_mutex_lock(&pc.lock);
@@ -509,13 +438,13 @@ int main(int argc, char **argv)
 			"were not used to name flows\n", db_path, (unsigned long long)dstats.dns_answers_dropped,
 			CIOT_STRPOOL_MAX_BYTES >> 20);
 	}
-	bool prune_failed = ciot_store_prune_certificates(store, derr) != CIOT_OK;
+	bool prune_failed = ciot_store_end_run(store, derr) != CIOT_OK;
 	if (prune_failed)
 		fprintf(stderr, "%s: %s\n", db_path, derr);
 	ciot_store_close(store);
 	ciot_destinations_close(destinations);
-	ciot_x509_trust_close(trust);
-	ciot_pii_setup_free(pii_setup);
+	ciot_analysis_free(analysis);
+	ciot_config_free(config);
 	if (!quiet) {
 		double secs = seconds_since(&pc.start);
 		fprintf(stderr, "ciot-analyze: %zu of %zu capture files stored in %s; %llu packets read (%.1f MB) in %.1f s\n",

@@ -435,3 +435,20 @@ bool ciot_dns_walk_text(const uint8_t *msg, size_t len, ciot_dns_text_fn fn, voi
 	}
 	return true;
 }
+
+bool ciot_dns_tcp_messages(const uint8_t *buf, size_t len, ciot_dns_message_fn fn, void *ctx)
+{
+	struct ciot_cursor c = ciot_cursor_make(buf, len);
+	bool exact = true;
+	while (ciot_cursor_left(&c) >= 2) {
+		size_t n = ciot_cursor_be16(&c);
+		const uint8_t *msg = ciot_cursor_take(&c, n);
+		if (!msg)
+			return false;
+		if (n == 0)
+			exact = false;
+		if (fn)
+			fn(ctx, msg, n);
+	}
+	return exact && ciot_cursor_left(&c) == 0;
+}

@@ -94,4 +94,13 @@ typedef void (*ciot_dns_text_fn)(void *ctx, enum ciot_dns_text_kind kind, const 
  * always a beginning of what the whole one would. fn may be NULL: the message is only checked. */
 bool ciot_dns_walk_text(const uint8_t *msg, size_t len, ciot_dns_text_fn fn, void *ctx);
 
+/* DNS over TCP (RFC 1035 4.2.2, RFC 7766): each message behind a 2-byte length. Calls fn (when not
+ * NULL) for every whole message from the start of buf, in order, and stops at the first that the
+ * buffer does not hold whole. Returns true when buf is exactly a run of whole, non-empty messages
+ * (a segment that starts or ends inside one, or carries an empty one, is not). The one framer of
+ * DNS over TCP: the DNS analyzer reads answers only from exact segments, the PII search reads
+ * every whole message. */
+typedef void (*ciot_dns_message_fn)(void *ctx, const uint8_t *msg, size_t len);
+bool ciot_dns_tcp_messages(const uint8_t *buf, size_t len, ciot_dns_message_fn fn, void *ctx);
+
 #endif

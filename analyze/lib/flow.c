@@ -33,9 +33,10 @@ struct lru {
 	struct ciot_flow *head, *tail;
 };
 
+/* SLAB_FLOWS flows of the table's stride: the flow, then the slots of its owner's state. */
 struct slab {
 	struct slab *next;
-	struct ciot_flow flows[SLAB_FLOWS];
+	_Alignas(CIOT_FLOW_SLOT_ALIGN) unsigned char flows[];
 };
 
 struct ciot_flow_table {
@@ -46,16 +47,19 @@ struct ciot_flow_table {
 	int64_t timeout[CIOT_FLOW_NCLASSES];
 	struct ciot_flow *free_list;
 	struct slab *slabs;
+	size_t stride;
 	ciot_flow_end_fn on_end;
 	void *ctx;
 };
 
 struct ciot_flow_table *ciot_flow_table_new(uint32_t max_flows, const struct ciot_flow_timeouts *timeouts,
-					    ciot_flow_end_fn on_end, void *ctx)
+					    size_t slot_bytes, ciot_flow_end_fn on_end, void *ctx)
 {
 	struct ciot_flow_table *t = calloc(1, sizeof *t);
 	if (!t)
 		return NULL;
+	t->stride = CIOT_FLOW_SLOTS_OFFSET +
+		    (slot_bytes + CIOT_FLOW_SLOT_ALIGN - 1) / CIOT_FLOW_SLOT_ALIGN * CIOT_FLOW_SLOT_ALIGN;
 	uint32_t nbuckets = 1024;
 	while (nbuckets < max_flows && nbuckets < (1u << 30))
 		nbuckets <<= 1;
@@ -193,14 +197,15 @@ static struct ciot_flow *alloc_flow(struct ciot_flow_table *t)
 			end_flow(t, oldest, CIOT_FLOW_END_TABLE_FULL);
 	}
 	if (!t->free_list) {
-		struct slab *s = malloc(sizeof *s);
+		struct slab *s = malloc(sizeof *s + SLAB_FLOWS * t->stride);
 		if (!s)
 			return NULL;
 		s->next = t->slabs;
 		t->slabs = s;
 		for (int i = SLAB_FLOWS - 1; i >= 0; i--) {
-			s->flows[i].hash_next = t->free_list;
-			t->free_list = &s->flows[i];
+			struct ciot_flow *f = (struct ciot_flow *)(void *)(s->flows + (size_t)i * t->stride);
+			f->hash_next = t->free_list;
+			t->free_list = f;
 		}
 	}
 	struct ciot_flow *f = t->free_list;
@@ -235,7 +240,7 @@ struct ciot_flow *ciot_flow_table_packet(struct ciot_flow_table *t, const struct
 		f = alloc_flow(t);
 		if (!f)
 			return NULL;
-		memset(f, 0, sizeof *f);
+		memset(f, 0, t->stride);
 		f->key = key;
 		f->hash = h;
 		f->ip_version = pkt->ip_version;

@@ -16,11 +16,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <stddef.h>
+
 #include "decode.h"
-#include "dpi.h"
-#include "encryption.h"
-#include "pii-flow.h"
-#include "tls-connection.h"
 
 /* Default idle timeouts, microseconds. IoT devices keep long, mostly silent TCP connections to
  * their clouds (MQTT keep-alives of minutes), hence the long TCP timeout. */
@@ -69,12 +67,18 @@ struct ciot_flow {
 	uint32_t hash;
 	int64_t first_ts, last_ts;
 	struct ciot_flow_counters dir[2]; /* [0] initiator -> responder, [1] back */
-	struct ciot_dpi_flow dpi;
-	struct ciot_encryption_flow enc;
-	struct ciot_tls_flow tls;
-	struct ciot_pii_flow pii;
 	struct ciot_flow *hash_next, *lru_prev, *lru_next;
+	/* then the table owner's per-flow state (ciot_flow_slots), zeroed with the flow */
 };
+
+/* The owner's state of a flow: slot_bytes (ciot_flow_table_new) at this offset, so aligned. */
+#define CIOT_FLOW_SLOT_ALIGN 16u
+#define CIOT_FLOW_SLOTS_OFFSET \
+	((sizeof(struct ciot_flow) + CIOT_FLOW_SLOT_ALIGN - 1) / CIOT_FLOW_SLOT_ALIGN * CIOT_FLOW_SLOT_ALIGN)
+static inline void *ciot_flow_slots(struct ciot_flow *f)
+{
+	return (unsigned char *)f + CIOT_FLOW_SLOTS_OFFSET;
+}
 
 /* The initiator's and responder's address and port. */
 static inline const uint8_t *ciot_flow_addr(const struct ciot_flow *f, int end)
@@ -94,8 +98,10 @@ struct ciot_flow_timeouts {
 
 struct ciot_flow_table;
 
+/* slot_bytes: the owner's state per flow (the pipeline's and its analyzers'), which the table
+ * holds after each flow and zeroes with it, knowing nothing of what it is. */
 struct ciot_flow_table *ciot_flow_table_new(uint32_t max_flows, const struct ciot_flow_timeouts *timeouts,
-					    ciot_flow_end_fn on_end, void *ctx);
+					    size_t slot_bytes, ciot_flow_end_fn on_end, void *ctx);
 void ciot_flow_table_free(struct ciot_flow_table *t);
 
 /* Finds or creates the packet's flow, ends the flows that timed out by the packet's time, and

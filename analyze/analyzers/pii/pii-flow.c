@@ -320,6 +320,11 @@ static void dns_text(void *ctx, enum ciot_dns_text_kind kind, const uint8_t *tex
 	search(ctx, text, len, 0, true, false);
 }
 
+static void dns_message(void *ctx, const uint8_t *msg, size_t len)
+{
+	(void)ciot_dns_walk_text(msg, len, dns_text, ctx);
+}
+
 /* A DNS span: a UDP message, or TCP messages each after its 2-byte length (only whole ones). */
 static void dns_span(struct ciot_pii_search *s, const uint8_t *p, size_t n, bool tcp)
 {
@@ -329,14 +334,7 @@ static void dns_span(struct ciot_pii_search *s, const uint8_t *p, size_t n, bool
 		(void)ciot_dns_walk_text(p, n, dns_text, s);
 		return;
 	}
-	while (n >= 2) {
-		size_t len = (size_t)(p[0] << 8 | p[1]);
-		if (len > n - 2)
-			return;
-		(void)ciot_dns_walk_text(p + 2, len, dns_text, s);
-		p += 2 + len;
-		n -= 2 + len;
-	}
+	(void)ciot_dns_tcp_messages(p, n, dns_message, s);
 }
 
 /* Whether the last line of buf[0, n) is a request line; `before` when buf has no line end. A line

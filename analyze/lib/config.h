@@ -1,0 +1,32 @@
+/* config.h: the settings of a run (the public ciot_config of ciot/analyze.h): the core's, and one
+ * block per analyzer, sized and defaulted by the analyzer itself, changed only through options.
+ */
+#ifndef CIOT_CONFIG_H
+#define CIOT_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "analyzer.h"
+#include "flow.h"
+
+struct ciot_config {
+	uint32_t max_flows;                 /* 0: CIOT_FLOW_DEFAULT_MAX */
+	struct ciot_flow_timeouts timeouts;
+	unsigned jobs;                      /* worker threads, at least 1 */
+	bool all_flows;                     /* keep every flow, not only the device's */
+	void *analyzer[CIOT_MAX_ANALYZERS]; /* each analyzer's settings (config_size bytes) */
+};
+
+/* Defaults everywhere; NULL when memory runs out. */
+struct ciot_config *ciot_config_new(void);
+void ciot_config_free(struct ciot_config *c);
+/* Applies the option `name` (long name) of the core or of an analyzer. CIOT_ERR_ARG: unknown
+ * option or a value that makes no sense, with the reason in errbuf. */
+enum ciot_rc ciot_config_set(struct ciot_config *c, const char *name, const char *value, char *errbuf);
+/* Checks what options cannot check alone (two thresholds against each other). */
+enum ciot_rc ciot_config_check(const struct ciot_config *c, char *errbuf);
+/* The core's own options (-j, --max-flows, --idle-timeout, --all-flows). */
+extern const struct ciot_option ciot_core_options[];
+
+#endif

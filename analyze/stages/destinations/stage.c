@@ -1,0 +1,30 @@
+/* stage.c: the destinations stage in the registry: its table and view, created with every
+ * database so that reports can join on them before the stage ran (destinations.h runs it). */
+#include "registry.h"
+
+const struct ciot_stage ciot_stage_destinations = {
+	.name = "destinations",
+	.schema =
+	"CREATE TABLE IF NOT EXISTS destinations (\n"
+	"  flow_id INTEGER PRIMARY KEY REFERENCES flows(id) ON DELETE CASCADE,\n"
+	"  name TEXT,\n"
+	"  name_source TEXT CHECK (name_source = 'sni' OR name_source = 'quic' OR name_source = 'http'\n"
+	"    OR name_source = 'dns' OR name_source = 'dns-later'),\n"
+	"  dns_name TEXT,\n"
+	"  domain TEXT,\n"
+	"  country TEXT NOT NULL,\n"
+	"  asn INTEGER,\n"
+	"  as_org TEXT,\n"
+	"  organization TEXT,\n"
+	"  party TEXT\n"
+	"    CHECK (party = 'first' OR party = 'support' OR party = 'third' OR party = 'local'),\n"
+	"  party_rule TEXT);\n"
+	"CREATE VIEW IF NOT EXISTS destination_view AS\n"
+	"  SELECT f.id AS flow_id, d.id AS device_id, d.name AS device, d.category AS category, c.phase AS phase,\n"
+	"         c.subphase AS subphase, c.firmware AS firmware, f.remote_ip AS remote_ip,\n"
+	"         f.remote_port AS remote_port, f.transport AS transport, f.app_proto AS app_proto,\n"
+	"         f.first_us AS first_us, f.bytes_out + f.bytes_in AS bytes,\n"
+	"         f.packets_out + f.packets_in AS packets, t.*\n"
+	"  FROM flows f JOIN destinations t ON t.flow_id = f.id JOIN captures c ON c.id = f.capture_id\n"
+	"  JOIN devices d ON d.id = c.device_id;\n",
+};
