@@ -99,7 +99,7 @@ static void test_connection(void)
 	for (size_t v = 0; v < sizeof variants / sizeof variants[0]; v++) {
 		unsigned before = check_failures;
 		struct log log = { .n = 0 };
-		struct ciot_flow_table *t = ciot_flow_table_new(0, NULL, on_end, &log);
+		struct ciot_flow_table *t = ciot_flow_table_new(0, NULL, 0, on_end, &log);
 		const char *client = variants[v].client, *server = variants[v].server;
 		struct ciot_flow *flow = NULL;
 		for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
@@ -172,7 +172,7 @@ static void test_initiator(void)
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		unsigned before = check_failures;
 		struct log log = { .n = 0 };
-		struct ciot_flow_table *t = ciot_flow_table_new(16, &custom, on_end, &log);
+		struct ciot_flow_table *t = ciot_flow_table_new(16, &custom, 0, on_end, &log);
 		struct ciot_packet p = packet(cases[i].first_src, cases[i].first_sport, cases[i].first_dst,
 					      cases[i].first_dport, cases[i].proto, cases[i].flags, 1000, 60, 0);
 		int dir = -1;
@@ -239,7 +239,7 @@ static void test_idle(void)
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		unsigned before = check_failures;
 		struct log log = { .n = 0 };
-		struct ciot_flow_table *t = ciot_flow_table_new(0, cases[i].timeouts, on_end, &log);
+		struct ciot_flow_table *t = ciot_flow_table_new(0, cases[i].timeouts, 0, on_end, &log);
 		const int64_t t0 = S(1713252489);
 		uint8_t proto = cases[i].proto;
 		uint16_t port = proto == 1 ? 0 : 5000;
@@ -334,7 +334,7 @@ static void test_closed(void)
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		unsigned before = check_failures;
 		struct log log = { .n = 0 };
-		struct ciot_flow_table *t = ciot_flow_table_new(0, NULL, on_end, &log);
+		struct ciot_flow_table *t = ciot_flow_table_new(0, NULL, 0, on_end, &log);
 		struct ciot_flow *f = feed(t, cases[i].steps, cases[i].n, 50000);
 		CHECK_EQ_INT(f->timeout_class, cases[i].closed ? CIOT_FLOW_CLASS_TCP_CLOSED : CIOT_FLOW_CLASS_TCP);
 		int dir;
@@ -373,7 +373,7 @@ static void test_closed(void)
 static void test_reuse(void)
 {
 	struct log log = { .n = 0 };
-	struct ciot_flow_table *t = ciot_flow_table_new(0, NULL, on_end, &log);
+	struct ciot_flow_table *t = ciot_flow_table_new(0, NULL, 0, on_end, &log);
 	struct ciot_flow *old = feed(t, closed_both, 6, 50000);
 	CHECK_EQ_INT(old->timeout_class, CIOT_FLOW_CLASS_TCP_CLOSED);
 	int dir;
@@ -414,7 +414,7 @@ static void test_reuse(void)
 static void test_table_full(void)
 {
 	struct log log = { .n = 0 };
-	struct ciot_flow_table *t = ciot_flow_table_new(2, NULL, on_end, &log);
+	struct ciot_flow_table *t = ciot_flow_table_new(2, NULL, 0, on_end, &log);
 	int dir;
 	bool created;
 	struct ciot_packet a = packet("192.168.1.20", 1001, "8.8.8.8", 53, 17, 0, S(1), 80, 10);
@@ -457,7 +457,7 @@ static void test_table_full(void)
 static void test_flush(void)
 {
 	struct log log = { .n = 0 };
-	struct ciot_flow_table *t = ciot_flow_table_new(0, &custom, on_end, &log);
+	struct ciot_flow_table *t = ciot_flow_table_new(0, &custom, 0, on_end, &log);
 	int dir;
 	bool created;
 	struct ciot_packet p[] = {
@@ -490,7 +490,7 @@ static void test_flush(void)
 static void test_many(void)
 {
 	struct log log = { .n = 0 };
-	struct ciot_flow_table *t = ciot_flow_table_new(0, NULL, on_end, &log);
+	struct ciot_flow_table *t = ciot_flow_table_new(0, NULL, 0, on_end, &log);
 	int dir;
 	bool created;
 	unsigned wrong = 0;

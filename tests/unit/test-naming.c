@@ -20,6 +20,7 @@
 
 #include <sqlite3.h>
 
+#include "config.h"
 #include "pipeline.h"
 #include "bytes.h"
 #include "check.h"
@@ -257,12 +258,15 @@ int main(void)
 		exit(1);
 	}
 	db = ciot_store_db(store);
-	struct ciot_analysis_options ao;
-	ciot_analysis_default_options(&ao);
-	ao.jobs = 1;
-	CHECK_EQ_INT(ciot_store_begin_run(store, &ds, &ao, errbuf), CIOT_OK);
+	struct ciot_config *config = ciot_config_new();
+	struct ciot_analysis *analysis = NULL;
+	if (!config || ciot_analysis_new(&analysis, config, &ds, errbuf)) {
+		fprintf(stderr, "test-naming: %s\n", errbuf);
+		exit(1);
+	}
+	CHECK_EQ_INT(ciot_store_begin_run(store, &ds, analysis, errbuf), CIOT_OK);
 	size_t failed = 0;
-	if (!CHECK_EQ_INT(ciot_analyze(store, &ds, &ao, NULL, NULL, NULL, NULL, &failed, errbuf), CIOT_OK))
+	if (!CHECK_EQ_INT(ciot_analyze(store, &ds, analysis, NULL, NULL, NULL, NULL, &failed, errbuf), CIOT_OK))
 		fprintf(stderr, "test-naming: %s\n", errbuf);
 	CHECK_EQ_INT(failed, 0);
 	struct ciot_destination_stats stats;
@@ -284,6 +288,8 @@ int main(void)
 	check_flows();
 
 	ciot_store_close(store);
+	ciot_analysis_free(analysis);
+	ciot_config_free(config);
 	ciot_destinations_close(destinations);
 	ciot_dataset_free(&ds);
 	testfs_rmtree(dir);

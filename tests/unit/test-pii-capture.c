@@ -33,7 +33,9 @@
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
+#include "config.h"
 #include "pipeline.h"
+#include "registry.h"
 #include "bytes.h"
 #include "check.h"
 #include "dataset.h"
@@ -618,37 +620,39 @@ static void check_kept_values(const struct ciot_pii_setup *setup)
 	CHECK_EQ_STR(hint, "a\xe2\x80\xa6g (21)");
 }
 
-/* Runs the pipeline over the dataset into dir/name with the given setup; returns the open store. */
+static struct ciot_config *configs[3];
+static size_t nconfigs;
+
+/* Runs the pipeline over the dataset into dir/name with the PII analyzer set through its options;
+ * returns the open store, and the prepared run in *out (its PII setup holds the key). */
 static struct ciot_store *analyze_into(const char *dir, const char *name, const struct ciot_dataset *ds,
-				       const struct ciot_pii_setup *setup, char *path)
+				       const char *key_file, bool keep, char *path, struct ciot_analysis **out)
 {
 	char errbuf[CIOT_ERRBUF_SIZE] = "";
 	struct ciot_store *store;
-	if (ciot_store_open(&store, testfs_path(path, dir, name), errbuf)) {
+	struct ciot_config *config = ciot_config_new();
+	if (!config || ciot_store_open(&store, testfs_path(path, dir, name), errbuf) ||
+	    (key_file && ciot_config_set(config, "pii-key", key_file, errbuf)) ||
+	    (keep && ciot_config_set(config, "pii-values", NULL, errbuf)) || ciot_analysis_new(out, config, ds, errbuf)) {
 		fprintf(stderr, "test-pii-capture: %s\n", errbuf);
 		exit(1);
 	}
-	struct ciot_analysis_options ao;
-	ciot_analysis_default_options(&ao);
-	ao.jobs = 1;
-	ao.pii = setup;
-	CHECK_EQ_INT(ciot_store_begin_run(store, ds, &ao, errbuf), CIOT_OK);
+	CHECK_EQ_INT(ciot_store_begin_run(store, ds, *out, errbuf), CIOT_OK);
 	size_t failed = 0;
-	if (!CHECK_EQ_INT(ciot_analyze(store, ds, &ao, NULL, NULL, NULL, NULL, &failed, errbuf), CIOT_OK))
+	if (!CHECK_EQ_INT(ciot_analyze(store, ds, *out, NULL, NULL, NULL, NULL, &failed, errbuf), CIOT_OK))
 		fprintf(stderr, "test-pii-capture: %s\n", errbuf);
 	CHECK_EQ_INT(failed, 0);
+	configs[nconfigs++] = config; /* freed after the runs that point into it */
 	return store;
 }
 
-static struct ciot_pii_setup *setup_or_exit(const struct ciot_dataset *ds, const char *key_file, bool keep)
+/* The PII analyzer's setup in a prepared run. */
+static const struct ciot_pii_setup *setup_of(const struct ciot_analysis *a)
 {
-	char errbuf[CIOT_ERRBUF_SIZE] = "";
-	struct ciot_pii_setup *s = NULL;
-	if (!CHECK_EQ_INT(ciot_pii_setup_new(&s, ds, key_file, keep, errbuf), CIOT_OK)) {
-		fprintf(stderr, "test-pii-capture: %s\n", errbuf);
-		exit(1);
-	}
-	return s;
+	for (size_t k = 0; k < ciot_nanalyzers; k++)
+		if (!strcmp(ciot_analyzers[k]->name, "pii"))
+			return ciot_analysis_run(a, k);
+	return NULL;
 }
 
 /* The constants of (7) are what they say they are. */
@@ -696,18 +700,18 @@ int main(void)
 	CHECK_EQ_INT(ds.devices[0].nseeds, 9);
 
 	/* A: a random key, values kept */
-	struct ciot_pii_setup *kept = setup_or_exit(&ds, NULL, true);
-	struct ciot_store *a = analyze_into(dir, "a.db", &ds, kept, db_a);
+	struct ciot_analysis *run_a, *run_b, *run_c;
+	struct ciot_store *a = analyze_into(dir, "a.db", &ds, NULL, true, db_a, &run_a);
+	const struct ciot_pii_setup *kept = setup_of(run_a);
 	db = ciot_store_db(a);
 	check_flows();
 	check_rows();
 	check_kept_values(kept);
 
 	/* B and C: one key file, values not kept */
-	struct ciot_pii_setup *b_setup = setup_or_exit(&ds, key_path, false);
-	struct ciot_pii_setup *c_setup = setup_or_exit(&ds, key_path, false);
-	struct ciot_store *b = analyze_into(dir, "b.db", &ds, b_setup, db_b);
-	struct ciot_store *c = analyze_into(dir, "c.db", &ds, c_setup, db_c);
+	struct ciot_store *b = analyze_into(dir, "b.db", &ds, key_path, false, db_b, &run_b);
+	struct ciot_store *c = analyze_into(dir, "c.db", &ds, key_path, false, db_c, &run_c);
+	const struct ciot_pii_setup *b_setup = setup_of(run_b), *c_setup = setup_of(run_c);
 	db = ciot_store_db(b);
 	CHECK_EQ_INT(sql_int("SELECT count(*) FROM pii_matches"), NROWS);
 	CHECK_EQ_INT(sql_int("SELECT count(*) FROM pii_matches WHERE value IS NOT NULL"), 0);
@@ -750,9 +754,11 @@ int main(void)
 	ciot_store_close(c);
 	ciot_store_close(b);
 	ciot_store_close(a);
-	ciot_pii_setup_free(c_setup);
-	ciot_pii_setup_free(b_setup);
-	ciot_pii_setup_free(kept);
+	ciot_analysis_free(run_c);
+	ciot_analysis_free(run_b);
+	ciot_analysis_free(run_a);
+	for (size_t i = 0; i < nconfigs; i++)
+		ciot_config_free(configs[i]);
 	ciot_dataset_free(&ds);
 	testfs_rmtree(dir);
 	return check_summary("pii-capture");
