@@ -1,6 +1,7 @@
 /* ciot/report.h: the report library's public interface: the tables ciot-report exports from an
- * analysis database, in CSV, JSON or Markdown, and the documentation of their columns. The library
- * reads nothing of libciot but the database ciot-analyze wrote (docs/database.md).
+ * analysis database, in CSV, JSON or Markdown, and the documentation of their columns. Of libciot
+ * the library uses only the result codes of ciot/ciot.h: what it reads is the database ciot-analyze
+ * wrote (docs/database.md).
  *
  * Three parts, one file each, so that new output formats and figures never touch the SQL:
  *   - the queries (queries.c): every export is one row of one registry, a struct ciot_query: its
@@ -10,10 +11,13 @@
  *     typed cells, to a consumer one at a time (nothing is held: a million-row export streams);
  *   - the renderers (render-csv.c, render-json.c, render-md.c): each sees the columns and typed
  *     cells, never SQL.
- * export.c joins them: ciot_export() is a query's result set through a renderer.
+ * export.c joins them: ciot_export() is a query's result set through a renderer. describe.c writes
+ * the registry's column docs through the same renderers (ciot_export_describe, `ciot-report
+ * --columns`); docs/exports.md is its output.
  *
- * Adding an export means adding a row to the registry, with a doc for each column, and a test
- * (tests/unit/test-exports.c); docs/exports.md is `ciot-report --columns` (see there).
+ * Adding an export means adding a row to the registry, with a doc for each column, a test
+ * (tests/unit/test-exports.c, which also checks every doc and column count), and running
+ * `ciot-report --columns > docs/exports.md`.
  */
 #ifndef CIOT_REPORT_H
 #define CIOT_REPORT_H
