@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# dump.sh [--subst PATH=NAME]... DB: prints every table and every view of a ciot database as text
+# dump.sh [--positions] [--subst PATH=NAME]... DB: prints every table and every view of a ciot database as text
 # that is the same wherever and whenever the same analysis ran, for the golden test (run.sh).
 #
 # Objects are sorted by name. Each is a header line ("== table flows", "== view flow_view"), its
@@ -7,7 +7,10 @@
 # primary-key position: a column renamed, retyped, added or dropped shows; its position does not,
 # as the core tables' columns come in groups, the core's then each analyzer's, and readers name
 # columns), its row count, then every row in sqlite3's quote mode (NULL and '' differ, text is
-# quoted, numbers are not), its values in the columns' name order, ordered by every column. BLOB values print as their length and SHA3-256 (the sqlite3 shell's sha3()).
+# quoted, numbers are not), its values in the columns' name order, ordered by every column. BLOB
+# values print as their length and SHA3-256 (the sqlite3 shell's sha3()). --positions lists the
+# columns in their declared order with their positions instead (rows stay in name order, so that
+# a moved column shows in the column lines alone): compare.sh uses it to compare two builds.
 #
 # Normalised, because they legitimately differ between runs and machines, and nothing else:
 #   - absolute paths: the corpus root ($CIOT_CORPUS) becomes $CORPUS, the source tree
@@ -24,13 +27,15 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 substs=()
+positions=0
 while [ $# -gt 1 ]; do
   case $1 in
     --subst) substs+=("$2"); shift 2 ;;
+    --positions) positions=1; shift ;;
     *) break ;;
   esac
 done
-[ $# -eq 1 ] && [ -f "$1" ] || { echo "usage: dump.sh [--subst PATH=NAME]... DB" >&2; exit 2; }
+[ $# -eq 1 ] && [ -f "$1" ] || { echo "usage: dump.sh [--positions] [--subst PATH=NAME]... DB" >&2; exit 2; }
 db=$1
 command -v sqlite3 >/dev/null || { echo "dump.sh: sqlite3 is missing (scripts/setup.sh installs it)" >&2; exit 2; }
 
@@ -92,8 +97,13 @@ while IFS='|' read -r type name; do
     echo ".mode list"
     echo ".print ''"
     echo ".print $(sql_string "== $type $name")"
-    echo "SELECT printf('column %s %s notnull=%d default=%s pk=%d', name, type, \"notnull\", coalesce(dflt_value, 'NULL'), pk)
-          FROM pragma_table_info($(sql_string "$name")) ORDER BY name;"
+    if [ "$positions" = 1 ]; then
+      echo "SELECT printf('column %d %s %s notnull=%d default=%s pk=%d', cid, name, type, \"notnull\", coalesce(dflt_value, 'NULL'), pk)
+            FROM pragma_table_info($(sql_string "$name")) ORDER BY cid;"
+    else
+      echo "SELECT printf('column %s %s notnull=%d default=%s pk=%d', name, type, \"notnull\", coalesce(dflt_value, 'NULL'), pk)
+            FROM pragma_table_info($(sql_string "$name")) ORDER BY name;"
+    fi
     echo "SELECT 'rows ' || count(*) FROM $id;"
     echo ".mode quote"
     echo "SELECT $select FROM $id ORDER BY $order;"

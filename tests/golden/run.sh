@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# run.sh [--update] [--keep DIR] [CASE...]: the golden test. For each case of cases.txt (or those
+# run.sh [--update | --dump-to DIR] [--positions] [--keep DIR] [CASE...]: the golden test. For each case of cases.txt (or those
 # named), runs ciot-analyze ($CIOT_ANALYZE) into a fresh database in a temporary folder, dumps it
 # with dump.sh and compares the dump with expected/<case>.dump; any difference fails the test and
 # prints the diff (its first 100 lines). It proves that a change of the code changes no output:
 # every table and view, every row, every id. --update writes the dumps to expected/ instead (only
-# after checking that the differences are intended, and say why in the commit). --keep DIR keeps
-# the databases, dumps and logs in DIR.
+# after checking that the differences are intended, and say why in the commit). --dump-to DIR
+# writes them to DIR, compared with nothing; --positions dumps columns with their positions
+# (dump.sh; compare.sh uses both to compare two builds). --keep DIR keeps the databases, dumps and
+# logs in DIR.
 #
 # Environment (as ctest gives it, tests/CMakeLists.txt): CIOT_ANALYZE, CIOT_SOURCE_DIR (default:
 # this checkout), CIOT_CORPUS (default: ../shared/corpus beside the checkout, else
@@ -13,13 +15,17 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 update=0
+dump_to=
+positions=()
 keep=
 only=()
 while [ $# -gt 0 ]; do
   case $1 in
     --update) update=1; shift ;;
+    --dump-to) dump_to=$2; mkdir -p "$dump_to"; shift 2 ;;
+    --positions) positions=(--positions); shift ;;
     --keep) keep=$2; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     *) only+=("$1"); shift ;;
   esac
@@ -149,14 +155,17 @@ for name in "${names[@]}"; do
     continue
   fi
   {
-    "$here/dump.sh" --subst "$work=\$WORK" "$db"
+    "$here/dump.sh" ${positions[@]+"${positions[@]}"} --subst "$work=\$WORK" "$db"
     # what ciot-analyze said (warnings: -q leaves out progress and notes) is output too
     echo
     echo "== ciot-analyze exit status $status, stdout and stderr"
     cat "$case_dir/stdout" "$case_dir/stderr" | normalise
   } >"$case_dir/$name.dump"
   expected=$here/expected/$name.dump
-  if [ "$update" = 1 ]; then
+  if [ -n "$dump_to" ]; then
+    cp "$case_dir/$name.dump" "$dump_to/$name.dump"
+    echo "dumped: $name ($((SECONDS - t0)) s)"
+  elif [ "$update" = 1 ]; then
     cp "$case_dir/$name.dump" "$expected"
     echo "updated: $name ($(wc -c <"$expected") bytes, $((SECONDS - t0)) s)"
   elif [ ! -f "$expected" ]; then
