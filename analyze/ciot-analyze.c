@@ -99,6 +99,14 @@ static const char usage[] =
 
 static volatile sig_atomic_t stop_flag;
 
+/* The run's settings live until the process ends, whichever way main returns. */
+static struct ciot_config *config;
+
+static void free_config(void)
+{
+	ciot_config_free(config);
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -263,7 +271,8 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ciot_bare_options bare = { .phase = CIOT_PHASE_INTERACTION };
-	struct ciot_config *config = ciot_config_new();
+	config = ciot_config_new();
+	atexit(free_config);
 	if (!config) {
 		fprintf(stderr, "ciot-analyze: out of memory\n");
 		return EXIT_FAILED_CAPTURES;
@@ -444,7 +453,6 @@ int main(int argc, char **argv)
 	ciot_store_close(store);
 	ciot_destinations_close(destinations);
 	ciot_analysis_free(analysis);
-	ciot_config_free(config);
 	if (!quiet) {
 		double secs = seconds_since(&pc.start);
 		fprintf(stderr, "ciot-analyze: %zu of %zu capture files stored in %s; %llu packets read (%.1f MB) in %.1f s\n",
