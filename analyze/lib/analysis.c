@@ -69,11 +69,6 @@ void *ciot_analysis_run(const struct ciot_analysis *a, size_t analyzer)
 	return a->run[analyzer];
 }
 
-const void *ciot_analysis_config(const struct ciot_analysis *a, size_t analyzer)
-{
-	return a->config->analyzer[analyzer];
-}
-
 struct ciot_flow_record *ciot_segment_flow(const struct ciot_capture_result *r, const struct ciot_segment_result *s,
 					   size_t i)
 {

@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "pipeline-internal.h"
-#include "store.h"
 
 /* How often (in frames) a worker publishes progress and looks at the stop flag. */
 #define PROGRESS_EVERY 4096u
@@ -234,7 +233,7 @@ static void packet(struct ciot_worker *w, const struct ciot_packet *pkt)
 			ciot_analyzers[k]->packet(w->analyzer[k], flow_state(w, f, k), r->results[k], &pc);
 }
 
-/* One frame: its step, its counts, its decoding; false when it is outside every step. */
+/* One frame: its step (or the count of frames outside every step), its counts, its decoding. */
 static void frame(struct ciot_worker *w, const struct ciot_frame *fr)
 {
 	struct ciot_capture_result *r = w->result;

@@ -95,7 +95,6 @@ enum ciot_rc ciot_analysis_new(struct ciot_analysis **out, const struct ciot_con
 void ciot_analysis_free(struct ciot_analysis *a);
 /* The analyzer's run object, NULL when it is off. */
 void *ciot_analysis_run(const struct ciot_analysis *a, size_t analyzer);
-const void *ciot_analysis_config(const struct ciot_analysis *a, size_t analyzer);
 
 /* Counters the tool reads for its progress line while workers run. */
 struct ciot_progress {

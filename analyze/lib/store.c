@@ -485,7 +485,7 @@ static enum ciot_rc store_flow(struct ciot_store *s, const struct ciot_capture_r
 			core.result = ciot_flow_result(r, f, k);
 			ciot_analyzers[k]->bind_flow(&core);
 		}
-	enum ciot_rc rc = ciot_insert_run(s->db, &s->flow, "flows", errbuf);
+	enum ciot_rc rc = ciot_insert_run(&s->flow, "flows", errbuf);
 	core.flow_id = sqlite3_last_insert_rowid(s->db);
 	for (size_t k = 0; !rc && k < ciot_nanalyzers; k++)
 		if (r->analysis->on[k] && ciot_analyzers[k]->after_flow) {
@@ -577,7 +577,7 @@ static enum ciot_rc store_segment(struct ciot_store *s, const struct ciot_captur
 {
 	const struct ciot_segment_result *seg = &r->segments[segment];
 	bind_capture_row(s, r, segment, device_id, file, addresses);
-	enum ciot_rc rc = ciot_insert_run(s->db, &s->capture, "captures", errbuf);
+	enum ciot_rc rc = ciot_insert_run(&s->capture, "captures", errbuf);
 	if (rc)
 		return rc;
 	int64_t capture_id = sqlite3_last_insert_rowid(s->db);
@@ -589,9 +589,12 @@ static enum ciot_rc store_segment(struct ciot_store *s, const struct ciot_captur
 			return rc;
 	}
 	struct ciot_core_row core = { .capture = r, .segment = segment, .capture_id = capture_id };
-	for (size_t k = 0; !rc && k < ciot_nanalyzers; k++)
-		if (r->analysis->on[k] && ciot_analyzers[k]->after_capture && (core.analyzer = k, true))
-			rc = ciot_analyzers[k]->after_capture(s->analyzer[k], r->results[k], &core, errbuf);
+	for (size_t k = 0; !rc && k < ciot_nanalyzers; k++) {
+		if (!r->analysis->on[k] || !ciot_analyzers[k]->after_capture)
+			continue;
+		core.analyzer = k;
+		rc = ciot_analyzers[k]->after_capture(s->analyzer[k], r->results[k], &core, errbuf);
+	}
 	return rc;
 }
 

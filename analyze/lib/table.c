@@ -139,12 +139,35 @@ void ciot_insert_finalize(struct ciot_insert *ins)
 	ins->st = NULL;
 }
 
-enum ciot_rc ciot_insert_run(sqlite3 *db, struct ciot_insert *ins, const char *what, char *errbuf)
+enum ciot_rc ciot_insert_run(struct ciot_insert *ins, const char *what, char *errbuf)
 {
 	int step = sqlite3_step(ins->st);
 	sqlite3_reset(ins->st);
 	sqlite3_clear_bindings(ins->st);
-	return step == SQLITE_DONE ? CIOT_OK : ciot_db_fail(db, errbuf, what);
+	return step == SQLITE_DONE ? CIOT_OK : ciot_db_fail(sqlite3_db_handle(ins->st), errbuf, what);
+}
+
+enum ciot_rc ciot_insert_new(sqlite3 *db, const struct ciot_table *t, struct ciot_insert **out, char *errbuf)
+{
+	*out = NULL;
+	struct ciot_insert *ins = calloc(1, sizeof *ins);
+	if (!ins)
+		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+	enum ciot_rc rc = ciot_insert_prepare(db, t, NULL, 0, ins, errbuf);
+	if (rc) {
+		free(ins);
+		return rc;
+	}
+	*out = ins;
+	return CIOT_OK;
+}
+
+void ciot_insert_free(void *ins)
+{
+	if (!ins)
+		return;
+	ciot_insert_finalize(ins);
+	free(ins);
 }
 
 void ciot_row_int(const struct ciot_row *r, int column, int64_t v)

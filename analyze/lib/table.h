@@ -56,7 +56,11 @@ enum ciot_rc ciot_insert_prepare(sqlite3 *db, const struct ciot_table *t, const 
 				 size_t nextra, struct ciot_insert *out, char *errbuf);
 void ciot_insert_finalize(struct ciot_insert *ins);
 /* Runs the INSERT with what was bound, then clears the bindings; `what` names it in an error. */
-enum ciot_rc ciot_insert_run(sqlite3 *db, struct ciot_insert *ins, const char *what, char *errbuf);
+enum ciot_rc ciot_insert_run(struct ciot_insert *ins, const char *what, char *errbuf);
+
+/* An analyzer's store object when it is one table's INSERT: allocated and prepared, and freed. */
+enum ciot_rc ciot_insert_new(sqlite3 *db, const struct ciot_table *t, struct ciot_insert **out, char *errbuf);
+void ciot_insert_free(void *ins);
 
 /* Binding one group's columns: `column` is the group's own index (its enum). */
 struct ciot_row {

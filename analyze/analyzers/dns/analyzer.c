@@ -182,22 +182,7 @@ static void bind_capture(const struct ciot_core_row *row)
 
 static enum ciot_rc store_open(void **out, sqlite3 *db, char *errbuf)
 {
-	struct ciot_insert *ins = calloc(1, sizeof *ins);
-	if (!ins)
-		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
-	enum ciot_rc rc = ciot_insert_prepare(db, &answers_table, NULL, 0, ins, errbuf);
-	if (rc) {
-		free(ins);
-		return rc;
-	}
-	*out = ins;
-	return CIOT_OK;
-}
-
-static void store_close(void *p)
-{
-	ciot_insert_finalize(p);
-	free(p);
+	return ciot_insert_new(db, &answers_table, (struct ciot_insert **)out, errbuf);
 }
 
 /* The device's own lookups only: the answers it received. */
@@ -207,7 +192,6 @@ static enum ciot_rc after_capture(void *store, void *capture_result, const struc
 	const struct dns_capture *c = capture_result;
 	const struct dns_segment *s = &c->segments[row->segment];
 	const struct ciot_capture_result *r = row->capture;
-	sqlite3 *db = sqlite3_db_handle(ins->st);
 	for (size_t k = 0; k < s->n; k++) {
 		const struct dns_record *d = &s->records[k];
 		if (!d->query || ciot_device_end(&r->tracker, d->client, d->server) != 0)
@@ -225,7 +209,7 @@ static enum ciot_rc after_capture(void *store, void *capture_result, const struc
 		ciot_row_static(&a, ANS_CNAMES, ciot_strpool_get(&r->names, d->cnames));
 		ciot_row_text(&a, ANS_ADDRESS, addr);
 		ciot_row_int(&a, ANS_TTL, d->ttl);
-		enum ciot_rc rc = ciot_insert_run(db, ins, "dns_answers", errbuf);
+		enum ciot_rc rc = ciot_insert_run(ins, "dns_answers", errbuf);
 		if (rc)
 			return rc;
 	}
@@ -241,7 +225,7 @@ const struct ciot_analyzer ciot_analyzer_dns = {
 	.schema_after = "CREATE INDEX IF NOT EXISTS dns_answers_capture ON dns_answers(capture_id);\n",
 	.capture_columns = CIOT_COLUMNS(capture_columns),
 	.store_open = store_open,
-	.store_close = store_close,
+	.store_close = ciot_insert_free,
 	.bind_capture = bind_capture,
 	.after_capture = after_capture,
 };

@@ -179,22 +179,7 @@ static void bind_flow(const struct ciot_core_row *row)
 
 static enum ciot_rc store_open(void **out, sqlite3 *db, char *errbuf)
 {
-	struct ciot_insert *ins = calloc(1, sizeof *ins);
-	if (!ins)
-		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
-	enum ciot_rc rc = ciot_insert_prepare(db, &matches_table, NULL, 0, ins, errbuf);
-	if (rc) {
-		free(ins);
-		return rc;
-	}
-	*out = ins;
-	return CIOT_OK;
-}
-
-static void store_close(void *p)
-{
-	ciot_insert_finalize(p);
-	free(p);
+	return ciot_insert_new(db, &matches_table, (struct ciot_insert **)out, errbuf);
 }
 
 static enum ciot_rc after_flow(void *store, void *capture_result, const struct ciot_core_row *row, char *errbuf)
@@ -216,7 +201,7 @@ static enum ciot_rc after_flow(void *store, void *capture_result, const struct c
 		ciot_row_static(&m, M_HASH, h->hash);
 		ciot_row_static(&m, M_HINT, h->hint);
 		ciot_row_static(&m, M_VALUE, h->value);
-		enum ciot_rc rc = ciot_insert_run(sqlite3_db_handle(ins->st), ins, "pii_matches", errbuf);
+		enum ciot_rc rc = ciot_insert_run(ins, "pii_matches", errbuf);
 		if (rc)
 			return rc;
 	}
@@ -255,7 +240,7 @@ const struct ciot_analyzer ciot_analyzer_pii = {
 	.capture_columns = CIOT_COLUMNS(capture_columns),
 	.flow_columns = CIOT_COLUMNS(flow_columns),
 	.store_open = store_open,
-	.store_close = store_close,
+	.store_close = ciot_insert_free,
 	.bind_capture = bind_capture,
 	.bind_flow = bind_flow,
 	.after_flow = after_flow,

@@ -53,7 +53,6 @@ struct config {
 };
 
 struct store {
-	sqlite3 *db;
 	struct ciot_insert connection, certificate, chain;
 };
 
@@ -373,7 +372,7 @@ static enum ciot_rc store_certificate(struct store *s, const struct certificate 
 		ciot_row_static(&row, C_PARSE_ERROR, c->error);
 	}
 	ciot_row_blob(&row, C_DER, c->der, c->len);
-	return ciot_insert_run(s->db, &s->certificate, "certificates", errbuf);
+	return ciot_insert_run(&s->certificate, "certificates", errbuf);
 }
 
 static const char *version_or_null(uint16_t v, char *buf, size_t len)
@@ -518,7 +517,7 @@ static enum ciot_rc store_connection(struct store *s, int64_t flow_id, const str
 	ciot_row_int(&row, T_REASSEMBLY_GAPS, client->gaps + server->gaps);
 	ciot_row_int(&row, T_HANDSHAKE_TRUNCATED, client->handshake_truncated || server->handshake_truncated);
 	ciot_row_int(&row, T_HANDSHAKE_MALFORMED, client->handshake_malformed || server->handshake_malformed);
-	return ciot_insert_run(s->db, &s->connection, "tls_connections", errbuf);
+	return ciot_insert_run(&s->connection, "tls_connections", errbuf);
 }
 
 static enum ciot_rc store_chains(struct store *s, int64_t flow_id, const struct tls_record *t, struct tls_capture *r,
@@ -540,7 +539,7 @@ static enum ciot_rc store_chains(struct store *s, int64_t flow_id, const struct 
 			ciot_row_static(&row, H_SENDER, senders[role]);
 			ciot_row_int(&row, H_POSITION, (int)c);
 			ciot_row_static(&row, H_SHA256, cert->sha256);
-			enum ciot_rc rc = ciot_insert_run(s->db, &s->chain, "tls_chains", errbuf);
+			enum ciot_rc rc = ciot_insert_run(&s->chain, "tls_chains", errbuf);
 			if (rc)
 				return rc;
 		}
@@ -655,7 +654,6 @@ static enum ciot_rc store_open(void **out, sqlite3 *db, char *errbuf)
 	struct store *s = calloc(1, sizeof *s);
 	if (!s)
 		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
-	s->db = db;
 	enum ciot_rc rc;
 	if ((rc = ciot_insert_prepare(db, &tls_connections_table, NULL, 0, &s->connection, errbuf)) ||
 	    (rc = ciot_insert_prepare(db, &certificates_table, NULL, 0, &s->certificate, errbuf)) ||
