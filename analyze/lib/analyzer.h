@@ -34,6 +34,7 @@
 #include "decode.h"
 #include "dpi.h"
 #include "ciot/options.h"
+#include "stream.h"
 #include "table.h"
 
 struct ciot_dataset;
@@ -55,6 +56,7 @@ struct ciot_packet_context {
 	const struct ciot_packet *pkt;
 	int dir;                          /* 0: sent by the flow's initiator */
 	enum ciot_dpi_family family;      /* nDPI's view of the flow so far */
+	struct ciot_tcp_position tcp;     /* TCP: where its payload falls in its direction (stream.h) */
 	size_t segment;                   /* the capture step it belongs to (ciot_capture_result) */
 	struct ciot_capture_result *capture;
 	unsigned needs;                   /* CIOT_NEEDS_* asked for by the analyzers that are on */

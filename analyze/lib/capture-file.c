@@ -118,7 +118,7 @@ static void consume(struct ciot_capture_file *f, size_t n)
 static enum ciot_rc open_pcap(struct ciot_capture_file *f, uint32_t magic_le, char *errbuf)
 {
 	const uint8_t *h = f->buf + f->start;
-	uint32_t magic_be = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+	uint32_t magic_be = ciot_be32_at(h, 4, 0);
 	uint32_t magic = magic_le;
 	f->big_endian = false;
 	if (magic_be == PCAP_MAGIC_US || magic_be == PCAP_MAGIC_NS || magic_be == PCAP_MAGIC_KUZNETZOV) {
@@ -171,8 +171,8 @@ enum ciot_rc ciot_capture_open(struct ciot_capture_file **out, const char *path,
 		goto fail;
 	}
 	const uint8_t *h = f->buf + f->start;
-	uint32_t magic_le = (uint32_t)h[3] << 24 | (uint32_t)h[2] << 16 | (uint32_t)h[1] << 8 | h[0];
-	uint32_t magic_be = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+	uint32_t magic_le = ciot_le32_at(h, 4, 0);
+	uint32_t magic_be = ciot_be32_at(h, 4, 0);
 	if (magic_le == PCAPNG_SHB) {
 		f->format = CIOT_CAPTURE_PCAPNG;
 		/* sections are read by ciot_capture_next like any other block */
@@ -252,8 +252,8 @@ static bool interface_time_us(const struct interface *ifc, uint64_t ts, int64_t 
  * own length can be. */
 static enum ciot_rc set_section_byte_order(struct ciot_capture_file *f, const uint8_t *bom, char *errbuf)
 {
-	uint32_t bom_le = (uint32_t)bom[3] << 24 | (uint32_t)bom[2] << 16 | (uint32_t)bom[1] << 8 | bom[0];
-	uint32_t bom_be = (uint32_t)bom[0] << 24 | (uint32_t)bom[1] << 16 | (uint32_t)bom[2] << 8 | bom[3];
+	uint32_t bom_le = ciot_le32_at(bom, 4, 0);
+	uint32_t bom_be = ciot_be32_at(bom, 4, 0);
 	if (bom_le == PCAPNG_BYTE_ORDER_MAGIC)
 		f->big_endian = false;
 	else if (bom_be == PCAPNG_BYTE_ORDER_MAGIC)
@@ -321,7 +321,7 @@ static enum ciot_rc next_pcapng(struct ciot_capture_file *f, struct ciot_frame *
 			return got < 0 ? CIOT_ERR_IO : CIOT_OK;
 		}
 		const uint8_t *h = f->buf + f->start;
-		uint32_t type_le = (uint32_t)h[3] << 24 | (uint32_t)h[2] << 16 | (uint32_t)h[1] << 8 | h[0];
+		uint32_t type_le = ciot_le32_at(h, 4, 0);
 		if (type_le == PCAPNG_SHB) {
 			enum ciot_rc rc = set_section_byte_order(f, h + 8, errbuf);
 			if (rc)

@@ -89,6 +89,36 @@ static inline uint32_t ciot_cursor_le32(struct ciot_cursor *c)
 	return b ? (uint32_t)b[3] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[1] << 8 | b[0] : 0;
 }
 
+/* One field at offset `at` of [p, p+n), for a parser that walks its structure by offsets (a
+ * record header, a magic number): the same bounds check, 0 when the field is not all there. */
+static inline uint16_t ciot_be16_at(const uint8_t *p, size_t n, size_t at)
+{
+	struct ciot_cursor c = ciot_cursor_make(p, n);
+	ciot_cursor_skip(&c, at);
+	return ciot_cursor_be16(&c);
+}
+
+static inline uint32_t ciot_be24_at(const uint8_t *p, size_t n, size_t at)
+{
+	struct ciot_cursor c = ciot_cursor_make(p, n);
+	ciot_cursor_skip(&c, at);
+	return ciot_cursor_be24(&c);
+}
+
+static inline uint32_t ciot_be32_at(const uint8_t *p, size_t n, size_t at)
+{
+	struct ciot_cursor c = ciot_cursor_make(p, n);
+	ciot_cursor_skip(&c, at);
+	return ciot_cursor_be32(&c);
+}
+
+static inline uint32_t ciot_le32_at(const uint8_t *p, size_t n, size_t at)
+{
+	struct ciot_cursor c = ciot_cursor_make(p, n);
+	ciot_cursor_skip(&c, at);
+	return ciot_cursor_le32(&c);
+}
+
 /* A cursor over the next n bytes, which the parent skips; err on both when fewer are left. */
 static inline struct ciot_cursor ciot_cursor_sub(struct ciot_cursor *c, size_t n)
 {

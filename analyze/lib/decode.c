@@ -26,8 +26,6 @@
 
 #define PROTO_HOPOPTS 0
 #define PROTO_ICMP 1
-#define PROTO_TCP 6
-#define PROTO_UDP 17
 #define PROTO_ROUTING 43
 #define PROTO_FRAGMENT 44
 #define PROTO_AH 51
@@ -84,7 +82,7 @@ static enum ciot_decode_result decode_transport(struct ciot_cursor *c, uint32_t 
 {
 	uint32_t header_len;
 	switch (pkt->proto) {
-	case PROTO_TCP: {
+	case CIOT_PROTO_TCP: {
 		if (ciot_cursor_left(c) < 20 || wire_len < 20)
 			return CIOT_DECODE_TCP_TRUNCATED;
 		pkt->sport = ciot_cursor_be16(c);
@@ -97,7 +95,7 @@ static enum ciot_decode_result decode_transport(struct ciot_cursor *c, uint32_t 
 			return CIOT_DECODE_TCP_BAD_OFFSET;
 		break;
 	}
-	case PROTO_UDP: {
+	case CIOT_PROTO_UDP: {
 		if (ciot_cursor_left(c) < 8 || wire_len < 8)
 			return CIOT_DECODE_UDP_TRUNCATED;
 		pkt->sport = ciot_cursor_be16(c);

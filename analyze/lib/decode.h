@@ -25,6 +25,14 @@
 #define CIOT_LINKTYPE_IPV6 229
 #define CIOT_LINKTYPE_LINUX_SLL2 276
 
+/* IP protocol numbers (IANA) and TCP flags (RFC 9293 section 3.1) that decoded packets carry. */
+#define CIOT_PROTO_TCP 6
+#define CIOT_PROTO_UDP 17
+#define CIOT_TCP_FIN 0x01
+#define CIOT_TCP_SYN 0x02
+#define CIOT_TCP_RST 0x04
+#define CIOT_TCP_ACK 0x10
+
 /* More VLAN tags or IPv6 extension headers than this are treated as malformed. */
 #define CIOT_DECODE_MAX_VLAN_TAGS 8
 #define CIOT_DECODE_MAX_IPV6_EXTENSIONS 16

@@ -7,8 +7,6 @@
 #include "addr.h"
 #include "dpi.h"
 
-#define PROTO_TCP 6
-#define PROTO_UDP 17
 
 struct ciot_dpi {
 	struct ndpi_detection_module_struct *mod;
@@ -192,8 +190,8 @@ void ciot_dpi_packet(struct ciot_dpi *d, struct ciot_dpi_flow *f, const struct c
 		release(f, names);
 		return;
 	}
-	unsigned budget = pkt->proto == PROTO_TCP   ? CIOT_DPI_MAX_TCP_PACKETS
-			  : pkt->proto == PROTO_UDP ? CIOT_DPI_MAX_UDP_PACKETS
+	unsigned budget = pkt->proto == CIOT_PROTO_TCP   ? CIOT_DPI_MAX_TCP_PACKETS
+			  : pkt->proto == CIOT_PROTO_UDP ? CIOT_DPI_MAX_UDP_PACKETS
 						    : CIOT_DPI_MAX_UDP_PACKETS;
 	if (f->packets >= budget)
 		ciot_dpi_finish(d, f, names);

@@ -8,12 +8,6 @@
 #include "flow.h"
 
 #define SLAB_FLOWS 4096
-#define TCP_FIN 0x01
-#define TCP_SYN 0x02
-#define TCP_RST 0x04
-#define TCP_ACK 0x10
-#define PROTO_TCP 6
-#define PROTO_UDP 17
 
 static const char *const end_names[CIOT_FLOW_END_NREASONS] = {
 	[CIOT_FLOW_END_IDLE] = "idle",
@@ -215,9 +209,9 @@ static struct ciot_flow *alloc_flow(struct ciot_flow_table *t)
 
 static int timeout_class(const struct ciot_flow *f)
 {
-	if (f->key.proto == PROTO_TCP)
+	if (f->key.proto == CIOT_PROTO_TCP)
 		return (f->fin_seen == 3 || f->rst_seen) ? CIOT_FLOW_CLASS_TCP_CLOSED : CIOT_FLOW_CLASS_TCP;
-	return f->key.proto == PROTO_UDP ? CIOT_FLOW_CLASS_UDP : CIOT_FLOW_CLASS_OTHER;
+	return f->key.proto == CIOT_PROTO_UDP ? CIOT_FLOW_CLASS_UDP : CIOT_FLOW_CLASS_OTHER;
 }
 
 struct ciot_flow *ciot_flow_table_packet(struct ciot_flow_table *t, const struct ciot_packet *pkt,
@@ -230,7 +224,7 @@ struct ciot_flow *ciot_flow_table_packet(struct ciot_flow_table *t, const struct
 	struct ciot_flow *f = t->buckets[h & t->mask];
 	while (f && !(f->hash == h && key_equal(&f->key, &key)))
 		f = f->hash_next;
-	bool syn_only = pkt->proto == PROTO_TCP && (pkt->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
+	bool syn_only = pkt->proto == CIOT_PROTO_TCP && (pkt->tcp_flags & (CIOT_TCP_SYN | CIOT_TCP_ACK)) == CIOT_TCP_SYN;
 	if (f && syn_only && f->timeout_class == CIOT_FLOW_CLASS_TCP_CLOSED) {
 		end_flow(t, f, CIOT_FLOW_END_REUSED);
 		f = NULL;
@@ -245,7 +239,7 @@ struct ciot_flow *ciot_flow_table_packet(struct ciot_flow_table *t, const struct
 		f->hash = h;
 		f->ip_version = pkt->ip_version;
 		/* a SYN-ACK seen first means the other end initiated */
-		bool synack = pkt->proto == PROTO_TCP && (pkt->tcp_flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK);
+		bool synack = pkt->proto == CIOT_PROTO_TCP && (pkt->tcp_flags & (CIOT_TCP_SYN | CIOT_TCP_ACK)) == (CIOT_TCP_SYN | CIOT_TCP_ACK);
 		f->initiator_is_lo = synack ? !src_is_lo : src_is_lo;
 		f->first_ts = f->last_ts = pkt->ts_us;
 		f->hash_next = t->buckets[h & t->mask];
@@ -265,10 +259,10 @@ struct ciot_flow *ciot_flow_table_packet(struct ciot_flow_table *t, const struct
 		f->last_ts = pkt->ts_us;
 	if (pkt->ts_us < f->first_ts)
 		f->first_ts = pkt->ts_us;
-	if (pkt->proto == PROTO_TCP) {
-		if (pkt->tcp_flags & TCP_FIN)
+	if (pkt->proto == CIOT_PROTO_TCP) {
+		if (pkt->tcp_flags & CIOT_TCP_FIN)
 			f->fin_seen |= (uint8_t)(1u << d);
-		if (pkt->tcp_flags & TCP_RST)
+		if (pkt->tcp_flags & CIOT_TCP_RST)
 			f->rst_seen = true;
 	}
 	int cls = timeout_class(f);

@@ -6,10 +6,12 @@
 #include "registry.h"
 #include "dpi.h"
 #include "pipeline.h"
+#include "stream.h"
 
 /* The core's own state in every flow, before the analyzers' slots. */
 struct ciot_flow_core {
 	struct ciot_dpi_flow dpi;
+	struct ciot_tcp_follower tcp[2]; /* by flow direction */
 };
 
 struct ciot_analysis {

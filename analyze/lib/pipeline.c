@@ -223,11 +223,13 @@ static void packet(struct ciot_worker *w, const struct ciot_packet *pkt)
 	}
 	if (created)
 		ciot_device_observe(&r->tracker, pkt);
-	struct ciot_dpi_flow *dpi = &flow_core(f)->dpi;
-	if (!pkt->later_fragment && !dpi->done)
-		ciot_dpi_packet(w->dpi, dpi, pkt, &r->names);
-	struct ciot_packet_context pc = { .pkt = pkt, .dir = dir, .family = ciot_dpi_family(dpi),
+	struct ciot_flow_core *core = flow_core(f);
+	if (!pkt->later_fragment && !core->dpi.done)
+		ciot_dpi_packet(w->dpi, &core->dpi, pkt, &r->names);
+	struct ciot_packet_context pc = { .pkt = pkt, .dir = dir, .family = ciot_dpi_family(&core->dpi),
 					  .segment = w->segment, .capture = r, .needs = w->analysis->needs };
+	if (!pkt->later_fragment)
+		pc.tcp = ciot_tcp_follow(&core->tcp[dir], pkt);
 	for (size_t k = 0; k < ciot_nanalyzers; k++)
 		if (w->analysis->on[k] && ciot_analyzers[k]->packet)
 			ciot_analyzers[k]->packet(w->analyzer[k], flow_state(w, f, k), r->results[k], &pc);

@@ -46,20 +46,74 @@ _Static_assert(sizeof(((struct ciot_tls_client_hello *)0)->session_id_bytes) == 
 
 /* ---- framing ---------------------------------------------------------------------------------- */
 
-bool ciot_dtls_record_header_plausible(const uint8_t *p, size_t n)
+bool ciot_tls_record_header_read(const uint8_t *p, size_t n, struct ciot_tls_record_header *h)
 {
-	if (p == NULL || n < CIOT_DTLS_RECORD_HEADER || p[0] < CIOT_TLS_CHANGE_CIPHER_SPEC || p[0] > CIOT_TLS_HEARTBEAT)
-		return false;
-	return (p[1] == 0xfe && (p[2] == 0xff || p[2] == 0xfd || p[2] == 0xfc)) || (p[1] == 0x01 && p[2] == 0x00);
+	struct ciot_cursor c = ciot_cursor_make(p, p ? n : 0);
+	h->type = ciot_cursor_u8(&c);
+	h->version = ciot_cursor_be16(&c);
+	h->length = ciot_cursor_be16(&c);
+	return !c.err;
 }
 
 bool ciot_tls_record_header_plausible(const uint8_t *p, size_t n)
 {
-	if (p == NULL || n < CIOT_TLS_RECORD_HEADER)
+	struct ciot_tls_record_header h;
+	if (!ciot_tls_record_header_read(p, n, &h))
 		return false;
-	uint16_t len = (uint16_t)(p[3] << 8 | p[4]);
-	return p[0] >= CIOT_TLS_CHANGE_CIPHER_SPEC && p[0] <= CIOT_TLS_HEARTBEAT && p[1] == 3 && p[2] <= 4 &&
-	       len > 0 && len <= CIOT_TLS_MAX_RECORD;
+	return h.type >= CIOT_TLS_CHANGE_CIPHER_SPEC && h.type <= CIOT_TLS_HEARTBEAT && h.version >> 8 == 3 &&
+	       (h.version & 0xff) <= 4 && h.length > 0 && h.length <= CIOT_TLS_MAX_RECORD;
+}
+
+bool ciot_dtls_record_header_plausible(const uint8_t *p, size_t n)
+{
+	struct ciot_cursor c = ciot_cursor_make(p, p ? n : 0);
+	uint8_t type = ciot_cursor_u8(&c);
+	uint16_t version = ciot_cursor_be16(&c);
+	if (!ciot_cursor_skip(&c, CIOT_DTLS_RECORD_HEADER - 3) || type < CIOT_TLS_CHANGE_CIPHER_SPEC ||
+	    type > CIOT_TLS_HEARTBEAT)
+		return false;
+	return version == 0xfeff || version == 0xfefd || version == 0xfefc || version == 0x0100;
+}
+
+#define DTLS_UNIFIED_MASK 0xe0
+#define DTLS_UNIFIED_BITS 0x20
+#define DTLS_UNIFIED_CID 0x10    /* a connection ID follows */
+#define DTLS_UNIFIED_SEQ16 0x08  /* the sequence number is 16 bits, not 8 */
+#define DTLS_UNIFIED_LENGTH 0x04 /* a length follows */
+#define DTLS_UNIFIED_EPOCH 0x03
+
+bool ciot_dtls_next_record(const uint8_t *p, size_t n, size_t *pos, struct ciot_dtls_record *r)
+{
+	if (!p || *pos >= n)
+		return false;
+	struct ciot_cursor c = ciot_cursor_make(p + *pos, n - *pos);
+	memset(r, 0, sizeof *r);
+	uint8_t first = ciot_cursor_u8(&c);
+	size_t length;
+	if ((first & DTLS_UNIFIED_MASK) == DTLS_UNIFIED_BITS) {
+		bool cid = first & DTLS_UNIFIED_CID, has_length = (first & DTLS_UNIFIED_LENGTH) && !cid;
+		ciot_cursor_skip(&c, (first & DTLS_UNIFIED_SEQ16) ? 2 : 1);
+		length = has_length ? ciot_cursor_be16(&c) : ciot_cursor_left(&c);
+		if (c.err)
+			return false;
+		r->unified = true;
+		r->type = CIOT_TLS_APPLICATION_DATA;
+		r->epoch = first & DTLS_UNIFIED_EPOCH;
+	} else {
+		if (!ciot_dtls_record_header_plausible(p + *pos, n - *pos))
+			return false;
+		r->type = first;
+		ciot_cursor_skip(&c, 2); /* the version */
+		r->epoch = ciot_cursor_be16(&c);
+		ciot_cursor_skip(&c, 6); /* the sequence number */
+		length = ciot_cursor_be16(&c);
+	}
+	size_t left = ciot_cursor_left(&c);
+	r->cut = length > left;
+	r->length = r->cut ? left : length;
+	r->body = ciot_cursor_take(&c, r->length);
+	*pos += c.off;
+	return true;
 }
 
 /* A TLS handshake header is msg_type and length<3> (RFC 8446 section 4); DTLS adds message_seq<2>,
@@ -77,28 +131,55 @@ enum ciot_tls_result ciot_tls_handshake_next(const uint8_t *p, size_t len, bool 
 	*consumed = 0;
 	if (p == NULL)
 		return CIOT_TLS_TRUNCATED;
+	if (dtls) {
+		struct ciot_dtls_fragment f;
+		enum ciot_tls_result r = ciot_dtls_fragment_read(p, len, &f, consumed);
+		if (r == CIOT_TLS_MALFORMED || !f.body)
+			return r;
+		*type = f.type;
+		*body = f.body;
+		*body_len = f.length;
+		return f.offset == 0 && f.length == f.total ? CIOT_TLS_OK : CIOT_TLS_TRUNCATED;
+	}
 	struct ciot_cursor c = ciot_cursor_make(p, len);
 	uint8_t t = ciot_cursor_u8(&c);
 	uint32_t length = ciot_cursor_be24(&c);
-	uint32_t frag_offset = 0, frag_length = length;
-	if (dtls) {
-		ciot_cursor_skip(&c, 2); /* message_seq: ordering is the caller's business */
-		frag_offset = ciot_cursor_be24(&c);
-		frag_length = ciot_cursor_be24(&c);
-	}
-	if (c.err)
-		return CIOT_TLS_TRUNCATED;
-	/* A fragment reaching past its message's end can never be completed. */
-	if (frag_offset > length || frag_length > length - frag_offset)
-		return CIOT_TLS_MALFORMED;
-	const uint8_t *b = ciot_cursor_take(&c, frag_length);
+	const uint8_t *b = ciot_cursor_take(&c, length);
 	if (b == NULL)
 		return CIOT_TLS_TRUNCATED;
 	*type = t;
 	*body = b;
-	*body_len = frag_length;
+	*body_len = length;
 	*consumed = c.off;
-	return frag_offset == 0 && frag_length == length ? CIOT_TLS_OK : CIOT_TLS_TRUNCATED;
+	return CIOT_TLS_OK;
+}
+
+enum ciot_tls_result ciot_dtls_fragment_read(const uint8_t *p, size_t n, struct ciot_dtls_fragment *f,
+					     size_t *consumed)
+{
+	memset(f, 0, sizeof *f);
+	*consumed = 0;
+	struct ciot_cursor c = ciot_cursor_make(p, p ? n : 0);
+	uint8_t type = ciot_cursor_u8(&c);
+	uint32_t total = ciot_cursor_be24(&c);
+	uint16_t seq = ciot_cursor_be16(&c);
+	uint32_t offset = ciot_cursor_be24(&c), length = ciot_cursor_be24(&c);
+	if (c.err)
+		return CIOT_TLS_TRUNCATED;
+	/* A fragment reaching past its message's end can never be completed. */
+	if (offset > total || length > total - offset)
+		return CIOT_TLS_MALFORMED;
+	const uint8_t *b = ciot_cursor_take(&c, length);
+	if (b == NULL)
+		return CIOT_TLS_TRUNCATED;
+	f->type = type;
+	f->seq = seq;
+	f->total = total;
+	f->offset = offset;
+	f->length = length;
+	f->body = b;
+	*consumed = c.off;
+	return CIOT_TLS_OK;
 }
 
 /* ---- pieces shared by the hellos -------------------------------------------------------------- */

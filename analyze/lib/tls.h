@@ -28,6 +28,14 @@ enum ciot_tls_content_type {
 	CIOT_TLS_APPLICATION_DATA = 23,
 	CIOT_TLS_HEARTBEAT = 24
 };
+/* A TLS record header's fields. */
+struct ciot_tls_record_header {
+	uint8_t type;
+	uint16_t version;
+	uint16_t length;   /* of the body that follows the header */
+};
+/* Reads the record header at the start of [p, p+n); false when fewer than 5 bytes are there. */
+bool ciot_tls_record_header_read(const uint8_t *p, size_t n, struct ciot_tls_record_header *h);
 /* Whether [p, p+n) starts with a record header a TLS or SSLv3 peer could send: a known content
  * type, version 3.0 to 3.4, and a length from 1 to CIOT_TLS_MAX_RECORD. */
 bool ciot_tls_record_header_plausible(const uint8_t *p, size_t n);
@@ -36,6 +44,23 @@ bool ciot_tls_record_header_plausible(const uint8_t *p, size_t n);
  * RFC (DTLS1_BAD_VER), which Cisco AnyConnect still speaks. */
 #define CIOT_DTLS_RECORD_HEADER 13
 bool ciot_dtls_record_header_plausible(const uint8_t *p, size_t n);
+
+/* One record of a DTLS datagram: a plaintext header (RFC 6347 section 4.1, RFC 9147 section 4) or
+ * DTLS 1.3's unified header, which only protected records have (RFC 9147 section 4). */
+struct ciot_dtls_record {
+	bool unified;          /* DTLS 1.3's unified header: protected, epoch above 0 */
+	uint8_t type;          /* the content type; application data for a unified header */
+	uint16_t epoch;        /* for a unified header, the epoch's low two bits */
+	const uint8_t *body;
+	size_t length;         /* body bytes in the datagram */
+	bool cut;              /* the header's length runs past the captured datagram: `length` is
+				* what is there */
+};
+/* The one walker over a datagram's records: reads the record at *pos of [p, p+n) and moves *pos
+ * past it. False, *pos unmoved, when the bytes there are no record header (or too few for one).
+ * A unified header without a length, or with a connection ID (whose length only the handshake
+ * told), runs to the datagram's end. */
+bool ciot_dtls_next_record(const uint8_t *p, size_t n, size_t *pos, struct ciot_dtls_record *r);
 
 enum ciot_tls_handshake_type {
 	CIOT_TLS_CLIENT_HELLO = 1,
@@ -77,6 +102,20 @@ struct ciot_tls_server_hello {
 	bool psk;                   /* pre_shared_key accepted */
 	bool hello_retry_request;   /* the TLS 1.3 HelloRetryRequest random */
 };
+
+/* A DTLS handshake fragment (RFC 6347 section 4.2.2, RFC 9147 section 5.2): its 12-byte header and
+ * its bytes. CIOT_TLS_TRUNCATED when fewer bytes than the header and the fragment are there,
+ * CIOT_TLS_MALFORMED when the fragment reaches past its message's end (it could never complete). */
+#define CIOT_DTLS_HANDSHAKE_HEADER 12
+struct ciot_dtls_fragment {
+	uint8_t type;
+	uint16_t seq;           /* message_seq */
+	uint32_t total;         /* the whole message's length */
+	uint32_t offset, length;
+	const uint8_t *body;
+};
+enum ciot_tls_result ciot_dtls_fragment_read(const uint8_t *p, size_t n, struct ciot_dtls_fragment *f,
+					     size_t *consumed);
 
 /* The next whole handshake message in [p, p+len): its type, body and total length (header
  * included). CIOT_TLS_TRUNCATED when the message is not all there yet. `dtls` reads DTLS's 12-byte

@@ -20,6 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ciot_entropy_default_options(&o, data[1] & 1 ? CIOT_ENTROPY_PAPER : CIOT_ENTROPY_LENGTH_AWARE);
 	struct ciot_encryption_flow f;
 	memset(&f, 0, sizeof f);
+	struct ciot_tcp_follower follow[2];
+	memset(follow, 0, sizeof follow);
 	uint32_t seq[2] = { 1000, 0xfffff000u };
 	size_t pos = 2;
 	/* packets: a control byte (direction, a sequence jump, a fragment flag, length bits), then
@@ -44,7 +46,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pkt.wirelen = (uint32_t)n + 54;
 		enum ciot_class_step step;
 		static struct ciot_payload_spans spans;
-		enum ciot_content_class c = ciot_encryption_packet(&o, &f, dir, family, &pkt, &step, &spans);
+		struct ciot_tcp_position at = { 0, 0 };
+		if (!pkt.later_fragment)
+			at = ciot_tcp_follow(&follow[dir], &pkt);
+		enum ciot_content_class c = ciot_encryption_packet(&o, &f, dir, family, &pkt, at, &step, &spans);
 		/* the spans cover the captured payload exactly, in order */
 		uint32_t at = 0;
 		for (unsigned i = 0; i < spans.n; i++) {

@@ -15,14 +15,24 @@
 
 static struct ciot_entropy_options opts;
 
+/* A flow as the pipeline holds it for this analyzer: its state, and the followers of its two TCP
+ * directions (stream.h) that place every payload. */
+struct flow {
+	struct ciot_encryption_flow enc;
+	struct ciot_tcp_follower tcp[2];
+};
+
 /* The spans of the last packet classified. */
 static struct ciot_payload_spans spans;
 
 /* Classifies with spans, and checks that they cover the captured payload exactly, in order. */
-static enum ciot_content_class classify_spans(struct ciot_encryption_flow *f, int dir, enum ciot_dpi_family family,
+static enum ciot_content_class classify_spans(struct flow *f, int dir, enum ciot_dpi_family family,
 					      const struct ciot_packet *pkt, enum ciot_class_step *step)
 {
-	enum ciot_content_class c = ciot_encryption_packet(&opts, f, dir, family, pkt, step, &spans);
+	struct ciot_tcp_position place = { 0, 0 };
+	if (!pkt->later_fragment)
+		place = ciot_tcp_follow(&f->tcp[dir], pkt);
+	enum ciot_content_class c = ciot_encryption_packet(&opts, &f->enc, dir, family, pkt, place, step, &spans);
 	if (c == CIOT_CONTENT_NCLASSES || pkt->later_fragment || !pkt->payload_caplen) {
 		CHECK_EQ_INT(spans.n, 0);
 		return c;
@@ -52,7 +62,7 @@ static struct ciot_packet packet(uint8_t proto, uint16_t sport, uint16_t dport, 
 	return pkt;
 }
 
-static enum ciot_content_class classify(struct ciot_encryption_flow *f, int dir, enum ciot_dpi_family family,
+static enum ciot_content_class classify(struct flow *f, int dir, enum ciot_dpi_family family,
 					uint8_t proto, uint32_t seq, const uint8_t *p, size_t n, enum ciot_class_step *step)
 {
 	struct ciot_packet pkt = packet(proto, 40000, proto == 6 ? 443 : 4433, seq, p, n);
@@ -98,7 +108,7 @@ static void test_tls(void)
 	size_t finished_end = n;
 	n += tls_record(stream + n, 23, 3000); /* application data, across 3 segments */
 	n += tls_record(stream + n, 21, 2);    /* an alert after CCS: encrypted */
-	struct ciot_encryption_flow f;
+	struct flow f;
 	memset(&f, 0, sizeof f);
 	enum ciot_class_step step;
 	uint32_t isn = 0xfffffff0u; /* the sequence numbers wrap inside the stream */
@@ -123,13 +133,13 @@ static void test_tls(void)
 		at += len;
 	}
 	CHECK_EQ_INT(encrypted, segments + 1);
-	CHECK(!f.dir[1].tls_lost);
-	CHECK_EQ_INT(f.dir[1].tls_next, isn + (uint32_t)n);
+	CHECK(!f.enc.dir[1].tls_lost);
+	CHECK_EQ_INT(f.enc.dir[1].tls_next, isn + (uint32_t)n);
 	/* counts: 1 text packet, the rest encrypted, none by entropy */
-	CHECK_EQ_INT(f.counts.packets[CIOT_CONTENT_TEXT], 1);
-	CHECK_EQ_INT(f.counts.packets[CIOT_CONTENT_ENCRYPTED], segments + 2);
-	CHECK_EQ_INT(f.counts.entropy_encrypted, 0);
-	CHECK_EQ_INT(f.counts.bytes[CIOT_CONTENT_TEXT], hello_end + 54);
+	CHECK_EQ_INT(f.enc.counts.packets[CIOT_CONTENT_TEXT], 1);
+	CHECK_EQ_INT(f.enc.counts.packets[CIOT_CONTENT_ENCRYPTED], segments + 2);
+	CHECK_EQ_INT(f.enc.counts.entropy_encrypted, 0);
+	CHECK_EQ_INT(f.enc.counts.bytes[CIOT_CONTENT_TEXT], hello_end + 54);
 
 	/* a capture gap: bytes take the current record's class until a segment starts with a header */
 	memset(&f, 0, sizeof f);
@@ -141,13 +151,13 @@ static void test_tls(void)
 	CHECK_CLASS(classify(&f, 0, CIOT_FAMILY_TLS, 6, 4000, stream + 3000, 1000, &step), CIOT_CONTENT_ENCRYPTED);
 	CHECK_CLASS(classify(&f, 0, CIOT_FAMILY_TLS, 6, 1000 + (uint32_t)second, stream + second, n - second, &step),
 		    CIOT_CONTENT_TEXT); /* an alert before any CCS: in clear */
-	CHECK(!f.dir[0].tls_lost);
+	CHECK(!f.enc.dir[0].tls_lost);
 	/* a jump past the expected header: lost, then resynchronized by a segment starting with one */
 	CHECK_CLASS(classify(&f, 0, CIOT_FAMILY_TLS, 6, 90000, stream + 10, 500, &step), CIOT_CONTENT_TEXT);
-	CHECK(f.dir[0].tls_lost);
+	CHECK(f.enc.dir[0].tls_lost);
 	CHECK_CLASS(classify(&f, 0, CIOT_FAMILY_TLS, 6, 95000, stream, 1200, &step), CIOT_CONTENT_ENCRYPTED);
-	CHECK(!f.dir[0].tls_lost);
-	CHECK_EQ_INT(f.dir[0].tls_next, 95000 + 5005);
+	CHECK(!f.enc.dir[0].tls_lost);
+	CHECK_EQ_INT(f.enc.dir[0].tls_next, 95000 + 5005);
 
 	/* a TLS stream nDPI has not named yet is still recognized by its record header */
 	memset(&f, 0, sizeof f);
@@ -164,7 +174,7 @@ static void test_dtls(void)
 	const uint8_t hello[] = { 22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 1, 0, 20 };
 	const uint8_t finished[] = { 22, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 0, 0, 40 };
 	const uint8_t appdata[] = { 23, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 5, 0, 100 };
-	struct ciot_encryption_flow f;
+	struct flow f;
 	memset(&f, 0, sizeof f);
 	enum ciot_class_step step;
 	memcpy(d, hello, sizeof hello);
@@ -179,14 +189,14 @@ static void test_dtls(void)
 /* TCP segments in order, each direction with its own sequence numbers. */
 static uint32_t seqs[2];
 
-static void reset(struct ciot_encryption_flow *f)
+static void reset(struct flow *f)
 {
 	memset(f, 0, sizeof *f);
 	seqs[0] = 1000;
 	seqs[1] = 0xfffffe00u; /* wraps around */
 }
 
-static enum ciot_content_class tcp_send(struct ciot_encryption_flow *f, int dir, enum ciot_dpi_family family,
+static enum ciot_content_class tcp_send(struct flow *f, int dir, enum ciot_dpi_family family,
 					const void *p, size_t n, enum ciot_class_step *step)
 {
 	struct ciot_packet pkt = packet(6, dir ? 80 : 40000, dir ? 40000 : 80, seqs[dir], p, n);
@@ -194,23 +204,23 @@ static enum ciot_content_class tcp_send(struct ciot_encryption_flow *f, int dir,
 	return classify_spans(f, dir, family, &pkt, step);
 }
 
-static enum ciot_content_class http(struct ciot_encryption_flow *f, int dir, const char *text, enum ciot_class_step *step)
+static enum ciot_content_class http(struct flow *f, int dir, const char *text, enum ciot_class_step *step)
 {
 	return tcp_send(f, dir, CIOT_FAMILY_HTTP, text, strlen(text), step);
 }
 
 static void test_http(void)
 {
-	struct ciot_encryption_flow f;
+	struct flow f;
 	reset(&f);
 	enum ciot_class_step step;
 	/* a JSON POST whose body follows in the next packet */
 	CHECK_CLASS(http(&f, 0, "POST /api HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n",
 			 &step),
 		    CIOT_CONTENT_TEXT);
-	CHECK_EQ_INT(f.dir[0].body_left, 20);
+	CHECK_EQ_INT(f.enc.dir[0].body_left, 20);
 	CHECK_CLASS(http(&f, 0, "{\"on\":true,\"t\":21.5}", &step), CIOT_CONTENT_TEXT);
-	CHECK_EQ_INT(f.dir[0].mode, 0);
+	CHECK_EQ_INT(f.enc.dir[0].mode, 0);
 	/* a JPEG response body over three packets: media for each, whatever its bytes */
 	static uint8_t body[3000];
 	fill_random(body, sizeof body, 9);
@@ -232,21 +242,21 @@ static void test_http(void)
 		    CIOT_CONTENT_TEXT);
 	CHECK_CLASS(http(&f, 1, "5\r\nabcde\r\n", &step), CIOT_CONTENT_MEDIA);
 	CHECK_CLASS(http(&f, 1, "0\r\n\r\n", &step), CIOT_CONTENT_MEDIA);
-	CHECK_EQ_INT(f.dir[1].mode, 0);
+	CHECK_EQ_INT(f.enc.dir[1].mode, 0);
 	CHECK_CLASS(http(&f, 1, "HTTP/1.1 204 No Content\r\n\r\n", &step), CIOT_CONTENT_TEXT);
-	CHECK_EQ_INT(f.dir[1].mode, 0);
+	CHECK_EQ_INT(f.enc.dir[1].mode, 0);
 	/* an octet-stream body is judged by its bytes: random bytes are encrypted, by entropy */
 	CHECK_CLASS(http(&f, 0, "POST /up HTTP/1.1\r\nContent-Type: application/octet-stream\r\nContent-Length: 1000\r\n\r\n",
 			 &step),
 		    CIOT_CONTENT_TEXT);
 	CHECK_CLASS(tcp_send(&f, 0, CIOT_FAMILY_HTTP, body, 1000, &step), CIOT_CONTENT_ENCRYPTED);
 	CHECK_EQ_INT(step, CIOT_STEP_ENTROPY);
-	CHECK_EQ_INT(f.counts.entropy_encrypted, 1);
+	CHECK_EQ_INT(f.enc.counts.entropy_encrypted, 1);
 	/* headers split over two packets */
 	reset(&f);
 	CHECK_CLASS(http(&f, 0, "GET /x HTTP/1.1\r\nHost: example", &step), CIOT_CONTENT_TEXT);
 	CHECK_CLASS(http(&f, 0, ".com\r\nAccept: */*\r\n\r\n", &step), CIOT_CONTENT_TEXT);
-	CHECK_EQ_INT(f.dir[0].mode, 0);
+	CHECK_EQ_INT(f.enc.dir[0].mode, 0);
 	/* two pipelined requests in one packet */
 	CHECK_CLASS(http(&f, 0, "GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n", &step), CIOT_CONTENT_TEXT);
 	/* a vendor +json type */
@@ -278,7 +288,7 @@ static void test_dns(void)
 	bytes_u8(&b, 3);
 	bytes_u8(&b, 13);
 	bytes_fill(&b, 0xab, 32);
-	struct ciot_encryption_flow f;
+	struct flow f;
 	memset(&f, 0, sizeof f);
 	enum ciot_class_step step;
 	struct ciot_packet pkt = packet(17, 53, 40000, 0, b.d, b.n);
@@ -301,7 +311,7 @@ static void test_families_and_fragments(void)
 	static uint8_t text[400];
 	for (size_t i = 0; i < sizeof text; i++)
 		text[i] = (uint8_t)"the quick brown fox jumps over the lazy dog "[i % 44];
-	struct ciot_encryption_flow f;
+	struct flow f;
 	memset(&f, 0, sizeof f);
 	enum ciot_class_step step;
 	/* QUIC is encrypted whatever its bytes look like */
@@ -310,7 +320,7 @@ static void test_families_and_fragments(void)
 	struct ciot_packet pkt = packet(17, 40000, 4433, 0, text, 300);
 	pkt.later_fragment = true;
 	CHECK_CLASS(classify_spans(&f, 0, CIOT_FAMILY_QUIC, &pkt, &step), CIOT_CONTENT_ENCRYPTED);
-	CHECK_EQ_INT(f.counts.packets[CIOT_CONTENT_ENCRYPTED], 2);
+	CHECK_EQ_INT(f.enc.counts.packets[CIOT_CONTENT_ENCRYPTED], 2);
 	/* a later fragment with nothing before it: unknown */
 	CHECK_CLASS(classify_spans(&f, 1, CIOT_FAMILY_QUIC, &pkt, &step), CIOT_CONTENT_UNKNOWN);
 	/* SSH: the banner in clear, then encrypted */
@@ -336,7 +346,7 @@ static void test_families_and_fragments(void)
 	fill_random(random, sizeof random, 77);
 	CHECK_CLASS(classify(&f, 1, CIOT_FAMILY_OTHER, 17, 0, random, sizeof random, &step), CIOT_CONTENT_ENCRYPTED);
 	CHECK_EQ_INT(step, CIOT_STEP_ENTROPY);
-	CHECK_EQ_INT(f.counts.entropy_encrypted, 1);
+	CHECK_EQ_INT(f.enc.counts.entropy_encrypted, 1);
 	/* no payload: not counted */
 	struct ciot_packet empty = packet(6, 1, 2, 0, NULL, 0);
 	CHECK_EQ_INT(classify_spans(&f, 0, CIOT_FAMILY_OTHER, &empty, &step), CIOT_CONTENT_NCLASSES);
@@ -349,7 +359,7 @@ static void test_families_and_fragments(void)
 
 static void test_mqtt(void)
 {
-	struct ciot_encryption_flow f;
+	struct flow f;
 	reset(&f);
 	enum ciot_class_step step;
 	/* CONNECT: text */
@@ -397,7 +407,7 @@ static void test_mqtt(void)
 /* The cases a review found, each once wrong. */
 static void test_review_cases(void)
 {
-	struct ciot_encryption_flow f;
+	struct flow f;
 	enum ciot_class_step step;
 	static uint8_t gz[4000];
 	fill_random(gz, sizeof gz, 21);
@@ -408,19 +418,19 @@ static void test_review_cases(void)
 	http(&f, 1, "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 4000\r\n\r\n", &step);
 	for (int i = 0; i < 4; i++)
 		CHECK_CLASS(tcp_send(&f, 1, CIOT_FAMILY_HTTP, gz + i * 1000, 1000, &step), CIOT_CONTENT_COMPRESSED);
-	CHECK_EQ_INT(f.counts.entropy_encrypted, 0);
+	CHECK_EQ_INT(f.enc.counts.entropy_encrypted, 0);
 
 	/* RTSP: a PLAY response without Content-Length has no body; interleaved frames are media, one of
 	 * them cut across segments */
 	reset(&f);
 	tcp_send(&f, 1, CIOT_FAMILY_RTSP, "RTSP/1.0 200 OK\r\nCSeq: 4\r\nSession: 12\r\n\r\n", 41, &step);
-	CHECK_EQ_INT(f.dir[1].mode, 0);
+	CHECK_EQ_INT(f.enc.dir[1].mode, 0);
 	static uint8_t frames[1300];
 	fill_random(frames, sizeof frames, 3);
 	frames[0] = '$', frames[1] = 0, frames[2] = 0x04, frames[3] = 0x00; /* 1024 bytes of RTP */
 	CHECK_CLASS(tcp_send(&f, 1, CIOT_FAMILY_RTSP, frames, 700, &step), CIOT_CONTENT_MEDIA);
 	CHECK_CLASS(tcp_send(&f, 1, CIOT_FAMILY_RTSP, frames + 700, 600, &step), CIOT_CONTENT_MEDIA);
-	CHECK_EQ_INT(f.counts.entropy_encrypted, 0);
+	CHECK_EQ_INT(f.enc.counts.entropy_encrypted, 0);
 
 	/* an MQTT PUBLISH of 3000 random bytes over three segments: encrypted in each */
 	reset(&f);
@@ -433,32 +443,32 @@ static void test_review_cases(void)
 	for (int i = 0; i < 3; i++)
 		CHECK_CLASS(tcp_send(&f, 0, CIOT_FAMILY_MQTT, pub + i * 1003, i < 2 ? 1003 : 3 + len - 2006, &step),
 			    CIOT_CONTENT_ENCRYPTED);
-	CHECK_EQ_INT(f.dir[0].mode, 0);
+	CHECK_EQ_INT(f.enc.dir[0].mode, 0);
 
 	/* a header block cut inside its blank line, with its fields in the first segment: the body
 	 * still gets the type */
 	reset(&f);
 	http(&f, 1, "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: 2000\r\n", &step);
 	http(&f, 1, "\r\n", &step);
-	CHECK_EQ_INT(f.dir[1].mode, 3); /* MODE_HTTP_BODY */
+	CHECK_EQ_INT(f.enc.dir[1].mode, 3); /* MODE_HTTP_BODY */
 	CHECK_CLASS(tcp_send(&f, 1, CIOT_FAMILY_HTTP, gz + 100, 1000, &step), CIOT_CONTENT_MEDIA);
 	/* a retransmission of that segment: the same class, and the body count does not move */
 	seqs[1] -= 1000;
 	CHECK_CLASS(tcp_send(&f, 1, CIOT_FAMILY_HTTP, gz + 100, 1000, &step), CIOT_CONTENT_MEDIA);
-	CHECK_EQ_INT(f.dir[1].body_left, 1000);
+	CHECK_EQ_INT(f.enc.dir[1].body_left, 1000);
 	CHECK_CLASS(tcp_send(&f, 1, CIOT_FAMILY_HTTP, gz + 1100, 1000, &step), CIOT_CONTENT_MEDIA);
-	CHECK_EQ_INT(f.dir[1].mode, 0);
+	CHECK_EQ_INT(f.enc.dir[1].mode, 0);
 	/* the same split as CR | LF */
 	reset(&f);
 	http(&f, 1, "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: 10\r\n\r", &step);
 	http(&f, 1, "\n0123456789", &step);
-	CHECK_EQ_INT(f.dir[1].mode, 0);
+	CHECK_EQ_INT(f.enc.dir[1].mode, 0);
 
 	/* HEAD: its response's Content-Length announces no body; the next response is read */
 	reset(&f);
 	http(&f, 0, "HEAD /fw.bin HTTP/1.1\r\nHost: a\r\n\r\n", &step);
 	http(&f, 1, "HTTP/1.1 200 OK\r\nContent-Length: 5000000\r\nContent-Type: application/octet-stream\r\n\r\n", &step);
-	CHECK_EQ_INT(f.dir[1].mode, 0);
+	CHECK_EQ_INT(f.enc.dir[1].mode, 0);
 	http(&f, 0, "GET /a.json HTTP/1.1\r\n\r\n", &step);
 	CHECK_CLASS(http(&f, 1, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}", &step),
 		    CIOT_CONTENT_TEXT);
@@ -467,8 +477,8 @@ static void test_review_cases(void)
 	reset(&f);
 	http(&f, 1, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: image/jpeg\r\n\r\n", &step);
 	http(&f, 1, "3\r\nabc\r\n0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n\r\n", &step);
-	CHECK_EQ_INT(f.dir[1].mode, 3);
-	CHECK_EQ_INT(f.dir[1].body_class, CIOT_CONTENT_TEXT);
+	CHECK_EQ_INT(f.enc.dir[1].mode, 3);
+	CHECK_EQ_INT(f.enc.dir[1].body_class, CIOT_CONTENT_TEXT);
 
 	/* 101 Switching Protocols, then WebSocket frames: by their content */
 	reset(&f);
@@ -488,10 +498,10 @@ static void test_review_cases(void)
 	size_t cut = n + 2;
 	n += tls_record(tls + n, 23, 2000);
 	CHECK_CLASS(tcp_send(&f, 1, CIOT_FAMILY_TLS, tls, cut, &step), CIOT_CONTENT_TEXT);
-	CHECK_EQ_INT(f.dir[1].tls_partial, 2);
+	CHECK_EQ_INT(f.enc.dir[1].tls_partial, 2);
 	CHECK_CLASS(tcp_send(&f, 1, CIOT_FAMILY_TLS, tls + cut, n - cut, &step), CIOT_CONTENT_ENCRYPTED);
-	CHECK(!f.dir[1].tls_lost);
-	CHECK_EQ_INT(f.dir[1].tls_next, seqs[1]);
+	CHECK(!f.enc.dir[1].tls_lost);
+	CHECK_EQ_INT(f.enc.dir[1].tls_next, seqs[1]);
 
 	/* SSH: banner and key exchange in clear, then encrypted; a capture that starts later: encrypted */
 	reset(&f);
@@ -526,7 +536,7 @@ static void test_review_cases(void)
 /* The roles of the spans: what the PII search is told about each part of a message. */
 static void test_spans(void)
 {
-	struct ciot_encryption_flow f;
+	struct flow f;
 	enum ciot_class_step step;
 	reset(&f);
 	/* a request with its header block and JSON body in one segment, then a response cut in two */

@@ -156,7 +156,7 @@ static void packet(void *worker, void *state, void *capture_result, struct ciot_
 	struct worker *w = worker;
 	enum ciot_class_step step;
 	struct ciot_payload_spans *spans = (pc->needs & CIOT_NEEDS_SPANS) ? &w->spans : NULL;
-	ciot_encryption_packet(&w->run->entropy, state, pc->dir, pc->family, pc->pkt, &step, spans);
+	ciot_encryption_packet(&w->run->entropy, state, pc->dir, pc->family, pc->pkt, pc->tcp, &step, spans);
 	pc->spans = spans;
 }
 

@@ -8,6 +8,7 @@
  * (an HTTP body's count goes on, TLS waits for a segment that starts with a record header). */
 #include <string.h>
 
+#include "cursor.h"
 #include "dns.h"
 #include "encryption.h"
 #include "tls.h"
@@ -42,8 +43,6 @@ enum { LINE_START, LINE_MIDDLE, LINE_CR };
 #define DNS_PORT 53
 #define MDNS_PORT 5353
 #define LLMNR_PORT 5355
-#define PROTO_TCP 6
-#define PROTO_UDP 17
 
 const char *ciot_class_step_name(enum ciot_class_step s)
 {
@@ -129,13 +128,18 @@ static enum ciot_content_class tls_lost_class(const struct ciot_stream *s)
 	return s->keys_changed ? CIOT_CONTENT_ENCRYPTED : tls_record_class(s, s->tls_type);
 }
 
-/* A record header read: the record's class for its bytes, and where the next header is. */
-static void tls_record(struct ciot_stream *s, const uint8_t h[CIOT_TLS_RECORD_HEADER], uint32_t header_seq)
+/* A record header read: the record's class for its bytes, and where the next header is. Returns
+ * the record's length, header included (0 when fewer than a header's bytes are there). */
+static size_t tls_record(struct ciot_stream *s, const uint8_t *p, size_t n, uint32_t header_seq)
 {
-	if (h[0] == CIOT_TLS_CHANGE_CIPHER_SPEC)
+	struct ciot_tls_record_header h;
+	if (!ciot_tls_record_header_read(p, n, &h))
+		return 0;
+	if (h.type == CIOT_TLS_CHANGE_CIPHER_SPEC)
 		s->keys_changed = true;
-	s->tls_type = h[0];
-	s->tls_next = header_seq + CIOT_TLS_RECORD_HEADER + (uint32_t)(h[3] << 8 | h[4]);
+	s->tls_type = h.type;
+	s->tls_next = header_seq + CIOT_TLS_RECORD_HEADER + h.length;
+	return CIOT_TLS_RECORD_HEADER + (size_t)h.length;
 }
 
 /* One TCP segment of a TLS direction: counts its bytes by the record they belong to. Record
@@ -154,7 +158,7 @@ static void tls_segment(struct ciot_stream *s, uint32_t seq, const uint8_t *p, s
 			memcpy(h, s->tls_header, have);
 			memcpy(h + have, p, need);
 			if (ciot_tls_record_header_plausible(h, CIOT_TLS_RECORD_HEADER)) {
-				tls_record(s, h, s->tls_next);
+				tls_record(s, h, sizeof h, s->tls_next);
 				t->bytes[tls_record_class(s, h[0])] += need;
 				pos = need;
 			} else {
@@ -191,8 +195,7 @@ static void tls_segment(struct ciot_stream *s, uint32_t seq, const uint8_t *p, s
 			t->bytes[tls_lost_class(s)] += n - pos;
 			return;
 		}
-		tls_record(s, p + pos, seq + (uint32_t)pos);
-		size_t len = CIOT_TLS_RECORD_HEADER + (size_t)(p[pos + 3] << 8 | p[pos + 4]);
+		size_t len = tls_record(s, p + pos, n - pos, seq + (uint32_t)pos);
 		size_t here = len <= n - pos ? len : n - pos;
 		t->bytes[tls_record_class(s, p[pos])] += here;
 		pos += here;
@@ -205,20 +208,17 @@ static bool dtls_datagram(const uint8_t *p, size_t n, struct tally *t)
 {
 	size_t pos = 0;
 	while (n - pos >= CIOT_DTLS_RECORD_HEADER) {
-		const uint8_t *h = p + pos;
-		if ((h[0] & 0xe0) == 0x20) {
-			/* DTLS 1.3's unified header (RFC 9147 section 4): only protected records have it */
-			t->bytes[CIOT_CONTENT_ENCRYPTED] += n - pos;
+		size_t at = pos;
+		struct ciot_dtls_record r;
+		if (!ciot_dtls_next_record(p, n, &pos, &r))
+			break;
+		if (r.unified) {
+			/* protected, and what follows in the datagram is taken to be too */
+			t->bytes[CIOT_CONTENT_ENCRYPTED] += n - at;
 			return true;
 		}
-		if (!ciot_dtls_record_header_plausible(h, n - pos))
-			break;
-		uint16_t epoch = (uint16_t)(h[3] << 8 | h[4]);
-		size_t len = (size_t)(h[11] << 8 | h[12]);
-		size_t here = CIOT_DTLS_RECORD_HEADER + len <= n - pos ? CIOT_DTLS_RECORD_HEADER + len : n - pos;
-		bool encrypted = h[0] == CIOT_TLS_APPLICATION_DATA || epoch > 0;
-		t->bytes[encrypted ? CIOT_CONTENT_ENCRYPTED : CIOT_CONTENT_TEXT] += here;
-		pos += here;
+		bool encrypted = r.type == CIOT_TLS_APPLICATION_DATA || r.epoch > 0;
+		t->bytes[encrypted ? CIOT_CONTENT_ENCRYPTED : CIOT_CONTENT_TEXT] += pos - at;
 	}
 	return pos > 0;
 }
@@ -606,7 +606,7 @@ static bool http_segment(const struct ciot_entropy_options *o, struct ciot_strea
 		}
 		/* between messages: RTSP interleaved media, a new message, or something else */
 		if (family == CIOT_FAMILY_RTSP && q[0] == '$' && left >= RTSP_FRAME_HEADER) {
-			size_t frame = RTSP_FRAME_HEADER + (size_t)(q[2] << 8 | q[3]);
+			size_t frame = RTSP_FRAME_HEADER + (size_t)ciot_be16_at(q, left, 2);
 			size_t take = frame < left ? frame : left;
 			count(t, CIOT_CONTENT_MEDIA, CIOT_SPAN_MEDIA, q, take);
 			pos += take;
@@ -659,17 +659,21 @@ static void mqtt_segment(const struct ciot_entropy_options *o, struct ciot_strea
 			count(t, CIOT_CONTENT_TEXT, CIOT_SPAN_MQTT_BODY, p + pos, n - pos);
 			return;
 		}
-		uint8_t type = p[pos] >> 4, qos = (p[pos] >> 1) & 3;
-		size_t len = 0, at = pos + 1;
-		unsigned shift = 0;
+		/* the fixed header: type and flags, then the remaining length in 1 to 4 bytes */
+		struct ciot_cursor fixed = ciot_cursor_make(p + pos, n - pos);
+		uint8_t first = ciot_cursor_u8(&fixed);
+		uint8_t type = first >> 4, qos = (first >> 1) & 3;
+		size_t len = 0;
 		bool complete = false;
-		for (; at < n && shift <= 21; shift += 7) {
-			len |= (size_t)(p[at] & 0x7f) << shift;
-			if (!(p[at++] & 0x80)) {
+		for (unsigned shift = 0; shift <= 21 && ciot_cursor_left(&fixed); shift += 7) {
+			uint8_t b = ciot_cursor_u8(&fixed);
+			len |= (size_t)(b & 0x7f) << shift;
+			if (!(b & 0x80)) {
 				complete = true;
 				break;
 			}
 		}
+		size_t at = pos + fixed.off;
 		if (type == 0 || !complete) {
 			/* not MQTT framing, or a cut length: as is */
 			count(t, CIOT_CONTENT_TEXT, CIOT_SPAN_MQTT_BODY, p + pos, n - pos);
@@ -678,14 +682,14 @@ static void mqtt_segment(const struct ciot_entropy_options *o, struct ciot_strea
 		size_t total = at - pos + len, end = at + len < n ? at + len : n;
 		size_t text_end = end;
 		if (type == MQTT_PUBLISH && at + 2 <= end) {
-			size_t topic = (size_t)(p[at] << 8 | p[at + 1]);
+			size_t topic = ciot_be16_at(p, end, at);
 			text_end = at + 2 + topic + (qos ? 2 : 0);
 			if (text_end > end)
 				text_end = end;
 		}
 		if (type == MQTT_PUBLISH && at + 2 <= text_end) {
 			/* the topic between the fixed header with its length and the packet identifier */
-			size_t topic_end = at + 2 + (size_t)(p[at] << 8 | p[at + 1]);
+			size_t topic_end = at + 2 + (size_t)ciot_be16_at(p, text_end, at);
 			if (topic_end > text_end)
 				topic_end = text_end;
 			count(t, CIOT_CONTENT_TEXT, CIOT_SPAN_MQTT_BODY, p + pos, at + 2 - pos);
@@ -725,10 +729,11 @@ static enum ciot_content_class ssh_segment(struct ciot_stream *s, const uint8_t 
 {
 	if (starts_with(p, n, "SSH-"))
 		return CIOT_CONTENT_TEXT;
-	if (s->keys_changed || n < 6)
+	struct ciot_cursor c = ciot_cursor_make(p, n);
+	uint32_t len = ciot_cursor_be32(&c);
+	uint8_t padding = ciot_cursor_u8(&c), code = ciot_cursor_u8(&c);
+	if (s->keys_changed || c.err)
 		return CIOT_CONTENT_ENCRYPTED;
-	uint32_t len = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-	uint8_t padding = p[4], code = p[5];
 	bool clear = len >= 12 && len <= 35000 && padding >= 4 && padding < len && code >= 1 && code <= 49;
 	if (!clear)
 		return CIOT_CONTENT_ENCRYPTED;
@@ -739,34 +744,23 @@ static enum ciot_content_class ssh_segment(struct ciot_stream *s, const uint8_t 
 
 /* ---- the method ----------------------------------------------------------------------------- */
 
-/* A TCP segment against the direction's sequence numbers: how many of its first bytes repeat what
- * was already seen (a retransmission); a gap moves an HTTP body's count past the lost bytes. */
-static size_t tcp_order(struct ciot_stream *s, uint32_t seq, size_t n)
+/* Bytes the capture lost before a segment (stream.h): an HTTP body's or an MQTT packet's count moves
+ * past them; a chunked body's chunk lines are lost with them, so it is read to the end of the
+ * connection; a header block goes on mid-line. */
+static void tcp_gap(struct ciot_stream *s, uint32_t lost)
 {
-	size_t repeated = 0;
-	if (s->seq_valid) {
-		int32_t d = (int32_t)(seq - s->next_seq);
-		if (d < 0) {
-			repeated = (size_t)-(int64_t)d < n ? (size_t)-(int64_t)d : n;
-		} else if (d > 0) {
-			size_t lost = (size_t)d;
-			if (s->mode == MODE_HTTP_BODY || s->mode == MODE_MQTT_REST) {
-				size_t skip = lost < s->body_left ? lost : s->body_left;
-				s->body_left -= (uint32_t)skip;
-				if (!s->body_left)
-					s->mode = MODE_NONE;
-			} else if (s->mode == MODE_HTTP_CHUNKED) {
-				s->mode = MODE_HTTP_OPEN;
-			} else if (s->mode == MODE_HTTP_HEADERS) {
-				s->hdr_line = LINE_MIDDLE;
-			}
-		}
+	if (!lost)
+		return;
+	if (s->mode == MODE_HTTP_BODY || s->mode == MODE_MQTT_REST) {
+		uint32_t skip = lost < s->body_left ? lost : s->body_left;
+		s->body_left -= skip;
+		if (!s->body_left)
+			s->mode = MODE_NONE;
+	} else if (s->mode == MODE_HTTP_CHUNKED) {
+		s->mode = MODE_HTTP_OPEN;
+	} else if (s->mode == MODE_HTTP_HEADERS) {
+		s->hdr_line = LINE_MIDDLE;
 	}
-	uint32_t end = seq + (uint32_t)n;
-	if (!s->seq_valid || (int32_t)(end - s->next_seq) > 0)
-		s->next_seq = end;
-	s->seq_valid = true;
-	return repeated;
 }
 
 static bool is_dns_port(const struct ciot_packet *pkt)
@@ -779,12 +773,12 @@ static bool is_dns_port(const struct ciot_packet *pkt)
 /* Step 1 for one packet; false when no rule applies. Sets *by_content when some bytes were left to
  * the other steps (an HTTP body of unknown type, an MQTT payload). */
 static bool protocol_rules(const struct ciot_entropy_options *o, struct ciot_stream *s, struct ciot_stream *peer,
-			   enum ciot_dpi_family family, const struct ciot_packet *pkt, struct tally *t,
-			   bool *by_content)
+			   enum ciot_dpi_family family, const struct ciot_packet *pkt, struct ciot_tcp_position at,
+			   struct tally *t, bool *by_content)
 {
 	const uint8_t *p = pkt->payload;
 	size_t n = pkt->payload_caplen;
-	if (pkt->proto == PROTO_TCP) {
+	if (pkt->proto == CIOT_PROTO_TCP) {
 		if (s->mode == MODE_TLS || (s->mode == MODE_NONE && (family == CIOT_FAMILY_TLS || family == CIOT_FAMILY_OTHER) &&
 					    ciot_tls_record_header_plausible(p, n))) {
 			if (s->mode != MODE_TLS) {
@@ -799,8 +793,8 @@ static bool protocol_rules(const struct ciot_entropy_options *o, struct ciot_str
 			    http_message_start(p, n);
 		if (http || family == CIOT_FAMILY_MQTT) {
 			/* in TCP order: a repeated segment takes the class of what it repeats */
-			/* sequence space counts the payload on the wire, also what the capture cut off */
-			size_t repeated = tcp_order(s, pkt->tcp_seq, pkt->payload_len);
+			tcp_gap(s, at.lost);
+			size_t repeated = at.repeated;
 			if (repeated > n)
 				repeated = n;
 			if (repeated) {
@@ -828,7 +822,7 @@ static bool protocol_rules(const struct ciot_entropy_options *o, struct ciot_str
 			count(t, keys ? CIOT_CONTENT_ENCRYPTED : CIOT_CONTENT_TEXT, CIOT_SPAN_DNS, p, n);
 			return true;
 		}
-	} else if (pkt->proto == PROTO_UDP) {
+	} else if (pkt->proto == CIOT_PROTO_UDP) {
 		if (family == CIOT_FAMILY_QUIC) {
 			count(t, CIOT_CONTENT_ENCRYPTED, CIOT_SPAN_PROTECTED, p, n);
 			return true;
@@ -859,7 +853,8 @@ static bool protocol_rules(const struct ciot_entropy_options *o, struct ciot_str
 
 enum ciot_content_class ciot_encryption_packet(const struct ciot_entropy_options *o, struct ciot_encryption_flow *f,
 					       int dir, enum ciot_dpi_family family, const struct ciot_packet *pkt,
-					       enum ciot_class_step *step, struct ciot_payload_spans *spans)
+					       struct ciot_tcp_position at, enum ciot_class_step *step,
+					       struct ciot_payload_spans *spans)
 {
 	if (spans) {
 		spans->n = 0;
@@ -880,7 +875,7 @@ enum ciot_content_class ciot_encryption_packet(const struct ciot_entropy_options
 	} else {
 		struct tally t = { { 0 }, pkt->payload, spans };
 		bool by_content = false;
-		if (protocol_rules(o, s, &f->dir[1 - dir], family, pkt, &t, &by_content) &&
+		if (protocol_rules(o, s, &f->dir[1 - dir], family, pkt, at, &t, &by_content) &&
 		    (cls = tally_winner(&t)) < CIOT_CONTENT_NCLASSES) {
 			if (by_content && cls != CIOT_CONTENT_TEXT)
 				*step = CIOT_STEP_ENTROPY;

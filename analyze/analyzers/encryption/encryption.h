@@ -26,6 +26,7 @@
 #include "decode.h"
 #include "dpi.h"
 #include "entropy.h"
+#include "stream.h"
 
 /* Which step of the method decided a packet's class. */
 enum ciot_class_step { CIOT_STEP_PROTOCOL, CIOT_STEP_MAGIC, CIOT_STEP_ENTROPY, CIOT_STEP_LENGTH, CIOT_NSTEPS };
@@ -34,7 +35,6 @@ const char *ciot_class_step_name(enum ciot_class_step s); /* "protocol", "magic"
 /* One direction of a flow: where it is in the protocol's framing. */
 struct ciot_stream {
 	uint32_t tls_next;    /* TCP sequence number of the next TLS record header */
-	uint32_t next_seq;    /* HTTP, RTSP, MQTT: the TCP sequence number expected next */
 	uint32_t body_left;   /* bytes still to come of the current body, chunk, frame or MQTT packet */
 	uint32_t hdr_length;  /* HTTP: the Content-Length of the header block being read */
 	uint8_t mode;         /* what the direction is in the middle of: see encryption.c */
@@ -49,7 +49,6 @@ struct ciot_stream {
 	uint8_t head_pending; /* requests of the peer whose responses have no body (HEAD, CONNECT) */
 	bool keys_changed;    /* TLS ChangeCipherSpec, SSH NEWKEYS sent: later records are encrypted */
 	bool tls_lost;        /* record boundaries lost (a capture gap): wait for a header to resync */
-	bool seq_valid;       /* next_seq is known */
 	bool body_start;      /* the next body byte is the body's first (a magic number may be there) */
 };
 
@@ -97,12 +96,13 @@ struct ciot_payload_spans {
 };
 
 /* Classifies a packet of the flow (sent in direction `dir`; `family` is nDPI's view of the flow
- * so far) and counts it. Returns its class, and the step in *step; CIOT_CONTENT_NCLASSES (not
+ * so far; `at`, for TCP, where its payload falls in the direction's stream) and counts it. Returns its class, and the step in *step; CIOT_CONTENT_NCLASSES (not
  * counted) when the packet has no application payload. When `spans` is not NULL it is filled with
  * the payload's spans (none for a packet without captured payload or a later IP fragment). */
 enum ciot_content_class ciot_encryption_packet(const struct ciot_entropy_options *o, struct ciot_encryption_flow *f,
 					       int dir, enum ciot_dpi_family family, const struct ciot_packet *pkt,
-					       enum ciot_class_step *step, struct ciot_payload_spans *spans);
+					       struct ciot_tcp_position at, enum ciot_class_step *step,
+					       struct ciot_payload_spans *spans);
 
 /* Whether a flow's family is an encrypted protocol, so that entropy-encrypted packets of any other
  * flow mean proprietary encryption (the paper's "Other protocols"). */

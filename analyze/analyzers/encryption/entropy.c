@@ -27,6 +27,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#include "cursor.h"
 #include "entropy.h"
 
 /* ---- entropy ---- */
@@ -199,16 +200,6 @@ double ciot_entropy256_expected_random(size_t n)
 
 /* ---- magic numbers ---- */
 
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
-}
-
 /* zlib: the first deflate block's type (bits 1-2 of byte 2) must not be the reserved 3. */
 static bool zlib_check(const uint8_t *p, size_t n)
 {
@@ -234,7 +225,7 @@ static bool ftyp_check(const uint8_t *p, size_t n)
 {
 	if (n < 12)
 		return false;
-	uint32_t size = be32(p);
+	uint32_t size = ciot_be32_at(p, n, 0);
 	if (size < 16 || size > 4096 || size % 4)
 		return false;
 	for (unsigned i = 8; i < 12; i++)
@@ -246,9 +237,9 @@ static bool ftyp_check(const uint8_t *p, size_t n)
 /* BMP: the four reserved bytes zero and a known DIB header size (core, info, v2 to v5). */
 static bool bmp_check(const uint8_t *p, size_t n)
 {
-	if (n < 18 || le32(p + 6) != 0)
+	if (n < 18 || ciot_le32_at(p, n, 6) != 0)
 		return false;
-	switch (le32(p + 14)) {
+	switch (ciot_le32_at(p, n, 14)) {
 	case 12: case 40: case 52: case 56: case 64: case 108: case 124:
 		return true;
 	default:

@@ -111,7 +111,7 @@ static enum ciot_rc capture_begin(void *worker, struct ciot_capture_result *r, v
 static void packet(void *worker, void *state, void *capture_result, struct ciot_packet_context *pc)
 {
 	(void)capture_result;
-	if (!ciot_pii_packet(worker, state, pc->dir, pc->pkt, pc->spans))
+	if (!ciot_pii_packet(worker, state, pc->dir, pc->pkt, pc->tcp, pc->spans))
 		pc->capture->out_of_memory = true;
 }
 

@@ -11,7 +11,6 @@
 #include "dns.h"
 #include "pii-flow.h"
 
-#define PROTO_TCP 6
 /* A captured payload is at most this long (pcap's largest snapshot length). */
 #define PAYLOAD_MAX 262144
 /* Bytes of a key file read to make the key. */
@@ -120,11 +119,9 @@ void ciot_pii_hits_free(struct ciot_pii_hits *h)
 	memset(h, 0, sizeof *h);
 }
 
-/* One TCP direction's place in the stream, and the bytes carried to the next span. */
+/* One TCP direction's bytes carried to the next span. */
 struct stream {
-	uint32_t next_seq;   /* just after the highest byte seen */
 	uint32_t carry_seq;  /* just after the carried bytes: where a continuing span starts */
-	bool seq_valid;
 	bool carry_valid;
 	bool from_start;     /* the carried bytes start where their run of spans started */
 	bool request_line;   /* the line the carried bytes end in is a request line */
@@ -400,7 +397,7 @@ static bool anything_to_search(const struct ciot_payload_spans *spans)
 }
 
 bool ciot_pii_packet(struct ciot_pii_search *s, struct ciot_pii_flow *f, int dir, const struct ciot_packet *pkt,
-		     const struct ciot_payload_spans *spans)
+		     struct ciot_tcp_position at, const struct ciot_payload_spans *spans)
 {
 	if (!spans->n || (!f->state && !anything_to_search(spans)))
 		return true;
@@ -412,21 +409,11 @@ bool ciot_pii_packet(struct ciot_pii_search *s, struct ciot_pii_flow *f, int dir
 	s->state = state;
 	s->dir = dir;
 	s->ts = pkt->ts_us;
-	bool tcp = pkt->proto == PROTO_TCP;
+	bool tcp = pkt->proto == CIOT_PROTO_TCP;
 	struct stream *st = &state->stream[dir];
-	size_t skip = 0;
-	if (tcp) {
-		/* bytes below the highest seen were searched before (or skipped over as a gap) */
-		if (st->seq_valid) {
-			int32_t d = (int32_t)(pkt->tcp_seq - st->next_seq);
-			if (d < 0)
-				skip = (size_t)-(int64_t)d;
-		}
-		uint32_t end = pkt->tcp_seq + pkt->payload_len;
-		if (!st->seq_valid || (int32_t)(end - st->next_seq) > 0)
-			st->next_seq = end;
-		st->seq_valid = true;
-	}
+	/* bytes below the highest seen were searched before (or skipped over as a gap) */
+	size_t skip = tcp ? at.repeated : 0;
+	uint32_t seq = tcp ? ciot_tcp_payload_seq(pkt) : 0;
 	for (unsigned i = 0; i < spans->n; i++) {
 		const struct ciot_payload_span *sp = &spans->span[i];
 		size_t off = sp->offset, n = sp->len;
@@ -450,7 +437,7 @@ bool ciot_pii_packet(struct ciot_pii_search *s, struct ciot_pii_flow *f, int dir
 		}
 		state->hits.searched += n;
 		if (tcp) {
-			tcp_span(s, st, sp, p, n, pkt->tcp_seq + (uint32_t)off, i + 1 == spans->n);
+			tcp_span(s, st, sp, p, n, seq + (uint32_t)off, i + 1 == spans->n);
 		} else {
 			set_context(s, (enum ciot_span_role)sp->role, sp->role == CIOT_SPAN_HTTP_HEADER && request_line_at(p, n));
 			search(s, p, n, 0, true, false);

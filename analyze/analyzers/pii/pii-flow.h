@@ -92,10 +92,11 @@ void ciot_pii_search_free(struct ciot_pii_search *s);
 /* The device whose captures come next: its seeds are searched for. */
 void ciot_pii_search_device(struct ciot_pii_search *s, size_t device);
 
-/* One packet of the flow, sent in direction `dir`, with the spans the encryption stage gave it.
+/* One packet of the flow, sent in direction `dir`, with its place in the TCP stream (stream.h) and the
+ * spans the encryption stage gave it.
  * Returns false when memory ran out (the flow's search stops). */
 bool ciot_pii_packet(struct ciot_pii_search *s, struct ciot_pii_flow *f, int dir, const struct ciot_packet *pkt,
-		     const struct ciot_payload_spans *spans);
+		     struct ciot_tcp_position at, const struct ciot_payload_spans *spans);
 
 /* The flow ended: what was held back is settled, the hits are moved to *out (zeroed when the flow
  * had nothing searched) and the state is freed. */

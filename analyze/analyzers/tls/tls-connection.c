@@ -3,31 +3,25 @@
  * appendix E), DTLS records and handshake fragments (RFC 6347 sections 4.1 and 4.2.2, RFC 9147
  * sections 4 and 5.2), QUIC's long header (RFC 9000 section 17.2, RFC 8999).
  *
- * The TCP stream of a direction lives in a window starting at `base` (the sequence number of the
- * next record header). A segment that starts at `base` with nothing waiting is read where it is;
- * otherwise segments are copied into the window at their offset, the received parts kept as a
- * short list of ranges, and whole records are taken from its front. A record the audit does not
- * read (application data) moves `base` past its end at once, so its body is never copied and a
- * segment wholly inside it costs a comparison. When the front stays missing (a segment the capture
- * lost) and data beyond the window arrives, or the bytes at the front are not a record header, the
- * direction waits for a segment that starts with a header and starts again there (a gap).
+ * The TCP stream of a direction lives in a window (stream.h) whose base is the sequence number of
+ * the next record header. A segment that starts at the base with nothing waiting is read where it
+ * is; otherwise the window holds it at its offset and whole records are taken from its front. A
+ * record the audit does not read (application data) moves the base past its end at once, so its
+ * body is never copied and a segment wholly inside it costs a comparison. When the front stays
+ * missing (a segment the capture lost) and data beyond the window arrives, or the bytes at the
+ * front are not a record header, the direction waits for a segment that starts with a header and
+ * starts again there (a gap).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cursor.h"
+#include "stream.h"
 #include "tls-connection.h"
 
-#define PROTO_TCP 6
-#define PROTO_UDP 17
-#define TCP_FIN 0x01
-#define TCP_SYN 0x02
-#define TCP_RST 0x04
 
-#define STREAM_INITIAL 4096u
-#define STREAM_RANGES 16  /* disjoint received ranges kept while waiting for a hole */
 #define HANDSHAKE_HEADER 4
-#define DTLS_HANDSHAKE_HEADER 12
 #define SSLV2_SERVER_HELLO 4
 #define ALERT_LEVEL_WARNING 1
 #define ALERT_LEVEL_FATAL 2
@@ -37,17 +31,6 @@
 #define QUIC_MIN_INITIAL 1200
 
 enum verdict { VERDICT_UNDECIDED, VERDICT_FOLLOWED, VERDICT_NOT_TLS };
-
-/* One direction's TCP byte stream, from `base` on. */
-struct stream {
-	uint8_t *buf;
-	uint32_t cap;
-	uint32_t base;                        /* sequence number of buf[0] */
-	uint32_t ranges[STREAM_RANGES][2];    /* received [start, end) offsets: sorted, disjoint */
-	unsigned nranges;
-	bool started;
-	bool lost;                            /* waiting for a segment that starts with a record header */
-};
 
 /* Handshake messages of one direction, put together across records. */
 struct handshake {
@@ -66,7 +49,9 @@ struct dtls_message {
 };
 
 struct direction {
-	struct stream stream;
+	struct ciot_tcp_window stream;        /* TCP: the bytes from the next record header on */
+	bool stream_started;
+	bool stream_lost;                     /* waiting for a segment that starts with a record header */
 	struct handshake hs;
 	struct dtls_message dtls;
 	bool keys_changed;                    /* ChangeCipherSpec sent (or DTLS epoch > 0) */
@@ -93,11 +78,6 @@ const char *ciot_tls_protocol_name(enum ciot_tls_protocol p)
 	return "?";
 }
 
-static uint32_t be24(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
-}
-
 static int role_of(const struct ciot_tls_connection *c, int dir)
 {
 	return dir == c->s->client_dir ? CIOT_TLS_CLIENT : CIOT_TLS_SERVER;
@@ -116,24 +96,6 @@ static bool tls13_rules(const struct ciot_tls_summary *s)
 }
 
 /* ---- memory ----------------------------------------------------------------------------------- */
-
-/* Grows *buf to hold at least `need` bytes (doubling from `initial`, at most `max`). */
-static bool grow(uint8_t **buf, uint32_t *cap, uint32_t need, uint32_t initial, uint32_t max)
-{
-	if (need <= *cap)
-		return true;
-	if (need > max)
-		return false;
-	uint32_t n = *cap ? *cap : initial;
-	while (n < need)
-		n = n > max / 2 ? max : n * 2;
-	uint8_t *b = realloc(*buf, n);
-	if (!b)
-		return false;
-	*buf = b;
-	*cap = n;
-	return true;
-}
 
 static void fail(struct ciot_tls_flow *t)
 {
@@ -269,7 +231,7 @@ static void handshake_bytes(struct ciot_tls_flow *t, int d, const uint8_t *p, si
 		/* take what fits; the loop below always frees room or starts a skip */
 		uint32_t room = CIOT_TLS_HANDSHAKE_MAX + HANDSHAKE_HEADER - hs->len;
 		size_t k = n < room ? n : room;
-		if (!grow(&hs->buf, &hs->cap, hs->len + (uint32_t)k, 1024, CIOT_TLS_HANDSHAKE_MAX + HANDSHAKE_HEADER)) {
+		if (!ciot_bytes_grow(&hs->buf, &hs->cap, hs->len + (uint32_t)k, 1024, CIOT_TLS_HANDSHAKE_MAX + HANDSHAKE_HEADER)) {
 			fail(t);
 			return;
 		}
@@ -278,7 +240,7 @@ static void handshake_bytes(struct ciot_tls_flow *t, int d, const uint8_t *p, si
 		p += k;
 		n -= k;
 		while (hs->len >= HANDSHAKE_HEADER) {
-			uint32_t total = HANDSHAKE_HEADER + be24(hs->buf + 1);
+			uint32_t total = HANDSHAKE_HEADER + ciot_be24_at(hs->buf, hs->len, 1);
 			if (total > CIOT_TLS_HANDSHAKE_MAX + HANDSHAKE_HEADER) {
 				side->handshake_truncated = true;
 				if (hs->buf[0] == CIOT_TLS_CERTIFICATE) {
@@ -398,72 +360,6 @@ static bool starts_tls(const uint8_t *p, size_t n)
 	       is_sslv2_server_hello(p, n);
 }
 
-/* The bytes at the window's front that are all there. */
-static uint32_t stream_front(const struct stream *st)
-{
-	return st->nranges && st->ranges[0][0] == 0 ? st->ranges[0][1] : 0;
-}
-
-static void stream_reset(struct stream *st, uint32_t base)
-{
-	st->base = base;
-	st->nranges = 0;
-	st->lost = false;
-}
-
-/* Drops the window's first n bytes (n may reach past what is held: a skipped record body). */
-static void stream_consume(struct stream *st, uint32_t n)
-{
-	uint32_t held = st->nranges ? st->ranges[st->nranges - 1][1] : 0;
-	st->base += n;
-	if (n >= held) {
-		st->nranges = 0;
-		return;
-	}
-	memmove(st->buf, st->buf + n, held - n);
-	unsigned k = 0;
-	for (unsigned i = 0; i < st->nranges; i++) {
-		if (st->ranges[i][1] <= n)
-			continue;
-		st->ranges[k][0] = st->ranges[i][0] > n ? st->ranges[i][0] - n : 0;
-		st->ranges[k][1] = st->ranges[i][1] - n;
-		k++;
-	}
-	st->nranges = k;
-}
-
-/* Records [start, end) as received, merging with the ranges it touches. When the list is full, the
- * range furthest out is dropped (its bytes come again with the retransmission that fills the hole). */
-static void stream_add_range(struct stream *st, uint32_t start, uint32_t end)
-{
-	unsigned i = 0;
-	while (i < st->nranges && st->ranges[i][1] < start)
-		i++;
-	unsigned j = i;
-	while (j < st->nranges && st->ranges[j][0] <= end) {
-		if (st->ranges[j][0] < start)
-			start = st->ranges[j][0];
-		if (st->ranges[j][1] > end)
-			end = st->ranges[j][1];
-		j++;
-	}
-	/* ranges i..j-1 merge into one */
-	if (j == i) {
-		if (st->nranges == STREAM_RANGES) {
-			if (i == STREAM_RANGES)
-				return;
-			st->nranges--;
-		}
-		memmove(&st->ranges[i + 1], &st->ranges[i], (st->nranges - i) * sizeof st->ranges[0]);
-		st->nranges++;
-	} else if (j > i + 1) {
-		memmove(&st->ranges[i + 1], &st->ranges[j], (st->nranges - j) * sizeof st->ranges[0]);
-		st->nranges -= j - i - 1;
-	}
-	st->ranges[i][0] = start;
-	st->ranges[i][1] = end;
-}
-
 /* The first record of a direction may be an SSLv2 ClientHello or SERVER-HELLO. */
 enum sslv2_first { SSLV2_NO, SSLV2_TOOK, SSLV2_WAIT };
 static enum sslv2_first sslv2_first_record(struct ciot_tls_flow *t, int d, const uint8_t *p, uint32_t avail,
@@ -474,7 +370,7 @@ static enum sslv2_first sslv2_first_record(struct ciot_tls_flow *t, int d, const
 	*took = 0;
 	if (avail < 2 || !(p[0] & 0x80))
 		return SSLV2_NO;
-	uint32_t total = 2 + ((uint32_t)(p[0] & 0x7f) << 8 | p[1]);
+	uint32_t total = 2 + (ciot_be16_at(p, avail, 0) & 0x7fffu);
 	if (ciot_tls_is_sslv2_client_hello(p, avail) && !s->side[CIOT_TLS_CLIENT].hello) {
 		if (avail < total)
 			return SSLV2_WAIT;
@@ -503,7 +399,7 @@ static uint32_t take_records(struct ciot_tls_flow *t, int d, const uint8_t *p, u
 {
 	struct direction *dir = &t->conn->dir[d];
 	uint32_t used = 0;
-	while (used < avail && !dir->dead && !dir->stream.lost && !t->failed) {
+	while (used < avail && !dir->dead && !dir->stream_lost && !t->failed) {
 		const uint8_t *r = p + used;
 		uint32_t left = avail - used;
 		if (!dir->first_record_read) {
@@ -521,13 +417,15 @@ static uint32_t take_records(struct ciot_tls_flow *t, int d, const uint8_t *p, u
 			break;
 		if (!ciot_tls_record_header_plausible(r, left)) {
 			/* not a record header: the boundaries are lost */
-			dir->stream.lost = true;
+			dir->stream_lost = true;
 			t->conn->s->side[role_of(t->conn, d)].gaps++;
 			break;
 		}
 		dir->first_record_read = true;
-		uint8_t type = r[0];
-		uint32_t len = (uint32_t)(r[3] << 8 | r[4]);
+		struct ciot_tls_record_header h;
+		ciot_tls_record_header_read(r, left, &h);
+		uint8_t type = h.type;
+		uint32_t len = h.length;
 		bool clear = type == CIOT_TLS_CHANGE_CIPHER_SPEC || type == CIOT_TLS_ALERT || type == CIOT_TLS_HANDSHAKE;
 		if (clear) {
 			if (left < CIOT_TLS_RECORD_HEADER + len)
@@ -544,16 +442,16 @@ static uint32_t take_records(struct ciot_tls_flow *t, int d, const uint8_t *p, u
 /* Takes the whole records at the front of direction d's window. */
 static void stream_records(struct ciot_tls_flow *t, int d)
 {
-	struct stream *st = &t->conn->dir[d].stream;
+	struct direction *dir = &t->conn->dir[d];
 	for (;;) {
-		uint32_t used = take_records(t, d, st->buf, stream_front(st));
-		if (st->lost) {
-			st->nranges = 0;
+		uint32_t used = take_records(t, d, dir->stream.buf, ciot_tcp_window_front(&dir->stream));
+		if (dir->stream_lost) {
+			ciot_tcp_window_reset(&dir->stream, dir->stream.base);
 			return;
 		}
 		if (!used)
 			return;
-		stream_consume(st, used);
+		ciot_tcp_window_consume(&dir->stream, used);
 	}
 }
 
@@ -562,11 +460,9 @@ static void stream_records(struct ciot_tls_flow *t, int d)
  * by a segment's end or a segment out of order. */
 static void stream_trim(struct direction *dir)
 {
-	if (dir->last_type != CIOT_TLS_APPLICATION_DATA || dir->stream.nranges)
+	if (dir->last_type != CIOT_TLS_APPLICATION_DATA || ciot_tcp_window_holds(&dir->stream))
 		return;
-	free(dir->stream.buf);
-	dir->stream.buf = NULL;
-	dir->stream.cap = 0;
+	ciot_tcp_window_release(&dir->stream);
 	if (dir->hs.len == 0 && !dir->hs.skip) {
 		free(dir->hs.buf);
 		dir->hs.buf = NULL;
@@ -574,64 +470,63 @@ static void stream_trim(struct direction *dir)
 	}
 }
 
+/* Starts direction d's records again at seq: the first segment, or one after a gap. */
+static void stream_restart(struct direction *dir, uint32_t seq)
+{
+	ciot_tcp_window_reset(&dir->stream, seq);
+	dir->stream_lost = false;
+}
+
 static void tcp_segment(struct ciot_tls_flow *t, int d, uint32_t seq, const uint8_t *p, size_t n)
 {
 	struct direction *dir = &t->conn->dir[d];
-	struct stream *st = &dir->stream;
+	struct ciot_tcp_window *w = &dir->stream;
 	if (dir->dead || n == 0)
 		return;
-	if (st->lost) {
+	if (dir->stream_lost) {
 		if (!ciot_tls_record_header_plausible(p, n))
 			return;
-		stream_reset(st, seq);
+		stream_restart(dir, seq);
 	}
-	if (!st->started) {
+	if (!dir->stream_started) {
 		if (t->isn_known & (1u << d))
-			stream_reset(st, t->isn[d] + 1);
+			ciot_tcp_window_init(w, CIOT_TLS_STREAM_MAX, t->isn[d] + 1);
 		else if (starts_tls(p, n))
-			stream_reset(st, seq);
+			ciot_tcp_window_init(w, CIOT_TLS_STREAM_MAX, seq);
 		else
 			return;
-		st->started = true;
+		dir->stream_started = true;
 	}
-	int32_t off = (int32_t)(seq - st->base);
-	if (off < 0) {
-		if ((size_t)-(int64_t)off >= n)
-			return; /* all of it is behind: retransmitted, or inside a skipped record */
-		p += -(int64_t)off;
-		n -= (size_t)-(int64_t)off;
-		seq = st->base;
-		off = 0;
-	}
-	if ((uint32_t)off >= CIOT_TLS_STREAM_MAX) {
+	uint32_t off;
+	enum ciot_tcp_place place = ciot_tcp_window_place(w, &seq, &p, &n, &off);
+	if (place == CIOT_TCP_BEHIND)
+		return; /* all of it is behind: retransmitted, or inside a skipped record */
+	if (place == CIOT_TCP_BEYOND) {
 		/* a hole that does not fill: start again at a segment that starts a record */
-		st->lost = true;
-		st->nranges = 0;
+		dir->stream_lost = true;
+		ciot_tcp_window_reset(w, w->base);
 		t->conn->s->side[role_of(t->conn, d)].gaps++;
 		if (!ciot_tls_record_header_plausible(p, n))
 			return;
-		stream_reset(st, seq);
+		stream_restart(dir, seq);
 		off = 0;
 	}
-	if (off == 0 && st->nranges == 0) {
+	if (off == 0 && !ciot_tcp_window_holds(w)) {
 		/* in order with nothing waiting (nearly always): records are read in the packet, and
 		 * only an unfinished one is kept */
 		uint32_t used = take_records(t, d, p, n > UINT32_MAX ? UINT32_MAX : (uint32_t)n);
-		st->base += used;
-		if (used >= n || dir->dead || st->lost || t->failed) {
+		ciot_tcp_window_consume(w, used);
+		if (used >= n || dir->dead || dir->stream_lost || t->failed) {
 			stream_trim(dir);
 			return;
 		}
 		p += used;
 		n -= used;
 	}
-	uint32_t k = n < CIOT_TLS_STREAM_MAX - (uint32_t)off ? (uint32_t)n : CIOT_TLS_STREAM_MAX - (uint32_t)off;
-	if (!grow(&st->buf, &st->cap, (uint32_t)off + k, STREAM_INITIAL, CIOT_TLS_STREAM_MAX)) {
+	if (!ciot_tcp_window_store(w, off, p, n)) {
 		fail(t);
 		return;
 	}
-	memcpy(st->buf + off, p, k);
-	stream_add_range(st, (uint32_t)off, (uint32_t)off + k);
 	stream_records(t, d);
 	stream_trim(dir);
 }
@@ -665,7 +560,7 @@ static void dtls_fragment(struct ciot_tls_flow *t, int d, uint8_t type, uint32_t
 	}
 	struct dtls_message *m = &dir->dtls;
 	if (!m->active || m->seq != seq || m->type != type || m->total != total) {
-		if (!grow(&m->buf, &m->cap, total, 1024, CIOT_TLS_HANDSHAKE_MAX)) {
+		if (!ciot_bytes_grow(&m->buf, &m->cap, total, 1024, CIOT_TLS_HANDSHAKE_MAX)) {
 			fail(t);
 			return;
 		}
@@ -691,52 +586,33 @@ static void dtls_datagram(struct ciot_tls_flow *t, int d, const uint8_t *p, size
 	struct ciot_tls_connection *c = t->conn;
 	struct direction *dir = &c->dir[d];
 	size_t pos = 0;
-	while (pos < n && !t->failed) {
-		const uint8_t *h = p + pos;
-		size_t left = n - pos;
-		if ((h[0] & 0xe0) == 0x20) {
-			/* DTLS 1.3's unified header: a protected record; with the L bit its length is
-			 * there, else it runs to the datagram's end (RFC 9147 section 4). A connection ID
-			 * (the C bit) has a length only the handshake told: the record is then taken to
-			 * run to the datagram's end. */
-			bool cid = h[0] & 0x10;
-			size_t hdr = 1 + ((h[0] & 0x08) ? 2 : 1) + ((h[0] & 0x04) && !cid ? 2 : 0);
-			if (left < hdr)
-				return;
-			size_t len = (h[0] & 0x04) && !cid ? (size_t)(h[hdr - 2] << 8 | h[hdr - 1]) : left - hdr;
-			if (len > left - hdr)
-				len = left - hdr;
-			protected_record(c, d, CIOT_TLS_APPLICATION_DATA, len);
-			pos += hdr + len;
+	struct ciot_dtls_record r;
+	while (pos < n && !t->failed && ciot_dtls_next_record(p, n, &pos, &r)) {
+		if (r.unified) {
+			/* DTLS 1.3's unified header: a protected record, cut short or not */
+			protected_record(c, d, CIOT_TLS_APPLICATION_DATA, r.length);
 			continue;
 		}
-		if (!ciot_dtls_record_header_plausible(h, left))
-			return;
-		uint16_t epoch = (uint16_t)(h[3] << 8 | h[4]);
-		size_t len = (size_t)(h[11] << 8 | h[12]);
-		if (len > left - CIOT_DTLS_RECORD_HEADER)
+		if (r.cut)
 			return; /* cut short by the capture */
-		const uint8_t *body = h + CIOT_DTLS_RECORD_HEADER;
-		pos += CIOT_DTLS_RECORD_HEADER + len;
-		if (epoch > 0) {
-			protected_record(c, d, h[0], len);
+		if (r.epoch > 0) {
+			protected_record(c, d, r.type, r.length);
 			continue;
 		}
-		if (h[0] != CIOT_TLS_HANDSHAKE) {
-			tls_record(t, d, h[0], body, len);
+		if (r.type != CIOT_TLS_HANDSHAKE) {
+			tls_record(t, d, r.type, r.body, r.length);
 			continue;
 		}
-		note_record(dir, h[0], len);
-		for (size_t at = 0; len - at >= DTLS_HANDSHAKE_HEADER;) {
-			const uint8_t *f = body + at;
-			uint32_t total = be24(f + 1), frag_off = be24(f + 6), frag_len = be24(f + 9);
-			uint16_t seq = (uint16_t)(f[4] << 8 | f[5]);
-			if (frag_len > len - at - DTLS_HANDSHAKE_HEADER || frag_off > total || frag_len > total - frag_off) {
+		note_record(dir, r.type, r.length);
+		for (size_t at = 0; r.length - at >= CIOT_DTLS_HANDSHAKE_HEADER;) {
+			struct ciot_dtls_fragment f;
+			size_t used;
+			if (ciot_dtls_fragment_read(r.body + at, r.length - at, &f, &used) != CIOT_TLS_OK) {
 				c->s->side[role_of(c, d)].handshake_malformed = true;
 				break;
 			}
-			dtls_fragment(t, d, f[0], total, seq, frag_off, f + DTLS_HANDSHAKE_HEADER, frag_len);
-			at += DTLS_HANDSHAKE_HEADER + frag_len;
+			dtls_fragment(t, d, f.type, f.total, f.seq, f.offset, f.body, f.length);
+			at += used;
 		}
 	}
 }
@@ -769,7 +645,7 @@ static void release(struct ciot_tls_flow *t)
 		return;
 	ciot_tls_summary_free(c->s); /* NULL once ciot_tls_finish took it */
 	for (int d = 0; d < 2; d++) {
-		free(c->dir[d].stream.buf);
+		ciot_tcp_window_free(&c->dir[d].stream);
 		free(c->dir[d].hs.buf);
 		free(c->dir[d].dtls.buf);
 	}
@@ -790,7 +666,7 @@ void ciot_tls_packet(struct ciot_tls_flow *t, int dir, const struct ciot_packet 
 {
 	if (t->verdict == VERDICT_NOT_TLS || pkt->later_fragment)
 		return;
-	if (pkt->proto == PROTO_TCP && (pkt->tcp_flags & TCP_SYN)) {
+	if (pkt->proto == CIOT_PROTO_TCP && (pkt->tcp_flags & CIOT_TCP_SYN)) {
 		t->isn[dir] = pkt->tcp_seq;
 		t->isn_known |= (uint8_t)(1u << dir);
 	}
@@ -799,17 +675,17 @@ void ciot_tls_packet(struct ciot_tls_flow *t, int dir, const struct ciot_packet 
 	if (t->verdict == VERDICT_UNDECIDED) {
 		if (n == 0)
 			return;
-		if (pkt->proto == PROTO_TCP && starts_tls(p, n)) {
+		if (pkt->proto == CIOT_PROTO_TCP && starts_tls(p, n)) {
 			if (!start(t, CIOT_TLS_PROTO_TLS))
 				return;
-		} else if (pkt->proto == PROTO_UDP && ciot_dtls_record_header_plausible(p, n)) {
+		} else if (pkt->proto == CIOT_PROTO_UDP && ciot_dtls_record_header_plausible(p, n)) {
 			if (!start(t, CIOT_TLS_PROTO_DTLS))
 				return;
-		} else if (pkt->proto == PROTO_UDP && dir == 0 && pkt->payload_len >= QUIC_MIN_INITIAL &&
+		} else if (pkt->proto == CIOT_PROTO_UDP && dir == 0 && pkt->payload_len >= QUIC_MIN_INITIAL &&
 			   starts_quic(p, n)) {
 			if (!start(t, CIOT_TLS_PROTO_QUIC))
 				return;
-			t->conn->s->quic_version = (uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 8 | p[4];
+			t->conn->s->quic_version = ciot_be32_at(p, n, 1);
 		} else {
 			t->verdict = VERDICT_NOT_TLS;
 			return;
@@ -817,10 +693,8 @@ void ciot_tls_packet(struct ciot_tls_flow *t, int dir, const struct ciot_packet 
 	}
 	struct ciot_tls_connection *c = t->conn;
 	c->packets++;
-	/* a SYN takes one sequence number: data it carries (TCP Fast Open) comes after it */
-	uint32_t seq = pkt->tcp_seq + ((pkt->tcp_flags & TCP_SYN) ? 1u : 0u);
 	if (c->s->protocol == CIOT_TLS_PROTO_TLS)
-		tcp_segment(t, dir, seq, p, n);
+		tcp_segment(t, dir, ciot_tcp_payload_seq(pkt), p, n);
 	else if (c->s->protocol == CIOT_TLS_PROTO_DTLS && n > 0)
 		dtls_datagram(t, dir, p, n);
 	if (t->failed) {
@@ -828,10 +702,10 @@ void ciot_tls_packet(struct ciot_tls_flow *t, int dir, const struct ciot_packet 
 		t->verdict = VERDICT_NOT_TLS;
 		return;
 	}
-	if (pkt->proto == PROTO_TCP && (pkt->tcp_flags & (TCP_FIN | TCP_RST))) {
+	if (pkt->proto == CIOT_PROTO_TCP && (pkt->tcp_flags & (CIOT_TCP_FIN | CIOT_TCP_RST))) {
 		struct ciot_tls_side *side = &c->s->side[role_of(c, dir)];
 		if (side->close == CIOT_TLS_OPEN) {
-			side->close = (pkt->tcp_flags & TCP_RST) ? CIOT_TLS_CLOSED_RST : CIOT_TLS_CLOSED_FIN;
+			side->close = (pkt->tcp_flags & CIOT_TCP_RST) ? CIOT_TLS_CLOSED_RST : CIOT_TLS_CLOSED_FIN;
 			side->close_ts = pkt->ts_us;
 			side->close_packet = c->packets;
 		}
