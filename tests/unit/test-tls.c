@@ -1398,6 +1398,74 @@ static void test_framing(void)
 		CHECK_EQ_INT(next(whole, k, true), TRUNCATED);
 }
 
+/* The DTLS record walker: plaintext headers of each epoch, a record cut by the capture, DTLS 1.3's
+ * unified header with and without a length and with a connection ID, bytes that are no record. */
+static void test_dtls_records(void)
+{
+	static const uint8_t datagram[] = {
+		/* a handshake record of epoch 0, 3 bytes */
+		22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 1, 0, 3, 0xa, 0xb, 0xc,
+		/* application data of epoch 1, 2 bytes */
+		23, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 2, 0, 2, 0xd, 0xe,
+		/* unified header: 16-bit sequence number, a length of 1, epoch 2 */
+		0x2e, 0x12, 0x34, 0, 1, 0xf,
+		/* unified header without a length: to the datagram's end */
+		0x23, 0x55, 1, 2, 3,
+	};
+	size_t pos = 0;
+	struct ciot_dtls_record r;
+	CHECK(ciot_dtls_next_record(datagram, sizeof datagram, &pos, &r));
+	CHECK(!r.unified && !r.cut);
+	CHECK_EQ_INT(r.type, 22);
+	CHECK_EQ_INT(r.epoch, 0);
+	CHECK_EQ_INT(r.length, 3);
+	CHECK(r.body == datagram + 13);
+	CHECK_EQ_INT(pos, 16);
+	CHECK(ciot_dtls_next_record(datagram, sizeof datagram, &pos, &r));
+	CHECK_EQ_INT(r.type, 23);
+	CHECK_EQ_INT(r.epoch, 1);
+	CHECK_EQ_INT(r.length, 2);
+	CHECK_EQ_INT(pos, 31);
+	CHECK(ciot_dtls_next_record(datagram, sizeof datagram, &pos, &r));
+	CHECK(r.unified && !r.cut);
+	CHECK_EQ_INT(r.type, 23);
+	CHECK_EQ_INT(r.epoch, 2);
+	CHECK_EQ_INT(r.length, 1);
+	CHECK(r.body == datagram + 36);
+	CHECK_EQ_INT(pos, 37);
+	CHECK(ciot_dtls_next_record(datagram, sizeof datagram, &pos, &r));
+	CHECK(r.unified);
+	CHECK_EQ_INT(r.length, 3);
+	CHECK_EQ_INT(pos, sizeof datagram);
+	CHECK(!ciot_dtls_next_record(datagram, sizeof datagram, &pos, &r));
+	/* a record whose length runs past the captured bytes: what is there, marked cut */
+	pos = 0;
+	CHECK(ciot_dtls_next_record(datagram, 14, &pos, &r));
+	CHECK(r.cut);
+	CHECK_EQ_INT(r.length, 1);
+	CHECK_EQ_INT(pos, 14);
+	/* short of a header, or not a header: nothing, pos unmoved */
+	for (size_t k = 0; k < 13; k++) {
+		pos = 0;
+		CHECK(!ciot_dtls_next_record(datagram, k, &pos, &r));
+		CHECK_EQ_INT(pos, 0);
+	}
+	static const uint8_t garbage[] = { 22, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0 };
+	pos = 0;
+	CHECK(!ciot_dtls_next_record(garbage, sizeof garbage, &pos, &r));
+	/* a unified header with a connection ID: its length is not read, the record runs to the end */
+	static const uint8_t cid[] = { 0x34, 7, 9, 9, 0, 2, 1 };
+	pos = 0;
+	CHECK(ciot_dtls_next_record(cid, sizeof cid, &pos, &r));
+	CHECK_EQ_INT(r.length, 5);
+	CHECK_EQ_INT(pos, sizeof cid);
+	/* a unified header cut inside its own fields */
+	static const uint8_t short_unified[] = { 0x2c, 0x12, 0x34, 0 };
+	pos = 0;
+	CHECK(!ciot_dtls_next_record(short_unified, sizeof short_unified, &pos, &r));
+	CHECK(!ciot_dtls_next_record(NULL, 0, &pos, &r));
+}
+
 /* ---- SSLv2 ------------------------------------------------------------------------------------ */
 
 /* An SSLv2 ClientHello record: two-byte header (three when three_byte), the given version, specs
@@ -2169,6 +2237,7 @@ int main(void)
 	test_caps();
 	test_certificates();
 	test_framing();
+	test_dtls_records();
 	test_sslv2();
 	test_versions();
 	test_alerts();
