@@ -1011,6 +1011,159 @@ static void finish(struct text *t)
 
 enum org_source { SOURCE_NONE, SOURCE_DOMAIN, SOURCE_PUBLIC, SOURCE_ASN, SOURCE_AS_NAME };
 
+/* What the rules say of an endpoint before its party is decided: the public service it is, and
+ * its organization with the rule that named it. */
+struct lookup {
+	char name[MAX_HOST + 1];
+	size_t n;                          /* the name's length; 0: known by its address alone */
+	int32_t pub;                       /* a public service, or NONE */
+	enum org_source source;
+	int32_t org;                       /* or NONE */
+	const char *suffix;                /* SOURCE_DOMAIN: the rule's domain */
+	const struct as_pattern *pattern;  /* SOURCE_AS_NAME: the rule's pattern */
+};
+
+/* The organization: domain rules, then the public service's own, then AS number, then AS name. */
+static void look_up(const struct ciot_rules *r, const struct ciot_party_endpoint *e, struct lookup *l)
+{
+	l->n = host_key(e->name, l->name);
+	l->pub = NONE;
+	l->source = SOURCE_NONE;
+	l->org = NONE;
+	l->suffix = NULL;
+	l->pattern = NULL;
+	if (l->n) {
+		const char *suffix;
+		l->pub = longest_suffix(&r->public_map, l->name, l->n, &suffix);
+	}
+	if (l->pub == NONE && e->addr)
+		l->pub = public_by_addr(r, e->addr);
+	if (l->n) {
+		int32_t rule = longest_suffix(&r->domain_map, l->name, l->n, &l->suffix);
+		if (rule != NONE) {
+			l->org = r->domains[rule].org;
+			l->source = SOURCE_DOMAIN;
+		}
+	}
+	if (l->source == SOURCE_NONE && l->pub != NONE && r->publics[l->pub].org != NONE) {
+		l->org = r->publics[l->pub].org;
+		l->source = SOURCE_PUBLIC;
+	}
+	/* AS rules only for an endpoint known by its address alone. A name says whose service it is;
+	 * the AS only says who hosts it: api.weathercn.com in a carrier's data centre is the weather
+	 * service's (third party), not the carrier's (which would make it support). */
+	bool as_decided = false; /* an AS rule matched, possibly saying "no organization" */
+	if (l->source == SOURCE_NONE && !l->n && e->asn) {
+		l->org = as_number_org(r, e->asn, &as_decided);
+		if (l->org != NONE)
+			l->source = SOURCE_ASN;
+	}
+	if (l->source == SOURCE_NONE && !l->n && !as_decided && e->as_org &&
+	    (l->pattern = as_name_pattern(r, e->as_org))) {
+		l->org = l->pattern->org;
+		if (l->org != NONE)
+			l->source = SOURCE_AS_NAME;
+	}
+}
+
+static void put_public(struct text *t, const struct ciot_rules *r, int32_t pub)
+{
+	put(t, "public ");
+	put(t, public_kind_names[r->publics[pub].kind]);
+	put(t, " ");
+	put(t, r->publics[pub].key);
+}
+
+/* The rule that named the organization, or why none did. */
+static void put_source(struct text *t, const struct ciot_rules *r, const struct ciot_party_endpoint *e,
+		       const struct lookup *l)
+{
+	switch (l->source) {
+	case SOURCE_DOMAIN:
+		put(t, "domain ");
+		put(t, l->suffix);
+		break;
+	case SOURCE_PUBLIC:
+		put_public(t, r, l->pub);
+		break;
+	case SOURCE_ASN:
+		put(t, "asn ");
+		put_number(t, e->asn);
+		break;
+	case SOURCE_AS_NAME:
+		put(t, "as-name ");
+		put(t, l->pattern->text);
+		break;
+	case SOURCE_NONE:
+		if (l->n) {
+			put(t, "no rule for ");
+			put(t, l->name);
+			if (e->as_org) {
+				put(t, "; hosted by as-org \"");
+				put(t, e->as_org);
+				put(t, "\"");
+			}
+		} else if (e->as_org) {
+			put(t, "no rule; as-org \"");
+			put(t, e->as_org);
+			put(t, "\"");
+		} else {
+			put(t, "no organization");
+		}
+		break;
+	}
+	if (l->org != NONE) {
+		put(t, " -> ");
+		put(t, r->orgs[l->org].name);
+	}
+}
+
+/* The party of an organization to a device, and why (*why and *what, NULL when nothing said). */
+static enum ciot_party decide_party(const struct ciot_rules *r, const struct ciot_party_device *d,
+				    const struct ciot_party_endpoint *e, const struct lookup *l, const char **why,
+				    const char **what)
+{
+	int32_t org = l->org;
+	*why = *what = NULL;
+	/* (1) first party: the maker, the app's vendor, the manifest's vendor */
+	const struct brand *b = device_brand(r, d);
+	int32_t app_org = org_named(r, d->app);
+	if (b && same_company(r, b->maker, org))
+		*why = "maker of brand ", *what = b->token;
+	else if (b && same_company(r, b->app, org))
+		*why = "app vendor of brand ", *what = b->token;
+	else if (same_company(r, app_org, org))
+		*why = "companion app ", *what = d->app;
+	for (size_t i = 0; !*why && i < d->nvendor_orgs; i++) {
+		const char *v = d->vendor_orgs[i];
+		if (v && (same_company(r, org_named(r, v), org) || (e->as_org && equal_nocase(v, e->as_org))))
+			*why = "manifest vendor organization ", *what = v;
+	}
+	for (size_t i = 0; !*why && l->n && i < d->nvendor_domains; i++)
+		if (d->vendor_domains[i] && below_domain(l->name, l->n, d->vendor_domains[i]))
+			*why = "manifest vendor domain ", *what = d->vendor_domains[i];
+	if (*why)
+		return CIOT_PARTY_FIRST;
+
+	/* (2) support party: the brand's ecosystem, a support role, the privacy policy */
+	if (b && same_company(r, b->ecosystem, org))
+		*why = "ecosystem of brand ", *what = b->token;
+	else if (org != NONE && r->roles[r->orgs[org].role].support)
+		*why = "role ", *what = r->roles[r->orgs[org].role].name;
+	for (size_t i = 0; !*why && i < d->npolicy_orgs; i++) {
+		const char *p = d->policy_orgs[i];
+		if (p && (at_or_below(r, org_named(r, p), org) || (e->as_org && equal_nocase(p, e->as_org))))
+			*why = "privacy policy names ", *what = p;
+	}
+	if (*why)
+		return CIOT_PARTY_SUPPORT;
+
+	/* (3) third party: say the role that did not make it support */
+	if (org != NONE)
+		*why = "role ", *what = r->roles[r->orgs[org].role].name;
+	return CIOT_PARTY_THIRD;
+}
+
 void ciot_rules_attribute(const struct ciot_rules *r, enum ciot_public_convention convention,
 			  const struct ciot_party_device *d, const struct ciot_party_endpoint *e,
 			  struct ciot_attribution *out)
@@ -1018,150 +1171,23 @@ void ciot_rules_attribute(const struct ciot_rules *r, enum ciot_public_conventio
 	static const struct ciot_party_device no_device = { 0 };
 	if (!d)
 		d = &no_device;
-	out->party = CIOT_PARTY_THIRD;
-	out->organization = NULL;
 	struct text t = { out->rule, 0, false };
 	out->rule[0] = 0;
-	char name[MAX_HOST + 1];
-	size_t n = host_key(e->name, name);
+	struct lookup l;
+	look_up(r, e, &l);
+	out->organization = l.org != NONE ? r->orgs[l.org].name : l.n ? NULL : e->as_org;
 
-	/* a public service? */
-	int32_t pub = NONE;
-	const char *pub_key = NULL;
-	if (n) {
-		const char *suffix;
-		pub = longest_suffix(&r->public_map, name, n, &suffix);
-	}
-	if (pub == NONE && e->addr)
-		pub = public_by_addr(r, e->addr);
-	if (pub != NONE)
-		pub_key = r->publics[pub].key;
-
-	/* the organization: domain rules, then the public service's own, then AS number, then AS name */
-	enum org_source source = SOURCE_NONE;
-	int32_t org = NONE;
-	const char *suffix = NULL;
-	const struct as_pattern *pattern = NULL;
-	bool as_decided = false; /* an AS rule matched, possibly saying "no organization" */
-	if (n) {
-		int32_t rule = longest_suffix(&r->domain_map, name, n, &suffix);
-		if (rule != NONE) {
-			org = r->domains[rule].org;
-			source = SOURCE_DOMAIN;
-		}
-	}
-	if (source == SOURCE_NONE && pub != NONE && r->publics[pub].org != NONE) {
-		org = r->publics[pub].org;
-		source = SOURCE_PUBLIC;
-	}
-	/* AS rules only for an endpoint known by its address alone. A name says whose service it is;
-	 * the AS only says who hosts it: api.weathercn.com in a carrier's data centre is the weather
-	 * service's (third party), not the carrier's (which would make it support). */
-	if (source == SOURCE_NONE && !n && e->asn) {
-		org = as_number_org(r, e->asn, &as_decided);
-		if (org != NONE)
-			source = SOURCE_ASN;
-	}
-	if (source == SOURCE_NONE && !n && !as_decided && e->as_org && (pattern = as_name_pattern(r, e->as_org))) {
-		org = pattern->org;
-		if (org != NONE)
-			source = SOURCE_AS_NAME;
-	}
-	out->organization = org != NONE ? r->orgs[org].name : n ? NULL : e->as_org;
-
-	if (pub != NONE && convention != CIOT_PUBLIC_BY_ORG) {
+	if (l.pub != NONE && convention != CIOT_PUBLIC_BY_ORG) {
 		bool support = convention == CIOT_PUBLIC_SUPPORT;
 		out->party = support ? CIOT_PARTY_SUPPORT : CIOT_PARTY_THIRD;
-		put(&t, "public ");
-		put(&t, public_kind_names[r->publics[pub].kind]);
-		put(&t, " ");
-		put(&t, pub_key);
+		put_public(&t, r, l.pub);
 		put(&t, support ? " (convention support)" : " (convention third)");
 		finish(&t);
 		return;
 	}
-
-	switch (source) {
-	case SOURCE_DOMAIN:
-		put(&t, "domain ");
-		put(&t, suffix);
-		break;
-	case SOURCE_PUBLIC:
-		put(&t, "public ");
-		put(&t, public_kind_names[r->publics[pub].kind]);
-		put(&t, " ");
-		put(&t, pub_key);
-		break;
-	case SOURCE_ASN:
-		put(&t, "asn ");
-		put_number(&t, e->asn);
-		break;
-	case SOURCE_AS_NAME:
-		put(&t, "as-name ");
-		put(&t, pattern->text);
-		break;
-	case SOURCE_NONE:
-		if (n) {
-			put(&t, "no rule for ");
-			put(&t, name);
-			if (e->as_org) {
-				put(&t, "; hosted by as-org \"");
-				put(&t, e->as_org);
-				put(&t, "\"");
-			}
-		} else if (e->as_org) {
-			put(&t, "no rule; as-org \"");
-			put(&t, e->as_org);
-			put(&t, "\"");
-		} else {
-			put(&t, "no organization");
-		}
-		break;
-	}
-	if (org != NONE) {
-		put(&t, " -> ");
-		put(&t, r->orgs[org].name);
-	}
-
-	/* (1) first party: the maker, the app's vendor, the manifest's vendor */
-	const struct brand *b = device_brand(r, d);
-	int32_t app_org = org_named(r, d->app);
-	const char *why = NULL, *what = NULL;
-	enum ciot_party party = CIOT_PARTY_THIRD;
-	if (b && same_company(r, b->maker, org))
-		why = "maker of brand ", what = b->token;
-	else if (b && same_company(r, b->app, org))
-		why = "app vendor of brand ", what = b->token;
-	else if (same_company(r, app_org, org))
-		why = "companion app ", what = d->app;
-	for (size_t i = 0; !why && i < d->nvendor_orgs; i++) {
-		const char *v = d->vendor_orgs[i];
-		if (v && (same_company(r, org_named(r, v), org) || (e->as_org && equal_nocase(v, e->as_org))))
-			why = "manifest vendor organization ", what = v;
-	}
-	for (size_t i = 0; !why && n && i < d->nvendor_domains; i++)
-		if (d->vendor_domains[i] && below_domain(name, n, d->vendor_domains[i]))
-			why = "manifest vendor domain ", what = d->vendor_domains[i];
-	if (why)
-		party = CIOT_PARTY_FIRST;
-
-	/* (2) support party: the brand's ecosystem, a support role, the privacy policy */
-	if (!why && b && same_company(r, b->ecosystem, org))
-		why = "ecosystem of brand ", what = b->token;
-	else if (!why && org != NONE && r->roles[r->orgs[org].role].support)
-		why = "role ", what = r->roles[r->orgs[org].role].name;
-	for (size_t i = 0; !why && i < d->npolicy_orgs; i++) {
-		const char *p = d->policy_orgs[i];
-		if (p && (at_or_below(r, org_named(r, p), org) || (e->as_org && equal_nocase(p, e->as_org))))
-			why = "privacy policy names ", what = p;
-	}
-	if (why && party != CIOT_PARTY_FIRST)
-		party = CIOT_PARTY_SUPPORT;
-
-	/* (3) third party: say the role that did not make it support */
-	if (!why && org != NONE)
-		why = "role ", what = r->roles[r->orgs[org].role].name;
-	out->party = party;
+	put_source(&t, r, e, &l);
+	const char *why, *what;
+	out->party = decide_party(r, d, e, &l, &why, &what);
 	if (why) {
 		put(&t, "; ");
 		put(&t, why);
