@@ -624,7 +624,30 @@ static int run_live(struct ciot_session *s, struct runner *r)
 	return r->status;
 }
 
-int main(int argc, char **argv)
+/* The command line. */
+struct args {
+	struct ciot_session_options so;
+	const char *from, *script, *control, *split, *timeline, *show, *tz;
+	bool markdown, quiet;
+};
+
+/* --snaplen and --buffer: a number in their range, or a usage error. */
+static bool parse_size(int opt, const char *arg, struct ciot_session_options *so)
+{
+	char *end;
+	unsigned long v = strtoul(arg, &end, 10);
+	bool snap = opt == OPT_SNAPLEN;
+	if (*end || !*arg || v < (snap ? 64 : 1) || v > (snap ? 262144 : 4096)) {
+		fprintf(stderr, "ciot-capture: --%s must be %s\n", snap ? "snaplen" : "buffer",
+			snap ? "64 to 262144 bytes" : "1 to 4096 MiB");
+		return false;
+	}
+	*(snap ? &so->snaplen : &so->buffer_mib) = (unsigned)v;
+	return true;
+}
+
+/* Parses the command line: -1 to go on, else the exit status (--help, a usage error). */
+static int parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option options[] = {
 		{ "interface", required_argument, NULL, 'i' },   { "dataset", required_argument, NULL, OPT_DATASET },
@@ -641,52 +664,42 @@ int main(int argc, char **argv)
 		{ "markdown", no_argument, NULL, OPT_MARKDOWN },   { "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },                { NULL, 0, NULL, 0 },
 	};
-	struct ciot_session_options so = { 0 };
-	const char *from = NULL, *script = NULL, *control = NULL, *split = NULL, *timeline = NULL, *show = NULL;
-	const char *tz = "+8";
-	bool markdown = false, quiet = false;
+	*a = (struct args){ .tz = "+8" };
+	struct ciot_session_options *so = &a->so;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "i:qh", options, NULL)) != -1) {
-		char *end;
 		switch (opt) {
-		case 'i': so.interface = optarg; break;
-		case OPT_DATASET: so.dataset_dir = optarg; break;
-		case OPT_DEVICE: so.device = optarg; break;
-		case OPT_CATEGORY: so.category = optarg; break;
+		case 'i': so->interface = optarg; break;
+		case OPT_DATASET: so->dataset_dir = optarg; break;
+		case OPT_DEVICE: so->device = optarg; break;
+		case OPT_CATEGORY: so->category = optarg; break;
 		case OPT_MAC:
 		case OPT_IP: {
-			size_t *n = opt == OPT_MAC ? &so.nmacs : &so.nips;
+			size_t *n = opt == OPT_MAC ? &so->nmacs : &so->nips;
 			if (*n >= CIOT_DATASET_MAX_ADDRESSES) {
 				fprintf(stderr, "ciot-capture: at most %d addresses of each kind\n", CIOT_DATASET_MAX_ADDRESSES);
 				return EXIT_USAGE;
 			}
-			(opt == OPT_MAC ? so.macs : so.ips)[(*n)++] = optarg;
+			(opt == OPT_MAC ? so->macs : so->ips)[(*n)++] = optarg;
 			break;
 		}
-		case OPT_PROTOCOL: so.protocol_path = optarg; break;
-		case OPT_FIRMWARE: so.firmware = optarg; break;
-		case OPT_FROM: from = optarg; break;
-		case OPT_SCRIPT: script = optarg; break;
-		case OPT_CONTROL: control = optarg; break;
+		case OPT_PROTOCOL: so->protocol_path = optarg; break;
+		case OPT_FIRMWARE: so->firmware = optarg; break;
+		case OPT_FROM: a->from = optarg; break;
+		case OPT_SCRIPT: a->script = optarg; break;
+		case OPT_CONTROL: a->control = optarg; break;
 		case OPT_SNAPLEN:
-		case OPT_BUFFER: {
-			unsigned long v = strtoul(optarg, &end, 10);
-			bool snap = opt == OPT_SNAPLEN;
-			if (*end || !*optarg || v < (snap ? 64 : 1) || v > (snap ? 262144 : 4096)) {
-				fprintf(stderr, "ciot-capture: --%s must be %s\n", snap ? "snaplen" : "buffer",
-					snap ? "64 to 262144 bytes" : "1 to 4096 MiB");
+		case OPT_BUFFER:
+			if (!parse_size(opt, optarg, so))
 				return EXIT_USAGE;
-			}
-			*(snap ? &so.snaplen : &so.buffer_mib) = (unsigned)v;
 			break;
-		}
-		case OPT_NO_PROMISC: so.no_promiscuous = true; break;
-		case OPT_SPLIT: split = optarg; break;
-		case OPT_TIMELINE: timeline = optarg; break;
-		case OPT_TZ: tz = optarg; break;
-		case OPT_SHOW: show = optarg; break;
-		case OPT_MARKDOWN: markdown = true; break;
-		case 'q': quiet = true; break;
+		case OPT_NO_PROMISC: so->no_promiscuous = true; break;
+		case OPT_SPLIT: a->split = optarg; break;
+		case OPT_TIMELINE: a->timeline = optarg; break;
+		case OPT_TZ: a->tz = optarg; break;
+		case OPT_SHOW: a->show = optarg; break;
+		case OPT_MARKDOWN: a->markdown = true; break;
+		case 'q': a->quiet = true; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return EXIT_USAGE;
 		}
@@ -695,94 +708,124 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ciot-capture: unexpected argument \"%s\"\n", argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (show)
-		return show_protocol(show, markdown);
-	if (!so.dataset_dir || !so.device) {
-		fprintf(stderr, "ciot-capture: --dataset and --device are required (see --help)\n");
+	return -1;
+}
+
+/* --split: a long capture cut into step files by a timeline. */
+static int run_split(const struct args *a)
+{
+	const struct ciot_session_options *so = &a->so;
+	if (!a->timeline || so->interface || a->script || a->control || a->from) {
+		fprintf(stderr, "ciot-capture: --split needs --timeline, and takes no live-capture options\n");
+		return EXIT_USAGE;
+	}
+	struct ciot_split_options o = { .capture_path = a->split, .timeline_path = a->timeline,
+					.dataset_dir = so->dataset_dir, .device = so->device, .category = so->category,
+					.nmacs = so->nmacs, .nips = so->nips, .firmware = so->firmware };
+	memcpy(o.macs, so->macs, sizeof o.macs);
+	memcpy(o.ips, so->ips, sizeof o.ips);
+	if (!ciot_tz_parse(a->tz, &o.tz_offset_s)) {
+		fprintf(stderr, "ciot-capture: --tz \"%s\": expected +8, UTC, -05:30 ...\n", a->tz);
 		return EXIT_USAGE;
 	}
 	char err[CIOT_ERRBUF_SIZE] = "";
-	if (split) {
-		if (!timeline || so.interface || script || control || from) {
-			fprintf(stderr, "ciot-capture: --split needs --timeline, and takes no live-capture options\n");
-			return EXIT_USAGE;
-		}
-		struct ciot_split_options o = { .capture_path = split, .timeline_path = timeline,
-						.dataset_dir = so.dataset_dir, .device = so.device,
-						.category = so.category, .nmacs = so.nmacs, .nips = so.nips,
-						.firmware = so.firmware };
-		memcpy(o.macs, so.macs, sizeof o.macs);
-		memcpy(o.ips, so.ips, sizeof o.ips);
-		if (!ciot_tz_parse(tz, &o.tz_offset_s)) {
-			fprintf(stderr, "ciot-capture: --tz \"%s\": expected +8, UTC, -05:30 ...\n", tz);
-			return EXIT_USAGE;
-		}
-		struct ciot_split_result res;
-		if (ciot_split(&o, &res, err)) {
-			fprintf(stderr, "ciot-capture: %s\n", err);
-			return EXIT_FAILED;
-		}
-		fprintf(stderr,
-			"ciot-capture: %s: %zu steps (%s timeline), %llu of %llu frames written, %llu outside every step%s",
-			split, res.steps, res.lifecycle_format ? "lifecycle" : "ciot", (unsigned long long)res.written,
-			(unsigned long long)res.frames, (unsigned long long)res.outside, res.truncated ? ", capture truncated" : "");
-		if (res.other_linktype)
-			fprintf(stderr, ", %llu of another link type not written", (unsigned long long)res.other_linktype);
-		fprintf(stderr, "\n");
-		return 0;
+	struct ciot_split_result res;
+	if (ciot_split(&o, &res, err)) {
+		fprintf(stderr, "ciot-capture: %s\n", err);
+		return EXIT_FAILED;
 	}
-	if (!so.interface) {
-		fprintf(stderr, "ciot-capture: -i IFACE is required (or --split FILE; see --help)\n");
+	fprintf(stderr,
+		"ciot-capture: %s: %zu steps (%s timeline), %llu of %llu frames written, %llu outside every step%s",
+		a->split, res.steps, res.lifecycle_format ? "lifecycle" : "ciot", (unsigned long long)res.written,
+		(unsigned long long)res.frames, (unsigned long long)res.outside, res.truncated ? ", capture truncated" : "");
+	if (res.other_linktype)
+		fprintf(stderr, ", %llu of another link type not written", (unsigned long long)res.other_linktype);
+	fprintf(stderr, "\n");
+	return 0;
+}
+
+/* Where commands come from: a script, a control FIFO, or the terminal. 0, or the exit status. */
+static int open_input(struct runner *r, const struct args *a)
+{
+	if (a->script && !(r->script = fopen(a->script, "r"))) {
+		fprintf(stderr, "%s: %s\n", a->script, strerror(errno));
 		return EXIT_USAGE;
 	}
-	if (script && control) {
-		fprintf(stderr, "ciot-capture: --script and --control exclude each other\n");
-		return EXIT_USAGE;
-	}
-	struct runner r = { .mode = script ? INPUT_SCRIPT : control ? INPUT_FIFO : INPUT_TERMINAL, .input_fd = -1,
-			    .offered = -1, .quiet = quiet, .tty = isatty(2), .script_path = script };
-	if (script && !(r.script = fopen(script, "r"))) {
-		fprintf(stderr, "%s: %s\n", script, strerror(errno));
-		return EXIT_USAGE;
-	}
-	if (control) {
+	if (a->control) {
 		struct stat st;
-		if (stat(control, &st) != 0 && mkfifo(control, 0600) != 0) {
-			fprintf(stderr, "%s: %s\n", control, strerror(errno));
+		if (stat(a->control, &st) != 0 && mkfifo(a->control, 0600) != 0) {
+			fprintf(stderr, "%s: %s\n", a->control, strerror(errno));
 			return EXIT_USAGE;
 		}
 		/* read-write, so that the FIFO never reports end of file when a writer closes it */
-		r.input_fd = open(control, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-		if (r.input_fd < 0 || fstat(r.input_fd, &st) != 0 || !S_ISFIFO(st.st_mode)) {
-			fprintf(stderr, "%s: %s\n", control, r.input_fd < 0 ? strerror(errno) : "not a FIFO");
+		r->input_fd = open(a->control, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		if (r->input_fd < 0 || fstat(r->input_fd, &st) != 0 || !S_ISFIFO(st.st_mode)) {
+			fprintf(stderr, "%s: %s\n", a->control, r->input_fd < 0 ? strerror(errno) : "not a FIFO");
 			return EXIT_USAGE;
 		}
-	} else if (!script) {
-		r.input_fd = 0;
+	} else if (!a->script) {
+		r->input_fd = 0;
 	}
+	return 0;
+}
+
+/* A live capture on an interface, step by step through the protocol. */
+static int run_capture(const struct args *a)
+{
+	const struct ciot_session_options *so = &a->so;
+	if (!so->interface) {
+		fprintf(stderr, "ciot-capture: -i IFACE is required (or --split FILE; see --help)\n");
+		return EXIT_USAGE;
+	}
+	if (a->script && a->control) {
+		fprintf(stderr, "ciot-capture: --script and --control exclude each other\n");
+		return EXIT_USAGE;
+	}
+	struct runner r = { .mode = a->script ? INPUT_SCRIPT : a->control ? INPUT_FIFO : INPUT_TERMINAL,
+			    .input_fd = -1, .offered = -1, .quiet = a->quiet, .tty = isatty(2),
+			    .script_path = a->script };
+	int status = open_input(&r, a);
+	if (status)
+		return status;
 	if (pipe(signal_pipe) != 0 || fcntl(signal_pipe[1], F_SETFL, O_NONBLOCK) != 0) {
 		perror("ciot-capture: pipe");
 		return EXIT_FAILED;
 	}
+	char err[CIOT_ERRBUF_SIZE] = "";
 	struct ciot_session *s;
-	if (ciot_session_open(&s, &so, err)) {
+	if (ciot_session_open(&s, so, err)) {
 		fprintf(stderr, "ciot-capture: %s\n", err);
 		return EXIT_FAILED;
 	}
 	r.s = s;
 	r.p = ciot_session_protocol(s);
-	if (from) {
-		int k = ciot_protocol_find(r.p, from);
+	if (a->from) {
+		int k = ciot_protocol_find(r.p, a->from);
 		for (int i = 0; k > 0 && i < k; i++)
 			ciot_session_skip(s, i, now_us(), err);
 		if (k < 0) {
-			fprintf(stderr, "ciot-capture: --from: no step \"%s\" in %s\n", from, r.p->category);
+			fprintf(stderr, "ciot-capture: --from: no step \"%s\" in %s\n", a->from, r.p->category);
 			ciot_session_close(s, "error", err);
 			ciot_session_free(s);
 			return EXIT_USAGE;
 		}
 	}
-	fprintf(stderr, "ciot-capture: %s on %s (filter: %s), protocol %s (%zu steps), into %s\n", so.device,
-		so.interface, ciot_session_filter(s), r.p->title, r.p->nsteps, so.dataset_dir);
+	fprintf(stderr, "ciot-capture: %s on %s (filter: %s), protocol %s (%zu steps), into %s\n", so->device,
+		so->interface, ciot_session_filter(s), r.p->title, r.p->nsteps, so->dataset_dir);
 	return run_live(s, &r);
+}
+
+int main(int argc, char **argv)
+{
+	struct args a;
+	int status = parse_args(argc, argv, &a);
+	if (status >= 0)
+		return status;
+	if (a.show)
+		return show_protocol(a.show, a.markdown);
+	if (!a.so.dataset_dir || !a.so.device) {
+		fprintf(stderr, "ciot-capture: --dataset and --device are required (see --help)\n");
+		return EXIT_USAGE;
+	}
+	return a.split ? run_split(&a) : run_capture(&a);
 }
