@@ -3,8 +3,9 @@
  * A frame is decoded, put in its lifecycle step, counted in its flow, shown to nDPI until the flow
  * is classified, then to every analyzer that is on, in registry order. When a flow ends its core
  * record is written and each analyzer moves its state into its result slot. When the file ends the
- * device is settled, every record learns which end is the device, and the analyzers finish (the
- * TLS audit judges the device's certificate chains then).
+ * device is settled, every record learns which end is the device, and the analyzers finish (an
+ * analyzer that must know the device, such as one judging the device's certificate chains, does
+ * its work then).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -74,7 +74,7 @@ struct ciot_capture_result {
 	enum ciot_capture_format format;
 	uint64_t file_size;
 	struct ciot_device_tracker tracker;
-	struct ciot_strpool names;       /* host names (flows, DNS) */
+	struct ciot_strpool names;       /* host names: the flows' and those analyzers record */
 	struct ciot_strpool proto_names; /* nDPI's protocol and category names */
 	void *results[CIOT_MAX_ANALYZERS]; /* each analyzer's per-capture result, or NULL */
 	bool out_of_memory;
