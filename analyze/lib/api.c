@@ -37,6 +37,8 @@ const char *ciot_capture_path(const struct ciot_capture *c)
 	return c->path;
 }
 
+/* A group without a title of its own goes under its owner's name rather than under the heading
+ * before it, where its options would read as someone else's. */
 bool ciot_option_group(size_t i, struct ciot_option_group *out)
 {
 	for (size_t k = 0; k < ciot_nstages; k++) {
@@ -44,7 +46,8 @@ bool ciot_option_group(size_t i, struct ciot_option_group *out)
 		if (!st->options || !st->options->name)
 			continue;
 		if (i-- == 0) {
-			*out = (struct ciot_option_group){ st->options_title, st->options, st->name };
+			*out = (struct ciot_option_group){ st->options_title ? st->options_title : st->name, st->options,
+							   st->name };
 			return true;
 		}
 	}
@@ -53,7 +56,8 @@ bool ciot_option_group(size_t i, struct ciot_option_group *out)
 		if (!an->options || !an->options->name)
 			continue;
 		if (i-- == 0) {
-			*out = (struct ciot_option_group){ an->options_title, an->options, NULL };
+			*out = (struct ciot_option_group){ an->options_title ? an->options_title : an->name, an->options,
+							   NULL };
 			return true;
 		}
 	}
