@@ -52,12 +52,12 @@ struct tool {
 };
 
 /* An option that only keeps its argument. */
-#define KEEP(setter, field)                                                  \
+#define KEEP(setter, field)                                                     \
 	static enum ciot_rc setter(void *tool, const char *value, char *errbuf) \
-	{                                                                    \
-		(void)errbuf;                                                \
-		((struct tool *)tool)->field = value;                        \
-		return CIOT_OK;                                              \
+	{                                                                       \
+		(void)errbuf;                                                   \
+		((struct tool *)tool)->field = value;                           \
+		return CIOT_OK;                                                 \
 	}
 KEEP(set_db, db_path)
 KEEP(set_device, bare.device)
