@@ -1,6 +1,11 @@
 /* ciot-analyze: capture files, a lifecycle dataset or a ciot manifest in, one SQLite database out.
- * A thin tool: it parses options, builds the dataset model and calls libciot's pipeline. */
-#include <errno.h>
+ * A thin tool: it parses options, builds the dataset model and calls libciot's pipeline.
+ *
+ * Its getopt table and its --help are made from option tables, so that an option and its help are
+ * written once, by whoever applies it: the tool's own below (the output, how bare capture files and
+ * the lifecycle layout are read, how the tool behaves), and the library's groups (each stage's, each
+ * analyzer's, the core's; ciot_option_group), which the tool lists without naming an analyzer.
+ */
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -11,18 +16,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "pipeline.h"
-#include "dataset.h"
-#include "destinations.h"
-#include "dpi.h"
-#include "store.h"
+#include "ciot/analyze.h"
 
 #define EXIT_FAILED_CAPTURES 1
 #define EXIT_USAGE 2
 #define EXIT_INTERRUPTED 130
 
-static const char usage[] =
+static const char usage_head[] =
 	"usage: ciot-analyze [options] -o DB INPUT...\n"
 	"\n"
 	"Analyzes IoT device traffic into one SQLite database (schema: docs/database.md).\n"
@@ -32,72 +32,267 @@ static const char usage[] =
 	"  a directory in the public lifecycle dataset's layout: <device>/<device>_<step>.pcap files,\n"
 	"      or an unsplit <device>.pcap with its <device>.txt timetable;\n"
 	"  a pcap or pcapng file, tagged with the options below.\n"
-	"\n"
-	"Output:\n"
-	"  -o, --db FILE         database to write (created if absent; re-analyzed files replace their rows)\n"
-	"Bare capture files:\n"
-	"      --device NAME     device id (default: the file name without extension)\n"
-	"      --category C      camera, doorbell, speaker, plug, light, hub, sensor, humidifier, other\n"
-	"                        (default: found in the device name as the lifecycle dataset does, else other)\n"
-	"      --brand B         device brand\n"
-	"      --phase P         setup, interaction, idle or deletion (default: interaction)\n"
-	"      --subphase S      step label, e.g. watch_remote or on_voice\n"
-	"      --firmware pre|post   captured before or after a firmware update\n"
-	"      --interception TAG    a certificate-interception test capture\n"
-	"      --mac MAC         the device's MAC (repeatable); its IPs are learned from its frames\n"
-	"      --ip ADDR         the device's IP (repeatable)\n"
-	"                        with neither, the one private address present in every unicast flow is\n"
-	"                        taken as the device's, and the tool says so\n"
-	"      --all-flows       the captures are not one device's traffic (a whole network, a\n"
-	"                        benchmark): keep every flow, oriented from its initiator\n"
-	"Lifecycle dataset layout:\n"
-	"      --ip-table FILE   CSV of \"device,IP\" rows\n"
-	"      --tz OFFSET       time zone of the <device>.txt timetables (default +8, China)\n"
-	"Destinations (names, countries, organizations, parties; docs/destinations.md):\n"
-	"      --geo-dir DIR     geolocation and AS data (default: $CIOT_GEO_DIR, else the checkout's\n"
-	"                        datasets/geo, which make setup fills)\n"
-	"      --rules-dir DIR   organization and party rules (default: $CIOT_RULES_DIR, else the\n"
-	"                        checkout's datasets/attribution)\n"
-	"      --public-services third|support|org\n"
-	"                        how public DNS resolvers and NTP pools count: third party (default, as\n"
-	"                        the lifecycle paper), support party, or by their organization like any\n"
-	"                        other server\n"
-	"Encryption classes (docs/encryption.md):\n"
-	"      --entropy MODE    length-aware (default: thresholds relative to the entropy random bytes\n"
-	"                        of the payload's length have) or paper (the published fixed thresholds)\n"
-	"      --encrypted-above R   entropy threshold of \"encrypted\" (default 0.95 of random's in\n"
-	"                        length-aware mode, 0.9 in paper mode)\n"
-	"      --text-below R    entropy threshold of \"text\" (default 0.75 of random's; paper 0.4)\n"
-	"      --omit-below N    payloads shorter than N bytes that no rule classified are omitted\n"
-	"                        (default 20)\n"
-	"TLS audit (docs/tls.md):\n"
-	"      --ca-file FILE    judge certificate chains against the CA certificates in this PEM file\n"
-	"                        (default: the system trust store, Debian's ca-certificates through\n"
-	"                        OpenSSL's default paths); a copy kept with the dataset makes the\n"
-	"                        verdicts reproducible\n"
-	"Personal data (docs/pii.md):\n"
-	"      --no-pii          do not search clear text for personal data\n"
-	"      --pii-key FILE    hash found values with a key made from this file (at least 16 bytes), so\n"
-	"                        that hashes agree across runs and databases (default: a random key of\n"
-	"                        this run only)\n"
-	"      --pii-values      store the values found, not only their hash and a hint; the database\n"
-	"                        then holds personal data\n"
-	"Processing:\n"
-	"  -j, --jobs N          analyze N files in parallel (default 1)\n"
-	"      --max-flows N     active flows held at most per job (default 131072); beyond it the\n"
-	"                        least recently active flow is ended early\n"
-	"      --idle-timeout S  end flows idle for S seconds, whatever their transport (defaults: TCP\n"
-	"                        600, UDP 180, other 60; closed TCP 30); a large value makes flows\n"
-	"                        comparable with tools that have no timeout, such as tshark -z conv\n"
-	"  -q, --quiet           no progress line and no notes; errors and warnings still go to stderr\n"
-	"  -h, --help            this text\n"
-	"  -V, --version         versions of ciot and nDPI\n"
+	"\n";
+
+static const char usage_tail[] =
 	"\n"
 	"Exit status: 0 all captures stored, 1 some capture could not be analyzed (each is named on\n"
 	"stderr as \"file: reason\" and left out of the database), 2 usage error, 130 interrupted (files\n"
 	"finished before the interruption are in the database, the one in progress is not).\n";
 
-static volatile sig_atomic_t stop_flag;
+/* What the command line asks for beyond the run's settings. */
+struct tool {
+	const char *db_path;
+	struct ciot_bare_options bare;
+	const char *ip_table;
+	int tz;
+	bool quiet;
+	enum { ACTION_RUN, ACTION_HELP, ACTION_VERSION } action;
+	struct ciot_destination_options destinations;
+};
+
+/* An option that only keeps its argument. */
+#define KEEP(setter, field)                                                     \
+	static enum ciot_rc setter(void *tool, const char *value, char *errbuf) \
+	{                                                                       \
+		(void)errbuf;                                                   \
+		((struct tool *)tool)->field = value;                           \
+		return CIOT_OK;                                                 \
+	}
+KEEP(set_db, db_path)
+KEEP(set_device, bare.device)
+KEEP(set_category, bare.category)
+KEEP(set_brand, bare.brand)
+KEEP(set_subphase, bare.subphase)
+KEEP(set_interception, bare.interception)
+KEEP(set_ip_table, ip_table)
+
+static enum ciot_rc set_phase(void *tool, const char *value, char *errbuf)
+{
+	if (!ciot_phase_parse(value, &((struct tool *)tool)->bare.phase))
+		return ciot_fail(errbuf, CIOT_ERR_ARG, "--phase must be setup, interaction, idle or deletion");
+	return CIOT_OK;
+}
+
+static enum ciot_rc set_firmware(void *tool, const char *value, char *errbuf)
+{
+	if (strcmp(value, "pre") && strcmp(value, "post"))
+		return ciot_fail(errbuf, CIOT_ERR_ARG, "--firmware must be pre or post");
+	((struct tool *)tool)->bare.firmware = value;
+	return CIOT_OK;
+}
+
+static enum ciot_rc add_address(const char **list, size_t *count, const char *value, char *errbuf)
+{
+	if (*count >= CIOT_DATASET_MAX_ADDRESSES)
+		return ciot_fail(errbuf, CIOT_ERR_ARG, "at most %d --mac and %d --ip", CIOT_DATASET_MAX_ADDRESSES,
+				 CIOT_DATASET_MAX_ADDRESSES);
+	list[(*count)++] = value;
+	return CIOT_OK;
+}
+
+static enum ciot_rc set_mac(void *tool, const char *value, char *errbuf)
+{
+	struct ciot_bare_options *b = &((struct tool *)tool)->bare;
+	return add_address(b->macs, &b->nmacs, value, errbuf);
+}
+
+static enum ciot_rc set_ip(void *tool, const char *value, char *errbuf)
+{
+	struct ciot_bare_options *b = &((struct tool *)tool)->bare;
+	return add_address(b->ips, &b->nips, value, errbuf);
+}
+
+static enum ciot_rc set_tz(void *tool, const char *value, char *errbuf)
+{
+	if (!ciot_tz_parse(value, &((struct tool *)tool)->tz))
+		return ciot_fail(errbuf, CIOT_ERR_ARG, "--tz \"%s\": use an offset such as +8, UTC+8 or -05:30", value);
+	return CIOT_OK;
+}
+
+static enum ciot_rc set_quiet(void *tool, const char *value, char *errbuf)
+{
+	(void)value;
+	(void)errbuf;
+	((struct tool *)tool)->quiet = true;
+	return CIOT_OK;
+}
+
+static enum ciot_rc set_help(void *tool, const char *value, char *errbuf)
+{
+	(void)value;
+	(void)errbuf;
+	((struct tool *)tool)->action = ACTION_HELP;
+	return CIOT_OK;
+}
+
+static enum ciot_rc set_version(void *tool, const char *value, char *errbuf)
+{
+	(void)value;
+	(void)errbuf;
+	((struct tool *)tool)->action = ACTION_VERSION;
+	return CIOT_OK;
+}
+
+static const struct ciot_option output_options[] = {
+	{ "db", 'o', "FILE", "database to write (created if absent; re-analyzed files replace their rows)", set_db },
+	{ NULL, 0, NULL, NULL, NULL },
+};
+
+static const struct ciot_option bare_options[] = {
+	{ "device", 0, "NAME", "device id (default: the file name without extension)", set_device },
+	{ "category", 0, "C",
+	  "camera, doorbell, speaker, plug, light, hub, sensor, humidifier, other\n"
+	  "(default: found in the device name as the lifecycle dataset does, else other)",
+	  set_category },
+	{ "brand", 0, "B", "device brand", set_brand },
+	{ "phase", 0, "P", "setup, interaction, idle or deletion (default: interaction)", set_phase },
+	{ "subphase", 0, "S", "step label, e.g. watch_remote or on_voice", set_subphase },
+	{ "firmware", 0, "pre|post", "captured before or after a firmware update", set_firmware },
+	{ "interception", 0, "TAG", "a certificate-interception test capture", set_interception },
+	{ "mac", 0, "MAC", "the device's MAC (repeatable); its IPs are learned from its frames", set_mac },
+	{ "ip", 0, "ADDR",
+	  "the device's IP (repeatable)\n"
+	  "with neither, the one private address present in every unicast flow is\n"
+	  "taken as the device's, and the tool says so",
+	  set_ip },
+	{ NULL, 0, NULL, NULL, NULL },
+};
+
+static const struct ciot_option layout_options[] = {
+	{ "ip-table", 0, "FILE", "CSV of \"device,IP\" rows", set_ip_table },
+	{ "tz", 0, "OFFSET", "time zone of the <device>.txt timetables (default +8, China)", set_tz },
+	{ NULL, 0, NULL, NULL, NULL },
+};
+
+/* The tool's part of "Processing": listed after the core's options, under their heading (the
+ * library's last group). */
+static const struct ciot_option processing_options[] = {
+	{ "quiet", 'q', NULL, "no progress line and no notes; errors and warnings still go to stderr", set_quiet },
+	{ "help", 'h', NULL, "this text", set_help },
+	{ "version", 'V', NULL, "versions of ciot and nDPI", set_version },
+	{ NULL, 0, NULL, NULL, NULL },
+};
+
+/* Where an option takes effect: the tool's own settings, the run's (ciot_config_set), or the
+ * destinations stage's. */
+enum target { TO_TOOL, TO_RUN, TO_DESTINATIONS };
+
+/* One heading of --help. */
+struct section {
+	const char *title; /* NULL: its options go on under the heading before */
+	const struct ciot_option *options;
+	enum target to;
+};
+
+#define MAX_SECTIONS 32
+#define MAX_OPTIONS 128
+
+/* Every option, in --help order, with its getopt entry: long options are told apart by index. */
+static struct {
+	struct section sections[MAX_SECTIONS];
+	size_t nsections;
+	const struct ciot_option *option[MAX_OPTIONS];
+	const struct section *section[MAX_OPTIONS];
+	struct option getopt[MAX_OPTIONS + 1];
+	char shorts[2 * MAX_OPTIONS + 1];
+	size_t n;
+} table;
+
+#define LONG_BASE 256
+
+static bool add_section(const char *title, const struct ciot_option *options, enum target to)
+{
+	if (table.nsections == MAX_SECTIONS) {
+		fprintf(stderr, "ciot-analyze: more than %d option groups\n", MAX_SECTIONS);
+		return false;
+	}
+	table.sections[table.nsections++] = (struct section){ title, options, to };
+	return true;
+}
+
+/* The tool's headings, then the library's groups, then the tool's processing options under the last
+ * of them. A name given twice would leave one of its two meanings unreachable: refused. */
+static bool build_table(void)
+{
+	if (!add_section("Output", output_options, TO_TOOL) ||
+	    !add_section("Bare capture files", bare_options, TO_TOOL) ||
+	    !add_section("Lifecycle dataset layout", layout_options, TO_TOOL))
+		return false;
+	struct ciot_option_group g;
+	for (size_t i = 0; ciot_option_group(i, &g); i++) {
+		if (g.stage && strcmp(g.stage, "destinations")) {
+			fprintf(stderr, "ciot-analyze: the %s stage's options have no settings here\n", g.stage);
+			return false;
+		}
+		if (!add_section(g.title, g.options, g.stage ? TO_DESTINATIONS : TO_RUN))
+			return false;
+	}
+	if (!add_section(NULL, processing_options, TO_TOOL))
+		return false;
+	size_t nshorts = 0;
+	for (size_t s = 0; s < table.nsections; s++)
+		for (const struct ciot_option *o = table.sections[s].options; o->name; o++) {
+			if (table.n == MAX_OPTIONS) {
+				fprintf(stderr, "ciot-analyze: more than %d options\n", MAX_OPTIONS);
+				return false;
+			}
+			for (size_t i = 0; i < table.n; i++)
+				if (!strcmp(table.option[i]->name, o->name) ||
+				    (o->short_name && table.option[i]->short_name == o->short_name)) {
+					fprintf(stderr, "ciot-analyze: option --%s given twice\n", o->name);
+					return false;
+				}
+			table.option[table.n] = o;
+			table.section[table.n] = &table.sections[s];
+			table.getopt[table.n] = (struct option){ o->name, o->arg ? required_argument : no_argument, NULL,
+								 LONG_BASE + (int)table.n };
+			if (o->short_name) {
+				table.shorts[nshorts++] = o->short_name;
+				if (o->arg)
+					table.shorts[nshorts++] = ':';
+			}
+			table.n++;
+		}
+	return true;
+}
+
+/* The help starts at column 24; a label too long for that pushes it to column 28, or to the next
+ * line. Its further lines start at column 24. */
+static void print_option(FILE *out, const struct ciot_option *o)
+{
+	char label[160];
+	int n = o->short_name ? snprintf(label, sizeof label, "  -%c, --%s", o->short_name, o->name)
+			      : snprintf(label, sizeof label, "      --%s", o->name);
+	if (o->arg && n < (int)sizeof label)
+		n += snprintf(label + n, sizeof label - (size_t)n, " %s", o->arg);
+	fputs(label, out);
+	if (n <= 26)
+		fprintf(out, "%*s", (n <= 22 ? 24 : 28) - n, "");
+	else
+		fprintf(out, "\n%24s", "");
+	for (const char *line = o->help;;) {
+		const char *end = strchr(line, '\n');
+		if (!end) {
+			fprintf(out, "%s\n", line);
+			break;
+		}
+		fprintf(out, "%.*s\n%24s", (int)(end - line), line, "");
+		line = end + 1;
+	}
+}
+
+static void print_help(FILE *out)
+{
+	fputs(usage_head, out);
+	for (size_t s = 0; s < table.nsections; s++) {
+		if (table.sections[s].title)
+			fprintf(out, "%s:\n", table.sections[s].title);
+		for (const struct ciot_option *o = table.sections[s].options; o->name; o++)
+			print_option(out, o);
+	}
+	fputs(usage_tail, out);
+}
 
 /* The run's settings live until the process ends, whichever way main returns. */
 static struct ciot_config *config;
@@ -106,6 +301,61 @@ static void free_config(void)
 {
 	ciot_config_free(config);
 }
+
+static enum ciot_rc apply(struct tool *t, size_t i, const char *value, char *errbuf)
+{
+	const struct ciot_option *o = table.option[i];
+	switch (table.section[i]->to) {
+	case TO_RUN: return ciot_config_set(config, o->name, value, errbuf);
+	case TO_DESTINATIONS: return o->set(&t->destinations, value, errbuf);
+	case TO_TOOL: break;
+	}
+	return o->set(t, value, errbuf);
+}
+
+/* Applies the command line's options in order. Returns -1 to go on with the run, else the exit
+ * status (after --help, --version or a usage error). */
+static int parse_options(struct tool *t, int argc, char **argv)
+{
+	char errbuf[CIOT_ERRBUF_SIZE] = "";
+	int opt;
+	while ((opt = getopt_long(argc, argv, table.shorts, table.getopt, NULL)) != -1) {
+		size_t i = 0;
+		if (opt >= LONG_BASE)
+			i = (size_t)(opt - LONG_BASE);
+		else /* a short option, or '?' when getopt has just said what is wrong */
+			while (i < table.n && table.option[i]->short_name != opt)
+				i++;
+		if (i >= table.n) {
+			print_help(stderr);
+			return EXIT_USAGE;
+		}
+		if (apply(t, i, optarg, errbuf)) {
+			fprintf(stderr, "ciot-analyze: %s\n", errbuf);
+			return EXIT_USAGE;
+		}
+		if (t->action == ACTION_HELP) {
+			print_help(stdout);
+			return 0;
+		}
+		if (t->action == ACTION_VERSION) {
+			printf("ciot-analyze %s (nDPI %s)\n", CIOT_VERSION, ciot_dpi_version());
+			return 0;
+		}
+	}
+	if (ciot_config_check(config, errbuf)) {
+		fprintf(stderr, "ciot-analyze: %s\n", errbuf);
+		return EXIT_USAGE;
+	}
+	if (!t->db_path || optind >= argc) {
+		fprintf(stderr, "ciot-analyze: %s\n\n", !t->db_path ? "-o DB is required" : "no INPUT given");
+		print_help(stderr);
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
+static volatile sig_atomic_t stop_flag;
 
 static void on_signal(int sig)
 {
@@ -121,6 +371,8 @@ struct progress_ctx {
 	pthread_cond_t cond;
 	struct timespec start;
 	bool line_on_screen;
+	bool running;
+	pthread_t thread;
 };
 
 static double seconds_since(const struct timespec *t0)
@@ -182,6 +434,34 @@ static void *progress_main(void *arg)
 	return NULL;
 }
 
+/* The progress line, redrawn from a thread of its own while the workers run, on a terminal only. */
+static void start_progress(struct progress_ctx *pc, struct ciot_progress *p, const struct ciot_dataset *ds,
+			   bool quiet)
+{
+	*p = (struct ciot_progress){ .files_total = ciot_dataset_ncaptures(ds) };
+	for (size_t i = 0; i < p->files_total; i++) {
+		struct stat st;
+		if (stat(ciot_capture_path(ciot_dataset_capture(ds, i)), &st) == 0)
+			p->bytes_total += (uint64_t)st.st_size;
+	}
+	*pc = (struct progress_ctx){ .p = p, .show = !quiet && isatty(STDERR_FILENO) };
+	pthread_mutex_init(&pc->lock, NULL);
+	pthread_cond_init(&pc->cond, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &pc->start);
+	pc->running = pc->show && pthread_create(&pc->thread, NULL, progress_main, pc) == 0;
+}
+
+static void stop_progress(struct progress_ctx *pc)
+{
+	if (!pc->running)
+		return;
+	pthread_mutex_lock(&pc->lock);
+	pc->done = true;
+	pthread_cond_signal(&pc->cond);
+	pthread_mutex_unlock(&pc->lock);
+	pthread_join(pc->thread, NULL);
+}
+
 struct report_ctx {
 	struct progress_ctx *progress;
 	bool quiet;
@@ -194,7 +474,7 @@ static void on_capture(void *ctx, const struct ciot_capture *capture, enum ciot_
 		return;
 	pthread_mutex_lock(&rc_ctx->progress->lock);
 	clear_progress(rc_ctx->progress);
-	fprintf(stderr, "%s: %s\n", capture->path, message);
+	fprintf(stderr, "%s: %s\n", ciot_capture_path(capture), message);
 	pthread_mutex_unlock(&rc_ctx->progress->lock);
 }
 
@@ -211,16 +491,16 @@ static bool ends_with(const char *s, const char *suffix)
 }
 
 /* Loads one INPUT into the dataset: a manifest, a lifecycle directory or a bare capture file. */
-static enum ciot_rc load_input(struct ciot_dataset *ds, const char *input, const struct ciot_bare_options *bare,
-			       const char *ip_table, int tz, bool quiet, char *errbuf)
+static enum ciot_rc load_input(struct ciot_dataset *ds, const char *input, const struct tool *t, char *errbuf)
 {
 	char manifest[4096];
 	if (is_dir(input)) {
 		snprintf(manifest, sizeof manifest, "%s/manifest.json", input);
 		if (access(manifest, F_OK) != 0) {
 			char notes[4096] = "";
-			enum ciot_rc rc = ciot_dataset_load_lifecycle(ds, input, ip_table, tz, notes, sizeof notes, errbuf);
-			if (!quiet && notes[0])
+			enum ciot_rc rc = ciot_dataset_load_lifecycle(ds, input, t->ip_table, t->tz, notes, sizeof notes,
+								      errbuf);
+			if (!t->quiet && notes[0])
 				fputs(notes, stderr);
 			return rc;
 		}
@@ -228,211 +508,51 @@ static enum ciot_rc load_input(struct ciot_dataset *ds, const char *input, const
 	}
 	if (ends_with(input, ".json"))
 		return ciot_dataset_load_manifest(ds, input, errbuf);
-	return ciot_dataset_add_file(ds, input, bare, errbuf);
+	return ciot_dataset_add_file(ds, input, &t->bare, errbuf);
 }
 
-int main(int argc, char **argv)
+/* What the run did, unless told to be quiet. */
+static void print_summary(const struct tool *t, const struct ciot_dataset *ds, size_t failed,
+			  const struct progress_ctx *pc, const struct ciot_destination_stats *dstats)
 {
-	enum { OPT_DEVICE = 256, OPT_CATEGORY, OPT_BRAND, OPT_PHASE, OPT_SUBPHASE, OPT_FIRMWARE, OPT_INTERCEPTION,
-	       OPT_MAC, OPT_IP, OPT_IP_TABLE, OPT_TZ, OPT_MAX_FLOWS, OPT_IDLE_TIMEOUT, OPT_ALL_FLOWS, OPT_GEO_DIR,
-	       OPT_RULES_DIR, OPT_PUBLIC_SERVICES, OPT_ENTROPY, OPT_ENCRYPTED_ABOVE, OPT_TEXT_BELOW, OPT_OMIT_BELOW,
-	       OPT_CA_FILE, OPT_NO_PII, OPT_PII_KEY, OPT_PII_VALUES };
-	static const struct option options[] = {
-		{ "db", required_argument, NULL, 'o' },
-		{ "device", required_argument, NULL, OPT_DEVICE },
-		{ "category", required_argument, NULL, OPT_CATEGORY },
-		{ "brand", required_argument, NULL, OPT_BRAND },
-		{ "phase", required_argument, NULL, OPT_PHASE },
-		{ "subphase", required_argument, NULL, OPT_SUBPHASE },
-		{ "firmware", required_argument, NULL, OPT_FIRMWARE },
-		{ "interception", required_argument, NULL, OPT_INTERCEPTION },
-		{ "mac", required_argument, NULL, OPT_MAC },
-		{ "ip", required_argument, NULL, OPT_IP },
-		{ "ip-table", required_argument, NULL, OPT_IP_TABLE },
-		{ "tz", required_argument, NULL, OPT_TZ },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
-		{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
-		{ "all-flows", no_argument, NULL, OPT_ALL_FLOWS },
-		{ "geo-dir", required_argument, NULL, OPT_GEO_DIR },
-		{ "rules-dir", required_argument, NULL, OPT_RULES_DIR },
-		{ "public-services", required_argument, NULL, OPT_PUBLIC_SERVICES },
-		{ "entropy", required_argument, NULL, OPT_ENTROPY },
-		{ "encrypted-above", required_argument, NULL, OPT_ENCRYPTED_ABOVE },
-		{ "text-below", required_argument, NULL, OPT_TEXT_BELOW },
-		{ "omit-below", required_argument, NULL, OPT_OMIT_BELOW },
-		{ "ca-file", required_argument, NULL, OPT_CA_FILE },
-		{ "no-pii", no_argument, NULL, OPT_NO_PII },
-		{ "pii-key", required_argument, NULL, OPT_PII_KEY },
-		{ "pii-values", no_argument, NULL, OPT_PII_VALUES },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct ciot_bare_options bare = { .phase = CIOT_PHASE_INTERACTION };
-	config = ciot_config_new();
-	atexit(free_config);
-	if (!config) {
-		fprintf(stderr, "ciot-analyze: out of memory\n");
-		return EXIT_FAILED_CAPTURES;
-	}
-	struct ciot_destination_options dopt;
-	ciot_destination_default_options(&dopt);
-	const char *db_path = NULL, *ip_table = NULL;
-	int tz = 8 * 3600;
-	bool quiet = false;
-	int opt, index = -1;
+	size_t n = ciot_dataset_ncaptures(ds);
+	fprintf(stderr, "ciot-analyze: %zu of %zu capture files stored in %s; %llu packets read (%.1f MB) in %.1f s\n",
+		n - failed, n, t->db_path, (unsigned long long)atomic_load(&pc->p->frames),
+		(double)atomic_load(&pc->p->bytes_done) / 1e6, seconds_since(&pc->start));
+	if (dstats)
+		fprintf(stderr, "ciot-analyze: destinations: %llu flows to the Internet, %llu named by the flow "
+			"(SNI, Host), %llu by an earlier DNS answer, %llu by a later one, %llu without a name; %llu "
+			"without a country\n",
+			(unsigned long long)dstats->internet_flows, (unsigned long long)dstats->named_by_flow,
+			(unsigned long long)dstats->named_by_dns, (unsigned long long)dstats->named_by_later_dns,
+			(unsigned long long)dstats->internet_unnamed, (unsigned long long)dstats->internet_no_country);
+}
+
+/* Analyzes the dataset into the database, then runs the destinations stage over what is stored. */
+static int run(const struct tool *t, const struct ciot_dataset *ds, struct ciot_analysis *analysis,
+	       struct ciot_destinations *destinations)
+{
 	char errbuf[CIOT_ERRBUF_SIZE] = "";
-	while ((opt = getopt_long(argc, argv, "o:j:qhV", options, &index)) != -1) {
-		const char *name = opt == 'j' ? "jobs" : index >= 0 ? options[index].name : NULL;
-		index = -1;
-		switch (opt) {
-		case 'o': db_path = optarg; break;
-		case OPT_DEVICE: bare.device = optarg; break;
-		case OPT_CATEGORY: bare.category = optarg; break;
-		case OPT_BRAND: bare.brand = optarg; break;
-		case OPT_PHASE:
-			if (!ciot_phase_parse(optarg, &bare.phase)) {
-				fprintf(stderr, "ciot-analyze: --phase must be setup, interaction, idle or deletion\n");
-				return EXIT_USAGE;
-			}
-			break;
-		case OPT_SUBPHASE: bare.subphase = optarg; break;
-		case OPT_FIRMWARE:
-			if (strcmp(optarg, "pre") && strcmp(optarg, "post")) {
-				fprintf(stderr, "ciot-analyze: --firmware must be pre or post\n");
-				return EXIT_USAGE;
-			}
-			bare.firmware = optarg;
-			break;
-		case OPT_INTERCEPTION: bare.interception = optarg; break;
-		case OPT_MAC:
-		case OPT_IP: {
-			size_t *count = opt == OPT_MAC ? &bare.nmacs : &bare.nips;
-			const char **list = opt == OPT_MAC ? bare.macs : bare.ips;
-			if (*count >= CIOT_DATASET_MAX_ADDRESSES) {
-				fprintf(stderr, "ciot-analyze: at most %d --mac and %d --ip\n", CIOT_DATASET_MAX_ADDRESSES,
-					CIOT_DATASET_MAX_ADDRESSES);
-				return EXIT_USAGE;
-			}
-			list[(*count)++] = optarg;
-			break;
-		}
-		case OPT_IP_TABLE: ip_table = optarg; break;
-		case OPT_TZ:
-			if (!ciot_tz_parse(optarg, &tz)) {
-				fprintf(stderr, "ciot-analyze: --tz \"%s\": use an offset such as +8, UTC+8 or -05:30\n", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'j':
-		case OPT_MAX_FLOWS:
-		case OPT_IDLE_TIMEOUT:
-		case OPT_ALL_FLOWS:
-		case OPT_ENTROPY:
-		case OPT_ENCRYPTED_ABOVE:
-		case OPT_TEXT_BELOW:
-		case OPT_OMIT_BELOW:
-		case OPT_CA_FILE:
-		case OPT_NO_PII:
-		case OPT_PII_KEY:
-		case OPT_PII_VALUES:
-			if (ciot_config_set(config, name, optarg, errbuf)) {
-				fprintf(stderr, "ciot-analyze: %s\n", errbuf);
-				return EXIT_USAGE;
-			}
-			break;
-		case OPT_GEO_DIR: dopt.geo_dir = optarg; break;
-		case OPT_RULES_DIR: dopt.rules_dir = optarg; break;
-		case OPT_PUBLIC_SERVICES:
-			if (!ciot_public_convention_parse(optarg, &dopt.convention)) {
-				fprintf(stderr, "ciot-analyze: --public-services must be third, support or org\n");
-				return EXIT_USAGE;
-			}
-			break;
-		case 'q': quiet = true; break;
-		case 'h': fputs(usage, stdout); return 0;
-		case 'V': printf("ciot-analyze %s (nDPI %s)\n", CIOT_VERSION, ciot_dpi_version()); return 0;
-		default: fputs(usage, stderr); return EXIT_USAGE;
-		}
-	}
-	if (ciot_config_check(config, errbuf)) {
-		fprintf(stderr, "ciot-analyze: %s\n", errbuf);
-		return EXIT_USAGE;
-	}
-	if (!db_path || optind >= argc) {
-		fprintf(stderr, "ciot-analyze: %s\n\n%s", !db_path ? "-o DB is required" : "no INPUT given", usage);
-		return EXIT_USAGE;
-	}
-
-	struct ciot_dataset ds = { 0 };
-	for (int i = optind; i < argc; i++) {
-		enum ciot_rc rc = load_input(&ds, argv[i], &bare, ip_table, tz, quiet, errbuf);
-		if (rc) {
-			fprintf(stderr, "%s: %s\n", argv[i], errbuf);
-			ciot_dataset_free(&ds);
-			return rc == CIOT_ERR_ARG ? EXIT_USAGE : EXIT_FAILED_CAPTURES;
-		}
-	}
-
-	struct ciot_analysis *analysis;
-	enum ciot_rc rc = ciot_analysis_new(&analysis, config, &ds, errbuf);
-	if (rc) {
-		fprintf(stderr, "ciot-analyze: %s\n", errbuf);
-		ciot_dataset_free(&ds);
-		return rc == CIOT_ERR_ARG ? EXIT_USAGE : EXIT_FAILED_CAPTURES;
-	}
-	struct ciot_destinations *destinations;
-	rc = ciot_destinations_open(&destinations, &dopt, errbuf);
-	if (rc) {
-		fprintf(stderr, "ciot-analyze: %s\n", errbuf);
-		ciot_analysis_free(analysis);
-		ciot_dataset_free(&ds);
-		return EXIT_FAILED_CAPTURES;
-	}
 	struct ciot_store *store;
-	rc = ciot_store_open(&store, db_path, errbuf);
+	enum ciot_rc rc = ciot_store_open(&store, t->db_path, errbuf);
 	if (!rc)
-		rc = ciot_store_begin_run(store, &ds, analysis, errbuf);
+		rc = ciot_store_begin_run(store, ds, analysis, errbuf);
 	if (rc) {
-		fprintf(stderr, "%s: %s\n", db_path, errbuf);
+		fprintf(stderr, "%s: %s\n", t->db_path, errbuf);
 		ciot_store_close(store);
-		ciot_destinations_close(destinations);
-		ciot_analysis_free(analysis);
-		ciot_dataset_free(&ds);
 		return EXIT_FAILED_CAPTURES;
 	}
-
-	struct ciot_progress progress = { .files_total = ds.ncaptures };
-	for (size_t i = 0; i < ds.ncaptures; i++) {
-		struct stat st;
-		if (stat(ds.captures[i].path, &st) == 0)
-			progress.bytes_total += (uint64_t)st.st_size;
-	}
-	struct progress_ctx pc = { .p = &progress, .show = !quiet && isatty(STDERR_FILENO) };
-	pthread_mutex_init(&pc.lock, NULL);
-	pthread_cond_init(&pc.cond, NULL);
-	clock_gettime(CLOCK_MONOTONIC, &pc.start);
-	pthread_t progress_thread;
-	bool progress_running = pc.show && pthread_create(&progress_thread, NULL, progress_main, &pc) == 0;
-
+	struct ciot_progress progress;
+	struct progress_ctx pc;
+	start_progress(&pc, &progress, ds, t->quiet);
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-
-	struct report_ctx rctx = { &pc, quiet };
+	struct report_ctx rctx = { &pc, t->quiet };
 	size_t failed = 0;
-	rc = ciot_analyze(store, &ds, analysis, &progress, &stop_flag, on_capture, &rctx, &failed, errbuf);
-
-	if (progress_running) {
-		pthread_mutex_lock(&pc.lock);
-		pc.done = true;
-		pthread_cond_signal(&pc.cond);
-		pthread_mutex_unlock(&pc.lock);
-		pthread_join(progress_thread, NULL);
-	}
+	rc = ciot_analyze(store, ds, analysis, &progress, &stop_flag, on_capture, &rctx, &failed, errbuf);
+	stop_progress(&pc);
 	/* The destinations table covers whatever is stored, also after some captures failed or an
 	 * interruption: re-analyzed captures lost their rows with their old flows, and reports join
 	 * on it. */
@@ -440,36 +560,72 @@ int main(int argc, char **argv)
 	struct ciot_destination_stats dstats;
 	char derr[CIOT_ERRBUF_SIZE] = "";
 	if (ciot_destinations_build(destinations, ciot_store_db(store), &dstats, derr)) {
-		fprintf(stderr, "%s: destinations: %s\n", db_path, derr);
+		fprintf(stderr, "%s: destinations: %s\n", t->db_path, derr);
 		destinations_failed = true;
 	} else if (dstats.dns_answers_dropped) {
 		fprintf(stderr, "%s: warning: %llu DNS answers of devices with more than %u MiB of distinct names "
-			"were not used to name flows\n", db_path, (unsigned long long)dstats.dns_answers_dropped,
-			CIOT_STRPOOL_MAX_BYTES >> 20);
+			"were not used to name flows\n", t->db_path, (unsigned long long)dstats.dns_answers_dropped,
+			(unsigned)(dstats.dns_names_max_bytes >> 20));
 	}
 	bool prune_failed = ciot_store_end_run(store, derr) != CIOT_OK;
 	if (prune_failed)
-		fprintf(stderr, "%s: %s\n", db_path, derr);
+		fprintf(stderr, "%s: %s\n", t->db_path, derr);
 	ciot_store_close(store);
-	ciot_destinations_close(destinations);
-	ciot_analysis_free(analysis);
-	if (!quiet) {
-		double secs = seconds_since(&pc.start);
-		fprintf(stderr, "ciot-analyze: %zu of %zu capture files stored in %s; %llu packets read (%.1f MB) in %.1f s\n",
-			ds.ncaptures - failed, ds.ncaptures, db_path, (unsigned long long)atomic_load(&progress.frames),
-			(double)atomic_load(&progress.bytes_done) / 1e6, secs);
-		if (!destinations_failed)
-			fprintf(stderr, "ciot-analyze: destinations: %llu flows to the Internet, %llu named by the flow "
-				"(SNI, Host), %llu by an earlier DNS answer, %llu by a later one, %llu without a name; %llu "
-				"without a country\n",
-				(unsigned long long)dstats.internet_flows, (unsigned long long)dstats.named_by_flow,
-				(unsigned long long)dstats.named_by_dns, (unsigned long long)dstats.named_by_later_dns,
-				(unsigned long long)dstats.internet_unnamed, (unsigned long long)dstats.internet_no_country);
-	}
-	ciot_dataset_free(&ds);
+	if (!t->quiet)
+		print_summary(t, ds, failed, &pc, destinations_failed ? NULL : &dstats);
 	if (rc == CIOT_ERR_INTERRUPTED) {
 		fprintf(stderr, "ciot-analyze: interrupted; %zu capture files not stored\n", failed);
 		return EXIT_INTERRUPTED;
 	}
 	return failed || destinations_failed || prune_failed ? EXIT_FAILED_CAPTURES : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct tool t = { .bare.phase = CIOT_PHASE_INTERACTION, .tz = 8 * 3600 };
+	config = ciot_config_new();
+	atexit(free_config);
+	if (!config) {
+		fprintf(stderr, "ciot-analyze: out of memory\n");
+		return EXIT_FAILED_CAPTURES;
+	}
+	ciot_destination_default_options(&t.destinations);
+	if (!build_table())
+		return EXIT_FAILED_CAPTURES;
+	int status = parse_options(&t, argc, argv);
+	if (status >= 0)
+		return status;
+
+	char errbuf[CIOT_ERRBUF_SIZE] = "";
+	struct ciot_dataset *ds = ciot_dataset_new();
+	if (!ds) {
+		fprintf(stderr, "ciot-analyze: out of memory\n");
+		return EXIT_FAILED_CAPTURES;
+	}
+	for (int i = optind; i < argc; i++) {
+		enum ciot_rc rc = load_input(ds, argv[i], &t, errbuf);
+		if (rc) {
+			fprintf(stderr, "%s: %s\n", argv[i], errbuf);
+			ciot_dataset_delete(ds);
+			return rc == CIOT_ERR_ARG ? EXIT_USAGE : EXIT_FAILED_CAPTURES;
+		}
+	}
+	struct ciot_analysis *analysis;
+	enum ciot_rc rc = ciot_analysis_new(&analysis, config, ds, errbuf);
+	if (rc) {
+		fprintf(stderr, "ciot-analyze: %s\n", errbuf);
+		ciot_dataset_delete(ds);
+		return rc == CIOT_ERR_ARG ? EXIT_USAGE : EXIT_FAILED_CAPTURES;
+	}
+	struct ciot_destinations *destinations;
+	if (ciot_destinations_open(&destinations, &t.destinations, errbuf)) {
+		fprintf(stderr, "ciot-analyze: %s\n", errbuf);
+		status = EXIT_FAILED_CAPTURES;
+	} else {
+		status = run(&t, ds, analysis, destinations);
+		ciot_destinations_close(destinations);
+	}
+	ciot_analysis_free(analysis);
+	ciot_dataset_delete(ds);
+	return status;
 }

@@ -10,7 +10,7 @@
 #include <sqlite3.h>
 
 #include "ciot/report.h"
-#include "store.h"
+#include "ciot/store.h"
 
 static void usage(FILE *out)
 {

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "analyzer.h"
+#include "ciot/analyze.h"
 #include "flow.h"
 
 struct ciot_config {
@@ -18,14 +19,6 @@ struct ciot_config {
 	void *analyzer[CIOT_MAX_ANALYZERS]; /* each analyzer's settings (config_size bytes) */
 };
 
-/* Defaults everywhere; NULL when memory runs out. */
-struct ciot_config *ciot_config_new(void);
-void ciot_config_free(struct ciot_config *c);
-/* Applies the option `name` (long name) of the core or of an analyzer. CIOT_ERR_ARG: unknown
- * option or a value that makes no sense, with the reason in errbuf. */
-enum ciot_rc ciot_config_set(struct ciot_config *c, const char *name, const char *value, char *errbuf);
-/* Checks what options cannot check alone (two thresholds against each other). */
-enum ciot_rc ciot_config_check(const struct ciot_config *c, char *errbuf);
 /* The core's own options (-j, --max-flows, --idle-timeout, --all-flows). */
 extern const struct ciot_option ciot_core_options[];
 

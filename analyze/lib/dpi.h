@@ -74,6 +74,5 @@ static inline enum ciot_dpi_family ciot_dpi_family(const struct ciot_dpi_flow *f
 /* "TLS.Amazon"-style name of a result, as ndpiReader prints it, and its category name. */
 void ciot_dpi_name(struct ciot_dpi *d, const struct ciot_dpi_flow *f, char *out, size_t outlen);
 const char *ciot_dpi_category_name(struct ciot_dpi *d, const struct ciot_dpi_flow *f);
-const char *ciot_dpi_version(void);
 
 #endif

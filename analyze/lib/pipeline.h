@@ -10,6 +10,9 @@
  * Memory per flow is fixed when an analysis is prepared: the core's state, then each analyzer's
  * slot (flow_state_size), in one block of the flow table's slab; a finished flow's record is the
  * core part, then each analyzer's result slot (flow_result_size).
+ *
+ * What a tool calls (preparing a run, ciot_analyze, the progress counters) is public:
+ * ciot/analyze.h.
  */
 #ifndef CIOT_PIPELINE_H
 #define CIOT_PIPELINE_H
@@ -19,7 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "ciot/ciot.h"
+#include "ciot/analyze.h"
 #include "analyzer.h"
 #include "capture-file.h"
 #include "dataset.h"
@@ -85,38 +88,8 @@ struct ciot_flow_record *ciot_segment_flow(const struct ciot_capture_result *r, 
 					   size_t i);
 void *ciot_flow_result(const struct ciot_capture_result *r, const struct ciot_flow_record *f, size_t analyzer);
 
-/* The settings of a run: the core's, and each analyzer's (config.c). */
-struct ciot_config;
-
-/* A prepared run: the settings, each analyzer's run object (NULL when it is off), and the layout of
- * flows and records. Built once the dataset is loaded; read-only while workers run. */
-enum ciot_rc ciot_analysis_new(struct ciot_analysis **out, const struct ciot_config *config,
-			       const struct ciot_dataset *ds, char *errbuf);
-void ciot_analysis_free(struct ciot_analysis *a);
 /* The analyzer's run object, NULL when it is off. */
 void *ciot_analysis_run(const struct ciot_analysis *a, size_t analyzer);
-
-/* Counters the tool reads for its progress line while workers run. */
-struct ciot_progress {
-	atomic_uint_fast64_t bytes_done, frames, files_done;
-	uint64_t bytes_total;
-	uint64_t files_total;
-};
-
-/* Told about every capture as it finishes: rc is CIOT_OK, or the error that kept it out of the
- * database; `message` says more (a warning such as truncation when rc is CIOT_OK). Calls are
- * serialised. */
-typedef void (*ciot_analysis_report_fn)(void *ctx, const struct ciot_capture *capture, enum ciot_rc rc,
-					const char *message);
-
-struct ciot_store;
-
-/* Analyzes every capture of the dataset into the store. Returns CIOT_OK when every capture was
- * stored, CIOT_ERR_INTERRUPTED when *stop was raised, else the first error; *failed counts the
- * captures that were not stored. */
-enum ciot_rc ciot_analyze(struct ciot_store *store, const struct ciot_dataset *ds, const struct ciot_analysis *a,
-			  struct ciot_progress *progress, volatile sig_atomic_t *stop, ciot_analysis_report_fn report,
-			  void *ctx, size_t *failed, char *errbuf);
 
 /* One capture file, without storing: for tests. The caller frees the result with
  * ciot_capture_result_free. */

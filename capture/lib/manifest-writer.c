@@ -2,7 +2,7 @@
  * atomically, and only with what ciot-analyze's reader accepts. */
 #include "manifest-writer.h"
 
-#include "addr.h"
+#include "ciot/addr.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -173,10 +173,11 @@ enum ciot_rc ciot_manifest_open(struct ciot_manifest_writer **out, const char *d
 		goto fail;
 	if (access(w->path, F_OK) == 0) {
 		/* extend only a manifest ciot-analyze reads: a broken one is the researcher's to mend */
-		struct ciot_dataset check = { 0 };
+		struct ciot_dataset *check = ciot_dataset_new();
 		char detail[CIOT_ERRBUF_SIZE];
-		rc = ciot_dataset_load_manifest(&check, w->path, detail);
-		ciot_dataset_free(&check);
+		rc = check ? ciot_dataset_load_manifest(check, w->path, detail)
+			   : ciot_fail(detail, CIOT_ERR_NOMEM, "out of memory");
+		ciot_dataset_delete(check);
 		if (rc) {
 			ciot_fail(errbuf, rc, "%s: %s", w->path, detail);
 			goto fail;
@@ -317,11 +318,13 @@ enum ciot_rc ciot_manifest_save(struct ciot_manifest_writer *w, char *errbuf)
 	if (close(fd) != 0 && !rc)
 		rc = ciot_fail(errbuf, CIOT_ERR_IO, "close: %s", strerror(errno));
 	if (!rc) {
-		struct ciot_dataset check = { 0 };
+		struct ciot_dataset *check = ciot_dataset_new();
 		char detail[CIOT_ERRBUF_SIZE];
-		if (ciot_dataset_load_manifest(&check, tmp, detail))
+		if (!check)
+			rc = ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+		else if (ciot_dataset_load_manifest(check, tmp, detail))
 			rc = ciot_fail(errbuf, CIOT_ERR_ARG, "the new manifest would not be readable: %s", detail);
-		ciot_dataset_free(&check);
+		ciot_dataset_delete(check);
 	}
 	if (!rc && rename(tmp, w->path) != 0)
 		rc = ciot_fail(errbuf, CIOT_ERR_IO, "%s: %s", w->path, strerror(errno));

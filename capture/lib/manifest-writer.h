@@ -13,7 +13,7 @@
 #include <stddef.h>
 
 #include "ciot/ciot.h"
-#include "dataset.h"
+#include "ciot/dataset.h"
 
 struct ciot_manifest_device {
 	const char *id;

@@ -13,7 +13,7 @@
 #include <stdio.h>
 
 #include "ciot/ciot.h"
-#include "dataset.h"
+#include "ciot/dataset.h"
 
 #define CIOT_PROTOCOL_MAX_STEPS 64
 #define CIOT_PROTOCOL_MAX_STEP_NAME 64

@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "addr.h"
+#include "ciot/addr.h"
 #include "manifest-writer.h"
 #include "pcap-writer.h"
 

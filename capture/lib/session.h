@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #include "ciot/ciot.h"
-#include "dataset.h"
+#include "ciot/dataset.h"
 #include "protocol.h"
 
 /* How long a step's file stays open after its end for packets still in the kernel's buffer. */

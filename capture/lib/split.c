@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "capture-file.h"
+#include "ciot/capture-file.h"
 #include "manifest-writer.h"
 #include "pcap-writer.h"
 #include "timeline.h"

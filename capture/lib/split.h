@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "ciot/ciot.h"
-#include "dataset.h"
+#include "ciot/dataset.h"
 
 struct ciot_split_options {
 	const char *capture_path;

@@ -15,7 +15,7 @@
 #include <stddef.h>
 
 #include "ciot/ciot.h"
-#include "dataset.h"
+#include "ciot/dataset.h"
 
 enum ciot_timeline_format { CIOT_TIMELINE_CIOT, CIOT_TIMELINE_LIFECYCLE };
 

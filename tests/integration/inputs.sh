@@ -71,6 +71,17 @@ expect_eq "missing -o exit" "$status" 2
   pass "ciot-analyze --help" || fail "ciot-analyze --help"
 "$CIOT_REPORT" --help >"$work/report-help.txt" && grep -q 'summary' "$work/report-help.txt" &&
   pass "ciot-report --help" || fail "ciot-report --help"
+# ciot-analyze's --help and its getopt table are made from the same option tables: every option
+# listed is one it accepts, and none is listed twice
+mapfile -t listed < <(grep -oE -- '^  (-[A-Za-z], |    )--[a-z-]+' "$work/analyze-help.txt" | grep -oE -- '--[a-z-]+')
+unknown=()
+for o in "${listed[@]}"; do
+  "$CIOT_ANALYZE" "$o" >/dev/null 2>"$work/opt.err" || true
+  grep -q 'unrecognized option' "$work/opt.err" && unknown+=("$o")
+done
+[ "${#listed[@]}" -ge 30 ] && [ ${#unknown[@]} -eq 0 ] && pass "the ${#listed[@]} options --help lists are accepted" ||
+  fail "--help lists ${#listed[@]} options, not accepted: ${unknown[*]}"
+expect_eq "options listed twice in --help" "$(printf '%s\n' "${listed[@]}" | sort | uniq -d | tr '\n' ' ')" ""
 
 # SIGINT once the first captures are stored: exit 130, only whole captures remain
 mapfile -t many < <(find "$CIOT_CORPUS/ndpi" -name '*.pcap' | LC_ALL=C sort | head -400)

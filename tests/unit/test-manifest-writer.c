@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "dataset.h" /* the model the manifest reads back into */
 #include "manifest-writer.h"
 #include "testfs.h"
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "dataset.h" /* the public dataset's step names, ciot_phase_of_step */
 #include "protocol.h"
 #include "testfs.h"
 

@@ -1,8 +1,18 @@
-/* ciot.h: the public interface of libciot, the library behind ciot-analyze and ciot-report.
+/* ciot.h: the result codes and versions every public header of libciot shares.
  *
  * The library does the work (read, decode, flow, analyze, store) and never prints or exits; the
- * tools parse options, call these functions and report what they return. Every function that can
- * fail returns an enum ciot_rc and, where a caller needs to say more than the code, fills a
+ * tools parse options, call these functions and report what they return. include/ciot/ is all that
+ * tools and other libraries include; the library's internals stay in its own folders:
+ *   ciot.h           result codes, the error buffer, versions
+ *   options.h        options as data, and their groups under --help headings
+ *   analyze.h        a run: settings, option groups, ciot_analyze, progress (includes the next three)
+ *   dataset.h        lifecycle phases, the inputs loaded into a dataset, time formats, timetables
+ *   store.h          the database: opened for a run, or read-only for reports
+ *   destinations.h   the stage that names and attributes every flow's remote end
+ *   addr.h           IP and MAC addresses: kinds, parsing, printing
+ *   capture-file.h   the pcap and pcapng reader
+ * (the report library's ciot/report.h is report/include/ciot/). Every function that can fail
+ * returns an enum ciot_rc and, where a caller needs to say more than the code, fills a
  * caller-provided message buffer of CIOT_ERRBUF_SIZE bytes.
  */
 #ifndef CIOT_CIOT_H
@@ -13,6 +23,8 @@
 #include <stdint.h>
 
 #define CIOT_VERSION "0.1.0"
+/* The version of nDPI the library runs, which names every flow's application protocol. */
+const char *ciot_dpi_version(void);
 #define CIOT_ERRBUF_SIZE 512
 
 enum ciot_rc {

@@ -17,4 +17,13 @@ struct ciot_option {
 	enum ciot_rc (*set)(void *config, const char *value, char *errbuf);
 };
 
+/* The options under one heading of --help, and whose settings they change. */
+struct ciot_option_group {
+	const char *title;                 /* the heading, without its colon */
+	const struct ciot_option *options; /* ends with an entry whose name is NULL */
+	/* NULL: the run's settings, changed with ciot_config_set (ciot/analyze.h). Else the name of the
+	 * stage whose own settings `set` takes ("destinations": struct ciot_destination_options). */
+	const char *stage;
+};
+
 #endif

@@ -24,17 +24,13 @@
 #include <stdint.h>
 
 #include "ciot/ciot.h"
+#include "ciot/destinations.h"
 
 enum ciot_party { CIOT_PARTY_FIRST, CIOT_PARTY_SUPPORT, CIOT_PARTY_THIRD };
 const char *ciot_party_name(enum ciot_party p); /* "first", "support", "third" */
 
-/* How public DNS resolvers and NTP pools count. */
-enum ciot_public_convention {
-	CIOT_PUBLIC_THIRD,   /* always third party (the lifecycle paper's convention; the default) */
-	CIOT_PUBLIC_SUPPORT, /* always support party (network services the device needs) */
-	CIOT_PUBLIC_BY_ORG   /* like any endpoint, by the organization that runs them */
-};
-/* "third", "support", "org"; false for another name. */
+/* How public DNS resolvers and NTP pools count: enum ciot_public_convention, a setting of the
+ * destinations stage (ciot/destinations.h). "third", "support", "org"; false for another name. */
 bool ciot_public_convention_parse(const char *name, enum ciot_public_convention *out);
 const char *ciot_public_convention_name(enum ciot_public_convention c);
 

@@ -385,6 +385,7 @@ enum ciot_rc ciot_destinations_build(struct ciot_destinations *d, sqlite3 *db, s
 				     char *errbuf)
 {
 	memset(stats, 0, sizeof *stats);
+	stats->dns_names_max_bytes = CIOT_STRPOOL_MAX_BYTES;
 	struct builder b = { .db = db, .d = d, .stats = stats, .errbuf = errbuf };
 	enum ciot_rc rc = CIOT_OK;
 	if (sqlite3_prepare_v2(db, "INSERT INTO destinations VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", -1,

@@ -11,46 +11,16 @@
  *
  * The result is the `destinations` table, rebuilt whole in one transaction on every run, so it
  * always agrees with the flows, the geolocation data and the rules recorded in `meta`.
+ *
+ * What a tool runs (settings, open, build, close) is public: ciot/destinations.h.
  */
-#ifndef CIOT_DESTINATIONS_H
-#define CIOT_DESTINATIONS_H
-
-#include <stdint.h>
+#ifndef CIOT_DESTINATIONS_INTERNAL_H
+#define CIOT_DESTINATIONS_INTERNAL_H
 
 #include "attribution.h"
-#include "ciot/ciot.h"
+#include "ciot/destinations.h"
 
-struct sqlite3;
-
-struct ciot_destination_options {
-	const char *geo_dir;    /* datasets/geo */
-	const char *rules_dir;  /* datasets/attribution */
-	enum ciot_public_convention convention;
-};
-
-struct ciot_destination_stats {
-	uint64_t flows, internet_flows;
-	uint64_t named_by_flow, named_by_dns, named_by_later_dns;
-	uint64_t internet_unnamed, internet_no_country;
-	uint64_t dns_answers;
-	uint64_t dns_answers_dropped; /* not used: a device's names exceeded CIOT_STRPOOL_MAX_BYTES */
-};
-
-/* Default data locations: $CIOT_GEO_DIR, $CIOT_RULES_DIR, else the checkout's datasets/. */
-void ciot_destination_default_options(struct ciot_destination_options *o);
-
-struct ciot_destinations;
-
-/* Loads what naming and attribution need (geolocation data, rules, public suffix list), so that a
- * missing file is reported before hours of analysis rather than after. */
-enum ciot_rc ciot_destinations_open(struct ciot_destinations **out, const struct ciot_destination_options *o,
-				    char *errbuf);
-void ciot_destinations_close(struct ciot_destinations *d);
-/* One line for the tool's -V and for meta: which geolocation data is loaded. */
+/* One line for the database's meta: which geolocation data is loaded. */
 const char *ciot_destinations_geo_description(const struct ciot_destinations *d);
-
-/* Rebuilds the destinations table of the database. */
-enum ciot_rc ciot_destinations_build(struct ciot_destinations *d, struct sqlite3 *db,
-				     struct ciot_destination_stats *stats, char *errbuf);
 
 #endif

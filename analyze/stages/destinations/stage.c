@@ -1,9 +1,51 @@
 /* stage.c: the destinations stage in the registry: its table and view, created with every
- * database so that reports can join on them before the stage ran (destinations.h runs it). */
+ * database so that reports can join on them before the stage ran (destinations.h runs it), and its
+ * options, which change the struct ciot_destination_options the tool opens it with. */
+#include "destinations.h"
 #include "registry.h"
+
+static enum ciot_rc set_geo_dir(void *settings, const char *value, char *errbuf)
+{
+	(void)errbuf;
+	((struct ciot_destination_options *)settings)->geo_dir = value;
+	return CIOT_OK;
+}
+
+static enum ciot_rc set_rules_dir(void *settings, const char *value, char *errbuf)
+{
+	(void)errbuf;
+	((struct ciot_destination_options *)settings)->rules_dir = value;
+	return CIOT_OK;
+}
+
+static enum ciot_rc set_public_services(void *settings, const char *value, char *errbuf)
+{
+	if (!ciot_public_convention_parse(value, &((struct ciot_destination_options *)settings)->convention))
+		return ciot_fail(errbuf, CIOT_ERR_ARG, "--public-services must be third, support or org");
+	return CIOT_OK;
+}
+
+static const struct ciot_option options[] = {
+	{ "geo-dir", 0, "DIR",
+	  "geolocation and AS data (default: $CIOT_GEO_DIR, else the checkout's\n"
+	  "datasets/geo, which make setup fills)",
+	  set_geo_dir },
+	{ "rules-dir", 0, "DIR",
+	  "organization and party rules (default: $CIOT_RULES_DIR, else the\n"
+	  "checkout's datasets/attribution)",
+	  set_rules_dir },
+	{ "public-services", 0, "third|support|org",
+	  "how public DNS resolvers and NTP pools count: third party (default, as\n"
+	  "the lifecycle paper), support party, or by their organization like any\n"
+	  "other server",
+	  set_public_services },
+	{ NULL, 0, NULL, NULL, NULL },
+};
 
 const struct ciot_stage ciot_stage_destinations = {
 	.name = "destinations",
+	.options_title = "Destinations (names, countries, organizations, parties; docs/destinations.md)",
+	.options = options,
 	.schema =
 	"CREATE TABLE IF NOT EXISTS destinations (\n"
 	"  flow_id INTEGER PRIMARY KEY REFERENCES flows(id) ON DELETE CASCADE,\n"

@@ -1,0 +1,37 @@
+/* ciot/store.h: the SQLite database an analysis writes and reports read (docs/database.md).
+ *
+ * ciot-analyze opens it for a run: a run records what produced it, the pipeline stores each capture
+ * file in a transaction of its own (ciot/analyze.h), the stages work on the stored rows through the
+ * database handle, and the run's end tidies what captures share. ciot-report opens it read-only.
+ * Both refuse a database written by another schema version.
+ */
+#ifndef CIOT_STORE_H
+#define CIOT_STORE_H
+
+#include "ciot/ciot.h"
+
+struct ciot_store;
+struct ciot_analysis;
+struct ciot_dataset;
+struct sqlite3;
+
+/* Opens or creates the database; refuses one written by another schema version. */
+enum ciot_rc ciot_store_open(struct ciot_store **out, const char *path, char *errbuf);
+void ciot_store_close(struct ciot_store *s);
+
+/* Records what produced the database (versions, input, each analyzer's method and settings) in its
+ * meta table. */
+enum ciot_rc ciot_store_begin_run(struct ciot_store *s, const struct ciot_dataset *ds, const struct ciot_analysis *a,
+				  char *errbuf);
+
+/* The end of a run: each analyzer tidies what it shares across captures (certificates no stored
+ * connection presents any more, after re-analyzed or failed captures). */
+enum ciot_rc ciot_store_end_run(struct ciot_store *s, char *errbuf);
+
+/* The database handle, for the stages that work on stored results (ciot/destinations.h). */
+struct sqlite3 *ciot_store_db(struct ciot_store *s);
+
+/* Opens an existing database read-only, for reports; checks its schema version. */
+enum ciot_rc ciot_store_open_readonly(struct sqlite3 **out, const char *path, char *errbuf);
+
+#endif
