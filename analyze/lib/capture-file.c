@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "capture-file.h"
-#include "cursor.h"
+#include "ciot/cursor.h"
 
 #define READ_CHUNK (1u << 20)
 

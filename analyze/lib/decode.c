@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "cursor.h"
+#include "ciot/cursor.h"
 #include "decode.h"
 
 #define ETHERTYPE_IPV4 0x0800

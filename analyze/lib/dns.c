@@ -20,7 +20,7 @@
  */
 #include <string.h>
 
-#include "cursor.h"
+#include "ciot/cursor.h"
 #include "dns.h"
 
 #define DNS_FLAG_QR 0x8000

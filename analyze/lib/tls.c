@@ -24,7 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cursor.h"
+#include "ciot/cursor.h"
 #include "tls.h"
 
 #define TLS_RANDOM_LEN 32

@@ -8,7 +8,7 @@
  * (an HTTP body's count goes on, TLS waits for a segment that starts with a record header). */
 #include <string.h>
 
-#include "cursor.h"
+#include "ciot/cursor.h"
 #include "dns.h"
 #include "encryption.h"
 #include "tls.h"

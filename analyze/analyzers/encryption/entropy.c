@@ -27,7 +27,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#include "cursor.h"
+#include "ciot/cursor.h"
 #include "entropy.h"
 
 /* ---- entropy ---- */

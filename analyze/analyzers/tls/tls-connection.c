@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cursor.h"
+#include "ciot/cursor.h"
 #include "stream.h"
 #include "tls-connection.h"
 

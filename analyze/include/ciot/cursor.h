@@ -1,4 +1,5 @@
-/* cursor.h: the one way ciot reads untrusted bytes.
+/* ciot/cursor.h: the one way ciot reads untrusted bytes, in every library (analysis, capture,
+ * shaping).
  *
  * A cursor is a window (pointer, length, offset) over bytes that came from outside: a packet, a
  * file header, later a TLS record or a certificate. Every read checks the window first; a read past
