@@ -31,7 +31,7 @@
 #include <sqlite3.h>
 
 #include "ciot/ciot.h"
-#include "decode.h"
+#include "ciot/decode.h"
 #include "dpi.h"
 #include "ciot/options.h"
 #include "stream.h"

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "ciot/cursor.h"
-#include "decode.h"
+#include "ciot/decode.h"
 
 #define ETHERTYPE_IPV4 0x0800
 #define ETHERTYPE_IPV6 0x86dd

@@ -13,7 +13,7 @@
 
 #include "ciot/ciot.h"
 #include "dataset.h"
-#include "decode.h"
+#include "ciot/decode.h"
 
 /* Addresses a device may be seen with (IPv4, IPv6 link-local, global, temporary). */
 #define CIOT_DEVICE_MAX_LEARNED 64

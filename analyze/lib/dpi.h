@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "ciot/ciot.h"
-#include "decode.h"
+#include "ciot/decode.h"
 #include "strpool.h"
 
 /* Packets nDPI is given per flow at most, as in ndpiReader 4.2 (reader_util.c). */

@@ -18,7 +18,7 @@
 
 #include <stddef.h>
 
-#include "decode.h"
+#include "ciot/decode.h"
 
 /* Default idle timeouts, microseconds. IoT devices keep long, mostly silent TCP connections to
  * their clouds (MQTT keep-alives of minutes), hence the long TCP timeout. */

@@ -26,7 +26,7 @@
 #include "analyzer.h"
 #include "capture-file.h"
 #include "dataset.h"
-#include "decode.h"
+#include "ciot/decode.h"
 #include "device.h"
 #include "flow.h"
 #include "strpool.h"

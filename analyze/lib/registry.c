@@ -12,7 +12,9 @@
 	X(pii)        /* personal data in clear text; consumes the spans */                             \
 	X(tls)        /* TLS, DTLS and QUIC connections and their certificates */
 
-#define STAGES(X) X(destinations) /* names, countries, organizations and parties of the remote ends */
+#define STAGES(X)                                                                                      \
+	X(destinations) /* names, countries, organizations and parties of the remote ends */            \
+	X(shaping)      /* ciot-shape's scores and costs of shaped traffic (tables only: ciot-shape fills them) */
 
 #define DECLARE_ANALYZER(name) extern const struct ciot_analyzer ciot_analyzer_##name;
 #define LIST_ANALYZER(name) &ciot_analyzer_##name,

@@ -26,7 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "decode.h"
+#include "ciot/decode.h"
 
 /* ---- the follower --------------------------------------------------------------------------- */
 

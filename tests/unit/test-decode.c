@@ -16,7 +16,7 @@
 #include "addr.h"
 #include "bytes.h"
 #include "check.h"
-#include "decode.h"
+#include "ciot/decode.h"
 
 static const uint8_t MAC_DST[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x02 };
 static const uint8_t MAC_SRC[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };

@@ -23,7 +23,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "decode.h"
+#include "ciot/decode.h"
 #include "dpi.h"
 #include "entropy.h"
 #include "stream.h"

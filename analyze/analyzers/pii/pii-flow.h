@@ -25,7 +25,7 @@
 
 #include "ciot/ciot.h"
 #include "dataset.h"
-#include "decode.h"
+#include "ciot/decode.h"
 #include "encryption.h"
 #include "pii.h"
 

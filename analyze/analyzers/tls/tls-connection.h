@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "decode.h"
+#include "ciot/decode.h"
 #include "tls.h"
 
 #define CIOT_TLS_STREAM_MAX (64u * 1024)     /* bytes of one direction held while a hole is open */

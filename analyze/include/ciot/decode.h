@@ -1,4 +1,5 @@
-/* decode.h: turns a captured frame into the fields the flow table and analyzers need.
+/* ciot/decode.h: turns a captured frame into the fields the flow table, the analyzers and the
+ * shaping simulator need; public because libciot-shape reads captures through it.
  *
  * Decoding never allocates and never reads outside the frame. A frame ciot cannot use is counted
  * under one reason and skipped: either it is not IP traffic at all (ARP, STP, an unsupported link
@@ -11,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "capture-file.h"
+#include "ciot/capture-file.h"
 
 /* LINKTYPE_* values from the tcpdump.org registry */
 #define CIOT_LINKTYPE_NULL 0
