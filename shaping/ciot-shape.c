@@ -654,9 +654,12 @@ static int cmd_sweep(const struct args *a)
 	if (status)
 		return status;
 	bool csv = !strcmp(a->format, "csv");
-	printf(csv ? "figure,parameter,value,interval,size,original_Bps,overhead_Bps,expected_overhead_Bps,delay_p95_ms\n"
-		   : "| figure | parameter | value | interval | size | original B/s | overhead B/s | expected B/s | delay p95 ms |\n"
-		     "|---|---|---:|---|---|---:|---:|---:|---:|\n");
+	/* the paper shaped only what the device sends: its figures are the from-device columns */
+	printf(csv ? "figure,parameter,value,interval,size,original_Bps,up_overhead_Bps,up_expected_Bps,overhead_Bps,"
+		     "expected_overhead_Bps,delay_p95_ms\n"
+		   : "| figure | parameter | value | interval | size | original B/s | from device: overhead B/s | expected | "
+		     "both directions: overhead B/s | expected | delay p95 ms |\n"
+		     "|---|---|---:|---|---|---:|---:|---:|---:|---:|---:|\n");
 	for (size_t i = 0; i < n && !status; i++) {
 		struct args pa = *a;
 		pa.interval = pa.down_interval = points[i].interval;
@@ -671,9 +674,11 @@ static int cmd_sweep(const struct args *a)
 			status = EXIT_FAILED;
 		} else {
 			double p95 = fmax(r.dir[0].delay_ms[1], r.dir[1].delay_ms[1]);
-			printf(csv ? "%s,%s,%g,%s,%s,%.2f,%.2f,%.2f,%.1f\n" : "| %s | %s | %g | %s | %s | %.1f | %.1f | %.1f | %.1f |\n",
+			printf(csv ? "%s,%s,%g,%s,%s,%.2f,%.2f,%.2f,%.2f,%.2f,%.1f\n"
+				   : "| %s | %s | %g | %s | %s | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f |\n",
 			       points[i].figure, points[i].parameter, points[i].x, points[i].interval, points[i].size,
-			       r.original_bps, r.overhead_bps, r.expected_overhead_bps, p95);
+			       r.original_bps, r.dir[0].overhead_bps, r.dir[0].expected_overhead_bps, r.overhead_bps,
+			       r.expected_overhead_bps, p95);
 			ciot_sim_result_free(&r);
 		}
 		free_options(&o);

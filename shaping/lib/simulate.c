@@ -290,7 +290,7 @@ static int by_start(const void *a, const void *b)
  * are measured while the device was observed, not over the gaps between captures, where the
  * original trace has no traffic because nobody captured it. A trace without spans counts from its
  * first packet to its last. */
-static double observed(const struct ciot_trace *in, const struct ciot_trace *shaped, double *shaped_bytes)
+static double observed(const struct ciot_trace *in, const struct ciot_trace *shaped, double shaped_bytes[2])
 {
 	size_t n = in->nspans;
 	struct ciot_trace_span whole = { in->p[0].ts_ns, in->p[in->n - 1].ts_ns + 1 };
@@ -303,7 +303,7 @@ static double observed(const struct ciot_trace *in, const struct ciot_trace *sha
 		qsort(sp, n, sizeof *sp, by_start);
 	}
 	double seconds = 0;
-	*shaped_bytes = 0;
+	shaped_bytes[0] = shaped_bytes[1] = 0;
 	size_t j = 0;
 	int64_t covered_to = INT64_MIN;
 	for (size_t i = 0; i < n; i++) {
@@ -315,7 +315,7 @@ static double observed(const struct ciot_trace *in, const struct ciot_trace *sha
 		while (j < shaped->n && shaped->p[j].ts_ns < from)
 			j++;
 		for (; j < shaped->n && shaped->p[j].ts_ns < to; j++)
-			*shaped_bytes += shaped->p[j].wire;
+			shaped_bytes[shaped->p[j].dir ? 1 : 0] += shaped->p[j].wire;
 	}
 	if (sp != &whole)
 		free(sp);
@@ -332,28 +332,30 @@ static void summarize(const struct ciot_trace *in, const struct ciot_sim_options
 	if (in->p[in->n - 1].ts_ns > r->end_ns)
 		r->end_ns = in->p[in->n - 1].ts_ns;
 	unsigned overhead = frame_overhead(ciot_addr_is_v4(o->server) && ciot_addr_is_v4(in->device));
-	double original = 0, expected = 0, shaped = 0;
+	double shaped[2];
+	r->observed_s = observed(in, &r->shaped, shaped);
+	double seconds = r->observed_s > 0 ? r->observed_s : 1;
 	for (int k = 0; k < 2; k++) {
 		struct ciot_sim_direction *d = &r->dir[k];
-		original += (double)d->original_wire_bytes;
 		struct ciot_shape_params p = o->params[k];
 		/* the dists as the shaper clamps them */
 		p.size.min = fmax(p.size.min, CIOT_SHAPE_RECORD_MIN);
 		p.size.max = fmin(p.size.max, CIOT_SHAPE_RECORD_MAX);
 		p.interval.min = fmax(p.interval.min, 1e-6);
 		double extra = o->legacy_header ? 6.0 : (double)o->tls_overhead; /* legacy: about 6 bytes */
-		expected += (ciot_shape_dist_mean(&p.size) + extra + overhead) / ciot_shape_dist_mean(&p.interval);
+		double original = (double)d->original_wire_bytes / seconds;
+		d->overhead_bps = shaped[k] / seconds - original;
+		d->expected_overhead_bps = (ciot_shape_dist_mean(&p.size) + extra + overhead) / ciot_shape_dist_mean(&p.interval) - original;
+		r->original_bps += original;
+		r->shaped_bps += shaped[k] / seconds;
+		r->expected_overhead_bps += d->expected_overhead_bps;
 		delay_stats(&sd[k]);
 		d->drain_s = sd[k].last_done_ns > sd[k].last_packet_ns ? (double)(sd[k].last_done_ns - sd[k].last_packet_ns) / 1e9 : 0;
 		struct ciot_shape_stats st;
 		ciot_shaper_stats(sd[k].s, &st);
 		d->queue_peak_bytes = st.queue_peak_bytes;
 	}
-	r->observed_s = observed(in, &r->shaped, &shaped);
-	r->original_bps = r->observed_s > 0 ? original / r->observed_s : 0;
-	r->shaped_bps = r->observed_s > 0 ? shaped / r->observed_s : 0;
 	r->overhead_bps = r->shaped_bps - r->original_bps;
-	r->expected_overhead_bps = expected - r->original_bps;
 }
 
 enum ciot_rc ciot_shape_simulate(const struct ciot_trace *in, const struct ciot_sim_options *o, const char *pcap_path,

@@ -108,6 +108,7 @@ struct ciot_sim_direction {
 					     * p95, p99, max */
 	size_t queue_peak_bytes;
 	double drain_s;                     /* after the last original packet, until the queue emptied */
+	double overhead_bps, expected_overhead_bps; /* this direction's, while observed */
 };
 
 struct ciot_sim_result {
