@@ -739,6 +739,90 @@ static const struct ciot_query queries[] = {
 			{ "values", CIOT_COLUMN_INT, "distinct values (by keyed hash), over the category's devices" },
 		},
 	},
+	{
+		"shaping",
+		"how well activity inference does on unshaped and shaped traffic (ciot-shape score --store): "
+		"each attacker's ROC AUC per window length, averaged over the simulated seeds",
+		"SELECT r.id, r.device, r.interval_up, r.size_up, r.interval_down, r.size_down, r.tls, r.legacy_header,"
+		" s.trace, s.window_s, s.attacker, count(*), max(s.active_windows), max(s.idle_windows), max(s.events),"
+		" avg(s.auc), avg(s.auc_low), avg(s.auc_high), min(s.auc), max(s.auc), avg(s.tpr_at_1pct_fpr),"
+		" r.cover_size_auc, r.cover_size_auc_low, r.cover_size_auc_high"
+		" FROM shaping_scores s JOIN shaping_runs r ON r.id = s.run_id"
+		" GROUP BY r.id, s.trace, s.window_s, s.attacker"
+		" ORDER BY r.id, s.trace DESC, s.window_s, CASE s.attacker WHEN 'rate' THEN 1 WHEN 'size' THEN 2"
+		" WHEN 'timing' THEN 3 ELSE 4 END",
+		0,
+		{
+			{ "run", CIOT_COLUMN_INT, "the ciot-shape run (one score --store): its settings are the next columns" },
+			{ "device", CIOT_COLUMN_TEXT, "the device's address in the captures" },
+			{ "interval_up", CIOT_COLUMN_TEXT, "seconds between the device's records: constant:V, uniform:LOW,HIGH, normal:MEAN,SD or empirical" },
+			{ "size_up", CIOT_COLUMN_TEXT, "bytes of the device's records, ciot's 6-byte header included" },
+			{ "interval_down", CIOT_COLUMN_TEXT, "seconds between records to the device" },
+			{ "size_down", CIOT_COLUMN_TEXT, "bytes of records to the device" },
+			{ "tls", CIOT_COLUMN_INT, "1 when TLS 1.3's 22 bytes per record were counted" },
+			{ "legacy_header", CIOT_COLUMN_INT,
+			  "1 when the original library's ASCII header was simulated (to show its leak)" },
+			{ "trace", CIOT_COLUMN_TEXT, "unshaped (the captures as they are) or shaped" },
+			{ "window_s", CIOT_COLUMN_REAL3, "the window's length in seconds" },
+			{ "attacker", CIOT_COLUMN_TEXT,
+			  "rate (bytes per second, threshold learned on idle), size (naive Bayes over packet sizes), "
+			  "timing (naive Bayes over gaps) or classifier (logistic regression on eight features)" },
+			{ "seeds", CIOT_COLUMN_INT, "simulations averaged (1 for the unshaped trace)" },
+			{ "active_windows", CIOT_COLUMN_INT, "windows of user activity scored (sliding windows overlap)" },
+			{ "idle_windows", CIOT_COLUMN_INT, "idle windows scored" },
+			{ "events", CIOT_COLUMN_INT, "labelled steps the windows come from: each fold leaves one active and one idle step out" },
+			{ "auc", CIOT_COLUMN_REAL3, "ROC AUC of active against idle windows, mean over seeds: 0.5 is chance, 1 perfect" },
+			{ "auc_low", CIOT_COLUMN_REAL3, "low end of its interval (mean over seeds; see docs/shaping.md for its coverage)" },
+			{ "auc_high", CIOT_COLUMN_REAL3, "high end of its interval" },
+			{ "auc_min", CIOT_COLUMN_REAL3, "the lowest AUC of a single seed" },
+			{ "auc_max", CIOT_COLUMN_REAL3, "the highest AUC of a single seed" },
+			{ "tpr_at_1pct_fpr", CIOT_COLUMN_SHARE, "share of active windows found when 1% of idle windows may be flagged" },
+			{ "cover_size_auc", CIOT_COLUMN_REAL3,
+			  "ROC AUC of record size for data against cover records (first seed): 0.5 means size cannot tell them apart" },
+			{ "cover_size_auc_low", CIOT_COLUMN_REAL3, "its interval's low end" },
+			{ "cover_size_auc_high", CIOT_COLUMN_REAL3, "its interval's high end" },
+		},
+	},
+	{
+		"shaping-cost",
+		"what shaping costs (ciot-shape score --store): overhead and delays per direction, averaged over "
+		"the simulated seeds, with the analytic expectation",
+		"SELECT r.id, r.device, r.interval_up, r.size_up, r.interval_down, r.size_down, r.tls, c.direction,"
+		" count(*), avg(c.observed_s), avg(c.original_wire_bytes / c.observed_s),"
+		" avg(c.wire_bytes / c.observed_s), avg(c.overhead_bps), avg(c.expected_overhead_bps),"
+		" avg(c.overhead_bps) * 2592000 / 1e9, sum(c.messages), sum(c.refused), avg(c.delay_p50_ms),"
+		" avg(c.delay_p95_ms), avg(c.delay_p99_ms), max(c.delay_max_ms), max(c.queue_peak_bytes), max(c.drain_s)"
+		" FROM shaping_costs c JOIN shaping_runs r ON r.id = c.run_id GROUP BY r.id, c.direction"
+		" ORDER BY r.id, c.direction",
+		0,
+		{
+			{ "run", CIOT_COLUMN_INT, "the ciot-shape run" },
+			{ "device", CIOT_COLUMN_TEXT, "the device's address in the captures" },
+			{ "interval_up", CIOT_COLUMN_TEXT, "seconds between the device's records" },
+			{ "size_up", CIOT_COLUMN_TEXT, "bytes of the device's records" },
+			{ "interval_down", CIOT_COLUMN_TEXT, "seconds between records to the device" },
+			{ "size_down", CIOT_COLUMN_TEXT, "bytes of records to the device" },
+			{ "tls", CIOT_COLUMN_INT, "1 when TLS 1.3's 22 bytes per record were counted" },
+			{ "direction", CIOT_COLUMN_TEXT, "from_device or to_device" },
+			{ "seeds", CIOT_COLUMN_INT, "simulations averaged" },
+			{ "observed_s", CIOT_COLUMN_REAL3, "seconds the captures saw (rates are over them, not over the gaps between captures)" },
+			{ "original_bps", CIOT_COLUMN_REAL3, "the unshaped traffic's bytes per second in this direction, every header counted" },
+			{ "shaped_bps", CIOT_COLUMN_REAL3,
+			  "the shaped traffic's bytes per second while observed (Ethernet, IP, TCP and the record)" },
+			{ "overhead_bps", CIOT_COLUMN_REAL3, "shaped minus original bytes per second" },
+			{ "expected_overhead_bps", CIOT_COLUMN_REAL3,
+			  "mean record bytes on the wire over the mean interval, minus the original rate" },
+			{ "overhead_gb_month", CIOT_COLUMN_REAL3, "the overhead over 30 days, in GB (10^9 bytes)" },
+			{ "messages", CIOT_COLUMN_INT, "messages queued, summed over seeds" },
+			{ "refused", CIOT_COLUMN_INT, "messages a full queue refused, summed over seeds" },
+			{ "delay_p50_ms", CIOT_COLUMN_REAL3, "median delay of a message, first byte queued to last byte sent" },
+			{ "delay_p95_ms", CIOT_COLUMN_REAL3, "95th percentile of that delay" },
+			{ "delay_p99_ms", CIOT_COLUMN_REAL3, "99th percentile of that delay" },
+			{ "delay_max_ms", CIOT_COLUMN_REAL3, "the longest delay of any seed" },
+			{ "queue_peak_bytes", CIOT_COLUMN_INT, "the most bytes waiting at once, over seeds" },
+			{ "drain_s", CIOT_COLUMN_REAL3, "seconds the queue took to empty after the last original packet, over seeds" },
+		},
+	},
 };
 
 #define NQUERIES (sizeof queries / sizeof queries[0])

@@ -930,6 +930,45 @@ static void test_certificates(void)
 	free(csv);
 }
 
+/* ---- shaping (ciot-shape score --store) ----
+ * One run: two seeds of the shaped trace and the unshaped one, at one window length; costs of two
+ * seeds per direction. The exports average over seeds, keep each seed's extremes, and turn bytes
+ * per second into GB a month (30 days). */
+static void test_shaping(void)
+{
+	exec("INSERT INTO shaping_runs (id, created_at, tool, captures, device, interval_up, size_up, interval_down,"
+	     " size_down, tls, legacy_header, seeds, cover_size_auc, cover_size_auc_low, cover_size_auc_high)"
+	     " VALUES (1, 't', 'ciot-shape', 'a.pcap', '10.0.0.2', 'uniform:0,0.6', 'uniform:50,200',"
+	     " 'uniform:0,0.6', 'uniform:50,200', 0, 0, 2, 0.5, 0.49, 0.51)");
+	exec("INSERT INTO shaping_scores VALUES (1, 'unshaped', 1, 2, 'rate', 24, 3597, 4, 1.0, 1.0, 1.0, 1.0),"
+	     " (1, 'shaped', 1, 2, 'rate', 24, 3597, 4, 0.4, 0.3, 0.5, 0.0),"
+	     " (1, 'shaped', 2, 2, 'rate', 24, 3597, 4, 0.6, 0.5, 0.7, 0.5),"
+	     " (1, 'shaped', 1, 2, 'size', 24, 3597, 4, 0.5, 0.4, 0.6, 0.0),"
+	     " (1, 'shaped', 2, 2, 'size', 24, 3597, 4, 0.5, 0.4, 0.6, 0.0)");
+	exec("INSERT INTO shaping_costs VALUES"
+	     " (1, 1, 100, 50, 1050, 1000, 990, 'from_device', 10, 0, 300, 200, 80000, 3000, 10, 20, 30, 40, 500, 1.5),"
+	     " (1, 2, 100, 50, 1070, 1020, 990, 'from_device', 10, 1, 310, 200, 82000, 3000, 12, 22, 32, 60, 700, 2.5),"
+	     " (1, 1, 100, 20, 520, 500, 495, 'to_device', 4, 0, 300, 290, 40000, 2000, 5, 6, 7, 8, 100, 0),"
+	     " (1, 2, 100, 20, 520, 500, 495, 'to_device', 4, 0, 300, 290, 40000, 2000, 5, 6, 7, 8, 100, 0)");
+	char *csv = export_csv("shaping", NULL);
+	CHECK_LINE(csv, "1,10.0.0.2,\"uniform:0,0.6\",\"uniform:50,200\",\"uniform:0,0.6\",\"uniform:50,200\",0,0,"
+			"unshaped,2.000,rate,1,24,3597,4,1.000,1.000,1.000,1.000,1.000,1.000000,0.500,0.490,0.510");
+	CHECK_LINE(csv, "1,10.0.0.2,\"uniform:0,0.6\",\"uniform:50,200\",\"uniform:0,0.6\",\"uniform:50,200\",0,0,"
+			"shaped,2.000,rate,2,24,3597,4,0.500,0.400,0.600,0.400,0.600,0.250000,0.500,0.490,0.510");
+	/* unshaped before shaped, rate before size */
+	const char *u = strstr(csv, "unshaped,2.000,rate"), *r = strstr(csv, "shaped,2.000,rate,2"),
+		   *z = strstr(csv, "shaped,2.000,size");
+	CHECK(u && r && z && u < r && r < z);
+	free(csv);
+	csv = export_csv("shaping-cost", NULL);
+	/* from the device: (3000/100) B/s original, (80000+82000)/2/100 shaped, overhead 1010 = 2.618 GB a month */
+	CHECK_LINE(csv, "1,10.0.0.2,\"uniform:0,0.6\",\"uniform:50,200\",\"uniform:0,0.6\",\"uniform:50,200\",0,"
+			"from_device,2,100.000,30.000,810.000,1010.000,990.000,2.618,20,1,11.000,21.000,31.000,60.000,700,2.500");
+	CHECK_LINE(csv, "1,10.0.0.2,\"uniform:0,0.6\",\"uniform:50,200\",\"uniform:0,0.6\",\"uniform:50,200\",0,"
+			"to_device,2,100.000,20.000,400.000,500.000,495.000,1.296,8,0,5.000,6.000,7.000,8.000,100,0.000");
+	free(csv);
+}
+
 /* ---- the registry of exports (report/queries.c) and its documentation ----
  * Every export documents each of its columns; its SQL, prepared on a database of the current
  * schema, returns exactly as many columns as it documents and binds exactly the parameters it
@@ -976,7 +1015,7 @@ static void test_registry(void)
 		sqlite3_finalize(st);
 		check_case(before, q->name);
 	}
-	CHECK_EQ_INT(n, 19);
+	CHECK_EQ_INT(n, 21);
 	CHECK(ciot_query_find("no-such-export") == NULL);
 }
 
@@ -1090,6 +1129,7 @@ int main(void)
 	test_destinations();
 	build_classes();
 	test_encryption();
+	test_shaping();
 	test_registry();
 	test_describe();
 	test_json_stream();
