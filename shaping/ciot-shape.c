@@ -674,7 +674,8 @@ static int cmd_sweep(const struct args *a)
 			status = EXIT_FAILED;
 		} else {
 			double p95 = fmax(r.dir[0].delay_ms[1], r.dir[1].delay_ms[1]);
-			printf(csv ? "%s,%s,%g,%s,%s,%.2f,%.2f,%.2f,%.2f,%.2f,%.1f\n"
+			/* the distributions' text holds commas: quoted in CSV (RFC 4180) */
+			printf(csv ? "%s,%s,%g,\"%s\",\"%s\",%.2f,%.2f,%.2f,%.2f,%.2f,%.1f\n"
 				   : "| %s | %s | %g | %s | %s | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f |\n",
 			       points[i].figure, points[i].parameter, points[i].x, points[i].interval, points[i].size,
 			       r.original_bps, r.dir[0].overhead_bps, r.dir[0].expected_overhead_bps, r.overhead_bps,
