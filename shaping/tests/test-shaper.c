@@ -87,7 +87,6 @@ static void test_records(void)
 	struct ciot_shape_record r;
 	size_t got = 0, records = 0;
 	int ended = 0;
-	uint64_t size_sum = 0;
 	int64_t prev = 0;
 	while (ended < 2) {
 		int64_t t = ciot_shaper_deadline(s);
@@ -100,7 +99,6 @@ static void test_records(void)
 		CHECK_EQ_INT(header_payload(rec), r.payload);
 		CHECK(!r.cover);
 		CHECK_EQ_INT(rec[1] & CIOT_SHAPE_FLAG_DATA, CIOT_SHAPE_FLAG_DATA);
-		size_sum += r.size;
 		if (ended == 0) {
 			CHECK(memcmp(rec + CIOT_SHAPE_HEADER, msg + got, r.payload) == 0);
 			got += r.payload;

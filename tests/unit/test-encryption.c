@@ -209,6 +209,29 @@ static enum ciot_content_class http(struct flow *f, int dir, const char *text, e
 	return tcp_send(f, dir, CIOT_FAMILY_HTTP, text, strlen(text), step);
 }
 
+/* A segment that repeats the end of a finished request and goes on with bytes that start no
+ * message: the new bytes are judged by their content and have a span (fuzz-encryption found them
+ * without one, so the PII search never saw them). */
+static void test_repeat_then_no_message(void)
+{
+	struct flow f;
+	reset(&f);
+	enum ciot_class_step step;
+	const char *req = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+	CHECK_CLASS(http(&f, 0, req, &step), CIOT_CONTENT_TEXT);
+	uint8_t seg[5 + 300];
+	memcpy(seg, req + strlen(req) - 5, 5);
+	for (size_t i = 5; i < sizeof seg; i++)
+		seg[i] = (uint8_t)(i * 131 + 7);
+	struct ciot_packet pkt = packet(6, 40000, 80, seqs[0] - 5, seg, sizeof seg);
+	seqs[0] += sizeof seg - 5;
+	classify_spans(&f, 0, CIOT_FAMILY_HTTP, &pkt, &step); /* checks that the spans cover it all */
+	CHECK_EQ_INT(spans.n, 2);
+	CHECK_EQ_INT(spans.span[0].role, CIOT_SPAN_REPEATED);
+	CHECK_EQ_INT(spans.span[1].len, 300);
+	CHECK_EQ_INT(spans.span[1].role, CIOT_SPAN_OTHER);
+}
+
 static void test_http(void)
 {
 	struct flow f;
@@ -613,6 +636,7 @@ int main(void)
 	test_tls();
 	test_dtls();
 	test_http();
+	test_repeat_then_no_message();
 	test_dns();
 	test_families_and_fragments();
 	test_mqtt();

@@ -810,8 +810,14 @@ static bool protocol_rules(const struct ciot_entropy_options *o, struct ciot_str
 				mqtt_segment(o, s, p, n, t, by_content);
 				return true;
 			}
-			if (http_segment(o, s, peer, family, p, n, t, by_content) || repeated)
+			if (http_segment(o, s, peer, family, p, n, t, by_content))
 				return true;
+			if (repeated) {
+				/* new bytes after a repeated prefix that start no message: judged by their
+				 * content, as a packet no rule reads would be (found by fuzz-encryption) */
+				count(t, ciot_content_classify(o, p, n), CIOT_SPAN_OTHER, p, n);
+				return true;
+			}
 		}
 		if (family == CIOT_FAMILY_SSH) {
 			count(t, ssh_segment(s, p, n), CIOT_SPAN_PROTECTED, p, n);
