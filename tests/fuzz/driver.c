@@ -711,7 +711,8 @@ int main(int argc, char **argv)
 	append(replay_tail, sizeof replay_tail, seed_text);
 
 	timeout_seconds = o.timeout;
-	leak_checks_on = o.detect_leaks && __lsan_do_recoverable_leak_check && __sanitizer_install_malloc_and_free_hooks &&
+	leak_checks_on = o.detect_leaks && __lsan_do_recoverable_leak_check &&
+			 __sanitizer_install_malloc_and_free_hooks &&
 			 __sanitizer_install_malloc_and_free_hooks(malloc_hook, free_hook);
 	if (LLVMFuzzerInitialize)
 		LLVMFuzzerInitialize(&argc, &argv);

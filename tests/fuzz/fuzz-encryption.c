@@ -1,5 +1,5 @@
 /* fuzz-encryption.c: libFuzzer target for the encryption classes' protocol rules and content steps
- * (analyze/lib/encryption.c, entropy.c): the input is cut into packets of one flow, both
+ * (analyze/analyzers/encryption/encryption.c, entropy.c): the input is cut into packets of one flow, both
  * directions, over TCP and UDP, under every protocol family, so the TLS, DTLS, HTTP, MQTT, SSH,
  * DNS and RTSP state machines all see hostile bytes and hostile sequence numbers. Build and run:
  * tests/fuzz/README.md. */
