@@ -1,5 +1,5 @@
 /* fuzz-encryption.c: libFuzzer target for the encryption classes' protocol rules and content steps
- * (analyze/lib/encryption.c, entropy.c): the input is cut into packets of one flow, both
+ * (analyze/analyzers/encryption/encryption.c, entropy.c): the input is cut into packets of one flow, both
  * directions, over TCP and UDP, under every protocol family, so the TLS, DTLS, HTTP, MQTT, SSH,
  * DNS and RTSP state machines all see hostile bytes and hostile sequence numbers. Build and run:
  * tests/fuzz/README.md. */
@@ -51,13 +51,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			at = ciot_tcp_follow(&follow[dir], &pkt);
 		enum ciot_content_class c = ciot_encryption_packet(&o, &f, dir, family, &pkt, at, &step, &spans);
 		/* the spans cover the captured payload exactly, in order */
-		uint32_t at = 0;
+		uint32_t covered = 0;
 		for (unsigned i = 0; i < spans.n; i++) {
-			if (spans.span[i].offset != at || !spans.span[i].len)
+			if (spans.span[i].offset != covered || !spans.span[i].len)
 				__builtin_trap();
-			at += spans.span[i].len;
+			covered += spans.span[i].len;
 		}
-		if (c != CIOT_CONTENT_NCLASSES && !pkt.later_fragment && n && at != n)
+		if (c != CIOT_CONTENT_NCLASSES && !pkt.later_fragment && n && covered != n)
 			__builtin_trap();
 		seq[dir] += (uint32_t)n;
 		pos += n;

@@ -1,4 +1,4 @@
-/* fuzz-pii.c: libFuzzer target for the PII matcher (analyze/lib/pii.c): every input is scanned as
+/* fuzz-pii.c: libFuzzer target for the PII matcher (analyze/analyzers/pii/pii.c): every input is scanned as
  * one buffer, and again as a stream cut into chunks with the carry protocol of pii.h (the last
  * min(n, CIOT_PII_CARRY) bytes in front of the next chunk, each buffer in a heap block of exactly its
  * length, and a flush call at the end on some inputs), with a seeds object holding a few seeds of

@@ -1,5 +1,5 @@
 /* fuzz-tls-connection.c: a libFuzzer target for the TLS/DTLS/QUIC connection tracker
- * (analyze/lib/tls-connection.h). The input is one flow: a first byte choosing TCP or UDP, then
+ * (analyze/analyzers/tls/tls-connection.h). The input is one flow: a first byte choosing TCP or UDP, then
  * packets in both directions, each a 5-byte header (direction, SYN/FIN/RST, a move of that
  * direction's sequence number forwards or backwards, small or past the reassembly window, the
  * captured length, bytes the capture cut off, a later IP fragment) and its payload, handed to
@@ -11,7 +11,8 @@
  * outside the concatenated chain or past CIOT_TLS_CHAIN_BYTES, strings not terminated, a client
  * direction or an outcome out of range, a protocol that does not match the transport, state kept
  * after the flow ended; and when a counter holds more records than the input has bytes (it went
- * below zero). How to build and run it: README.md beside this file. Not part of the CMake build.
+ * below zero). How to build and run it (with libFuzzer, or with driver.c as ctest
+ * does): README.md beside this file.
  */
 #include <stdbool.h>
 #include <stddef.h>

@@ -4,7 +4,8 @@
  * whole input as a body; then as an SSLv2 record. Besides the sanitizers' own checks, it traps
  * when a parser breaks a promise tls.h makes: counts past their arrays, strings not terminated,
  * GREASE kept, a body or a certificate outside the input, a result that is not one of the three.
- * How to build and run it: README.md beside this file. Not part of the CMake build.
+ * How to build and run it (with libFuzzer, or with driver.c as ctest does): README.md beside this
+ * file.
  */
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
 /* fuzz-x509.c: libFuzzer target for the certificate path (x509.h): ciot_x509_parse and
- * ciot_x509_judge_chain against the system trust store, opened once. Build and run as
- * tests/fuzz/README-x509.md says; not part of the CMake build or CI.
+ * ciot_x509_judge_chain against the system trust store, opened once. Build and run (with libFuzzer,
+ * or with driver.c as ctest does) as tests/fuzz/README.md says.
  *
  * The input is read as a presented chain: consecutive DER elements, split on their own outer
  * tag-length headers the way a TLS Certificate message holds them one after another (a single
