@@ -129,6 +129,7 @@ static void test_records(void)
 	ciot_shaper_stats(s, &st);
 	CHECK_EQ_INT(st.records, records + 1);
 	CHECK_EQ_INT(st.payload_bytes, sizeof msg + 10);
+	CHECK_EQ_INT(st.record_bytes, size_sum + r.size); /* the data records and the cover one */
 	CHECK_EQ_INT(st.messages_done, 2);
 	CHECK_EQ_INT(st.queued_bytes, 0);
 	CHECK_EQ_INT(st.queue_peak_bytes, sizeof msg + 10);
