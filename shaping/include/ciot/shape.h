@@ -201,7 +201,8 @@ void ciot_unshaper_stats(const struct ciot_unshaper *u, struct ciot_unshape_stat
 
 /* TLS for a link (OpenSSL 3, TLS 1.3 only): with it, cover and data records are indistinguishable on
  * the wire (every record is one TLS record of its size plus a constant overhead: 22 bytes with
- * TLS 1.3's AEAD suites). The strings are read while the link is opened, not kept. */
+ * TLS 1.3's default suites, AES-GCM and ChaCha20-Poly1305). The strings are read while the link is
+ * opened, not kept. */
 struct ciot_shape_tls {
 	bool server;            /* accept the handshake rather than start it */
 	const char *cert_file;  /* PEM: the server's certificate chain (server), */
@@ -230,8 +231,8 @@ struct ciot_shape_link;
 /* A link over a connected stream socket `fd`; the link owns it from now on, also when this fails
  * (it is closed then). The socket is made non-blocking, and TCP_NODELAY is set on a TCP socket so
  * that a record is not held back to be merged with the next. The first slot is one interval after
- * now. With TLS the handshake runs in the loop, and the slots that pass before it is done are
- * skipped (counted in missed_slots): no record leaves before the handshake is done. */
+ * now. With TLS the handshake runs in the loop, and no record leaves before it is done: the slots
+ * that pass meanwhile are skipped (counted in missed_slots). */
 enum ciot_rc ciot_shape_link_open(struct ciot_shape_link **l, int fd, const struct ciot_shape_link_config *c,
 				  char *errbuf);
 /* The same over a new TCP connection to host:port (getaddrinfo; the connect itself blocks). */
@@ -283,8 +284,8 @@ enum ciot_rc ciot_shape_link_start_thread(struct ciot_shape_link *l, char *errbu
  * queued is not delivered). Without the thread it returns at once and the loop carries the close
  * out (ciot_shape_link_send_done). Messages from the peer can still be received after it. */
 enum ciot_rc ciot_shape_link_close(struct ciot_shape_link *l, int timeout_ms, char *errbuf);
-/* Stops the helper thread and frees the link, closing its socket. Messages still queued are dropped:
- * close first. */
+/* Stops the helper thread and frees the link, closing its socket: the last call on the link, with no
+ * other running. Messages still queued are dropped: close first. */
 void ciot_shape_link_free(struct ciot_shape_link *l);
 void ciot_shape_link_stats(const struct ciot_shape_link *l, struct ciot_shape_stats *sent,
 			   struct ciot_unshape_stats *received);
