@@ -87,6 +87,7 @@ static void test_records(void)
 	struct ciot_shape_record r;
 	size_t got = 0, records = 0;
 	int ended = 0;
+	uint64_t size_sum = 0;
 	int64_t prev = 0;
 	while (ended < 2) {
 		int64_t t = ciot_shaper_deadline(s);
@@ -99,6 +100,7 @@ static void test_records(void)
 		CHECK_EQ_INT(header_payload(rec), r.payload);
 		CHECK(!r.cover);
 		CHECK_EQ_INT(rec[1] & CIOT_SHAPE_FLAG_DATA, CIOT_SHAPE_FLAG_DATA);
+		size_sum += r.size;
 		if (ended == 0) {
 			CHECK(memcmp(rec + CIOT_SHAPE_HEADER, msg + got, r.payload) == 0);
 			got += r.payload;
@@ -127,6 +129,7 @@ static void test_records(void)
 	ciot_shaper_stats(s, &st);
 	CHECK_EQ_INT(st.records, records + 1);
 	CHECK_EQ_INT(st.payload_bytes, sizeof msg + 10);
+	CHECK_EQ_INT(st.record_bytes, size_sum + r.size); /* the data records and the cover one */
 	CHECK_EQ_INT(st.messages_done, 2);
 	CHECK_EQ_INT(st.queued_bytes, 0);
 	CHECK_EQ_INT(st.queue_peak_bytes, sizeof msg + 10);

@@ -182,10 +182,27 @@ struct ciot_unshape_stats {
 };
 void ciot_unshaper_stats(const struct ciot_unshaper *u, struct ciot_unshape_stats *out);
 
-/* ---- the link: both sides over a connected socket ------------------------------------------------ */
+/* ---- the link: both sides over a connected socket ------------------------------------------------
+ *
+ * A link is a shaper for this side's sends and an unshaper for the peer's records over one stream
+ * socket: both directions are shaped when both ends use the library. Each record is written with one
+ * send (one SSL_write, so one TLS record, with TLS) at its slot, and a record only partly written is
+ * finished before the next slot's record is started; the library never merges or splits records.
+ * TCP still may: TCP_NODELAY makes each record leave at once, but on a congested path (a full
+ * window, retransmissions) the kernel can carry two records in one segment or one in two, which an
+ * observer sees, as it sees any sender's congestion. The records' sizes and slots stay the
+ * schedule's.
+ *
+ * Two locks per link: the queue lock, which ciot_shape_link_send and _recv take and which is never
+ * held across a system call, and the I/O lock, which serialises the loop's steps (the record being
+ * written, the TLS object). A record is built under the queue lock into the link's buffer and
+ * written under the I/O lock alone, so a slow socket never blocks the application's sends.
+ */
 
-/* TLS for a link (OpenSSL 3): with it, cover and data records are indistinguishable on the wire
- * (every record is one TLS record of its size plus a constant overhead). */
+/* TLS for a link (OpenSSL 3, TLS 1.3 only): with it, cover and data records are indistinguishable on
+ * the wire (every record is one TLS record of its size plus a constant overhead: 22 bytes with
+ * TLS 1.3's default suites, AES-GCM and ChaCha20-Poly1305). The strings are read while the link is
+ * opened, not kept. */
 struct ciot_shape_tls {
 	bool server;            /* accept the handshake rather than start it */
 	const char *cert_file;  /* PEM: the server's certificate chain (server), */
@@ -194,48 +211,81 @@ struct ciot_shape_tls {
 	const char *server_name;/* the name the client checks the certificate against (client) */
 };
 
+/* How a link is made. Fields left zero take their defaults, so a caller names only what it sets. */
+struct ciot_shape_link_config {
+	struct ciot_shape_params send;    /* shapes this side's sends (copied) */
+	size_t recv_max_message;          /* the peer's messages are at most this long (its queue_limit) */
+	const struct ciot_shape_tls *tls; /* NULL: no TLS (see the wire format) */
+	const struct ciot_shape_env *env; /* NULL: ciot_shape_env_system(); must outlive the link */
+	size_t read_size;                 /* bytes asked of each read at most (0: 16384); a device short
+					   * of memory takes less, tests take odd sizes */
+	/* Called after each record's last byte went to the socket (to TLS with TLS), from the thread
+	 * that drives the link, with the I/O lock held: it may call _send, _recv and _stats, not the
+	 * loop's functions, _close or _free. For logs and tests; NULL: none. */
+	void (*on_record)(void *ctx, const struct ciot_shape_record *rec);
+	void *on_record_ctx;
+};
+
 struct ciot_shape_link;
 
-/* A link over a connected stream socket `fd` (the link owns it from now on; TCP_NODELAY is set so
- * that a record is not held back to be merged with the next). `send_params` shapes this side's
- * sends; the peer's records are unshaped with messages up to recv_max_message bytes. tls may be
- * NULL (no TLS: see the wire format). The first slot is one interval after now. */
-enum ciot_rc ciot_shape_link_open(struct ciot_shape_link **l, int fd, const struct ciot_shape_params *send_params,
-				  size_t recv_max_message, const struct ciot_shape_tls *tls,
-				  const struct ciot_shape_env *env, char *errbuf);
-/* The same over a new TCP connection to host:port. */
+/* A link over a connected stream socket `fd`; the link owns it from now on, also when this fails
+ * (it is closed then). The socket is made non-blocking, and TCP_NODELAY is set on a TCP socket so
+ * that a record is not held back to be merged with the next. The first slot is one interval after
+ * now. With TLS the handshake runs in the loop, and no record leaves before it is done: the slots
+ * that pass meanwhile are skipped (counted in missed_slots). */
+enum ciot_rc ciot_shape_link_open(struct ciot_shape_link **l, int fd, const struct ciot_shape_link_config *c,
+				  char *errbuf);
+/* The same over a new TCP connection to host:port (getaddrinfo; the connect itself blocks). */
 enum ciot_rc ciot_shape_link_connect(struct ciot_shape_link **l, const char *host, const char *port,
-				     const struct ciot_shape_params *send_params, size_t recv_max_message,
-				     const struct ciot_shape_tls *tls, const struct ciot_shape_env *env, char *errbuf);
+				     const struct ciot_shape_link_config *c, char *errbuf);
 
-/* Queues a message; CIOT_ERR_NOSPACE when the queue is full (nothing queued). Thread-safe. */
+/* Queues a message; CIOT_ERR_NOSPACE when the queue is full (nothing queued: try later), CIOT_ERR_ARG
+ * after close, the link's error once it failed. Thread-safe. */
 enum ciot_rc ciot_shape_link_send(struct ciot_shape_link *l, const void *msg, size_t len, char *errbuf);
 /* Copies the oldest whole message received into buf (cap bytes). *got is false when none is whole
  * yet; CIOT_ERR_ARG when it does not fit (*len says its size; it stays queued). With the helper
- * thread running, waits up to timeout_ms for one (0: does not wait). CIOT_ERR_FORMAT when the
- * peer's stream broke the record format, CIOT_ERR_IO when the connection failed. */
+ * thread running, waits up to timeout_ms for one (0: does not wait). Messages that arrived whole
+ * are handed out before an error: CIOT_ERR_FORMAT when the peer's stream broke the record format or
+ * ended inside a record or a message (or, with TLS, without close_notify), CIOT_ERR_IO when the
+ * connection failed. */
 enum ciot_rc ciot_shape_link_recv(struct ciot_shape_link *l, void *buf, size_t cap, size_t *len, bool *got,
 				  int timeout_ms, char *errbuf);
-/* The peer shut its sending side down and every message it sent was taken. */
+/* The peer shut its sending side down cleanly and every message it sent was taken. */
 bool ciot_shape_link_peer_done(const struct ciot_shape_link *l);
+/* This side's close finished: the queue drained, the shaper stopped at a slot, and the sending side
+ * is shut down (close_notify sent first with TLS). */
+bool ciot_shape_link_send_done(const struct ciot_shape_link *l);
 
-/* The event-loop interface, for a device with its own loop: the socket to poll for reading (and
- * for writing while ciot_shape_link_wants_write), the absolute deadline (monotonic ns) of the next
- * thing to do, and what to call when the deadline passes or the socket is ready. */
+/* The event-loop interface, for a device with its own loop: poll the socket for reading while
+ * ciot_shape_link_wants_read (not after the peer's end: a socket at its end is always readable) and
+ * for writing while ciot_shape_link_wants_write; call on_timer when the absolute deadline (the env's
+ * clock, ns; INT64_MAX: none) has passed, on_writable on POLLOUT, on_readable on POLLIN, POLLERR or
+ * POLLHUP. Each returns the link's error once it failed (then drop the link: nothing more will move),
+ * CIOT_OK otherwise. The loop is finished with the link when send_done and peer_done are both true
+ * (or it failed). */
 int ciot_shape_link_fd(const struct ciot_shape_link *l);
 int64_t ciot_shape_link_deadline(const struct ciot_shape_link *l);
+bool ciot_shape_link_wants_read(const struct ciot_shape_link *l);
 bool ciot_shape_link_wants_write(const struct ciot_shape_link *l);
 enum ciot_rc ciot_shape_link_on_timer(struct ciot_shape_link *l, int64_t now_ns, char *errbuf);
 enum ciot_rc ciot_shape_link_on_writable(struct ciot_shape_link *l, char *errbuf);
 enum ciot_rc ciot_shape_link_on_readable(struct ciot_shape_link *l, char *errbuf);
 
-/* A helper thread that runs the loop above, for a device without one; recv then waits on it. */
+/* A helper thread that runs the loop above (ppoll with the deadline), for a device without one; recv
+ * and close then wait on it. It sleeps for deadline - now of the env's clock, so it needs the
+ * system env or one whose clock runs at the real pace. It ends when both sides are done or the link
+ * failed; ciot_shape_link_free joins it. */
 enum ciot_rc ciot_shape_link_start_thread(struct ciot_shape_link *l, char *errbuf);
 
 /* Stops sends, drains the queue with cover going on, stops at a slot (ciot_shaper_close), then
- * shuts the sending side down. With the thread, waits until then (at most timeout_ms; 0: no
- * limit). Messages from the peer can still be received after it. */
+ * shuts the sending side down (SSL_shutdown, then shutdown(SHUT_WR)). With the helper thread, waits
+ * until then, at most timeout_ms (0: no limit): CIOT_ERR_IO when the time passed first (the link
+ * goes on draining; close again to wait more), the link's error when it failed first (what was still
+ * queued is not delivered). Without the thread it returns at once and the loop carries the close
+ * out (ciot_shape_link_send_done). Messages from the peer can still be received after it. */
 enum ciot_rc ciot_shape_link_close(struct ciot_shape_link *l, int timeout_ms, char *errbuf);
+/* Stops the helper thread and frees the link, closing its socket: the last call on the link, with no
+ * other running. Messages still queued are dropped: close first. */
 void ciot_shape_link_free(struct ciot_shape_link *l);
 void ciot_shape_link_stats(const struct ciot_shape_link *l, struct ciot_shape_stats *sent,
 			   struct ciot_unshape_stats *received);
