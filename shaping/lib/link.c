@@ -19,9 +19,8 @@
  * with MSG_NOSIGNAL, so that a peer gone away is an error code, not a SIGPIPE the library would
  * have to set a process-wide disposition for.
  *
- * Reads go to the unshaper, which takes any boundaries. A small tracker of where the peer's stream
- * stands (inside a record, inside a message) tells a clean end of the stream from one cut short:
- * EOF in the middle of either is an error, not silence.
+ * Reads go to the unshaper, which takes any boundaries and knows where the peer's stream stands
+ * (inside a record, inside a message): EOF in the middle of either is an error, not silence.
  *
  * Locks: `lock` (the queue lock) guards the shaper, the unshaper and the link's state flags, and is
  * never held across a system call. `io` serialises the loop's steps: the socket, the TLS object and
@@ -59,15 +58,6 @@
  * hold this side's slots back; what is left is still readable at the next poll. */
 #define READ_BUDGET (256 * 1024)
 
-/* Where the peer's stream stands between records and messages (the unshaper has checked the format;
- * this only follows the lengths). */
-struct boundary {
-	uint8_t header[CIOT_SHAPE_HEADER];
-	size_t have;     /* header bytes of the next record gathered */
-	size_t left;     /* body bytes of the current record still to come */
-	bool in_message; /* the last data record did not end its message */
-};
-
 struct ciot_shape_link {
 	pthread_mutex_t lock;   /* the queue lock */
 	pthread_mutex_t io;     /* the I/O lock */
@@ -89,7 +79,6 @@ struct ciot_shape_link {
 	size_t written;           /* bytes of the record on the socket (without TLS) */
 	uint8_t *rbuf;
 	size_t read_size;
-	struct boundary peer;
 
 	/* under lock (the flags also with io held) */
 	bool ready;               /* the TLS handshake is done (from the start without TLS) */
@@ -510,47 +499,15 @@ static enum ciot_rc step_timer(struct ciot_shape_link *l, int64_t now_ns, char *
 	return flush(l, errbuf);
 }
 
-static void boundary_feed(struct boundary *b, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		if (b->left > 0) {
-			size_t k = b->left < n ? b->left : n;
-			b->left -= k;
-			p += k;
-			n -= k;
-			continue;
-		}
-		size_t k = CIOT_SHAPE_HEADER - b->have < n ? CIOT_SHAPE_HEADER - b->have : n;
-		memcpy(b->header + b->have, p, k);
-		b->have += k;
-		p += k;
-		n -= k;
-		if (b->have < CIOT_SHAPE_HEADER)
-			break;
-		struct ciot_cursor c = ciot_cursor_make(b->header, CIOT_SHAPE_HEADER);
-		ciot_cursor_skip(&c, 1);
-		uint8_t flags = ciot_cursor_u8(&c);
-		uint16_t size = ciot_cursor_be16(&c);
-		b->left = size > CIOT_SHAPE_HEADER ? size - CIOT_SHAPE_HEADER : 0;
-		if (flags & CIOT_SHAPE_FLAG_DATA)
-			b->in_message = !(flags & CIOT_SHAPE_FLAG_END);
-		b->have = 0;
-	}
-}
-
 /* The peer's stream ended: clean only between records and between messages. */
 static enum ciot_rc peer_ended(struct ciot_shape_link *l, char *errbuf)
 {
-	const struct boundary *b = &l->peer;
-	if (b->have)
-		return fail(l, errbuf, CIOT_ERR_FORMAT, "the peer's stream ended inside a record header (%zu of %d bytes)",
-			    b->have, CIOT_SHAPE_HEADER);
-	if (b->left)
-		return fail(l, errbuf, CIOT_ERR_FORMAT, "the peer's stream ended inside a record (%zu bytes missing)",
-			    b->left);
-	if (b->in_message)
-		return fail(l, errbuf, CIOT_ERR_FORMAT,
-			    "the peer's stream ended inside a message (its last fragment never came)");
+	char why[CIOT_ERRBUF_SIZE];
+	pthread_mutex_lock(&l->lock);
+	enum ciot_rc rc = ciot_unshaper_end(l->unshaper, why);
+	pthread_mutex_unlock(&l->lock);
+	if (rc)
+		return fail(l, errbuf, rc, "the peer's stream: %s", why);
 	pthread_mutex_lock(&l->lock);
 	l->peer_eof = true;
 	pthread_cond_broadcast(&l->changed);
@@ -616,7 +573,6 @@ static enum ciot_rc step_read(struct ciot_shape_link *l, char *errbuf)
 		if (rc) {
 			rc = fail_locked(l, errbuf, rc, "the peer's stream: %s", why);
 		} else {
-			boundary_feed(&l->peer, l->rbuf, (size_t)n);
 			ciot_unshaper_stats(l->unshaper, &after);
 			if (after.messages != before.messages)
 				pthread_cond_broadcast(&l->changed);

@@ -164,6 +164,24 @@ enum ciot_rc ciot_unshaper_feed(struct ciot_unshaper *u, const uint8_t *p, size_
 	return CIOT_OK;
 }
 
+enum ciot_rc ciot_unshaper_end(const struct ciot_unshaper *u, char *errbuf)
+{
+	if (u->failed)
+		return ciot_fail(errbuf, CIOT_ERR_FORMAT, "the stream broke the record format earlier");
+	if (u->have && u->have < CIOT_SHAPE_HEADER)
+		return ciot_fail(errbuf, CIOT_ERR_FORMAT, "the stream ended inside a record header (%zu of %d bytes)",
+				 u->have, CIOT_SHAPE_HEADER);
+	if (u->have) {
+		struct header h;
+		read_header(u->record, u->have, &h);
+		return ciot_fail(errbuf, CIOT_ERR_FORMAT, "the stream ended inside a record (%zu bytes missing)",
+				 (size_t)h.size - u->have);
+	}
+	if (u->message_len)
+		return ciot_fail(errbuf, CIOT_ERR_FORMAT, "the stream ended inside a message (its last fragment never came)");
+	return CIOT_OK;
+}
+
 bool ciot_unshaper_next(struct ciot_unshaper *u, const uint8_t **msg, size_t *len)
 {
 	free(u->taken);

@@ -129,14 +129,25 @@ static void test_malformed(void)
 	ciot_unshaper_new(&u, 100, err);
 	const uint8_t *m;
 	size_t mlen;
+	CHECK_EQ_INT(ciot_unshaper_end(u, err), CIOT_OK);
 	CHECK_EQ_INT(ciot_unshaper_feed(u, ok, 3, err), CIOT_OK);
+	CHECK_EQ_INT(ciot_unshaper_end(u, err), CIOT_ERR_FORMAT);
+	CHECK_CONTAINS(err, "inside a record header (3 of 6");
 	CHECK(!ciot_unshaper_next(u, &m, &mlen));
 	CHECK_EQ_INT(ciot_unshaper_feed(u, ok + 3, 4, err), CIOT_OK);
+	CHECK_EQ_INT(ciot_unshaper_end(u, err), CIOT_ERR_FORMAT);
+	CHECK_CONTAINS(err, "inside a record (1 bytes missing)");
 	CHECK(!ciot_unshaper_next(u, &m, &mlen));
 	CHECK_EQ_INT(ciot_unshaper_feed(u, ok + 7, 1, err), CIOT_OK);
 	CHECK(ciot_unshaper_next(u, &m, &mlen));
 	CHECK_EQ_INT(mlen, 2);
 	CHECK(memcmp(m, "hi", 2) == 0);
+	CHECK_EQ_INT(ciot_unshaper_end(u, err), CIOT_OK);
+	/* a first fragment without its last: the end is cut inside a message */
+	static const uint8_t first[] = { 1, 1, 0, 8, 0, 2, 'h', 'i' };
+	CHECK_EQ_INT(ciot_unshaper_feed(u, first, sizeof first, err), CIOT_OK);
+	CHECK_EQ_INT(ciot_unshaper_end(u, err), CIOT_ERR_FORMAT);
+	CHECK_CONTAINS(err, "inside a message");
 	ciot_unshaper_free(u);
 }
 

@@ -173,6 +173,10 @@ void ciot_unshaper_free(struct ciot_unshaper *u);
  * the format (the stream cannot be resynchronised: the link must be dropped). */
 enum ciot_rc ciot_unshaper_feed(struct ciot_unshaper *u, const uint8_t *p, size_t n, char *errbuf);
 
+/* The stream ended: CIOT_OK when it ended between records and between messages, CIOT_ERR_FORMAT
+ * (saying where) when it was cut inside a record's header, a record or a message. */
+enum ciot_rc ciot_unshaper_end(const struct ciot_unshaper *u, char *errbuf);
+
 /* The oldest whole message not yet taken: *msg stays valid until the next call on u. False when
  * none is complete. */
 bool ciot_unshaper_next(struct ciot_unshaper *u, const uint8_t **msg, size_t *len);
