@@ -42,7 +42,8 @@ static int by_time(const void *a, const void *b)
 void ciot_trace_sort(struct ciot_trace *t)
 {
 	/* qsort is not stable; packets at the same nanosecond keep no order a capture could promise */
-	qsort(t->p, t->n, sizeof *t->p, by_time);
+	if (t->n > 1)
+		qsort(t->p, t->n, sizeof *t->p, by_time);
 }
 
 void ciot_trace_free(struct ciot_trace *t)
