@@ -9,11 +9,13 @@
  * The tool parses options, calls libciot-shape and prints what it returns; docs/shaping.md says
  * what the numbers mean.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ciot/addr.h"
 #include "ciot/dataset.h"
@@ -49,6 +51,7 @@ static const char usage[] =
 	"  --seed N               of the virtual random source (default 1)\n"
 	"simulate:\n"
 	"  -o FILE                write the shaped trace as pcap (must not exist)\n"
+	"  --delays FILE          write every message's delay as CSV (must not exist)\n"
 	"score:\n"
 	"  --timetable FILE       lifecycle timetable: interaction steps active, idle steps idle\n"
 	"  --tz OFFSET            the timetable's local time (default +8)\n"
@@ -68,11 +71,11 @@ static const char usage[] =
 
 enum { OPT_DEVICE = 256, OPT_INTERVAL, OPT_SIZE, OPT_DOWN_INTERVAL, OPT_DOWN_SIZE, OPT_QUEUE, OPT_TLS, OPT_LEGACY,
        OPT_SEED, OPT_TIMETABLE, OPT_TZ, OPT_EVENTS, OPT_LABELS_DB, OPT_SHAPED, OPT_SEEDS, OPT_WINDOWS, OPT_STORE,
-       OPT_FIGURE, OPT_FORMAT, OPT_STEP };
+       OPT_FIGURE, OPT_FORMAT, OPT_STEP, OPT_DELAYS };
 
 struct args {
 	const char *device, *interval, *size, *down_interval, *down_size, *out, *timetable, *tz, *events, *labels_db,
-		*shaped, *windows, *store, *figure, *format;
+		*shaped, *windows, *store, *figure, *format, *delays;
 	double step;
 	unsigned long long queue_limit, seed, seeds;
 	bool tls, legacy;
@@ -110,6 +113,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "seeds", required_argument, NULL, OPT_SEEDS },
 		{ "windows", required_argument, NULL, OPT_WINDOWS },
 		{ "step", required_argument, NULL, OPT_STEP },
+		{ "delays", required_argument, NULL, OPT_DELAYS },
 		{ "store", required_argument, NULL, OPT_STORE },
 		{ "figure", required_argument, NULL, OPT_FIGURE },
 		{ "format", required_argument, NULL, OPT_FORMAT },
@@ -147,6 +151,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_FIGURE: a->figure = optarg; break;
 		case OPT_FORMAT: a->format = optarg; break;
 		case 'o': a->out = optarg; break;
+		case OPT_DELAYS: a->delays = optarg; break;
 		case OPT_QUEUE:
 		case OPT_SEED:
 		case OPT_SEEDS: {
@@ -289,6 +294,32 @@ static void print_cost(const struct ciot_sim_result *r, bool csv)
 
 /* ---- simulate ----------------------------------------------------------------------------------- */
 
+/* Every message's delay, one CSV line each; the file is new (never overwritten) and removed when
+ * it could not be written whole. */
+static int write_delays(const char *path, const struct ciot_sim_result *r)
+{
+	FILE *f = fopen(path, "wx");
+	if (!f) {
+		fprintf(stderr, "ciot-shape: %s: %s\n", path, strerror(errno));
+		return EXIT_FAILED;
+	}
+	fprintf(f, "direction,queued_at,sent_at,delay_ms,bytes\n");
+	for (size_t i = 0; i < r->nmessages; i++) {
+		const struct ciot_sim_message *m = &r->messages[i];
+		fprintf(f, "%s,%lld.%06lld,%lld.%06lld,%.3f,%u\n", m->dir ? "to_device" : "from_device",
+			(long long)(m->queued_ns / 1000000000), (long long)(m->queued_ns % 1000000000 / 1000),
+			(long long)(m->sent_ns / 1000000000), (long long)(m->sent_ns % 1000000000 / 1000),
+			(double)(m->sent_ns - m->queued_ns) / 1e6, m->bytes);
+	}
+	bool bad = ferror(f);
+	if (fclose(f) != 0 || bad) {
+		fprintf(stderr, "ciot-shape: %s: cannot write\n", path);
+		unlink(path);
+		return EXIT_FAILED;
+	}
+	return 0;
+}
+
 static int cmd_simulate(const struct args *a)
 {
 	struct ciot_trace t;
@@ -302,10 +333,15 @@ static int cmd_simulate(const struct args *a)
 	}
 	char err[CIOT_ERRBUF_SIZE];
 	struct ciot_sim_result r;
-	if (ciot_shape_simulate(&t, &o, a->out, &r, err)) {
+	if (a->delays && access(a->delays, F_OK) == 0) {
+		fprintf(stderr, "ciot-shape: %s: exists (never overwritten)\n", a->delays);
+		status = EXIT_FAILED;
+	} else if (ciot_shape_simulate(&t, &o, a->out, &r, err)) {
 		fprintf(stderr, "ciot-shape: %s\n", err);
 		status = EXIT_FAILED;
 	} else {
+		if (a->delays)
+			status = write_delays(a->delays, &r);
 		print_cost(&r, !strcmp(a->format, "csv"));
 		if (r.dir[0].rejected || r.dir[1].rejected)
 			fprintf(stderr, "ciot-shape: warning: %llu messages refused by a full queue (--queue-limit)\n",

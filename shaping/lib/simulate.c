@@ -28,6 +28,7 @@ struct side {
 	struct ciot_shape_virtual *v;
 	struct ciot_shaper *s;
 	int64_t *queued_at;      /* by message id */
+	uint32_t *sizes;         /* by message id */
 	size_t nqueued, cap;
 	double *delays_ms;       /* of the messages done */
 	size_t ndone;
@@ -149,6 +150,7 @@ static void side_close(struct side *sd)
 	ciot_shaper_free(sd->s);
 	ciot_shape_virtual_free(sd->v);
 	free(sd->queued_at);
+	free(sd->sizes);
 	free(sd->delays_ms);
 }
 
@@ -176,23 +178,42 @@ static enum ciot_rc queue_packet(struct side *sd, const struct ciot_trace_packet
 	if (sd->nqueued == sd->cap) {
 		size_t cap = sd->cap ? sd->cap * 2 : 1024;
 		int64_t *q = realloc(sd->queued_at, cap * sizeof *q);
-		double *d = q ? realloc(sd->delays_ms, cap * sizeof *d) : NULL;
 		if (q)
 			sd->queued_at = q;
+		uint32_t *z = q ? realloc(sd->sizes, cap * sizeof *z) : NULL;
+		if (z)
+			sd->sizes = z;
+		double *d = z ? realloc(sd->delays_ms, cap * sizeof *d) : NULL;
 		if (!d)
 			return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
 		sd->delays_ms = d;
 		sd->cap = cap;
 	}
+	sd->sizes[sd->nqueued] = p->payload;
 	sd->queued_at[sd->nqueued++] = p->ts_ns;
 	sd->out->messages++;
 	return CIOT_OK;
 }
 
 /* The slot due now on one side: its record into the shaped trace and the pcap. */
-static enum ciot_rc run_slot(struct side *sd, int dir, const struct ciot_sim_options *o, struct writer *w,
-			     struct ciot_trace *shaped, char *errbuf)
+static enum ciot_rc add_message(struct ciot_sim_result *r, const struct ciot_sim_message *m, char *errbuf)
 {
+	if (r->nmessages == r->messages_cap) {
+		size_t cap = r->messages_cap ? r->messages_cap * 2 : 1024;
+		struct ciot_sim_message *grown = realloc(r->messages, cap * sizeof *grown);
+		if (!grown)
+			return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+		r->messages = grown;
+		r->messages_cap = cap;
+	}
+	r->messages[r->nmessages++] = *m;
+	return CIOT_OK;
+}
+
+static enum ciot_rc run_slot(struct side *sd, int dir, const struct ciot_sim_options *o, struct writer *w,
+			     struct ciot_sim_result *result, char *errbuf)
+{
+	struct ciot_trace *shaped = &result->shaped;
 	uint8_t *rec = sd->rec;
 	int64_t t = ciot_shaper_deadline(sd->s);
 	ciot_shape_virtual_set(sd->v, t);
@@ -202,6 +223,10 @@ static enum ciot_rc run_slot(struct side *sd, int dir, const struct ciot_sim_opt
 	if (r.message_end && r.message < sd->nqueued) {
 		sd->delays_ms[sd->ndone++] = (double)(r.slot_ns - sd->queued_at[r.message]) / 1e6;
 		sd->last_done_ns = r.slot_ns;
+		struct ciot_sim_message m = { sd->queued_at[r.message], r.slot_ns, sd->sizes[r.message], (uint8_t)dir };
+		enum ciot_rc rc = add_message(result, &m, errbuf);
+		if (rc)
+			return rc;
 	}
 	/* what the wire carries: the record, TLS's bytes around it or the legacy header after it */
 	size_t extra = o->legacy_header ? legacy_header_bytes(&r) : o->tls_overhead;
@@ -249,7 +274,7 @@ static void delay_stats(struct side *sd)
 
 /* Runs every slot due before `until` on both sides, in time order. */
 static enum ciot_rc run_until(struct side sd[2], int64_t until, const struct ciot_sim_options *o, struct writer *w,
-			      struct ciot_trace *shaped, char *errbuf)
+			      struct ciot_sim_result *result, char *errbuf)
 {
 	enum ciot_rc rc = CIOT_OK;
 	for (;;) {
@@ -258,7 +283,7 @@ static enum ciot_rc run_until(struct side sd[2], int64_t until, const struct cio
 		int64_t t = k ? t1 : t0;
 		if (t == INT64_MAX || t >= until)
 			return CIOT_OK;
-		if ((rc = run_slot(&sd[k], k, o, w, shaped, errbuf)))
+		if ((rc = run_slot(&sd[k], k, o, w, result, errbuf)))
 			return rc;
 	}
 }
@@ -270,13 +295,13 @@ static enum ciot_rc simulate(const struct ciot_trace *in, const struct ciot_sim_
 	for (size_t i = 0; i < in->n && !rc; i++) {
 		const struct ciot_trace_packet *p = &in->p[i];
 		/* slots due before the packet first: a message waits at least until the next slot */
-		if (!(rc = run_until(sd, p->ts_ns + 1, o, w, &r->shaped, errbuf)))
+		if (!(rc = run_until(sd, p->ts_ns + 1, o, w, r, errbuf)))
 			rc = queue_packet(&sd[p->dir ? 1 : 0], p, errbuf);
 	}
 	ciot_shaper_close(sd[0].s);
 	ciot_shaper_close(sd[1].s);
 	if (!rc)
-		rc = run_until(sd, INT64_MAX, o, w, &r->shaped, errbuf);
+		rc = run_until(sd, INT64_MAX, o, w, r, errbuf);
 	return rc;
 }
 
@@ -406,4 +431,7 @@ enum ciot_rc ciot_shape_simulate(const struct ciot_trace *in, const struct ciot_
 void ciot_sim_result_free(struct ciot_sim_result *r)
 {
 	ciot_trace_free(&r->shaped);
+	free(r->messages);
+	r->messages = NULL;
+	r->nmessages = r->messages_cap = 0;
 }

@@ -69,6 +69,15 @@ expect_eq "stored AUC of the shaped rate attacker = printed" \
 "$CIOT_REPORT" "$db" shaping-cost -f csv >"$work/cost.csv" 2>"$work/err" || { cat "$work/err" >&2; fail "ciot-report shaping-cost"; }
 expect_eq "shaping-cost rows (2 directions)" "$(($(wc -l <"$work/cost.csv") - 1))" 2
 
+# the shaped pcap and every message's delay, from simulate
+"$CIOT_SHAPE" simulate --device 192.168.1.165 --interval constant:0.05 --size constant:120 -o "$work/shaped.pcap" \
+  --delays "$work/delays.csv" "$cam/xiaobai_Y2camera_speak_remote.pcap" >/dev/null 2>"$work/err" ||
+  { cat "$work/err" >&2; fail "simulate"; }
+messages=$(tshark -r "$cam/xiaobai_Y2camera_speak_remote.pcap" -Y 'ip.addr == 192.168.1.165 && (tcp.len > 0 || udp.length > 8 || icmp)' 2>/dev/null | wc -l)
+expect_eq "messages in the delays file = packets with payload tshark counts (TCP, UDP, ICMP)" "$(($(wc -l <"$work/delays.csv") - 1))" "$messages"
+expect_eq "shaped pcap: every frame 66 + 120 bytes (tshark)" \
+  "$(tshark -r "$work/shaped.pcap" -T fields -e frame.len 2>/dev/null | sort -u)" 186
+
 # errors: file: reason, non-zero exit, nothing stored
 status=0
 "$CIOT_SHAPE" score --device 192.168.1.165 --timetable "$work/none.txt" "${captures[@]}" >/dev/null 2>"$work/err" || status=$?

@@ -67,6 +67,15 @@ static void test_conservation(void)
 			CHECK(p->ts_ns >= r.shaped.p[i - 1].ts_ns);
 	}
 	CHECK_EQ_INT(r.dir[0].messages, 1000);
+	/* every message is listed once, sent after it was queued, with its size */
+	CHECK_EQ_INT(r.nmessages, 1000);
+	uint64_t bytes = 0;
+	for (size_t i = 0; i < r.nmessages; i++) {
+		CHECK(r.messages[i].sent_ns > r.messages[i].queued_ns);
+		CHECK_EQ_INT(r.messages[i].dir, CIOT_TRACE_FROM_DEVICE);
+		bytes += r.messages[i].bytes;
+	}
+	CHECK_EQ_INT(bytes, 300000);
 	CHECK_EQ_INT(r.dir[0].rejected, 0);
 	CHECK_EQ_INT(r.dir[1].messages, 0);
 	CHECK_EQ_INT(records[0], r.dir[0].records);

@@ -111,8 +111,17 @@ struct ciot_sim_direction {
 	double overhead_bps, expected_overhead_bps; /* this direction's, while observed */
 };
 
+/* One message through the shaper: when it was queued and when its last byte left. */
+struct ciot_sim_message {
+	int64_t queued_ns, sent_ns;
+	uint32_t bytes;
+	uint8_t dir;                        /* enum ciot_trace_dir */
+};
+
 struct ciot_sim_result {
 	struct ciot_sim_direction dir[2];
+	struct ciot_sim_message *messages;  /* every message sent, in the order they finished */
+	size_t nmessages, messages_cap;
 	int64_t start_ns, end_ns;           /* first original packet to the last slot */
 	double observed_s;                  /* seconds the captures saw (their spans): rates are over them */
 	double original_bps, shaped_bps;    /* bytes per second on the wire while observed, both directions */
