@@ -118,6 +118,13 @@ enum ciot_rc ciot_insert_prepare(sqlite3 *db, const struct ciot_table *t, const 
 	free(text);
 	if (prc != SQLITE_OK)
 		return ciot_db_fail(db, errbuf, t->name);
+	memset(out->bound, 0, sizeof out->bound);
+	out->nparams = sqlite3_bind_parameter_count(out->st);
+	if (out->nparams > CIOT_INSERT_MAX_PARAMS) {
+		ciot_insert_finalize(out);
+		return ciot_fail(errbuf, CIOT_ERR_DB, "%s: %d columns, more than the %d an INSERT may bind", t->name,
+				 out->nparams, CIOT_INSERT_MAX_PARAMS);
+	}
 	/* every column binds the parameter named after it */
 	for (size_t k = 0; k < ng; k++)
 		for (size_t i = 0; i < g[k]->n; i++) {
@@ -141,9 +148,16 @@ void ciot_insert_finalize(struct ciot_insert *ins)
 
 enum ciot_rc ciot_insert_run(struct ciot_insert *ins, const char *what, char *errbuf)
 {
+	for (int w = 0; w * 64 < ins->nparams; w++) {
+		uint64_t missing = ~ins->bound[w];
+		if (ins->nparams - w * 64 < 64)
+			missing &= (UINT64_C(1) << (ins->nparams - w * 64)) - 1;
+		for (; missing; missing &= missing - 1)
+			sqlite3_bind_null(ins->st, w * 64 + __builtin_ctzll(missing) + 1);
+		ins->bound[w] = 0;
+	}
 	int step = sqlite3_step(ins->st);
 	sqlite3_reset(ins->st);
-	sqlite3_clear_bindings(ins->st);
 	return step == SQLITE_DONE ? CIOT_OK : ciot_db_fail(sqlite3_db_handle(ins->st), errbuf, what);
 }
 
@@ -170,23 +184,33 @@ void ciot_insert_free(void *ins)
 	free(ins);
 }
 
+static inline void mark(const struct ciot_row *r, int column)
+{
+	int i = r->base + column - 1; /* parameters count from 1 */
+	r->bound[i / 64] |= UINT64_C(1) << (i % 64);
+}
+
 void ciot_row_int(const struct ciot_row *r, int column, int64_t v)
 {
+	mark(r, column);
 	sqlite3_bind_int64(r->st, r->base + column, v);
 }
 
 void ciot_row_real(const struct ciot_row *r, int column, double v)
 {
+	mark(r, column);
 	sqlite3_bind_double(r->st, r->base + column, v);
 }
 
 void ciot_row_text(const struct ciot_row *r, int column, const char *v)
 {
+	mark(r, column);
 	ciot_db_bind_text_or_null(r->st, r->base + column, v);
 }
 
 void ciot_row_static(const struct ciot_row *r, int column, const char *v)
 {
+	mark(r, column);
 	if (v)
 		sqlite3_bind_text(r->st, r->base + column, v, -1, SQLITE_STATIC);
 	else
@@ -195,11 +219,13 @@ void ciot_row_static(const struct ciot_row *r, int column, const char *v)
 
 void ciot_row_blob(const struct ciot_row *r, int column, const void *v, size_t len)
 {
+	mark(r, column);
 	sqlite3_bind_blob(r->st, r->base + column, v, (int)len, SQLITE_STATIC);
 }
 
 void ciot_row_null(const struct ciot_row *r, int column)
 {
+	mark(r, column);
 	sqlite3_bind_null(r->st, r->base + column);
 }
 

@@ -45,17 +45,23 @@ struct ciot_table {
  * entries skipped), into a string the caller frees; NULL when memory runs out. */
 char *ciot_table_create_sql(const struct ciot_table *t, const struct ciot_columns *extra, size_t nextra);
 
-/* A prepared INSERT of a table with its extra groups, and where each group's parameters start. */
+/* A prepared INSERT of a table with its extra groups, and where each group's parameters start.
+ * `bound` marks the parameters the row being built has bound: at its run the others are bound
+ * NULL, so no value of the previous row stays behind (without the cost of clearing every binding
+ * of every row). */
+#define CIOT_INSERT_MAX_PARAMS 256
 struct ciot_insert {
 	sqlite3_stmt *st;
 	int base[1 + 8];    /* [0] the table's own columns, [1 + i] extra group i */
+	int nparams;
+	uint64_t bound[CIOT_INSERT_MAX_PARAMS / 64];
 };
 
 /* Prepares the INSERT and checks every parameter's name against its column. */
 enum ciot_rc ciot_insert_prepare(sqlite3 *db, const struct ciot_table *t, const struct ciot_columns *extra,
 				 size_t nextra, struct ciot_insert *out, char *errbuf);
 void ciot_insert_finalize(struct ciot_insert *ins);
-/* Runs the INSERT with what was bound, then clears the bindings; `what` names it in an error. */
+/* Runs the INSERT with what was bound (NULL for the rest); `what` names it in an error. */
 enum ciot_rc ciot_insert_run(struct ciot_insert *ins, const char *what, char *errbuf);
 
 /* An analyzer's store object when it is one table's INSERT: allocated and prepared, and freed. */
@@ -66,10 +72,11 @@ void ciot_insert_free(void *ins);
 struct ciot_row {
 	sqlite3_stmt *st;
 	int base;
+	uint64_t *bound;
 };
-static inline struct ciot_row ciot_insert_row(const struct ciot_insert *ins, size_t group)
+static inline struct ciot_row ciot_insert_row(struct ciot_insert *ins, size_t group)
 {
-	return (struct ciot_row){ ins->st, ins->base[group] };
+	return (struct ciot_row){ ins->st, ins->base[group], ins->bound };
 }
 void ciot_row_int(const struct ciot_row *r, int column, int64_t v);
 void ciot_row_real(const struct ciot_row *r, int column, double v);
