@@ -461,7 +461,9 @@ static int score_shaped(struct score_run *sr, const struct ciot_window_set *ws, 
 			}
 			shaped = r.shaped;
 			memset(&r.shaped, 0, sizeof r.shaped);
-			if (wi == 0 && sr->store && ciot_shape_store_cost(sr->store, seed, &r, err)) {
+			rc = wi == 0 && sr->store ? ciot_shape_store_cost(sr->store, seed, &r, err) : CIOT_OK;
+			ciot_sim_result_free(&r);
+			if (rc) {
 				fprintf(stderr, "ciot-shape: %s\n", err);
 				ciot_trace_free(&shaped);
 				return EXIT_FAILED;
