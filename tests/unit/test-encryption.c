@@ -629,6 +629,91 @@ static void test_spans(void)
 	CHECK_SPAN(0, 0, sizeof query, CIOT_SPAN_DNS);
 }
 
+/* ICMP is never encrypted: the Linux ping payload (an 8-byte timestamp, then the counter 08 09 ..
+ * 37), the Windows one (the alphabet a..w, repeated) and random padding; structured payloads are
+ * text, random ones unknown; no packet counts towards proprietary encryption. */
+static void test_icmp(void)
+{
+	struct flow f;
+	memset(&f, 0, sizeof f);
+	enum ciot_class_step step;
+	uint8_t linux_ping[56], windows_ping[32], pad[200];
+	fill_random(linux_ping, 8, 5);
+	for (size_t i = 8; i < sizeof linux_ping; i++)
+		linux_ping[i] = (uint8_t)i;
+	for (size_t i = 0; i < sizeof windows_ping; i++)
+		windows_ping[i] = (uint8_t)('a' + i % 23);
+	fill_random(pad, sizeof pad, 6);
+	/* the counter alone: its byte entropy is that of random bytes */
+	CHECK_CLASS(ciot_content_classify(&opts, linux_ping, sizeof linux_ping), CIOT_CONTENT_TEXT);
+	struct ciot_packet pkt = packet(1, 0, 0, 0, linux_ping, sizeof linux_ping);
+	CHECK_CLASS(classify_spans(&f, 0, CIOT_FAMILY_OTHER, &pkt, &step), CIOT_CONTENT_TEXT);
+	pkt = packet(1, 0, 0, 0, windows_ping, sizeof windows_ping);
+	CHECK_CLASS(classify_spans(&f, 0, CIOT_FAMILY_OTHER, &pkt, &step), CIOT_CONTENT_TEXT);
+	pkt = packet(58, 0, 0, 0, pad, sizeof pad);
+	CHECK_CLASS(classify_spans(&f, 1, CIOT_FAMILY_OTHER, &pkt, &step), CIOT_CONTENT_UNKNOWN);
+	/* the same random bytes over UDP are encrypted */
+	CHECK_CLASS(classify(&f, 1, CIOT_FAMILY_OTHER, 17, 0, pad, sizeof pad, &step), CIOT_CONTENT_ENCRYPTED);
+	CHECK_EQ_INT(f.enc.counts.entropy_encrypted, 1);
+	/* a counter over UDP is not encrypted either */
+	memset(&f, 0, sizeof f);
+	CHECK_CLASS(classify(&f, 1, CIOT_FAMILY_OTHER, 17, 0, linux_ping, sizeof linux_ping, &step), CIOT_CONTENT_TEXT);
+	CHECK_EQ_INT(f.enc.counts.entropy_encrypted, 0);
+	/* in the paper mode too: the 56-byte counter is below 0.9 anyway, a 1000-byte one is not */
+	static uint8_t counter[1000];
+	for (size_t i = 0; i < sizeof counter; i++)
+		counter[i] = (uint8_t)(i * 7 + 3);
+	struct ciot_entropy_options paper;
+	ciot_entropy_default_options(&paper, CIOT_ENTROPY_PAPER);
+	CHECK(ciot_entropy256(counter, sizeof counter) > 0.9);
+	CHECK_CLASS(ciot_content_classify(&paper, counter, sizeof counter), CIOT_CONTENT_TEXT);
+	CHECK_CLASS(ciot_content_classify(&opts, counter, sizeof counter), CIOT_CONTENT_TEXT);
+}
+
+/* QUIC seen after its handshake: short-header packets on UDP 443 in a flow nDPI did not name are
+ * QUIC (encrypted by the protocol rule, not by entropy); the same bytes on another port, or with
+ * the form bits of no QUIC packet, are not. */
+static void test_quic_midstream(void)
+{
+	struct flow f;
+	memset(&f, 0, sizeof f);
+	enum ciot_class_step step;
+	uint8_t p[60];
+	fill_random(p, sizeof p, 8);
+	p[0] = 0x43; /* short header, packet number length 4 */
+	struct ciot_packet pkt = packet(17, 40000, 443, 0, p, sizeof p);
+	CHECK_CLASS(classify_spans(&f, 0, CIOT_FAMILY_OTHER, &pkt, &step), CIOT_CONTENT_ENCRYPTED);
+	CHECK_EQ_INT(step, CIOT_STEP_PROTOCOL);
+	pkt = packet(17, 443, 40000, 0, p, sizeof p);
+	CHECK_CLASS(classify_spans(&f, 1, CIOT_FAMILY_OTHER, &pkt, &step), CIOT_CONTENT_ENCRYPTED);
+	CHECK_EQ_INT(step, CIOT_STEP_PROTOCOL);
+	/* a long header of QUIC v1 */
+	uint8_t lh[60];
+	fill_random(lh, sizeof lh, 9);
+	memcpy(lh, "\xc3\x00\x00\x00\x01\x08", 6);
+	pkt = packet(17, 40000, 443, 0, lh, sizeof lh);
+	CHECK_CLASS(classify_spans(&f, 0, CIOT_FAMILY_OTHER, &pkt, &step), CIOT_CONTENT_ENCRYPTED);
+	CHECK_EQ_INT(step, CIOT_STEP_PROTOCOL);
+	CHECK_EQ_INT(f.enc.counts.entropy_encrypted, 0);
+	/* not QUIC: another port, the form bits 00, an unknown version, too short */
+	pkt = packet(17, 40000, 4443, 0, p, sizeof p);
+	classify_spans(&f, 0, CIOT_FAMILY_OTHER, &pkt, &step);
+	CHECK_EQ_INT(step, CIOT_STEP_ENTROPY);
+	p[0] = 0x03;
+	pkt = packet(17, 40000, 443, 0, p, sizeof p);
+	classify_spans(&f, 0, CIOT_FAMILY_OTHER, &pkt, &step);
+	CHECK_EQ_INT(step, CIOT_STEP_ENTROPY);
+	lh[4] = 0x07;
+	pkt = packet(17, 40000, 443, 0, lh, sizeof lh);
+	classify_spans(&f, 0, CIOT_FAMILY_OTHER, &pkt, &step);
+	CHECK_EQ_INT(step, CIOT_STEP_ENTROPY);
+	p[0] = 0x43;
+	pkt = packet(17, 40000, 443, 0, p, 20);
+	classify_spans(&f, 0, CIOT_FAMILY_OTHER, &pkt, &step);
+	CHECK_EQ_INT(step, CIOT_STEP_ENTROPY);
+	CHECK_EQ_INT(f.enc.counts.entropy_encrypted, 4);
+}
+
 int main(void)
 {
 	ciot_entropy_default_options(&opts, CIOT_ENTROPY_LENGTH_AWARE);
@@ -641,5 +726,7 @@ int main(void)
 	test_families_and_fragments();
 	test_mqtt();
 	test_review_cases();
+	test_icmp();
+	test_quic_midstream();
 	return check_summary("encryption");
 }

@@ -13,7 +13,7 @@
 #include "registry.h"
 
 /* The version of the encryption method: raised whenever a rule changes what a packet is called. */
-#define ENCRYPTION_METHOD_VERSION 1
+#define ENCRYPTION_METHOD_VERSION 2
 
 /* Thresholds given on the command line override the mode's, whatever the options' order. */
 struct config {

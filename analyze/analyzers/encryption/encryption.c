@@ -39,6 +39,11 @@ enum { LINE_START, LINE_MIDDLE, LINE_CR };
 
 #define SSH_MSG_NEWKEYS 21
 
+#define PROTO_ICMP 1
+#define PROTO_ICMPV6 58
+#define QUIC_PORT 443
+#define QUIC_SHORT_MIN 21 /* 1 + a DCID of 0 + a 4-byte packet number sample + a 16-byte tag */
+
 #define RTSP_FRAME_HEADER 4
 #define DNS_PORT 53
 #define MDNS_PORT 5353
@@ -770,6 +775,37 @@ static bool is_dns_port(const struct ciot_packet *pkt)
 	       b == LLMNR_PORT;
 }
 
+/* QUIC (RFC 9000 section 17, RFC 9369) on UDP port 443 in a flow nDPI did not name: a connection
+ * whose handshake (the long-header packets nDPI recognizes) fell before the capture started sends
+ * only short-header packets. A short header has the form bit 0 and the fixed bit 1 (RFC 9000
+ * section 17.3.1) and holds at least a packet number and an AEAD tag; a long header has the form
+ * and fixed bits set and a known version. The port is part of the rule: on other ports a quarter
+ * of random datagrams would pass the short form. */
+static bool quic_shaped(const struct ciot_packet *pkt, const uint8_t *p, size_t n)
+{
+	if ((pkt->sport != QUIC_PORT && pkt->dport != QUIC_PORT) || n < QUIC_SHORT_MIN)
+		return false;
+	if ((p[0] & 0xc0) == 0x40)
+		return true;
+	if ((p[0] & 0xc0) != 0xc0)
+		return false;
+	uint32_t version = ciot_be32_at(p, n, 1);
+	return (version == 1 || version == 0x6b3343cfu || (version & 0xffffff00u) == 0xff000000u) && p[5] <= 20;
+}
+
+/* ICMP is never an encryption protocol. Echo payloads are whatever the sender chose: a counter
+ * (Linux and Windows ping), padding, a timestamp; errors quote the packet that caused them. A
+ * structured payload (entropy.c: a counter, a repeated pattern) is text whatever its entropy; the
+ * rest is judged by its bytes, but what its entropy alone would call encrypted is unknown:
+ * random-looking padding is no ciphertext anyone uses. */
+static enum ciot_content_class icmp_class(const struct ciot_entropy_options *o, const uint8_t *p, size_t n)
+{
+	if (n >= o->omit_below && ciot_structured(p, n))
+		return CIOT_CONTENT_TEXT; /* a ping's pattern, also where its entropy says unknown */
+	enum ciot_content_class c = ciot_content_classify(o, p, n);
+	return c == CIOT_CONTENT_ENCRYPTED ? CIOT_CONTENT_UNKNOWN : c;
+}
+
 /* Step 1 for one packet; false when no rule applies. Sets *by_content when some bytes were left to
  * the other steps (an HTTP body of unknown type, an MQTT payload). */
 static bool protocol_rules(const struct ciot_entropy_options *o, struct ciot_stream *s, struct ciot_stream *peer,
@@ -829,7 +865,7 @@ static bool protocol_rules(const struct ciot_entropy_options *o, struct ciot_str
 			return true;
 		}
 	} else if (pkt->proto == CIOT_PROTO_UDP) {
-		if (family == CIOT_FAMILY_QUIC) {
+		if (family == CIOT_FAMILY_QUIC || (family == CIOT_FAMILY_OTHER && quic_shaped(pkt, p, n))) {
 			count(t, CIOT_CONTENT_ENCRYPTED, CIOT_SPAN_PROTECTED, p, n);
 			return true;
 		}
@@ -849,6 +885,11 @@ static bool protocol_rules(const struct ciot_entropy_options *o, struct ciot_str
 			count(t, CIOT_CONTENT_TEXT, CIOT_SPAN_HTTP_HEADER, p, n);
 			return true;
 		}
+	}
+	if (pkt->proto == PROTO_ICMP || pkt->proto == PROTO_ICMPV6) {
+		count(t, icmp_class(o, p, n), CIOT_SPAN_OTHER, p, n);
+		*by_content = true;
+		return true;
 	}
 	if (family == CIOT_FAMILY_OTHER_ENCRYPTED) {
 		count(t, CIOT_CONTENT_ENCRYPTED, CIOT_SPAN_PROTECTED, p, n);
