@@ -714,6 +714,86 @@ static void test_quic_midstream(void)
 	CHECK_EQ_INT(f.enc.counts.entropy_encrypted, 4);
 }
 
+/* TLS picked up inside a segment: a connection that began before the capture (its first segment
+ * ends a record, then a header chain), and a direction that lost its record boundaries. A header
+ * whose record runs past the segment is not trusted; random bytes never resynchronize. */
+static void test_tls_resync(void)
+{
+	static uint8_t stream[8000];
+	struct flow f;
+	enum ciot_class_step step;
+	/* the end of an application-data record (300 bytes seen), then a 200-byte record that ends
+	 * with the segment: picked up, the 300 bytes before it encrypted (application data is sent
+	 * after the keys changed), the flow's packets all by the TLS rule */
+	memset(&f, 0, sizeof f);
+	fill_random(stream, 300, 11);
+	size_t n = 300 + tls_record(stream + 300, 23, 200);
+	size_t next = n;
+	n += tls_record(stream + n, 23, 1000);
+	CHECK_CLASS(classify(&f, 0, CIOT_FAMILY_OTHER, 6, 5000, stream, next, &step), CIOT_CONTENT_ENCRYPTED);
+	CHECK_EQ_INT(step, CIOT_STEP_PROTOCOL);
+	CHECK(!f.enc.dir[0].tls_lost);
+	CHECK(f.enc.dir[0].keys_changed);
+	CHECK_EQ_INT(f.enc.dir[0].tls_next, 5000 + next);
+	CHECK_CLASS(classify(&f, 0, CIOT_FAMILY_OTHER, 6, 5000 + (uint32_t)next, stream + next, n - next, &step),
+		    CIOT_CONTENT_ENCRYPTED);
+	CHECK_EQ_INT(f.enc.counts.entropy_encrypted, 0);
+	CHECK(f.enc.counts.tls_records);
+
+	/* the chain as two headers inside the segment, the second record running on into the next */
+	memset(&f, 0, sizeof f);
+	fill_random(stream, 100, 12);
+	n = 100 + tls_record(stream + 100, 23, 50);
+	n += tls_record(stream + n, 23, 3000);
+	CHECK_CLASS(classify(&f, 0, CIOT_FAMILY_TLS, 6, 1, stream, 1400, &step), CIOT_CONTENT_ENCRYPTED);
+	CHECK(!f.enc.dir[0].tls_lost);
+	CHECK_EQ_INT(f.enc.dir[0].tls_next, 1 + n);
+
+	/* one header whose record runs past the segment: not trusted, the segment is judged by its
+	 * bytes, and no TLS state is taken */
+	memset(&f, 0, sizeof f);
+	fill_random(stream, 1400, 13);
+	tls_record(stream + 300, 23, 5000);
+	CHECK_CLASS(classify(&f, 0, CIOT_FAMILY_OTHER, 6, 1, stream, 1400, &step), CIOT_CONTENT_ENCRYPTED);
+	CHECK_EQ_INT(step, CIOT_STEP_ENTROPY);
+	CHECK_EQ_INT(f.enc.dir[0].mode, 0);
+
+	/* random segments of a flow nDPI does not name: never TLS (2000 segments, 2.8 MB) */
+	memset(&f, 0, sizeof f);
+	unsigned tls = 0;
+	for (uint32_t i = 0; i < 2000; i++) {
+		fill_random(stream, 1400, 100 + i);
+		classify(&f, 0, CIOT_FAMILY_OTHER, 6, 1 + 1400 * i, stream, 1400, &step);
+		tls += step == CIOT_STEP_PROTOCOL;
+	}
+	CHECK_EQ_INT(tls, 0);
+	CHECK(!f.enc.counts.tls_records);
+
+	/* a gap before any ChangeCipherSpec: the lost bytes keep the handshake's class (text), and a
+	 * handshake record found inside the next segment is read from its header on */
+	memset(&f, 0, sizeof f);
+	n = tls_record(stream, 22, 100);
+	CHECK_CLASS(classify(&f, 1, CIOT_FAMILY_TLS, 6, 0, stream, n, &step), CIOT_CONTENT_TEXT);
+	memset(stream, 0x01, 40); /* the end of a handshake record whose start was lost */
+	size_t m = 40 + tls_record(stream + 40, 22, 60);
+	m += tls_record(stream + m, 20, 1);
+	m += tls_record(stream + m, 22, 40);
+	CHECK_CLASS(classify(&f, 1, CIOT_FAMILY_TLS, 6, 2000, stream, m, &step), CIOT_CONTENT_TEXT);
+	CHECK(!f.enc.dir[1].tls_lost);
+	CHECK(f.enc.dir[1].keys_changed);
+	CHECK_EQ_INT(f.enc.dir[1].tls_next, 2000 + m);
+
+	/* a header missing where the stream says one is: resynchronized on a chain further on */
+	memset(&f, 0, sizeof f);
+	n = tls_record(stream, 23, 100);
+	CHECK_CLASS(classify(&f, 0, CIOT_FAMILY_TLS, 6, 0, stream, n, &step), CIOT_CONTENT_ENCRYPTED);
+	fill_random(stream, 30, 14); /* 30 bytes that are no header */
+	m = 30 + tls_record(stream + 30, 23, 70);
+	CHECK_CLASS(classify(&f, 0, CIOT_FAMILY_TLS, 6, (uint32_t)n, stream, m, &step), CIOT_CONTENT_ENCRYPTED);
+	CHECK(!f.enc.dir[0].tls_lost);
+	CHECK_EQ_INT(f.enc.dir[0].tls_next, n + m);
+}
+
 int main(void)
 {
 	ciot_entropy_default_options(&opts, CIOT_ENTROPY_LENGTH_AWARE);
@@ -728,5 +808,6 @@ int main(void)
 	test_review_cases();
 	test_icmp();
 	test_quic_midstream();
+	test_tls_resync();
 	return check_summary("encryption");
 }

@@ -147,6 +147,37 @@ static size_t tls_record(struct ciot_stream *s, const uint8_t *p, size_t n, uint
 	return CIOT_TLS_RECORD_HEADER + (size_t)h.length;
 }
 
+/* A record header a resynchronisation may trust: a type of TLS 1.0 to 1.3 other than heartbeat,
+ * a version from SSL 3.0 to TLS 1.3 and a plausible length. */
+static bool tls_resync_header(const uint8_t *p, size_t n, size_t *record)
+{
+	if (n < CIOT_TLS_RECORD_HEADER || p[0] < CIOT_TLS_CHANGE_CIPHER_SPEC || p[0] > CIOT_TLS_APPLICATION_DATA ||
+	    p[1] != 3 || p[2] > 4 || !ciot_tls_record_header_plausible(p, n))
+		return false;
+	*record = CIOT_TLS_RECORD_HEADER + (size_t)ciot_be16_at(p, n, 3);
+	return true;
+}
+
+/* Where in a segment whose start is inside a record (a connection that began before the capture,
+ * or the bytes after a gap) the record headers can be picked up again: the first offset holding a
+ * header whose record ends exactly at the segment's end or exactly on another such header. A
+ * header's first three bytes match about 4 * 5 / 2^24 of random positions, and the chain's second
+ * condition about 1 in 16,000 more (the end) or 1 in 800,000 (another header): about 1 in 10^11
+ * positions of ciphertext would resynchronise falsely. A header whose record runs on past the
+ * segment cannot be checked, so it is not trusted; a later segment will show a chain. Returns n when
+ * there is none. */
+static size_t tls_resync_point(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i + CIOT_TLS_RECORD_HEADER <= n; i++) {
+		size_t record, next;
+		if (p[i] < CIOT_TLS_CHANGE_CIPHER_SPEC || p[i] > CIOT_TLS_APPLICATION_DATA || !tls_resync_header(p + i, n - i, &record))
+			continue;
+		if (record == n - i || (record < n - i && tls_resync_header(p + i + record, n - i - record, &next)))
+			return i;
+	}
+	return n;
+}
+
 /* One TCP segment of a TLS direction: counts its bytes by the record they belong to. Record
  * headers are found by sequence number, so retransmissions and segments of any size are fine, and a
  * header cut by a segment's end is finished from the next segment. A gap, or a header that is not
@@ -175,13 +206,21 @@ static void tls_segment(struct ciot_stream *s, uint32_t seq, const uint8_t *p, s
 	}
 	int32_t off = (int32_t)(s->tls_next - (seq + (uint32_t)pos));
 	if (s->tls_lost || off < 0) {
+		size_t at = 0;
 		if (pos || !ciot_tls_record_header_plausible(p, n)) {
-			s->tls_lost = true;
-			t->bytes[tls_lost_class(s)] += n - pos;
-			return;
+			/* a header chain inside the segment: the bytes before it end a record whose
+			 * start was lost */
+			at = tls_resync_point(p + pos, n - pos) + pos;
+			if (at == n) {
+				s->tls_lost = true;
+				t->bytes[tls_lost_class(s)] += n - pos;
+				return;
+			}
+			t->bytes[tls_lost_class(s)] += at - pos;
+			pos = at;
 		}
 		s->tls_lost = false;
-		s->tls_next = seq;
+		s->tls_next = seq + (uint32_t)at;
 		off = 0;
 	}
 	/* the rest of the current record, then whole headers and records */
@@ -196,9 +235,15 @@ static void tls_segment(struct ciot_stream *s, uint32_t seq, const uint8_t *p, s
 			return;
 		}
 		if (!ciot_tls_record_header_plausible(p + pos, n - pos)) {
+			/* no header where one should be: lost, until a chain further on */
 			s->tls_lost = true;
-			t->bytes[tls_lost_class(s)] += n - pos;
-			return;
+			size_t at = tls_resync_point(p + pos + 1, n - pos - 1) + pos + 1;
+			t->bytes[tls_lost_class(s)] += at - pos;
+			if (at == n)
+				return;
+			s->tls_lost = false;
+			pos = at;
+			continue;
 		}
 		size_t len = tls_record(s, p + pos, n - pos, seq + (uint32_t)pos);
 		size_t here = len <= n - pos ? len : n - pos;
@@ -815,11 +860,20 @@ static bool protocol_rules(const struct ciot_entropy_options *o, struct ciot_str
 	const uint8_t *p = pkt->payload;
 	size_t n = pkt->payload_caplen;
 	if (pkt->proto == CIOT_PROTO_TCP) {
-		if (s->mode == MODE_TLS || (s->mode == MODE_NONE && (family == CIOT_FAMILY_TLS || family == CIOT_FAMILY_OTHER) &&
-					    ciot_tls_record_header_plausible(p, n))) {
+		size_t resync = n;
+		if (s->mode == MODE_TLS ||
+		    (s->mode == MODE_NONE && (family == CIOT_FAMILY_TLS || family == CIOT_FAMILY_OTHER) &&
+		     (ciot_tls_record_header_plausible(p, n) || (resync = tls_resync_point(p, n)) < n))) {
 			if (s->mode != MODE_TLS) {
 				s->mode = MODE_TLS;
 				s->tls_next = pkt->tcp_seq;
+				if (resync < n) {
+					/* a connection that began before the capture: its first segment
+					 * ends a record. Application data is sent only after the keys
+					 * changed, so a chain of it means the bytes before are encrypted. */
+					s->tls_lost = true;
+					s->keys_changed = p[resync] == CIOT_TLS_APPLICATION_DATA;
+				}
 			}
 			tls_segment(s, pkt->tcp_seq, p, n, t);
 			span(t, CIOT_CONTENT_ENCRYPTED, CIOT_SPAN_PROTECTED, p, n);
@@ -938,6 +992,8 @@ enum ciot_content_class ciot_encryption_packet(const struct ciot_entropy_options
 		}
 	}
 	s->last_class = (uint8_t)(cls + 1);
+	if (s->mode == MODE_TLS)
+		f->counts.tls_records = true;
 	f->counts.packets[cls]++;
 	f->counts.bytes[cls] += pkt->wirelen;
 	if (cls == CIOT_CONTENT_ENCRYPTED && *step == CIOT_STEP_ENTROPY)
