@@ -629,6 +629,171 @@ static void test_spans(void)
 	CHECK_SPAN(0, 0, sizeof query, CIOT_SPAN_DNS);
 }
 
+/* ICMP is never encrypted: the Linux ping payload (an 8-byte timestamp, then the counter 08 09 ..
+ * 37), the Windows one (the alphabet a..w, repeated) and random padding; structured payloads are
+ * text, random ones unknown; no packet counts towards proprietary encryption. */
+static void test_icmp(void)
+{
+	struct flow f;
+	memset(&f, 0, sizeof f);
+	enum ciot_class_step step;
+	uint8_t linux_ping[56], windows_ping[32], pad[200];
+	fill_random(linux_ping, 8, 5);
+	for (size_t i = 8; i < sizeof linux_ping; i++)
+		linux_ping[i] = (uint8_t)i;
+	for (size_t i = 0; i < sizeof windows_ping; i++)
+		windows_ping[i] = (uint8_t)('a' + i % 23);
+	fill_random(pad, sizeof pad, 6);
+	/* the counter alone: its byte entropy is that of random bytes */
+	CHECK_CLASS(ciot_content_classify(&opts, linux_ping, sizeof linux_ping), CIOT_CONTENT_TEXT);
+	struct ciot_packet pkt = packet(1, 0, 0, 0, linux_ping, sizeof linux_ping);
+	CHECK_CLASS(classify_spans(&f, 0, CIOT_FAMILY_OTHER, &pkt, &step), CIOT_CONTENT_TEXT);
+	pkt = packet(1, 0, 0, 0, windows_ping, sizeof windows_ping);
+	CHECK_CLASS(classify_spans(&f, 0, CIOT_FAMILY_OTHER, &pkt, &step), CIOT_CONTENT_TEXT);
+	pkt = packet(58, 0, 0, 0, pad, sizeof pad);
+	CHECK_CLASS(classify_spans(&f, 1, CIOT_FAMILY_OTHER, &pkt, &step), CIOT_CONTENT_UNKNOWN);
+	/* the same random bytes over UDP are encrypted */
+	CHECK_CLASS(classify(&f, 1, CIOT_FAMILY_OTHER, 17, 0, pad, sizeof pad, &step), CIOT_CONTENT_ENCRYPTED);
+	CHECK_EQ_INT(f.enc.counts.entropy_encrypted, 1);
+	/* a counter over UDP is not encrypted either */
+	memset(&f, 0, sizeof f);
+	CHECK_CLASS(classify(&f, 1, CIOT_FAMILY_OTHER, 17, 0, linux_ping, sizeof linux_ping, &step), CIOT_CONTENT_TEXT);
+	CHECK_EQ_INT(f.enc.counts.entropy_encrypted, 0);
+	/* in the paper mode too: the 56-byte counter is below 0.9 anyway, a 1000-byte one is not */
+	static uint8_t counter[1000];
+	for (size_t i = 0; i < sizeof counter; i++)
+		counter[i] = (uint8_t)(i * 7 + 3);
+	struct ciot_entropy_options paper;
+	ciot_entropy_default_options(&paper, CIOT_ENTROPY_PAPER);
+	CHECK(ciot_entropy256(counter, sizeof counter) > 0.9);
+	CHECK_CLASS(ciot_content_classify(&paper, counter, sizeof counter), CIOT_CONTENT_TEXT);
+	CHECK_CLASS(ciot_content_classify(&opts, counter, sizeof counter), CIOT_CONTENT_TEXT);
+}
+
+/* QUIC seen after its handshake: short-header packets on UDP 443 in a flow nDPI did not name are
+ * QUIC (encrypted by the protocol rule, not by entropy); the same bytes on another port, or with
+ * the form bits of no QUIC packet, are not. */
+static void test_quic_midstream(void)
+{
+	struct flow f;
+	memset(&f, 0, sizeof f);
+	enum ciot_class_step step;
+	uint8_t p[60];
+	fill_random(p, sizeof p, 8);
+	p[0] = 0x43; /* short header, packet number length 4 */
+	struct ciot_packet pkt = packet(17, 40000, 443, 0, p, sizeof p);
+	CHECK_CLASS(classify_spans(&f, 0, CIOT_FAMILY_OTHER, &pkt, &step), CIOT_CONTENT_ENCRYPTED);
+	CHECK_EQ_INT(step, CIOT_STEP_PROTOCOL);
+	pkt = packet(17, 443, 40000, 0, p, sizeof p);
+	CHECK_CLASS(classify_spans(&f, 1, CIOT_FAMILY_OTHER, &pkt, &step), CIOT_CONTENT_ENCRYPTED);
+	CHECK_EQ_INT(step, CIOT_STEP_PROTOCOL);
+	/* a long header of QUIC v1 */
+	uint8_t lh[60];
+	fill_random(lh, sizeof lh, 9);
+	memcpy(lh, "\xc3\x00\x00\x00\x01\x08", 6);
+	pkt = packet(17, 40000, 443, 0, lh, sizeof lh);
+	CHECK_CLASS(classify_spans(&f, 0, CIOT_FAMILY_OTHER, &pkt, &step), CIOT_CONTENT_ENCRYPTED);
+	CHECK_EQ_INT(step, CIOT_STEP_PROTOCOL);
+	CHECK_EQ_INT(f.enc.counts.entropy_encrypted, 0);
+	/* not QUIC: another port, the form bits 00, an unknown version, too short */
+	pkt = packet(17, 40000, 4443, 0, p, sizeof p);
+	classify_spans(&f, 0, CIOT_FAMILY_OTHER, &pkt, &step);
+	CHECK_EQ_INT(step, CIOT_STEP_ENTROPY);
+	p[0] = 0x03;
+	pkt = packet(17, 40000, 443, 0, p, sizeof p);
+	classify_spans(&f, 0, CIOT_FAMILY_OTHER, &pkt, &step);
+	CHECK_EQ_INT(step, CIOT_STEP_ENTROPY);
+	lh[4] = 0x07;
+	pkt = packet(17, 40000, 443, 0, lh, sizeof lh);
+	classify_spans(&f, 0, CIOT_FAMILY_OTHER, &pkt, &step);
+	CHECK_EQ_INT(step, CIOT_STEP_ENTROPY);
+	p[0] = 0x43;
+	pkt = packet(17, 40000, 443, 0, p, 20);
+	classify_spans(&f, 0, CIOT_FAMILY_OTHER, &pkt, &step);
+	CHECK_EQ_INT(step, CIOT_STEP_ENTROPY);
+	CHECK_EQ_INT(f.enc.counts.entropy_encrypted, 4);
+}
+
+/* TLS picked up inside a segment: a connection that began before the capture (its first segment
+ * ends a record, then a header chain), and a direction that lost its record boundaries. A header
+ * whose record runs past the segment is not trusted; random bytes never resynchronize. */
+static void test_tls_resync(void)
+{
+	static uint8_t stream[8000];
+	struct flow f;
+	enum ciot_class_step step;
+	/* the end of an application-data record (300 bytes seen), then a 200-byte record that ends
+	 * with the segment: picked up, the 300 bytes before it encrypted (application data is sent
+	 * after the keys changed), the flow's packets all by the TLS rule */
+	memset(&f, 0, sizeof f);
+	fill_random(stream, 300, 11);
+	size_t n = 300 + tls_record(stream + 300, 23, 200);
+	size_t next = n;
+	n += tls_record(stream + n, 23, 1000);
+	CHECK_CLASS(classify(&f, 0, CIOT_FAMILY_OTHER, 6, 5000, stream, next, &step), CIOT_CONTENT_ENCRYPTED);
+	CHECK_EQ_INT(step, CIOT_STEP_PROTOCOL);
+	CHECK(!f.enc.dir[0].tls_lost);
+	CHECK(f.enc.dir[0].keys_changed);
+	CHECK_EQ_INT(f.enc.dir[0].tls_next, 5000 + next);
+	CHECK_CLASS(classify(&f, 0, CIOT_FAMILY_OTHER, 6, 5000 + (uint32_t)next, stream + next, n - next, &step),
+		    CIOT_CONTENT_ENCRYPTED);
+	CHECK_EQ_INT(f.enc.counts.entropy_encrypted, 0);
+	CHECK(f.enc.counts.tls_records);
+
+	/* the chain as two headers inside the segment, the second record running on into the next */
+	memset(&f, 0, sizeof f);
+	fill_random(stream, 100, 12);
+	n = 100 + tls_record(stream + 100, 23, 50);
+	n += tls_record(stream + n, 23, 3000);
+	CHECK_CLASS(classify(&f, 0, CIOT_FAMILY_TLS, 6, 1, stream, 1400, &step), CIOT_CONTENT_ENCRYPTED);
+	CHECK(!f.enc.dir[0].tls_lost);
+	CHECK_EQ_INT(f.enc.dir[0].tls_next, 1 + n);
+
+	/* one header whose record runs past the segment: not trusted, the segment is judged by its
+	 * bytes, and no TLS state is taken */
+	memset(&f, 0, sizeof f);
+	fill_random(stream, 1400, 13);
+	tls_record(stream + 300, 23, 5000);
+	CHECK_CLASS(classify(&f, 0, CIOT_FAMILY_OTHER, 6, 1, stream, 1400, &step), CIOT_CONTENT_ENCRYPTED);
+	CHECK_EQ_INT(step, CIOT_STEP_ENTROPY);
+	CHECK_EQ_INT(f.enc.dir[0].mode, 0);
+
+	/* random segments of a flow nDPI does not name: never TLS (2000 segments, 2.8 MB) */
+	memset(&f, 0, sizeof f);
+	unsigned tls = 0;
+	for (uint32_t i = 0; i < 2000; i++) {
+		fill_random(stream, 1400, 100 + i);
+		classify(&f, 0, CIOT_FAMILY_OTHER, 6, 1 + 1400 * i, stream, 1400, &step);
+		tls += step == CIOT_STEP_PROTOCOL;
+	}
+	CHECK_EQ_INT(tls, 0);
+	CHECK(!f.enc.counts.tls_records);
+
+	/* a gap before any ChangeCipherSpec: the lost bytes keep the handshake's class (text), and a
+	 * handshake record found inside the next segment is read from its header on */
+	memset(&f, 0, sizeof f);
+	n = tls_record(stream, 22, 100);
+	CHECK_CLASS(classify(&f, 1, CIOT_FAMILY_TLS, 6, 0, stream, n, &step), CIOT_CONTENT_TEXT);
+	memset(stream, 0x01, 40); /* the end of a handshake record whose start was lost */
+	size_t m = 40 + tls_record(stream + 40, 22, 60);
+	m += tls_record(stream + m, 20, 1);
+	m += tls_record(stream + m, 22, 40);
+	CHECK_CLASS(classify(&f, 1, CIOT_FAMILY_TLS, 6, 2000, stream, m, &step), CIOT_CONTENT_TEXT);
+	CHECK(!f.enc.dir[1].tls_lost);
+	CHECK(f.enc.dir[1].keys_changed);
+	CHECK_EQ_INT(f.enc.dir[1].tls_next, 2000 + m);
+
+	/* a header missing where the stream says one is: resynchronized on a chain further on */
+	memset(&f, 0, sizeof f);
+	n = tls_record(stream, 23, 100);
+	CHECK_CLASS(classify(&f, 0, CIOT_FAMILY_TLS, 6, 0, stream, n, &step), CIOT_CONTENT_ENCRYPTED);
+	fill_random(stream, 30, 14); /* 30 bytes that are no header */
+	m = 30 + tls_record(stream + 30, 23, 70);
+	CHECK_CLASS(classify(&f, 0, CIOT_FAMILY_TLS, 6, (uint32_t)n, stream, m, &step), CIOT_CONTENT_ENCRYPTED);
+	CHECK(!f.enc.dir[0].tls_lost);
+	CHECK_EQ_INT(f.enc.dir[0].tls_next, n + m);
+}
+
 int main(void)
 {
 	ciot_entropy_default_options(&opts, CIOT_ENTROPY_LENGTH_AWARE);
@@ -641,5 +806,8 @@ int main(void)
 	test_families_and_fragments();
 	test_mqtt();
 	test_review_cases();
+	test_icmp();
+	test_quic_midstream();
+	test_tls_resync();
 	return check_summary("encryption");
 }

@@ -95,6 +95,32 @@ static void rng_fill(uint8_t *p, size_t n)
 	}
 }
 
+/* A second generator for the samples added with the structured payloads, so that the samples of
+ * every older kind (and so the calibration's published numbers) stay what they were: swapped in
+ * for rng_state around their generation. */
+static uint64_t side_state = 0x13198a2e03707344u;
+static void side_swap(void)
+{
+	uint64_t t = rng_state;
+	rng_state = side_state;
+	side_state = t;
+}
+
+/* The 256 byte values once each, in a random order: entropy exactly 1, and no structure. */
+static void shuffled_bytes(uint8_t *p)
+{
+	side_swap();
+	for (int i = 0; i < 256; i++)
+		p[i] = (uint8_t)i;
+	for (int i = 255; i > 0; i--) {
+		size_t j = rng_below((size_t)i + 1);
+		uint8_t t = p[i];
+		p[i] = p[j];
+		p[j] = t;
+	}
+	side_swap();
+}
+
 static uint8_t big[1 << 18]; /* scratch for the long buffers */
 
 /* ---- entropy --------------------------------------------------------------------------------- */
@@ -651,9 +677,9 @@ static void test_rules(void)
 	CHECK_EQ_INT(classify_as(A, buf, 101), CIOT_CONTENT_TEXT);
 
 	/* The paper's thresholds are strict (> 0.9, < 0.4), tried on entropies known exactly: 256
-	 * distinct bytes score 1, one byte repeated 0. */
-	for (int i = 0; i < 256; i++)
-		buf[i] = (uint8_t)i;
+	 * distinct bytes score 1, one byte repeated 0. The 256 bytes are shuffled: in order they are a
+	 * counter, which is not encrypted whatever its entropy (test_structured). */
+	shuffled_bytes(buf);
 	CHECK(ciot_entropy256(buf, 256) == 1.0);
 	ciot_entropy_default_options(&o, P);
 	o.encrypted_above = 1.0;
@@ -667,8 +693,7 @@ static void test_rules(void)
 	CHECK_EQ_INT(ciot_content_classify(&o, buf, 200), CIOT_CONTENT_TEXT);
 
 	/* Length-aware: relative to E_n, encrypted at or above, text strictly below. */
-	for (int i = 0; i < 256; i++)
-		buf[i] = (uint8_t)i;
+	shuffled_bytes(buf);
 	double ratio = 1.0 / ciot_entropy256_expected_random(256);
 	ciot_entropy_default_options(&o, A);
 	o.encrypted_above = ratio;
@@ -721,10 +746,14 @@ static void test_names(void)
 /* Hex and base64 of random bytes are ciphertext as many IoT protocols carry it inside JSON or
  * text: reported apart, like compressed data without its header, since entropy cannot say which
  * class they belong to. */
-enum kind { K_RANDOM, K_TEXT, K_JSON, K_GZIP_HEADER, K_GZIP_BODY, K_HEX, K_BASE64, K_PNG, K_JPEG, NKINDS };
+enum kind {
+	K_RANDOM, K_TEXT, K_JSON, K_GZIP_HEADER, K_GZIP_BODY, K_HEX, K_BASE64, K_PNG, K_JPEG,
+	K_PING, K_COUNTER, K_PATTERN, NKINDS
+};
 static const char *const kind_names[NKINDS] = { "random",       "text (GPL-3)", "json",
 						"gzip, header", "gzip, middle", "hex(random)",
-						"b64(random)",  "png",          "jpeg" };
+						"b64(random)",  "png",          "jpeg",
+						"ping",         "counter",      "pattern" };
 
 #define MIN_SIZE 16
 #define MAX_SIZE 1460
@@ -901,6 +930,49 @@ static void jpeg_payload(uint8_t *out, size_t n)
 	memcpy(out, head, n < hlen ? n : hlen);
 }
 
+/* An ICMP echo payload as ping sends it (32 bytes and more, as Windows and Linux send at least):
+ * Linux (a timestamp of 8 or 16 bytes, then each byte its own offset in the ICMP message: 08 09 0a
+ * ...) or Windows (the alphabet a..w, repeated). */
+static void ping_payload(uint8_t *out, size_t n)
+{
+	if (rng_below(2)) {
+		size_t ts = rng_below(2) ? 8 : 16;
+		rng_fill(out, n < ts ? n : ts);
+		for (size_t i = ts; i < n; i++)
+			out[i] = (uint8_t)(i + 8);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			out[i] = (uint8_t)('a' + i % 23);
+	}
+}
+
+/* Counters of 8-, 16- or 32-bit numbers (either byte order) from a random start by a random step,
+ * after a random header of up to 12 bytes and a quarter of the payload. */
+static void counter_payload(uint8_t *out, size_t n)
+{
+	size_t width = (size_t)1 << rng_below(3), head = rng_below((n / 4 < 12 ? n / 4 : 12) + 1);
+	bool big_endian = rng_below(2);
+	uint32_t v = (uint32_t)rng_next(), step = (uint32_t)rng_below(255) + 1;
+	rng_fill(out, n < head ? n : head);
+	for (size_t i = head; i < n; i += width, v += step)
+		for (size_t b = 0; b < width && i + b < n; b++)
+			out[i + b] = (uint8_t)(v >> (8 * (big_endian ? width - 1 - b : b)));
+}
+
+/* A random block of 2 to 64 bytes repeated at least three times (padding, a fill pattern), after
+ * a random header of up to 12 bytes and a quarter of the payload: fewer repeats of a random block
+ * are random bytes. */
+static void pattern_payload(uint8_t *out, size_t n)
+{
+	uint8_t block[64];
+	size_t head = rng_below((n / 4 < 12 ? n / 4 : 12) + 1), most = (n - head) / 3;
+	size_t period = 2 + rng_below((most < 64 ? most : 64) - 1);
+	rng_fill(block, period);
+	rng_fill(out, n < head ? n : head);
+	for (size_t i = head; i < n; i++)
+		out[i] = block[(i - head) % period];
+}
+
 static void classify_sample(enum kind k, const uint8_t *p, size_t n)
 {
 	struct ciot_entropy_options o;
@@ -1060,6 +1132,18 @@ static void calibrate(void)
 		}
 		if (gz)
 			classify_sample(K_GZIP_HEADER, gz, n);
+		side_swap();
+		for (int s = 0; s < 4; s++) {
+			if (n >= 32) {
+				ping_payload(buf, n);
+				classify_sample(K_PING, buf, n);
+			}
+			counter_payload(buf, n);
+			classify_sample(K_COUNTER, buf, n);
+			pattern_payload(buf, n);
+			classify_sample(K_PATTERN, buf, n);
+		}
+		side_swap();
 		for (int s = 0; s < 2; s++) {
 			png_payload(buf, n);
 			classify_sample(K_PNG, buf, n);
@@ -1117,6 +1201,14 @@ static void calibrate(void)
 	       100.0 * rnd_enc / rnd_all, rnd_enc, rnd_all, 100.0 * txt_enc / txt_all, txt_enc, txt_all);
 	CHECK(rnd_enc >= 0.99 * rnd_all);
 	CHECK(txt_enc <= 0.01 * txt_all);
+	/* counters, pings and repeated patterns: never encrypted, in either mode */
+	for (int m = 0; m < 2; m++)
+		for (int k = K_PING; k <= K_PATTERN; k++) {
+			unsigned long enc = count_of(m, NBANDS, (enum kind)k, CIOT_CONTENT_ENCRYPTED);
+			if (!CHECK_EQ_INT(enc, 0))
+				fprintf(stderr, "  %s, %s mode: %lu of %lu encrypted\n", kind_names[k], m ? "paper" : "length-aware",
+					enc, count_of(m, NBANDS, (enum kind)k, -1));
+		}
 	CHECK_EQ_INT(count_of(A, NBANDS, K_PNG, CIOT_CONTENT_MEDIA), count_of(A, NBANDS, K_PNG, -1));
 	CHECK_EQ_INT(count_of(A, NBANDS, K_JPEG, CIOT_CONTENT_MEDIA), count_of(A, NBANDS, K_JPEG, -1));
 	CHECK_EQ_INT(count_of(A, NBANDS, K_GZIP_HEADER, CIOT_CONTENT_COMPRESSED),
@@ -1208,9 +1300,59 @@ static void speed(void)
 	(void)sink;
 }
 
+/* ciot_structured: counters and patterns found, random bytes and text not. */
+static void test_structured(void)
+{
+	uint8_t p[1460];
+	for (size_t i = 0; i < 56; i++)
+		p[i] = (uint8_t)i;
+	CHECK(ciot_structured(p, 56));
+	CHECK(!ciot_structured(p, 19)); /* too short to say */
+	CHECK(!ciot_structured(NULL, 100));
+	/* a 16-bit big-endian counter, a 32-bit little-endian one */
+	for (size_t i = 0; i < 200; i += 2) {
+		p[i] = (uint8_t)((1000 + i / 2) >> 8);
+		p[i + 1] = (uint8_t)(1000 + i / 2);
+	}
+	CHECK(ciot_structured(p, 200));
+	for (size_t i = 0; i < 200; i += 4) {
+		uint32_t v = 0x01020304u + (uint32_t)i * 1234567u;
+		memcpy(p + i, &v, 4); /* any byte order: the differences at lag 4 are what counts */
+	}
+	CHECK(ciot_structured(p, 200));
+	/* a block of 37 random bytes repeated */
+	side_swap();
+	rng_fill(p, 37);
+	side_swap();
+	for (size_t i = 37; i < 400; i++)
+		p[i] = p[i - 37];
+	CHECK(ciot_structured(p, 400));
+	/* random bytes of every size: never (the calibration counts many more) */
+	unsigned long hits = 0;
+	side_swap();
+	for (size_t n = 20; n <= 1460; n++)
+		for (int s = 0; s < 20; s++) {
+			rng_fill(p, n);
+			hits += ciot_structured(p, n);
+		}
+	CHECK_EQ_INT(hits, 0);
+	/* a counter under a long random header (more than the 64 bytes looked at first): not found,
+	 * as documented; half a payload of structure after a short header: found */
+	rng_fill(p, 100);
+	for (size_t i = 100; i < 300; i++)
+		p[i] = (uint8_t)i;
+	CHECK(!ciot_structured(p, 300));
+	rng_fill(p, 10);
+	side_swap();
+	for (size_t i = 10; i < 300; i++)
+		p[i] = (uint8_t)(3 * i);
+	CHECK(ciot_structured(p, 300));
+}
+
 int main(void)
 {
-	test_expected_threads(); /* first, while the table of expected entropies is empty */
+	test_expected_threads();
+	test_structured(); /* first, while the table of expected entropies is empty */
 	test_entropy();
 	test_expected();
 	test_magic();

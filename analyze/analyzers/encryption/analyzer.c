@@ -13,7 +13,7 @@
 #include "registry.h"
 
 /* The version of the encryption method: raised whenever a rule changes what a packet is called. */
-#define ENCRYPTION_METHOD_VERSION 1
+#define ENCRYPTION_METHOD_VERSION 2
 
 /* Thresholds given on the command line override the mode's, whatever the options' order. */
 struct config {
@@ -187,9 +187,12 @@ static void bind_flow(const struct ciot_core_row *row)
 {
 	const struct ciot_encryption_counts *c = row->result;
 	ciot_row_int(&row->row, COL_ENTROPY_ENCRYPTED, c->entropy_encrypted);
-	/* encrypted by its bytes alone on no known encrypted protocol: the paper's "Other protocols" */
+	/* encrypted by its bytes alone on no known encrypted protocol: the paper's "Other protocols";
+	 * not a flow whose TLS records were found (a connection that began before the capture, whose
+	 * first segments were judged by their bytes until a record header chain showed up) */
 	ciot_row_int(&row->row, COL_PROPRIETARY,
-		     c->entropy_encrypted > 0 && !ciot_family_is_encrypted((enum ciot_dpi_family)row->record->family));
+		     c->entropy_encrypted > 0 && !c->tls_records &&
+			     !ciot_family_is_encrypted((enum ciot_dpi_family)row->record->family));
 	for (int k = 0; k < CIOT_CONTENT_NCLASSES; k++) {
 		ciot_row_int(&row->row, COL_CLASSES + 2 * k, c->packets[k]);
 		ciot_row_int(&row->row, COL_CLASSES + 2 * k + 1, (int64_t)c->bytes[k]);

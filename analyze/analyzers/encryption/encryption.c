@@ -39,6 +39,11 @@ enum { LINE_START, LINE_MIDDLE, LINE_CR };
 
 #define SSH_MSG_NEWKEYS 21
 
+#define PROTO_ICMP 1
+#define PROTO_ICMPV6 58
+#define QUIC_PORT 443
+#define QUIC_SHORT_MIN 21 /* 1 + a DCID of 0 + a 4-byte packet number sample + a 16-byte tag */
+
 #define RTSP_FRAME_HEADER 4
 #define DNS_PORT 53
 #define MDNS_PORT 5353
@@ -142,6 +147,37 @@ static size_t tls_record(struct ciot_stream *s, const uint8_t *p, size_t n, uint
 	return CIOT_TLS_RECORD_HEADER + (size_t)h.length;
 }
 
+/* A record header a resynchronisation may trust: a type of TLS 1.0 to 1.3 other than heartbeat,
+ * a version from SSL 3.0 to TLS 1.3 and a plausible length. */
+static bool tls_resync_header(const uint8_t *p, size_t n, size_t *record)
+{
+	if (n < CIOT_TLS_RECORD_HEADER || p[0] < CIOT_TLS_CHANGE_CIPHER_SPEC || p[0] > CIOT_TLS_APPLICATION_DATA ||
+	    p[1] != 3 || p[2] > 4 || !ciot_tls_record_header_plausible(p, n))
+		return false;
+	*record = CIOT_TLS_RECORD_HEADER + (size_t)ciot_be16_at(p, n, 3);
+	return true;
+}
+
+/* Where in a segment whose start is inside a record (a connection that began before the capture,
+ * or the bytes after a gap) the record headers can be picked up again: the first offset holding a
+ * header whose record ends exactly at the segment's end or exactly on another such header. A
+ * header's first three bytes match about 4 * 5 / 2^24 of random positions, and the chain's second
+ * condition about 1 in 16,000 more (the end) or 1 in 800,000 (another header): about 1 in 10^11
+ * positions of ciphertext would resynchronise falsely. A header whose record runs on past the
+ * segment cannot be checked, so it is not trusted; a later segment will show a chain. Returns n when
+ * there is none. */
+static size_t tls_resync_point(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i + CIOT_TLS_RECORD_HEADER <= n; i++) {
+		size_t record, next;
+		if (p[i] < CIOT_TLS_CHANGE_CIPHER_SPEC || p[i] > CIOT_TLS_APPLICATION_DATA || !tls_resync_header(p + i, n - i, &record))
+			continue;
+		if (record == n - i || (record < n - i && tls_resync_header(p + i + record, n - i - record, &next)))
+			return i;
+	}
+	return n;
+}
+
 /* One TCP segment of a TLS direction: counts its bytes by the record they belong to. Record
  * headers are found by sequence number, so retransmissions and segments of any size are fine, and a
  * header cut by a segment's end is finished from the next segment. A gap, or a header that is not
@@ -170,13 +206,21 @@ static void tls_segment(struct ciot_stream *s, uint32_t seq, const uint8_t *p, s
 	}
 	int32_t off = (int32_t)(s->tls_next - (seq + (uint32_t)pos));
 	if (s->tls_lost || off < 0) {
+		size_t at = 0;
 		if (pos || !ciot_tls_record_header_plausible(p, n)) {
-			s->tls_lost = true;
-			t->bytes[tls_lost_class(s)] += n - pos;
-			return;
+			/* a header chain inside the segment: the bytes before it end a record whose
+			 * start was lost */
+			at = tls_resync_point(p + pos, n - pos) + pos;
+			if (at == n) {
+				s->tls_lost = true;
+				t->bytes[tls_lost_class(s)] += n - pos;
+				return;
+			}
+			t->bytes[tls_lost_class(s)] += at - pos;
+			pos = at;
 		}
 		s->tls_lost = false;
-		s->tls_next = seq;
+		s->tls_next = seq + (uint32_t)at;
 		off = 0;
 	}
 	/* the rest of the current record, then whole headers and records */
@@ -191,9 +235,15 @@ static void tls_segment(struct ciot_stream *s, uint32_t seq, const uint8_t *p, s
 			return;
 		}
 		if (!ciot_tls_record_header_plausible(p + pos, n - pos)) {
+			/* no header where one should be: lost, until a chain further on */
 			s->tls_lost = true;
-			t->bytes[tls_lost_class(s)] += n - pos;
-			return;
+			size_t at = tls_resync_point(p + pos + 1, n - pos - 1) + pos + 1;
+			t->bytes[tls_lost_class(s)] += at - pos;
+			if (at == n)
+				return;
+			s->tls_lost = false;
+			pos = at;
+			continue;
 		}
 		size_t len = tls_record(s, p + pos, n - pos, seq + (uint32_t)pos);
 		size_t here = len <= n - pos ? len : n - pos;
@@ -770,6 +820,37 @@ static bool is_dns_port(const struct ciot_packet *pkt)
 	       b == LLMNR_PORT;
 }
 
+/* QUIC (RFC 9000 section 17, RFC 9369) on UDP port 443 in a flow nDPI did not name: a connection
+ * whose handshake (the long-header packets nDPI recognizes) fell before the capture started sends
+ * only short-header packets. A short header has the form bit 0 and the fixed bit 1 (RFC 9000
+ * section 17.3.1) and holds at least a packet number and an AEAD tag; a long header has the form
+ * and fixed bits set and a known version. The port is part of the rule: on other ports a quarter
+ * of random datagrams would pass the short form. */
+static bool quic_shaped(const struct ciot_packet *pkt, const uint8_t *p, size_t n)
+{
+	if ((pkt->sport != QUIC_PORT && pkt->dport != QUIC_PORT) || n < QUIC_SHORT_MIN)
+		return false;
+	if ((p[0] & 0xc0) == 0x40)
+		return true;
+	if ((p[0] & 0xc0) != 0xc0)
+		return false;
+	uint32_t version = ciot_be32_at(p, n, 1);
+	return (version == 1 || version == 0x6b3343cfu || (version & 0xffffff00u) == 0xff000000u) && p[5] <= 20;
+}
+
+/* ICMP is never an encryption protocol. Echo payloads are whatever the sender chose: a counter
+ * (Linux and Windows ping), padding, a timestamp; errors quote the packet that caused them. A
+ * structured payload (entropy.c: a counter, a repeated pattern) is text whatever its entropy; the
+ * rest is judged by its bytes, but what its entropy alone would call encrypted is unknown:
+ * random-looking padding is no ciphertext anyone uses. */
+static enum ciot_content_class icmp_class(const struct ciot_entropy_options *o, const uint8_t *p, size_t n)
+{
+	if (n >= o->omit_below && ciot_structured(p, n))
+		return CIOT_CONTENT_TEXT; /* a ping's pattern, also where its entropy says unknown */
+	enum ciot_content_class c = ciot_content_classify(o, p, n);
+	return c == CIOT_CONTENT_ENCRYPTED ? CIOT_CONTENT_UNKNOWN : c;
+}
+
 /* Step 1 for one packet; false when no rule applies. Sets *by_content when some bytes were left to
  * the other steps (an HTTP body of unknown type, an MQTT payload). */
 static bool protocol_rules(const struct ciot_entropy_options *o, struct ciot_stream *s, struct ciot_stream *peer,
@@ -779,11 +860,20 @@ static bool protocol_rules(const struct ciot_entropy_options *o, struct ciot_str
 	const uint8_t *p = pkt->payload;
 	size_t n = pkt->payload_caplen;
 	if (pkt->proto == CIOT_PROTO_TCP) {
-		if (s->mode == MODE_TLS || (s->mode == MODE_NONE && (family == CIOT_FAMILY_TLS || family == CIOT_FAMILY_OTHER) &&
-					    ciot_tls_record_header_plausible(p, n))) {
+		size_t resync = n;
+		if (s->mode == MODE_TLS ||
+		    (s->mode == MODE_NONE && (family == CIOT_FAMILY_TLS || family == CIOT_FAMILY_OTHER) &&
+		     (ciot_tls_record_header_plausible(p, n) || (resync = tls_resync_point(p, n)) < n))) {
 			if (s->mode != MODE_TLS) {
 				s->mode = MODE_TLS;
 				s->tls_next = pkt->tcp_seq;
+				if (resync < n) {
+					/* a connection that began before the capture: its first segment
+					 * ends a record. Application data is sent only after the keys
+					 * changed, so a chain of it means the bytes before are encrypted. */
+					s->tls_lost = true;
+					s->keys_changed = p[resync] == CIOT_TLS_APPLICATION_DATA;
+				}
 			}
 			tls_segment(s, pkt->tcp_seq, p, n, t);
 			span(t, CIOT_CONTENT_ENCRYPTED, CIOT_SPAN_PROTECTED, p, n);
@@ -829,7 +919,7 @@ static bool protocol_rules(const struct ciot_entropy_options *o, struct ciot_str
 			return true;
 		}
 	} else if (pkt->proto == CIOT_PROTO_UDP) {
-		if (family == CIOT_FAMILY_QUIC) {
+		if (family == CIOT_FAMILY_QUIC || (family == CIOT_FAMILY_OTHER && quic_shaped(pkt, p, n))) {
 			count(t, CIOT_CONTENT_ENCRYPTED, CIOT_SPAN_PROTECTED, p, n);
 			return true;
 		}
@@ -849,6 +939,11 @@ static bool protocol_rules(const struct ciot_entropy_options *o, struct ciot_str
 			count(t, CIOT_CONTENT_TEXT, CIOT_SPAN_HTTP_HEADER, p, n);
 			return true;
 		}
+	}
+	if (pkt->proto == PROTO_ICMP || pkt->proto == PROTO_ICMPV6) {
+		count(t, icmp_class(o, p, n), CIOT_SPAN_OTHER, p, n);
+		*by_content = true;
+		return true;
 	}
 	if (family == CIOT_FAMILY_OTHER_ENCRYPTED) {
 		count(t, CIOT_CONTENT_ENCRYPTED, CIOT_SPAN_PROTECTED, p, n);
@@ -897,6 +992,8 @@ enum ciot_content_class ciot_encryption_packet(const struct ciot_entropy_options
 		}
 	}
 	s->last_class = (uint8_t)(cls + 1);
+	if (s->mode == MODE_TLS)
+		f->counts.tls_records = true;
 	f->counts.packets[cls]++;
 	f->counts.bytes[cls] += pkt->wirelen;
 	if (cls == CIOT_CONTENT_ENCRYPTED && *step == CIOT_STEP_ENTROPY)

@@ -56,6 +56,8 @@ struct ciot_encryption_counts {
 	uint32_t packets[CIOT_CONTENT_NCLASSES];
 	uint64_t bytes[CIOT_CONTENT_NCLASSES];   /* frame bytes of those packets */
 	uint32_t entropy_encrypted;              /* packets called encrypted by their entropy alone */
+	bool tls_records;                        /* a direction was read as TLS records (so the
+						  * entropy-encrypted packets before it were TLS) */
 };
 
 struct ciot_encryption_flow {

@@ -56,6 +56,12 @@ double ciot_entropy256_expected_random(size_t n);
  * ("gzip", "png", ...) and returns true; false when none matches. */
 bool ciot_magic_match(const uint8_t *p, size_t n, enum ciot_content_class *cls, const char **format);
 
+/* Whether most of a payload follows from a simple rule: a counter of 8-, 16- or 32-bit numbers,
+ * a byte or pattern repeated (period up to 64). Such payloads have the byte entropy of random bytes
+ * but are not encrypted; ciot_content_classify calls them text where their entropy alone would say
+ * encrypted (entropy.c says how they are found and how often random bytes pass). */
+bool ciot_structured(const uint8_t *p, size_t n);
+
 /* Steps 2 to 4: magic number, entropy, too short. */
 enum ciot_content_class ciot_content_classify(const struct ciot_entropy_options *o, const uint8_t *p, size_t n);
 
