@@ -224,8 +224,8 @@ static const struct ciot_query queries[] = {
 			{ "flows", CIOT_COLUMN_INT, "the device's flows stored" },
 			{ "other_flows", CIOT_COLUMN_INT, "flows without the device at either end (not stored)" },
 			{ "device_method", CIOT_COLUMN_TEXT,
-			  "how the device was told apart: mac, ip, auto (the one private address in every flow) or "
-			  "none" },
+			  "how the device was told apart: mac, ip, auto (the one private host in every flow, by its "
+			  "MAC when frames carry MACs, else by its address) or none" },
 			{ "device_addresses", CIOT_COLUMN_TEXT, "the addresses used to tell it apart, a JSON array" },
 			{ "truncated", CIOT_COLUMN_INT,
 			  "1 when the file ended inside a record (the packets before it are analyzed), else 0" },
