@@ -224,8 +224,8 @@ static const struct ciot_query queries[] = {
 			{ "flows", CIOT_COLUMN_INT, "the device's flows stored" },
 			{ "other_flows", CIOT_COLUMN_INT, "flows without the device at either end (not stored)" },
 			{ "device_method", CIOT_COLUMN_TEXT,
-			  "how the device was told apart: mac, ip, auto (the one private address in every flow) or "
-			  "none" },
+			  "how the device was told apart: mac, ip, auto (the one private host in every flow, by its "
+			  "MAC when frames carry MACs, else by its address) or none" },
 			{ "device_addresses", CIOT_COLUMN_TEXT, "the addresses used to tell it apart, a JSON array" },
 			{ "truncated", CIOT_COLUMN_INT,
 			  "1 when the file ended inside a record (the packets before it are analyzed), else 0" },
@@ -433,21 +433,32 @@ static const struct ciot_query queries[] = {
 		"unknown, omitted), the average of the category's devices' byte and packet shares",
 		"WITH " CLASS_BASE ","
 		" dev_group AS (SELECT s.device_id, s.category, s.phase, cl.class_group, sum(s.bs) AS bs, sum(s.ps) AS ps"
-		" FROM share s JOIN classes cl USING (class) GROUP BY s.device_id, s.phase, cl.class_group)"
-		" SELECT k.category, k.phase, g.class_group, coalesce(sum(d.bs), 0) / k.k, coalesce(sum(d.ps), 0) / k.k, k.k"
-		" FROM cat_k k CROSS JOIN groups g LEFT JOIN dev_group d ON d.category = k.category AND d.phase = k.phase"
-		" AND d.class_group = g.class_group GROUP BY k.category, k.phase, g.class_group"
-		" ORDER BY k.category, " PHASE_ORDER("k.phase") ", min(g.ord)",
+		" FROM share s JOIN classes cl USING (class) GROUP BY s.device_id, s.phase, cl.class_group),"
+		/* every cell with a capture, also one whose devices were all silent (a step with no traffic
+		 * is a result: its cell is there, with no share) */
+		" cells AS (SELECT DISTINCT d.category AS category, c.phase AS phase FROM captures c"
+		" JOIN devices d ON d.id = c.device_id UNION SELECT DISTINCT d.category, 'all' FROM captures c"
+		" JOIN devices d ON d.id = c.device_id)"
+		" SELECT a.category, a.phase, g.class_group, coalesce(sum(d.bs), 0) / k.k, coalesce(sum(d.ps), 0) / k.k,"
+		" coalesce(k.k, 0), (SELECT count(DISTINCT c.device_id) FROM captures c JOIN devices x ON x.id = c.device_id"
+		" WHERE x.category = a.category AND (a.phase = 'all' OR c.phase = a.phase))"
+		" FROM cells a CROSS JOIN groups g LEFT JOIN cat_k k ON k.category = a.category AND k.phase = a.phase"
+		" LEFT JOIN dev_group d ON d.category = a.category AND d.phase = a.phase"
+		" AND d.class_group = g.class_group GROUP BY a.category, a.phase, g.class_group"
+		" ORDER BY a.category, " PHASE_ORDER("a.phase") ", min(g.ord)",
 		0,
 		{
 			{ "category", CIOT_COLUMN_TEXT, "the device category" },
 			{ "phase", CIOT_COLUMN_TEXT, "setup, interaction, idle or deletion, or all" },
 			{ "class_group", CIOT_COLUMN_TEXT, "encrypted, unencrypted, unknown or omitted" },
 			{ "byte_share", CIOT_COLUMN_SHARE,
-			  "the mean over the category's devices of their share of bytes in the group (0 when none "
-			  "had it)" },
+			  "the mean over the category's devices with classified traffic of their share of bytes in "
+			  "the group (0 when none had it; empty when no device had traffic)" },
 			{ "packet_share", CIOT_COLUMN_SHARE, "the same for packets" },
 			{ "devices", CIOT_COLUMN_INT, "the category's devices with classified traffic in the phase" },
+			{ "devices_captured", CIOT_COLUMN_INT,
+			  "the category's devices with a capture in the phase, silent ones too (a step without "
+			  "traffic: its shares are empty when no device had traffic)" },
 		},
 	},
 	{

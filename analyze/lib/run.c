@@ -2,6 +2,7 @@
  * analyzes it, stores it under the store's lock, and tells the caller what happened to it.
  */
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,91 @@ static void finish_capture(struct shared *sh, const struct ciot_capture *c, enum
 		atomic_fetch_add(&sh->progress->files_done, 1);
 }
 
+/* Adds one sentence to a capture's message, "; " between sentences. */
+static void say(char *msg, size_t len, size_t *used, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void say(char *msg, size_t len, size_t *used, const char *fmt, ...)
+{
+	if (*used >= len)
+		return;
+	if (*used)
+		*used += (size_t)snprintf(msg + *used, len - *used, "; ");
+	if (*used >= len)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	*used += (size_t)vsnprintf(msg + *used, len - *used, fmt, ap);
+	va_end(ap);
+}
+
+/* The device's addresses, comma-separated. */
+static void list_addresses(const struct ciot_device_tracker *t, char *out, size_t len)
+{
+	size_t used = 0;
+	out[0] = 0;
+	for (unsigned i = 0; i < t->naddrs && used < len; i++) {
+		char a[CIOT_ADDR_STRLEN];
+		ciot_addr_format(t->addrs[i], a);
+		used += (size_t)snprintf(out + used, len - used, "%s%s", i ? ", " : "", a);
+	}
+}
+
+/* How the device was told apart, when ciot guessed it: a note for one address, a warning when
+ * several addresses were taken as one device's (a new lease mid-capture, or IPv6 beside IPv4). */
+static void describe_device(const struct ciot_capture_result *r, char *msg, size_t len, size_t *used)
+{
+	const struct ciot_device_tracker *t = &r->tracker;
+	if (t->method != CIOT_DEVICE_AUTO || !t->naddrs)
+		return;
+	char addrs[512];
+	list_addresses(t, addrs, sizeof addrs);
+	if (!t->found_by_mac) {
+		say(msg, len, used, "note: device address %s picked automatically (the one private address in every "
+		    "flow)", addrs);
+		return;
+	}
+	char mac[18];
+	ciot_mac_format(t->mac, mac);
+	/* IPv4 beside IPv6 is one interface's ordinary pair; two of one version mean a new lease (or a
+	 * new IPv6 address), which a researcher should confirm */
+	unsigned v4 = 0;
+	for (unsigned i = 0; i < t->naddrs; i++)
+		v4 += ciot_addr_is_v4(t->addrs[i]);
+	if (v4 <= 1 && t->naddrs - v4 <= 1)
+		say(msg, len, used, "note: device address%s %s picked automatically (its MAC %s is the one private "
+		    "host in every flow)", t->naddrs > 1 ? "es" : "", addrs, mac);
+	else
+		say(msg, len, used, "warning: the device was found automatically by its MAC %s (the one private host in "
+		    "every flow) and used %u addresses, all counted as its own: %s; give --mac to confirm", mac,
+		    t->naddrs, addrs);
+	if (t->pairs_overflow)
+		say(msg, len, used, "warning: more than %d host addresses were seen before the device could be told "
+		    "apart, so some of its addresses may be missing; give its MAC", CIOT_DEVICE_MAX_PAIRS);
+}
+
+/* A step without the device's traffic is stored with zero traffic: said, so that a wrong MAC or IP
+ * does not pass for a silent device. */
+static void describe_silence(const struct ciot_capture_result *r, char *msg, size_t len, size_t *used)
+{
+	const struct ciot_device_tracker *t = &r->tracker;
+	if (t->method == CIOT_DEVICE_NONE)
+		return;
+	for (size_t i = 0; i < r->nsegments; i++)
+		if (r->segments[i].device_flows)
+			return;
+	char who[64] = "";
+	if (t->method == CIOT_DEVICE_BY_MAC) {
+		char mac[18];
+		ciot_mac_format(r->device->macs[0], mac);
+		snprintf(who, sizeof who, " (MAC %s%s)", mac, r->device->nmacs > 1 ? " and its others" : "");
+	} else if (t->method == CIOT_DEVICE_BY_IP && t->naddrs) {
+		char a[CIOT_ADDR_STRLEN];
+		ciot_addr_format(t->addrs[0], a);
+		snprintf(who, sizeof who, " (%s%s)", a, t->naddrs > 1 ? " and its others" : "");
+	}
+	say(msg, len, used, "warning: no IP traffic to or from the device%s; stored as %s with zero traffic (check "
+	    "the device's addresses if it was active)", who, r->nsegments > 1 ? "steps" : "a step");
+}
+
 /* What a researcher must know about a stored capture: how the device was found when it was
  * guessed, any loss (truncation, frames outside the timetable, traffic of other hosts), and where
  * the file disagrees with what ciot-capture recorded of it. */
@@ -53,33 +139,24 @@ static void describe_success(const struct ciot_capture *c, const struct ciot_cap
 	for (size_t i = 0; i < r->nsegments; i++)
 		frames += r->segments[i].frames;
 	if (c->expected_packets >= 0 && (uint64_t)c->expected_packets != frames)
-		used += (size_t)snprintf(msg + used, len - used,
-					 "warning: the manifest says %lld packets, the file holds %llu",
-					 (long long)c->expected_packets, (unsigned long long)frames);
-	if (c->ended && !strcmp(c->ended, "running") && used < len)
-		used += (size_t)snprintf(msg + used, len - used,
-					 "%swarning: the capture tool stopped before it could close this step (\"ended\": "
-					 "\"running\"); the file holds what reached the disk", used ? "; " : "");
-	else if (c->ended && strcmp(c->ended, "operator") && strcmp(c->ended, "timer") && strcmp(c->ended, "split") &&
-		 used < len)
-		used += (size_t)snprintf(msg + used, len - used, "%snote: the step ended early (%s)", used ? "; " : "",
-					 c->ended);
-	if (r->tracker.method == CIOT_DEVICE_AUTO) {
-		char a[CIOT_ADDR_STRLEN];
-		ciot_addr_format(r->tracker.addrs[0], a);
-		used += (size_t)snprintf(msg + used, len - used,
-					 "note: device address %s picked automatically (the one private address in every "
-					 "flow)", a);
-	}
-	if (r->truncated && used < len)
-		used += (size_t)snprintf(msg + used, len - used, "%swarning: the file ends inside a packet record "
-					 "(truncated); the packets before it were analyzed", used ? "; " : "");
-	if (r->frames_outside_windows && used < len)
-		used += (size_t)snprintf(msg + used, len - used, "%snote: %llu frames outside the timetable's steps "
-					 "were left out", used ? "; " : "", (unsigned long long)r->frames_outside_windows);
-	if (r->tracker.addrs_overflow && used < len)
-		snprintf(msg + used, len - used, "%swarning: the device used more than %d addresses; flows of the "
-			 "others are not counted as the device's", used ? "; " : "", CIOT_DEVICE_MAX_LEARNED);
+		say(msg, len, &used, "warning: the manifest says %lld packets, the file holds %llu",
+		    (long long)c->expected_packets, (unsigned long long)frames);
+	if (c->ended && !strcmp(c->ended, "running"))
+		say(msg, len, &used, "warning: the capture tool stopped before it could close this step (\"ended\": "
+		    "\"running\"); the file holds what reached the disk");
+	else if (c->ended && strcmp(c->ended, "operator") && strcmp(c->ended, "timer") && strcmp(c->ended, "split"))
+		say(msg, len, &used, "note: the step ended early (%s)", c->ended);
+	describe_device(r, msg, len, &used);
+	describe_silence(r, msg, len, &used);
+	if (r->truncated)
+		say(msg, len, &used, "warning: the file ends inside a packet record (truncated); the packets before it "
+		    "were analyzed");
+	if (r->frames_outside_windows)
+		say(msg, len, &used, "note: %llu frames outside the timetable's steps were left out",
+		    (unsigned long long)r->frames_outside_windows);
+	if (r->tracker.addrs_overflow)
+		say(msg, len, &used, "warning: the device used more than %d addresses; flows of the others are not "
+		    "counted as the device's", CIOT_DEVICE_MAX_LEARNED);
 }
 
 static void *worker_main(void *arg)

@@ -38,7 +38,7 @@ enum capture_column {
 	CAP_ID, CAP_DEVICE_ID, CAP_FILE, CAP_PHASE, CAP_SUBPHASE, CAP_FIRMWARE, CAP_INTERCEPTION, CAP_WINDOW_START,
 	CAP_WINDOW_END, CAP_FIRST, CAP_LAST, CAP_FRAMES, CAP_FRAME_BYTES, CAP_IP_PACKETS, CAP_SKIPPED, CAP_MALFORMED,
 	CAP_FLOWS, CAP_DEVICE_PACKETS, CAP_DEVICE_BYTES, CAP_OTHER_FLOWS, CAP_OTHER_PACKETS, CAP_DEVICE_METHOD,
-	CAP_DEVICE_ADDRESSES, CAP_FILE_FORMAT, CAP_FILE_SIZE, CAP_FILE_TRUNCATED, CAP_OUTSIDE_WINDOWS,
+	CAP_DEVICE_ADDRESSES, CAP_DEVICE_MAC, CAP_FILE_FORMAT, CAP_FILE_SIZE, CAP_FILE_TRUNCATED, CAP_OUTSIDE_WINDOWS,
 	CAP_NAMES_DROPPED, CAP_ANALYZED_AT,
 };
 static const struct ciot_column capture_columns[] = {
@@ -66,6 +66,7 @@ static const struct ciot_column capture_columns[] = {
 	[CAP_OTHER_PACKETS] = { "other_packets", "INTEGER NOT NULL", false },
 	[CAP_DEVICE_METHOD] = { "device_method", "TEXT NOT NULL", false },
 	[CAP_DEVICE_ADDRESSES] = { "device_addresses", "TEXT NOT NULL", false },
+	[CAP_DEVICE_MAC] = { "device_mac", "TEXT", false },
 	[CAP_FILE_FORMAT] = { "file_format", "TEXT NOT NULL", false },
 	[CAP_FILE_SIZE] = { "file_size", "INTEGER NOT NULL", false },
 	[CAP_FILE_TRUNCATED] = { "file_truncated", "INTEGER NOT NULL", false },
@@ -536,6 +537,11 @@ static void bind_capture_row(struct ciot_store *s, const struct ciot_capture_res
 	ciot_row_int(&row, CAP_OTHER_PACKETS, (int64_t)seg->other_packets);
 	ciot_row_static(&row, CAP_DEVICE_METHOD, ciot_device_method_name(r->tracker.method));
 	ciot_row_text(&row, CAP_DEVICE_ADDRESSES, addresses);
+	if (r->tracker.found_by_mac) {
+		char mac[18];
+		ciot_mac_format(r->tracker.mac, mac);
+		ciot_row_text(&row, CAP_DEVICE_MAC, mac);
+	}
 	ciot_row_static(&row, CAP_FILE_FORMAT, r->format == CIOT_CAPTURE_PCAPNG ? "pcapng" : "pcap");
 	ciot_row_int(&row, CAP_FILE_SIZE, (int64_t)r->file_size);
 	ciot_row_int(&row, CAP_FILE_TRUNCATED, r->truncated);

@@ -48,18 +48,23 @@ grep -q "midcorrupt.pcap: record at offset 24: captured length" "$work/err" && p
   fail "corrupt record message: $(cat "$work/err")"
 expect_eq "captures after a corrupt file" "$(q "$db" 'SELECT count(*) FROM captures')" 1
 
-# automatic identification: the one private address in every unicast flow, said on stderr; a
-# capture of several hosts is refused with the reason
+# automatic identification: the one private host in every unicast flow (by its MAC, with every
+# address it used: the Echo's IPv4 and IPv6 link-local ones), said on stderr and stored; a capture
+# of several hosts is refused with the reason
 "$CIOT_ANALYZE" -o "$work/auto.db" "$CIOT_CORPUS/ndpi/alexa-app.pcapng" 2>"$work/err" || fail "auto: exit $?"
-grep -q "alexa-app.pcapng: note: device address 172.16.42.216 picked automatically" "$work/err" &&
+grep -q "alexa-app.pcapng: note: device addresses 172.16.42.216, fe80::7af8:82ff:fed3:fbc2 picked automatically (its MAC 78:f8:82:d3:fb:c2 is the one private host in every flow)" "$work/err" &&
   pass "automatic device address said" || fail "automatic device message: $(cat "$work/err")"
-expect_eq "automatic method and address" "$(q "$work/auto.db" 'SELECT device_method || " " || device_addresses FROM captures')" \
-  'auto ["172.16.42.216"]'
+expect_eq "automatic method, addresses and MAC" \
+  "$(q "$work/auto.db" 'SELECT device_method || " " || device_addresses || " " || device_mac FROM captures')" \
+  'auto ["172.16.42.216","fe80::7af8:82ff:fed3:fbc2"] 78:f8:82:d3:fb:c2'
 status=0
 "$CIOT_ANALYZE" -q -o "$work/auto.db" "$CIOT_CORPUS/ndpi/xiaomi.pcap" 2>"$work/err" || status=$?
 expect_eq "several hosts, no device given: exit" "$status" 1
-grep -q "xiaomi.pcap: no private address appears in every flow" "$work/err" && pass "several hosts refused" ||
+grep -q "xiaomi.pcap: no private host appears in every flow" "$work/err" && pass "several hosts refused" ||
   fail "several hosts message: $(cat "$work/err")"
+# under -q the refusal is still one whole line of its own
+expect_eq "refusal under -q: lines" "$(wc -l <"$work/err")" 1
+expect_eq "refusal under -q: ends with a newline" "$(tail -c 1 "$work/err" | od -An -c | tr -d ' ')" '\n'
 
 # usage errors exit 2, --help exits 0
 status=0; "$CIOT_ANALYZE" -o "$db" --phase lunch "$nest" 2>/dev/null || status=$?

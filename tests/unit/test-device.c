@@ -4,7 +4,9 @@
  * traffic. By IP: the manifest's addresses are the device's from the start. Automatic: the one
  * private address present in every unicast flow is the device's, multicast and broadcast flows are
  * ignored, and it fails with CIOT_ERR_DEVICE when two hosts qualify, when none does, and when there
- * is no unicast flow at all. With all flows kept (no device), nothing is resolved and every flow is
+ * are only multicast or broadcast flows; a capture without any IP flow resolves with no address (a
+ * silent step). On frames with MACs a host is its MAC: a device that changed address is found with
+ * every address it used, the same as --mac finds. With all flows kept (no device), nothing is resolved and every flow is
  * oriented from its initiator. Which end of a flow is the device, and the method names.
  */
 #include <stdlib.h>
@@ -89,12 +91,14 @@ static void test_by_mac(void)
 	CHECK(!has(&t, "192.168.1.40"));
 	CHECK(!t.addrs_overflow);
 
-	/* a device whose MAC sent no IP traffic */
+	/* a device whose MAC sent no IP traffic: a silent step, resolved with no address (stored with
+	 * zero traffic, and said by the pipeline's caller) */
 	ciot_device_tracker_init(&t, &dev, false);
 	ciot_device_observe(&t, &flows[5]);
 	ciot_device_observe(&t, &flows[0]);
-	CHECK_EQ_INT(ciot_device_resolve(&t, err), CIOT_ERR_DEVICE);
-	CHECK_CONTAINS(err, "38:1f:8d:45:1e:b5");
+	CHECK_EQ_INT(ciot_device_resolve(&t, err), CIOT_OK);
+	CHECK_EQ_INT(t.naddrs, 0);
+	CHECK_EQ_INT(ciot_device_end(&t, flows[5].src, flows[5].dst), -1);
 
 	/* more addresses than the tracker holds: it says so */
 	ciot_device_tracker_init(&t, &dev, false);
@@ -173,14 +177,15 @@ static void test_auto(void)
 		  NULL, "both" },
 		{ "two-hosts-to-the-internet",
 		  { { "192.168.1.20", "8.8.8.8" }, { "192.168.1.30", "8.8.8.8" } },
-		  NULL, "no private address" },
+		  NULL, "no private host" },
 		{ "public-only",
 		  { { "203.0.113.5", "8.8.8.8" }, { "203.0.113.5", "1.1.1.1" } },
-		  NULL, "no private address" },
+		  NULL, "no private host" },
 		{ "group-only",
 		  { { "192.168.1.20", "224.0.0.251" }, { "192.168.1.20", "255.255.255.255" }, { "fe80::1", "ff02::1" } },
 		  NULL, "no flow between two unicast hosts" },
-		{ "no-flows", { { NULL, NULL } }, NULL, "no flow between two unicast hosts" },
+		/* nothing at all: a silent step, stored with zero traffic */
+		{ "no-flows", { { NULL, NULL } }, "", NULL },
 	};
 	struct ciot_device dev;
 	memset(&dev, 0, sizeof dev);
@@ -190,12 +195,17 @@ static void test_auto(void)
 		ciot_device_tracker_init(&t, &dev, false);
 		CHECK_EQ_INT(t.method, CIOT_DEVICE_AUTO);
 		for (size_t k = 0; k < 8 && cases[i].flows[k][0]; k++) {
-			struct ciot_packet p = packet(OTHER_MAC, cases[i].flows[k][0], ROUTER_MAC, cases[i].flows[k][1]);
+			/* frames without MACs (raw IP): a host is its address */
+			struct ciot_packet p = packet(NULL, cases[i].flows[k][0], NULL, cases[i].flows[k][1]);
 			ciot_device_observe(&t, &p);
 		}
 		char err[CIOT_ERRBUF_SIZE] = "";
 		enum ciot_rc rc = ciot_device_resolve(&t, err);
-		if (cases[i].device) {
+		CHECK(!t.found_by_mac);
+		if (cases[i].device && !cases[i].device[0]) {
+			CHECK_EQ_INT(rc, CIOT_OK);
+			CHECK_EQ_INT(t.naddrs, 0);
+		} else if (cases[i].device) {
 			CHECK_EQ_INT(rc, CIOT_OK);
 			CHECK_EQ_INT(t.naddrs, 1);
 			CHECK(has(&t, cases[i].device));
@@ -206,6 +216,98 @@ static void test_auto(void)
 		}
 		check_case(before, cases[i].name);
 	}
+}
+
+/* Automatic mode on frames with MACs: a host is its MAC. The device of a real lab (the NKU camera,
+ * 78:df:72:24:69:4d behind the gateway c8:bf:4c:77:a0:3a) takes a new DHCP lease mid-capture:
+ * found by its MAC, with both addresses and its IPv6 link-local one, exactly the addresses --mac
+ * learns from the same flows; the gateway, at every Internet flow's far end, is not a candidate. */
+static const uint8_t CAM_MAC[6] = { 0x78, 0xdf, 0x72, 0x24, 0x69, 0x4d };
+static const uint8_t GW_MAC[6] = { 0xc8, 0xbf, 0x4c, 0x77, 0xa0, 0x3a };
+static const uint8_t PHONE_MAC[6] = { 0x02, 0, 0, 0, 0, 0x42 };
+
+static void test_auto_by_mac(void)
+{
+	struct ciot_packet flows[] = {
+		/* mDNS before any unicast flow: its address must not be lost */
+		packet(CAM_MAC, "fe80::7adf:72ff:fe24:694d", BCAST_MAC, "ff02::fb"),
+		packet(PHONE_MAC, "192.168.1.50", BCAST_MAC, "224.0.0.251"),
+		packet(CAM_MAC, "0.0.0.0", BCAST_MAC, "255.255.255.255"), /* DHCP discover */
+		packet(CAM_MAC, "192.168.1.165", GW_MAC, "120.92.65.240"),
+		packet(GW_MAC, "60.29.153.35", CAM_MAC, "192.168.1.165"),
+		packet(CAM_MAC, "192.168.1.165", GW_MAC, "192.168.1.1"),  /* DNS at the gateway */
+		/* reset: a new lease */
+		packet(CAM_MAC, "0.0.0.0", BCAST_MAC, "255.255.255.255"),
+		packet(CAM_MAC, "192.168.1.201", GW_MAC, "120.92.65.240"),
+		packet(GW_MAC, "110.43.68.240", CAM_MAC, "192.168.1.201"),
+		packet(CAM_MAC, "192.168.1.201", BCAST_MAC, "239.255.255.250"), /* SSDP after the change */
+	};
+	size_t n = sizeof flows / sizeof flows[0];
+	struct ciot_device none;
+	memset(&none, 0, sizeof none);
+	struct ciot_device_tracker t;
+	ciot_device_tracker_init(&t, &none, false);
+	for (size_t i = 0; i < n; i++)
+		ciot_device_observe(&t, &flows[i]);
+	char err[CIOT_ERRBUF_SIZE] = "";
+	CHECK_EQ_INT(ciot_device_resolve(&t, err), CIOT_OK);
+	CHECK(t.found_by_mac);
+	CHECK(!memcmp(t.mac, CAM_MAC, 6));
+	CHECK_EQ_INT(t.naddrs, 3);
+	CHECK(has(&t, "192.168.1.165"));
+	CHECK(has(&t, "192.168.1.201"));
+	CHECK(has(&t, "fe80::7adf:72ff:fe24:694d"));
+	CHECK(!has(&t, "192.168.1.1"));
+	CHECK(!has(&t, "192.168.1.50"));
+
+	/* the same flows with --mac: the same addresses, so the same flows are the device's */
+	struct ciot_device cam;
+	memset(&cam, 0, sizeof cam);
+	memcpy(cam.macs[0], CAM_MAC, 6);
+	cam.nmacs = 1;
+	struct ciot_device_tracker m;
+	ciot_device_tracker_init(&m, &cam, false);
+	for (size_t i = 0; i < n; i++)
+		ciot_device_observe(&m, &flows[i]);
+	CHECK_EQ_INT(ciot_device_resolve(&m, err), CIOT_OK);
+	CHECK_EQ_INT(m.naddrs, t.naddrs);
+	for (unsigned i = 0; i < m.naddrs; i++)
+		CHECK(ciot_device_has_addr(&t, m.addrs[i]));
+	for (size_t i = 0; i < n; i++)
+		CHECK_EQ_INT(ciot_device_end(&t, flows[i].src, flows[i].dst), ciot_device_end(&m, flows[i].src, flows[i].dst));
+
+	/* every flow between the camera and the gateway's own address: two hosts qualify, named by MAC */
+	ciot_device_tracker_init(&t, &none, false);
+	ciot_device_observe(&t, &flows[5]);
+	struct ciot_packet back = packet(GW_MAC, "192.168.1.1", CAM_MAC, "192.168.1.201");
+	ciot_device_observe(&t, &back);
+	CHECK_EQ_INT(ciot_device_resolve(&t, err), CIOT_ERR_DEVICE);
+	CHECK_CONTAINS(err, "78:df:72:24:69:4d");
+	CHECK_CONTAINS(err, "c8:bf:4c:77:a0:3a");
+
+	/* a second device talking to the Internet: nobody is in every flow */
+	ciot_device_tracker_init(&t, &none, false);
+	ciot_device_observe(&t, &flows[3]);
+	struct ciot_packet phone = packet(PHONE_MAC, "192.168.1.50", GW_MAC, "8.8.8.8");
+	ciot_device_observe(&t, &phone);
+	CHECK_EQ_INT(ciot_device_resolve(&t, err), CIOT_ERR_DEVICE);
+	CHECK_CONTAINS(err, "no private host");
+
+	/* more hosts announce themselves before the first unicast flow than the tracker remembers: it
+	 * still finds the device, and says that some addresses may be missing */
+	ciot_device_tracker_init(&t, &none, false);
+	for (unsigned i = 0; i < CIOT_DEVICE_MAX_PAIRS + 10; i++) {
+		uint8_t mac[6] = { 0x02, 0, 0, 0, (uint8_t)(i >> 8), (uint8_t)i };
+		char src[32];
+		snprintf(src, sizeof src, "10.1.%u.%u", i / 200, i % 200 + 1);
+		struct ciot_packet p = packet(mac, src, BCAST_MAC, "224.0.0.251");
+		ciot_device_observe(&t, &p);
+	}
+	ciot_device_observe(&t, &flows[3]);
+	CHECK_EQ_INT(ciot_device_resolve(&t, err), CIOT_OK);
+	CHECK(t.found_by_mac);
+	CHECK(t.pairs_overflow);
+	CHECK(has(&t, "192.168.1.165"));
 }
 
 /* All flows (no device): chosen explicitly even when MACs are known; nothing to resolve, and every
@@ -276,6 +378,7 @@ int main(void)
 	test_by_mac();
 	test_by_ip();
 	test_auto();
+	test_auto_by_mac();
 	test_none();
 	test_end();
 	test_names();

@@ -304,13 +304,13 @@ static void test_encryption(void)
 	free(csv);
 
 	csv = export_csv("encryption-heatmap", NULL);
-	CHECK_LINE(csv, "camera,setup,encrypted,0.575000,0.700000,2");
-	CHECK_LINE(csv, "camera,setup,unencrypted,0.050000,0.050000,2");
-	CHECK_LINE(csv, "camera,setup,unknown,0.375000,0.250000,2");
-	CHECK_LINE(csv, "camera,setup,omitted,0.000000,0.000000,2");
+	CHECK_LINE(csv, "camera,setup,encrypted,0.575000,0.700000,2,2");
+	CHECK_LINE(csv, "camera,setup,unencrypted,0.050000,0.050000,2,2");
+	CHECK_LINE(csv, "camera,setup,unknown,0.375000,0.250000,2,2");
+	CHECK_LINE(csv, "camera,setup,omitted,0.000000,0.000000,2,2");
 	/* idle: media and text are both unencrypted: 800 / 800 */
-	CHECK_LINE(csv, "camera,idle,unencrypted,1.000000,1.000000,1");
-	CHECK_LINE(csv, "camera,idle,encrypted,0.000000,0.000000,1");
+	CHECK_LINE(csv, "camera,idle,unencrypted,1.000000,1.000000,1,1");
+	CHECK_LINE(csv, "camera,idle,encrypted,0.000000,0.000000,1,1");
 	free(csv);
 
 	csv = export_csv("encryption-firmware", NULL);
@@ -318,6 +318,41 @@ static void test_encryption(void)
 	CHECK_LINE(csv, "cam_small,camera,pre,unknown,1,300,0.750000,0.500000");
 	CHECK_LINE(csv, "cam_small,camera,post,unencrypted,4,800,1.000000,1.000000");
 	CHECK_EQ_INT(count_lines_with(csv, "cam_big,"), 0);
+	free(csv);
+}
+
+/* A lifecycle step in which the device sent nothing is stored as a capture without flows (the
+ * pipeline no longer rejects it). Averages of counts over a phase's devices count it: a doorbell
+ * whose only step was silent, and cam_big silent while idle. Averages of a device's own traffic
+ * shares cannot (it has no share), but the heatmap keeps the cell and says how many devices were
+ * captured. */
+static void test_silent_steps(void)
+{
+	int door = device("door_silent", "doorbell", "acme");
+	capture(door, "setup");
+	sqlite3_stmt *st;
+	int cam_big = 0;
+	if (sqlite3_prepare_v2(db, "SELECT id FROM devices WHERE name = 'cam_big'", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		cam_big = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	capture(cam_big, "idle");
+	char *csv = export_csv("parties", NULL);
+	CHECK_LINE(csv, "doorbell,setup,first,1,0,0.000");
+	CHECK_LINE(csv, "doorbell,all,third,1,0,0.000");
+	/* camera idle: cam_small's vendor.com over both cameras now */
+	CHECK_LINE(csv, "camera,idle,first,2,1,0.500");
+	free(csv);
+	csv = export_csv("encryption-heatmap", NULL);
+	CHECK_LINE(csv, "doorbell,setup,encrypted,,,0,1");
+	CHECK_LINE(csv, "doorbell,all,omitted,,,0,1");
+	CHECK_LINE(csv, "camera,idle,unencrypted,1.000000,1.000000,1,2");
+	free(csv);
+	csv = export_csv("pii-kinds", NULL);
+	free(csv);
+	csv = export_csv("summary", NULL);
+	/* the silent steps are captures of the dataset */
+	CHECK(count_lines_with(csv, "category,doorbell,1,1,1,1,") == 1);
 	free(csv);
 }
 
@@ -1133,6 +1168,7 @@ int main(void)
 	test_registry();
 	test_describe();
 	test_json_stream();
+	test_silent_steps();
 	close_db();
 	test_tls_exports(dir);
 	testfs_rmtree(dir);
