@@ -16,7 +16,7 @@
 
 #include "ciot/store.h"
 
-#define CIOT_SCHEMA_VERSION 6
+#define CIOT_SCHEMA_VERSION 7
 
 struct ciot_capture_result;
 
