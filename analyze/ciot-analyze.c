@@ -526,6 +526,51 @@ static void print_summary(const struct tool *t, const struct ciot_dataset *ds, s
 			(unsigned long long)dstats->internet_flows, (unsigned long long)dstats->named_by_flow,
 			(unsigned long long)dstats->named_by_dns, (unsigned long long)dstats->named_by_later_dns,
 			(unsigned long long)dstats->internet_unnamed, (unsigned long long)dstats->internet_no_country);
+	if (!dstats)
+		return;
+	if (dstats->lab_flows)
+		fprintf(stderr, "ciot-analyze: %llu flows to the lab's own hosts, left out of parties, organizations and "
+			"countries\n", (unsigned long long)dstats->lab_flows);
+	for (size_t i = 0; i < dstats->ncoverage; i++) {
+		const struct ciot_device_coverage *c = &dstats->coverage[i];
+		fprintf(stderr, "ciot-analyze: attribution of %s: %llu servers, %llu decided by a rule, %llu by evidence, "
+			"%llu by no rule (third party by default)", c->device, (unsigned long long)c->servers,
+			(unsigned long long)c->by_rule, (unsigned long long)c->by_evidence,
+			(unsigned long long)c->by_default);
+		if (c->lab_hosts)
+			fprintf(stderr, "; %llu lab hosts", (unsigned long long)c->lab_hosts);
+		fprintf(stderr, "\n");
+	}
+}
+
+/* Where attribution guessed, said whatever --quiet asks: a device no server can be first party to,
+ * a dataset without a home country, a device whose servers are mostly third party by default. */
+static void print_attribution_warnings(const struct tool *t, const struct ciot_destination_stats *s)
+{
+	/* a run over a thousand bare files has a thousand brandless devices: the first few are named,
+	 * the rest counted, and ciot-report coverage lists them all */
+	enum { NAMED = 5 };
+	size_t gaps = 0, undecided = 0;
+	for (size_t i = 0; i < s->ncoverage; i++) {
+		const struct ciot_device_coverage *c = &s->coverage[i];
+		if (c->brand_gap && gaps++ < NAMED)
+			fprintf(stderr, "%s: warning: device %s %s: none of its servers can be first party by brand\n",
+				t->db_path, c->device, c->brand_gap);
+		if (c->servers && c->by_default * 2 > c->servers && undecided++ < NAMED)
+			fprintf(stderr, "%s: warning: device %s: %llu of its %llu servers are third party only because "
+				"no rule or evidence knows them (ciot-report coverage; datasets/attribution)\n",
+				t->db_path, c->device, (unsigned long long)c->by_default, (unsigned long long)c->servers);
+	}
+	if (gaps > NAMED)
+		fprintf(stderr, "%s: warning: %zu more devices without a brand the rules know (ciot-report coverage)\n",
+			t->db_path, gaps - NAMED);
+	if (undecided > NAMED)
+		fprintf(stderr, "%s: warning: %zu more devices whose servers are mostly third party by default "
+			"(ciot-report coverage)\n", t->db_path, undecided - NAMED);
+	if (s->no_home_country)
+		fprintf(stderr, "%s: warning: the dataset names no home country: reports count traffic outside CN as "
+			"overseas (the manifest's home_country, ciot-capture --home-country, or ciot-report --home)\n",
+			t->db_path);
 }
 
 /* Analyzes the dataset into the database, then runs the destinations stage over what is stored. */
@@ -557,15 +602,17 @@ static int run(const struct tool *t, const struct ciot_dataset *ds, struct ciot_
 	 * interruption: re-analyzed captures lost their rows with their old flows, and reports join
 	 * on it. */
 	bool destinations_failed = false;
-	struct ciot_destination_stats dstats;
+	struct ciot_destination_stats dstats = { 0 };
 	char derr[CIOT_ERRBUF_SIZE] = "";
 	if (ciot_destinations_build(destinations, ciot_store_db(store), &dstats, derr)) {
 		fprintf(stderr, "%s: destinations: %s\n", t->db_path, derr);
 		destinations_failed = true;
-	} else if (dstats.dns_answers_dropped) {
-		fprintf(stderr, "%s: warning: %llu DNS answers of devices with more than %u MiB of distinct names "
-			"were not used to name flows\n", t->db_path, (unsigned long long)dstats.dns_answers_dropped,
-			(unsigned)(dstats.dns_names_max_bytes >> 20));
+	} else {
+		if (dstats.dns_answers_dropped)
+			fprintf(stderr, "%s: warning: %llu DNS answers of devices with more than %u MiB of distinct names "
+				"were not used to name flows\n", t->db_path, (unsigned long long)dstats.dns_answers_dropped,
+				(unsigned)(dstats.dns_names_max_bytes >> 20));
+		print_attribution_warnings(t, &dstats);
 	}
 	bool prune_failed = ciot_store_end_run(store, derr) != CIOT_OK;
 	if (prune_failed)
@@ -573,6 +620,7 @@ static int run(const struct tool *t, const struct ciot_dataset *ds, struct ciot_
 	ciot_store_close(store);
 	if (!t->quiet)
 		print_summary(t, ds, failed, &pc, destinations_failed ? NULL : &dstats);
+	ciot_destination_stats_free(&dstats);
 	if (rc == CIOT_ERR_INTERRUPTED) {
 		fprintf(stderr, "ciot-analyze: interrupted; %zu capture files not stored\n", failed);
 		return EXIT_INTERRUPTED;

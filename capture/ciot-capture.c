@@ -31,7 +31,8 @@ static const char usage[] =
 	"                    [--protocol FILE] [--firmware pre|post] [--from STEP]\n"
 	"                    [--script FILE | --control FIFO] [capture options]\n"
 	"       ciot-capture --split FILE.pcap --timeline FILE --dataset DIR --device NAME [--category C]\n"
-	"                    [--mac M | --ip A]... [--tz ZONE] [--firmware pre|post]\n"
+	"                    [--mac M | --ip A]... [--brand B] [--home-country CC] [--tz ZONE]\n"
+	"                    [--firmware pre|post]\n"
 	"       ciot-capture --show-protocol CATEGORY|FILE|all [--markdown]\n"
 	"\n"
 	"Captures one IoT device's traffic through the steps of its category's lifecycle protocol\n"
@@ -47,6 +48,9 @@ static const char usage[] =
 	"                         needed when the device is not in the manifest yet\n"
 	"      --mac M, --ip A    the device's addresses (repeatable): the capture filter. A MAC is\n"
 	"                         better: DHCP may change the IP\n"
+	"      --brand B          the device's brand as datasets/attribution/brands.tsv spells it (e.g.\n"
+	"                         tuya): who is first party. Without it, the id's part before '_'\n"
+	"      --home-country CC  the lab's country (ISO 3166, e.g. US): what counts as overseas\n"
 	"      --protocol FILE    another protocol, e.g. guides/protocols/interception.json\n"
 	"      --firmware pre|post  tags every step of this run (before or after a firmware update)\n"
 	"      --from STEP        begin at STEP instead of the first step\n"
@@ -83,7 +87,7 @@ static const char usage[] =
 enum {
 	OPT_DATASET = 256, OPT_DEVICE, OPT_CATEGORY, OPT_MAC, OPT_IP, OPT_PROTOCOL, OPT_FIRMWARE, OPT_FROM,
 	OPT_SCRIPT, OPT_CONTROL, OPT_SNAPLEN, OPT_BUFFER, OPT_NO_PROMISC, OPT_SPLIT, OPT_TIMELINE, OPT_TZ,
-	OPT_SHOW, OPT_MARKDOWN,
+	OPT_SHOW, OPT_MARKDOWN, OPT_BRAND, OPT_HOME,
 };
 
 static const char *const all_protocols[] = { "camera", "doorbell", "speaker", "plug", "light", "hub",
@@ -661,6 +665,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "no-promiscuous", no_argument, NULL, OPT_NO_PROMISC },
 		{ "split", required_argument, NULL, OPT_SPLIT },   { "timeline", required_argument, NULL, OPT_TIMELINE },
 		{ "tz", required_argument, NULL, OPT_TZ },         { "show-protocol", required_argument, NULL, OPT_SHOW },
+		{ "brand", required_argument, NULL, OPT_BRAND },  { "home-country", required_argument, NULL, OPT_HOME },
 		{ "markdown", no_argument, NULL, OPT_MARKDOWN },   { "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },                { NULL, 0, NULL, 0 },
 	};
@@ -673,6 +678,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_DATASET: so->dataset_dir = optarg; break;
 		case OPT_DEVICE: so->device = optarg; break;
 		case OPT_CATEGORY: so->category = optarg; break;
+		case OPT_BRAND: so->brand = optarg; break;
+		case OPT_HOME: so->home_country = optarg; break;
 		case OPT_MAC:
 		case OPT_IP: {
 			size_t *n = opt == OPT_MAC ? &so->nmacs : &so->nips;
@@ -721,6 +728,7 @@ static int run_split(const struct args *a)
 	}
 	struct ciot_split_options o = { .capture_path = a->split, .timeline_path = a->timeline,
 					.dataset_dir = so->dataset_dir, .device = so->device, .category = so->category,
+					.brand = so->brand, .home_country = so->home_country,
 					.nmacs = so->nmacs, .nips = so->nips, .firmware = so->firmware };
 	memcpy(o.macs, so->macs, sizeof o.macs);
 	memcpy(o.ips, so->ips, sizeof o.ips);

@@ -37,7 +37,7 @@
 	" CASE WHEN :fold AND t.country IN ('HK', 'MO', 'TW') THEN 'CN' ELSE t.country END AS country,"    \
 	" f.bytes_out + f.bytes_in AS bytes FROM flows f JOIN destinations t ON t.flow_id = f.id"          \
 	" JOIN captures c ON c.id = f.capture_id JOIN devices d ON d.id = c.device_id"                      \
-	" WHERE t.country <> 'local'),"                                                                    \
+	" WHERE t.country <> 'local' AND t.party IS NOT 'lab'),"                                          \
 	" phased AS (SELECT device_id, device, category, phase, country, bytes FROM base"                  \
 	" UNION ALL SELECT device_id, device, category, 'all', country, bytes FROM base),"                 \
 	/* M_i: bytes of device i to country T; N_i: its bytes to all countries */                         \
@@ -239,9 +239,10 @@ static const struct ciot_query queries[] = {
 		" group_concat(DISTINCT CASE WHEN v.name IS NULL THEN NULL ELSE v.name || ' (' || v.name_source || ')'"
 		" || CASE WHEN v.dns_name IS NOT NULL AND v.dns_name <> v.name THEN ' ' || v.dns_name || ' (dns)'"
 		" ELSE '' END END), v.domain, v.country, v.asn, v.as_org, v.organization, v.party, v.party_rule,"
-		" count(*), sum(v.bytes), sum(v.packets), min(v.first_us)"
+		" v.decision, v.evidence, count(*), sum(v.bytes), sum(v.packets), min(v.first_us)"
 		" FROM destination_view v"
-		" GROUP BY v.device_id, v.phase, v.remote_ip, v.domain, v.organization, v.party, v.party_rule"
+		" GROUP BY v.device_id, v.phase, v.remote_ip, v.domain, v.organization, v.party, v.party_rule,"
+		" v.decision, v.evidence"
 		" ORDER BY v.device, " PHASE_ORDER("v.phase") ", sum(v.bytes) DESC, v.remote_ip",
 		0,
 		{
@@ -261,8 +262,14 @@ static const struct ciot_query queries[] = {
 			{ "organization", CIOT_COLUMN_TEXT,
 			  "the canonical organization by datasets/attribution's rules, else as_org" },
 			{ "party", CIOT_COLUMN_TEXT,
-			  "first, support or third party to the device; local for local peers" },
+			  "first, support or third party to the device; local for local peers; lab for the lab's own "
+			  "hosts (the manifest's lab_hosts, --lab-host)" },
 			{ "rule", CIOT_COLUMN_TEXT, "the attribution rule that decided organization and party" },
+			{ "decision", CIOT_COLUMN_TEXT,
+			  "how the party was decided: rule, evidence, default (no rule or evidence: third party by "
+			  "default), lab or local" },
+			{ "evidence", CIOT_COLUMN_TEXT,
+			  "the evidence that decided the party when decision is evidence, else empty" },
 			{ "flows", CIOT_COLUMN_INT,
 			  "the device's flows to the address in the phase, with this domain, organization and party" },
 			{ "bytes", CIOT_COLUMN_INT, "their frame bytes, both directions" },
@@ -375,7 +382,8 @@ static const struct ciot_query queries[] = {
 		"domains seen",
 		"SELECT v.organization, count(DISTINCT v.device_id), count(*), sum(v.bytes),"
 		" group_concat(DISTINCT v.domain) FROM destination_view v"
-		" WHERE v.country <> 'local' AND v.organization IS NOT NULL GROUP BY v.organization"
+		" WHERE v.country <> 'local' AND v.party IS NOT 'lab' AND v.organization IS NOT NULL"
+		" GROUP BY v.organization"
 		" ORDER BY count(DISTINCT v.device_id) DESC, sum(v.bytes) DESC, v.organization",
 		0,
 		{
@@ -385,6 +393,56 @@ static const struct ciot_query queries[] = {
 			{ "flows", CIOT_COLUMN_INT, "flows to it" },
 			{ "bytes", CIOT_COLUMN_INT, "their frame bytes, both directions" },
 			{ "domains", CIOT_COLUMN_TEXT, "the registrable domains seen, comma-separated" },
+		},
+	},
+	{
+		"coverage",
+		"per device, how its servers got their party: by a rule, by evidence, or by no rule (third party "
+		"by default), with the lab hosts set apart and why no server could be first party by brand",
+		"SELECT d.name, d.category, d.brand, a.servers, a.by_rule, a.by_evidence, a.by_default,"
+		" CASE WHEN a.servers > 0 THEN CAST(a.by_default AS REAL) / a.servers END, a.lab_hosts, a.brand_warning"
+		" FROM attribution_coverage a JOIN devices d ON d.id = a.device_id ORDER BY d.name",
+		0,
+		{
+			{ "device", CIOT_COLUMN_TEXT, "the device's id" },
+			{ "category", CIOT_COLUMN_TEXT, "the device's category" },
+			{ "brand", CIOT_COLUMN_TEXT, "the device's brand as the dataset gives it" },
+			{ "servers", CIOT_COLUMN_INT,
+			  "distinct servers with a party (a registrable domain, else an address, as in parties)" },
+			{ "by_rule", CIOT_COLUMN_INT,
+			  "servers whose party a rule decided (brand, manifest, role, privacy policy, public-service "
+			  "convention) for at least one of their flows" },
+			{ "by_evidence", CIOT_COLUMN_INT,
+			  "servers no rule decided whose party evidence in the capture decided (destinations' evidence)" },
+			{ "by_default", CIOT_COLUMN_INT,
+			  "servers neither decided: third party only because nothing is known of them" },
+			{ "default_share", CIOT_COLUMN_SHARE,
+			  "by_default / servers; ciot-analyze warns above 0.5; empty without servers" },
+			{ "lab_hosts", CIOT_COLUMN_INT, "the lab's own hosts the device talked to, not among the servers" },
+			{ "brand_warning", CIOT_COLUMN_TEXT,
+			  "why no server can be first party by the device's brand (no brand, the id as brand, a brand "
+			  "the rules do not know without a manifest vendor), else empty" },
+		},
+	},
+	{
+		"lab-hosts",
+		"the lab's own hosts (the manifest's lab_hosts, ciot-analyze --lab-host) each device talked to, "
+		"left out of parties, organizations and countries",
+		"SELECT v.device, v.remote_ip, group_concat(DISTINCT v.name), v.country, v.as_org, v.party_rule,"
+		" count(*), sum(v.bytes), sum(v.packets)"
+		" FROM destination_view v WHERE v.party = 'lab'"
+		" GROUP BY v.device_id, v.remote_ip, v.party_rule ORDER BY v.device, sum(v.bytes) DESC, v.remote_ip",
+		0,
+		{
+			{ "device", CIOT_COLUMN_TEXT, "the device's id" },
+			{ "remote_ip", CIOT_COLUMN_TEXT, "the lab host's address" },
+			{ "names", CIOT_COLUMN_TEXT, "the host names the device used for it, comma-separated" },
+			{ "country", CIOT_COLUMN_TEXT, "where the address is (local for a local address)" },
+			{ "as_org", CIOT_COLUMN_TEXT, "the AS's organization name (public addresses)" },
+			{ "rule", CIOT_COLUMN_TEXT, "the lab host declaration it matched: 'lab host ENTRY'" },
+			{ "flows", CIOT_COLUMN_INT, "the device's flows to it, all phases" },
+			{ "bytes", CIOT_COLUMN_INT, "their frame bytes, both directions" },
+			{ "packets", CIOT_COLUMN_INT, "their packets, both directions" },
 		},
 	},
 	{

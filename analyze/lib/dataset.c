@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -117,6 +118,8 @@ void ciot_dataset_free(struct ciot_dataset *ds)
 	free(ds->name);
 	free(ds->kind);
 	free(ds->home_country);
+	for (size_t i = 0; i < ds->nlab_hosts; i++)
+		free(ds->lab_hosts[i]);
 	memset(ds, 0, sizeof *ds);
 }
 
@@ -163,6 +166,70 @@ bool ciot_dataset_valid_id(const char *s)
 		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-' && s[i] != '.')
 			return false;
 	return true;
+}
+
+/* "a.b.c.d/n" or "v6/n" into the address and the prefix length counted over the 16 bytes (an IPv4
+ * prefix is 96 more, the mapped part); false when it is not one. */
+static bool parse_prefix(const char *s, uint8_t addr[16], unsigned *bits)
+{
+	const char *slash = strchr(s, '/');
+	char text[64];
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	if (n == 0 || n >= sizeof text)
+		return false;
+	memcpy(text, s, n);
+	text[n] = 0;
+	if (!ciot_addr_parse(text, addr))
+		return false;
+	unsigned max = ciot_addr_is_v4(addr) ? 32 : 128;
+	*bits = 128;
+	if (!slash)
+		return true;
+	char *end;
+	unsigned long v = strtoul(slash + 1, &end, 10);
+	if (!slash[1] || *end || v > max || !isdigit((unsigned char)slash[1]))
+		return false;
+	*bits = (unsigned)v + (128 - max);
+	return true;
+}
+
+bool ciot_dataset_valid_lab_host(const char *s)
+{
+	uint8_t addr[16];
+	unsigned bits;
+	if (!s || !*s || strlen(s) >= CIOT_DATASET_MAX_FIELD)
+		return false;
+	if (parse_prefix(s, addr, &bits))
+		return true;
+	if (s[0] == '.' || strstr(s, ".."))
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' && *p != '.')
+			return false;
+	return true;
+}
+
+bool ciot_lab_host_match(const char *entry, const uint8_t addr[16], const char *name)
+{
+	uint8_t net[16];
+	unsigned bits;
+	if (parse_prefix(entry, net, &bits)) {
+		if (!addr)
+			return false;
+		for (unsigned i = 0; i < bits / 8; i++)
+			if (addr[i] != net[i])
+				return false;
+		unsigned rest = bits % 8;
+		return !rest || ((addr[bits / 8] ^ net[bits / 8]) & (0xff00u >> rest) & 0xffu) == 0;
+	}
+	if (!name)
+		return false;
+	size_t n = strlen(name), e = strlen(entry);
+	if (n && name[n - 1] == '.')
+		n--;
+	if (e > n || strncasecmp(name + (n - e), entry, e))
+		return false;
+	return e == n || name[n - e - 1] == '.';
 }
 
 static bool valid_label(const char *s)
@@ -333,6 +400,37 @@ static enum ciot_rc get_seeds(struct manifest_ctx *m, json_t *seeds, const char 
 		} else if ((rc = add_seed(m, d, field, v, where))) {
 			return rc;
 		}
+	}
+	return CIOT_OK;
+}
+
+/* "lab_hosts": the lab's resolver, gateway, NTP server... as addresses, address/prefix or names.
+ * Each must parse as what it looks like, so that a typo does not silently leave a lab host among
+ * the parties; several manifests add up (duplicates are kept once). */
+static enum ciot_rc get_lab_hosts(struct manifest_ctx *m, json_t *root, struct ciot_dataset *ds)
+{
+	json_t *v = json_object_get(root, "lab_hosts");
+	if (!v)
+		return CIOT_OK;
+	if (!json_is_array(v))
+		return bad(m, "manifest", "\"lab_hosts\" must be an array of addresses or host names");
+	for (size_t i = 0; i < json_array_size(v); i++) {
+		const char *h = json_string_value(json_array_get(v, i));
+		if (!h || !ciot_dataset_valid_lab_host(h))
+			return bad(m, "manifest", "\"lab_hosts\" entries are an IP address, ADDRESS/PREFIX or a host name");
+		bool known = false;
+		for (size_t k = 0; k < ds->nlab_hosts; k++)
+			known |= !strcasecmp(ds->lab_hosts[k], h);
+		if (known)
+			continue;
+		if (ds->nlab_hosts == CIOT_DATASET_MAX_LAB_HOSTS) {
+			char what[64];
+			snprintf(what, sizeof what, "more than %d \"lab_hosts\"", CIOT_DATASET_MAX_LAB_HOSTS);
+			return bad(m, "manifest", what);
+		}
+		if (!(ds->lab_hosts[ds->nlab_hosts] = strdup(h)))
+			return ciot_fail(m->errbuf, CIOT_ERR_NOMEM, "out of memory");
+		ds->nlab_hosts++;
 	}
 	return CIOT_OK;
 }
@@ -527,7 +625,7 @@ enum ciot_rc ciot_dataset_load_manifest(struct ciot_dataset *ds, const char *pat
 				 jerr.text);
 	enum ciot_rc rc;
 	static const char *const keys[] = { "ciot_manifest", "name", "description", "home_country", "licence",
-					    "devices", "captures", "runs", NULL };
+					    "lab_hosts", "devices", "captures", "runs", NULL };
 	if (!json_is_object(root)) {
 		rc = bad(&m, "manifest", "must be a JSON object");
 		goto out;
@@ -558,6 +656,8 @@ enum ciot_rc ciot_dataset_load_manifest(struct ciot_dataset *ds, const char *pat
 		ds->home_country = home;
 	else
 		free(home);
+	if ((rc = get_lab_hosts(&m, root, ds)))
+		goto out;
 	/* ciot-capture's record of its runs, for the researcher: checked for shape, not read */
 	json_t *runs = json_object_get(root, "runs");
 	bool runs_ok = !runs || json_is_array(runs);

@@ -61,6 +61,10 @@ struct ciot_dataset {
 	char *name;
 	char *kind;             /* "manifest", "lifecycle" or "files" */
 	char *home_country;     /* ISO 3166 code the manifest gives as the lab's country, or NULL */
+	/* The lab's own hosts (resolver, gateway, NTP server): addresses, address/prefix or host names
+	 * (the name and those below it), characters [A-Za-z0-9._:/-] only; never a party */
+	char *lab_hosts[CIOT_DATASET_MAX_LAB_HOSTS];
+	size_t nlab_hosts;
 	struct ciot_device *devices;
 	size_t ndevices;
 	struct ciot_capture *captures;

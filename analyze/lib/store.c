@@ -362,6 +362,12 @@ enum ciot_rc ciot_store_begin_run(struct ciot_store *s, const struct ciot_datase
 		return rc;
 	char now[32];
 	iso_now(now);
+	/* a JSON array; the entries' characters need no escaping (ciot_dataset_valid_lab_host) */
+	/* always written, "[]" for none, so that a re-run without them leaves no stale list behind */
+	char lab_hosts[CIOT_DATASET_MAX_LAB_HOSTS * (CIOT_DATASET_MAX_FIELD + 3) + 4] = "[]";
+	for (size_t i = 0, used = 0; i < ds->nlab_hosts; i++)
+		used += (size_t)snprintf(lab_hosts + used, sizeof lab_hosts - used, "%s\"%s\"%s", i ? "," : "[",
+					 ds->lab_hosts[i], i + 1 == ds->nlab_hosts ? "]" : "");
 	const char *pairs[][2] = {
 		{ "ciot_version", CIOT_VERSION },
 		{ "ndpi_version", ciot_dpi_version() },
@@ -370,6 +376,7 @@ enum ciot_rc ciot_store_begin_run(struct ciot_store *s, const struct ciot_datase
 		{ "last_input_kind", ds->kind ? ds->kind : "files" },
 		{ "dataset_name", ds->name },
 		{ "home_country", ds->home_country },
+		{ "lab_hosts", lab_hosts },
 	};
 	for (size_t i = 0; !rc && i < sizeof pairs / sizeof pairs[0]; i++)
 		rc = add_meta(&m, pairs[i][0], pairs[i][1], errbuf);

@@ -128,10 +128,14 @@ static enum ciot_rc ensure_device(struct ciot_manifest_writer *w, const struct c
 		d = json_object();
 		json_object_set_new(d, "id", json_string(dev->id));
 		json_object_set_new(d, "name", json_string(dev->id));
-		/* the public dataset's naming: brand_category */
+		/* without --brand, the public dataset's naming (brand_category) is a guess, and an id
+		 * without '_' gives no brand at all: ciot-analyze warns about a brand equal to the id */
 		const char *us = strchr(dev->id, '_');
-		json_object_set_new(d, "brand", us && us != dev->id ? json_stringn(dev->id, (size_t)(us - dev->id))
-								: json_string(dev->id));
+		if (dev->brand)
+			json_object_set_new(d, "brand", json_string(dev->brand));
+		else
+			json_object_set_new(d, "brand", us && us != dev->id ? json_stringn(dev->id, (size_t)(us - dev->id))
+									: json_string(dev->id));
 		json_object_set_new(d, "category", json_string(dev->category));
 		json_array_append_new(json_object_get(w->root, "devices"), d);
 	} else {
@@ -140,6 +144,8 @@ static enum ciot_rc ensure_device(struct ciot_manifest_writer *w, const struct c
 			return ciot_fail(errbuf, CIOT_ERR_ARG, "device \"%s\" is a %s in the manifest, not a %s", dev->id,
 					 json_string_value(c), dev->category);
 	}
+	if (dev->brand)
+		json_object_set_new(d, "brand", json_string(dev->brand));
 	merge_addresses(d, "mac", dev->macs, dev->nmacs);
 	merge_addresses(d, "ip", dev->ips, dev->nips);
 	w->device_entry = d;
@@ -196,6 +202,19 @@ enum ciot_rc ciot_manifest_open(struct ciot_manifest_writer **out, const char *d
 			rc = ciot_fail(errbuf, CIOT_ERR_ARG, "the dataset folder's name is not valid UTF-8");
 			goto fail;
 		}
+	}
+	if (dev->home_country) {
+		const char *h = dev->home_country;
+		if (strlen(h) != 2 || h[0] < 'A' || h[0] > 'Z' || h[1] < 'A' || h[1] > 'Z') {
+			rc = ciot_fail(errbuf, CIOT_ERR_ARG, "home country \"%s\" is not an ISO 3166 alpha-2 code such as US", h);
+			goto fail;
+		}
+		const char *have = json_string_value(json_object_get(w->root, "home_country"));
+		if (have && strcmp(have, h)) {
+			rc = ciot_fail(errbuf, CIOT_ERR_ARG, "the manifest's home country is %s, not %s", have, h);
+			goto fail;
+		}
+		json_object_set_new(w->root, "home_country", json_string(h));
 	}
 	if (!json_object_get(w->root, "runs"))
 		json_object_set_new(w->root, "runs", json_array());

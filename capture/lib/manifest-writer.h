@@ -18,6 +18,8 @@
 struct ciot_manifest_device {
 	const char *id;
 	const char *category; /* NULL: the manifest's entry must exist and say it */
+	const char *brand;    /* NULL: a new entry guesses it from the id (brand_category) */
+	const char *home_country; /* NULL: the manifest's stays (or stays absent) */
 	const char *macs[CIOT_DATASET_MAX_ADDRESSES];
 	size_t nmacs;
 	const char *ips[CIOT_DATASET_MAX_ADDRESSES];
@@ -28,7 +30,9 @@ struct ciot_manifest_writer;
 
 /* Opens DIR/manifest.json (read if present, else begun anew; nothing is written until
  * ciot_manifest_save) and makes sure the device has an entry: a new entry is made from `dev`; an
- * existing one must have the same category, and gains the addresses it lacks. Creates DIR/<device>/.
+ * existing one must have the same category, and gains the addresses it lacks; a brand given
+ * replaces the entry's. A home country given is set when the manifest has none and must equal the
+ * one it has (one lab, one country). Creates DIR/<device>/.
  * The device's category is returned in *category (owned by the writer). */
 enum ciot_rc ciot_manifest_open(struct ciot_manifest_writer **out, const char *dataset_dir,
 				const struct ciot_manifest_device *dev, const char **category, char *errbuf);

@@ -500,7 +500,8 @@ enum ciot_rc ciot_session_open(struct ciot_session **out, const struct ciot_sess
 	}
 	if ((rc = build_filter(s, o, errbuf)))
 		goto fail;
-	struct ciot_manifest_device dev = { .id = o->device, .category = o->category, .nmacs = o->nmacs, .nips = o->nips };
+	struct ciot_manifest_device dev = { .id = o->device, .category = o->category, .brand = o->brand,
+					    .home_country = o->home_country, .nmacs = o->nmacs, .nips = o->nips };
 	memcpy(dev.macs, o->macs, sizeof dev.macs);
 	memcpy(dev.ips, o->ips, sizeof dev.ips);
 	const char *category;

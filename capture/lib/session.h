@@ -32,6 +32,8 @@ struct ciot_session_options {
 	const char *dataset_dir;
 	const char *device;
 	const char *category;       /* NULL: from the manifest's device entry */
+	const char *brand;          /* NULL: the manifest's, else guessed from the id */
+	const char *home_country;   /* ISO 3166 code of the lab, or NULL */
 	const char *macs[CIOT_DATASET_MAX_ADDRESSES];
 	size_t nmacs;
 	const char *ips[CIOT_DATASET_MAX_ADDRESSES];

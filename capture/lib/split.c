@@ -77,7 +77,8 @@ static enum ciot_rc load_timeline(struct split *sp, char *errbuf)
 static enum ciot_rc open_outputs(struct split *sp, uint32_t linktype, char *errbuf)
 {
 	const struct ciot_split_options *o = sp->o;
-	struct ciot_manifest_device dev = { .id = o->device, .category = o->category, .nmacs = o->nmacs, .nips = o->nips };
+	struct ciot_manifest_device dev = { .id = o->device, .category = o->category, .brand = o->brand,
+					    .home_country = o->home_country, .nmacs = o->nmacs, .nips = o->nips };
 	memcpy(dev.macs, o->macs, sizeof dev.macs);
 	memcpy(dev.ips, o->ips, sizeof dev.ips);
 	const char *category;

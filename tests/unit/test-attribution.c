@@ -452,6 +452,17 @@ static const struct row rows[] = {
 	{ "manifest vendor domain, no rule", "acme_cam", "Acme", .vendor_domain = "acme-iot.example",
 	  .name = "api.acme-iot.example", .party = FIRST, .organization = NULL,
 	  .rule = "no rule for api.acme-iot.example; manifest vendor domain acme-iot.example" },
+	/* a vendor domain no rule knows is the vendor's organization's, so that it appears in Table 2 */
+	{ "manifest vendor domain, no rule, vendor organization", "acme_cam", "Acme", .vendor_org = "Acme Corp",
+	  .vendor_domain = "acme-iot.example", .name = "api.acme-iot.example", .party = FIRST,
+	  .organization = "Acme Corp",
+	  .rule = "no rule for api.acme-iot.example; manifest vendor domain acme-iot.example -> Acme Corp" },
+	{ "manifest vendor domain, no rule, canonical vendor organization", "acme_cam", "Acme", .vendor_org = "TUYA",
+	  .vendor_domain = "acme-iot.example", .name = "api.acme-iot.example", .party = FIRST, .organization = "Tuya",
+	  .rule = "no rule for api.acme-iot.example; manifest vendor domain acme-iot.example -> Tuya" },
+	{ "manifest vendor domain, no rule, the brand's maker", "xiaomi_plug", "xiaomi",
+	  .vendor_domain = "mi-iot.example", .name = "a.mi-iot.example", .party = FIRST, .organization = "Xiaomi",
+	  .rule = "no rule for a.mi-iot.example; manifest vendor domain mi-iot.example -> Xiaomi" },
 	{ "manifest vendor domain over a support role", "acme_plug", "Acme", .vendor_domain = "tuya.com",
 	  .name = "a1.tuya.com", .party = FIRST, .organization = "Tuya",
 	  .rule = "domain tuya.com -> Tuya; manifest vendor domain tuya.com" },
@@ -510,6 +521,8 @@ static void run_row(const struct ciot_rules *r, const struct row *w)
 	CHECK_EQ_STR(ciot_party_name(at.party), ciot_party_name(w->party));
 	CHECK_EQ_STR(at.organization, w->organization);
 	CHECK_EQ_STR(at.rule, w->rule);
+	/* third party because nothing is known: the only case coverage counts as undecided */
+	CHECK_EQ_INT(at.decided, !(w->party == THIRD && !strncmp(w->rule, "no ", 3)));
 	/* without a rule, the organization is the endpoint's own AS name, not a copy */
 	if (!strncmp(w->rule, "no rule;", 8))
 		CHECK(at.organization == w->as_org);
@@ -530,6 +543,30 @@ static void test_shipped(void)
 		check_case(before, rows[i].what);
 	}
 
+	ciot_rules_free(r);
+}
+
+/* A device no server can be first party to by its brand: ciot-analyze warns about each. */
+static void test_device_gap(void)
+{
+	char err[CIOT_ERRBUF_SIZE] = "";
+	struct ciot_rules *r = NULL;
+	if (!CHECK_EQ_INT(ciot_rules_load(&r, CIOT_DATA_DIR "/attribution", err), CIOT_OK))
+		return;
+	const char *domains[1] = { "acme.example" };
+	struct ciot_party_device d = { .id = "camera1" };
+	CHECK_CONTAINS(ciot_rules_device_gap(r, &d), "no brand");
+	d.brand = "Camera1"; /* what ciot-capture --split wrote without --brand */
+	CHECK_CONTAINS(ciot_rules_device_gap(r, &d), "its id as brand");
+	d.brand = "acme";
+	CHECK_CONTAINS(ciot_rules_device_gap(r, &d), "brands.tsv does not know");
+	d.vendor_domains = domains;
+	d.nvendor_domains = 1;
+	CHECK(ciot_rules_device_gap(r, &d) == NULL);
+	d = (struct ciot_party_device){ .id = "camera1", .brand = "acme", .app = "Tuya" };
+	CHECK(ciot_rules_device_gap(r, &d) == NULL);
+	d = (struct ciot_party_device){ .id = "camera1", .brand = "xiaomi" };
+	CHECK(ciot_rules_device_gap(r, &d) == NULL);
 	ciot_rules_free(r);
 }
 
@@ -656,6 +693,7 @@ int main(void)
 	test_load_valid();
 	test_load_errors();
 	test_shipped();
+	test_device_gap();
 	test_dataset_brands();
 	test_hostile();
 	testfs_rmtree(tmpdir);

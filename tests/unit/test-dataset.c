@@ -176,6 +176,50 @@ static void test_manifest_valid(void)
 	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" \
 	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 
+/* Lab hosts: what an entry may be, and what it matches (an address, a prefix, a name and below). */
+static void test_lab_hosts(void)
+{
+	static const char *const valid[] = { "192.0.2.53", "2001:db8::1", "203.0.113.0/24", "2001:db8::/32", "0.0.0.0/0",
+					     "ntp.lab.example", "resolver", "lab-gw_1.example" };
+	static const char *const invalid[] = { "", "192.0.2.0/33", "2001:db8::/129", "192.0.2.0/", "192.0.2.0/x",
+					       ".lab.example", "a..b", "dns lab", "lab\"x", "10.0.0.1/-1" };
+	for (size_t i = 0; i < sizeof valid / sizeof *valid; i++)
+		if (!CHECK(ciot_dataset_valid_lab_host(valid[i])))
+			fprintf(stderr, "  valid: %s\n", valid[i]);
+	for (size_t i = 0; i < sizeof invalid / sizeof *invalid; i++)
+		if (!CHECK(!ciot_dataset_valid_lab_host(invalid[i])))
+			fprintf(stderr, "  invalid: %s\n", invalid[i]);
+	uint8_t a[16], b[16], v6[16];
+	ciot_addr_parse("203.0.113.200", a);
+	ciot_addr_parse("203.0.114.1", b);
+	ciot_addr_parse("2001:db8:1::5", v6);
+	CHECK(ciot_lab_host_match("203.0.113.0/24", a, NULL));
+	CHECK(!ciot_lab_host_match("203.0.113.0/24", b, NULL));
+	CHECK(ciot_lab_host_match("203.0.112.0/23", a, NULL));
+	CHECK(!ciot_lab_host_match("203.0.112.0/24", a, NULL));
+	CHECK(ciot_lab_host_match("203.0.113.200", a, "x.example"));
+	CHECK(!ciot_lab_host_match("203.0.113.0/24", v6, NULL)); /* an IPv4 prefix never matches IPv6 */
+	CHECK(ciot_lab_host_match("2001:db8::/32", v6, NULL));
+	CHECK(ciot_lab_host_match("lab.example", b, "ntp.LAB.example."));
+	CHECK(ciot_lab_host_match("lab.example", b, "lab.example"));
+	CHECK(!ciot_lab_host_match("lab.example", b, "notlab.example"));
+	CHECK(!ciot_lab_host_match("lab.example", b, NULL));
+
+	/* a manifest's list: read, duplicates once */
+	struct ciot_dataset ds = { 0 };
+	char dir[PATH_MAX], path[PATH_MAX], err[CIOT_ERRBUF_SIZE] = "";
+	testfs_mkdtemp(dir, "dataset-lab");
+	testfs_write_text(path, dir, "m.json",
+			  "{\"ciot_manifest\":1,\"lab_hosts\":[\"192.0.2.53\",\"lab.example\",\"LAB.example\"],"
+			  "\"devices\":[],\"captures\":[]}");
+	if (CHECK_EQ_INT(ciot_dataset_load_manifest(&ds, path, err), CIOT_OK)) {
+		CHECK_EQ_INT(ds.nlab_hosts, 2);
+		CHECK_EQ_STR(ds.lab_hosts[1], "lab.example");
+	}
+	ciot_dataset_free(&ds);
+	testfs_rmtree(dir);
+}
+
 static void test_manifest_rejections(void)
 {
 	static const struct {
@@ -186,6 +230,12 @@ static void test_manifest_rejections(void)
 		{ "baseline-is-valid", MANIFEST("1", DEV, CAP), CIOT_OK, NULL, NULL },
 		{ "unknown-top-key", "{\"ciot_manifest\":1,\"colour\":\"red\",\"devices\":[" DEV "],\"captures\":[" CAP "]}",
 		  CIOT_ERR_FORMAT, "manifest", "unknown key \"colour\"" },
+		{ "lab-hosts-not-array", "{\"ciot_manifest\":1,\"lab_hosts\":\"10.0.0.1\",\"devices\":[" DEV "],\"captures\":[" CAP "]}",
+		  CIOT_ERR_FORMAT, "manifest", "\"lab_hosts\" must be an array" },
+		{ "lab-hosts-bad-prefix", "{\"ciot_manifest\":1,\"lab_hosts\":[\"10.0.0.0/33\"],\"devices\":[" DEV "],\"captures\":[" CAP "]}",
+		  CIOT_ERR_FORMAT, "manifest", "\"lab_hosts\" entries" },
+		{ "lab-hosts-bad-name", "{\"ciot_manifest\":1,\"lab_hosts\":[\"dns lab\"],\"devices\":[" DEV "],\"captures\":[" CAP "]}",
+		  CIOT_ERR_FORMAT, "manifest", "\"lab_hosts\" entries" },
 		{ "unknown-device-key", MANIFEST("1", "{\"id\":\"a_plug\",\"category\":\"plug\",\"serial\":\"x\"}", CAP),
 		  CIOT_ERR_FORMAT, "devices[0]", "unknown key \"serial\"" },
 		{ "unknown-capture-key", MANIFEST("1", DEV, "{\"file\":\"a.pcap\",\"device\":\"a_plug\",\"phsae\":\"idle\"}"),
@@ -810,6 +860,7 @@ static void test_add_file(void)
 
 int main(void)
 {
+	test_lab_hosts();
 	testfs_mkdtemp(tmpdir, "dataset");
 	test_manifest_valid();
 	test_manifest_rejections();

@@ -96,6 +96,7 @@ static struct ciot_destinations *open_destinations(enum ciot_public_convention c
 
 int main(void)
 {
+	struct ciot_destination_options o;
 	char dir[PATH_MAX], path[PATH_MAX];
 	testfs_mkdtemp(dir, "destinations");
 	testfs_path(path, dir, "t.db");
@@ -175,6 +176,7 @@ int main(void)
 	CHECK_EQ_INT(stats.named_by_later_dns, 1);
 	CHECK_EQ_INT(stats.internet_unnamed, 3);
 	CHECK_EQ_INT(stats.dns_answers, 6);
+	ciot_destination_stats_free(&stats);
 	ciot_destinations_close(d);
 
 	/* another convention, rebuilt: every row replaced, none added */
@@ -190,10 +192,66 @@ int main(void)
 	CHECK_EQ_INT(sqlite3_column_int(st, 0), 13);
 	CHECK_EQ_STR((const char *)sqlite3_column_text(st, 1), "support");
 	sqlite3_finalize(st);
+	ciot_destination_stats_free(&stats);
+	ciot_destinations_close(d);
+
+	/* The lab's own hosts, by prefix (--lab-host) and by name (the manifest's, as meta holds it),
+	 * and coverage: per device, servers by their best decision, lab hosts apart. */
+	long long hub = device("tuya_hub", "tuya", NULL);
+	long long hub_setup = capture(hub, "setup");
+	long long lab_addr = flow(hub_setup, 100, "203.0.113.53", NULL);
+	long long lab_name = flow(hub_setup, 100, "198.51.100.7", "ntp.LAB.example");
+	long long not_lab = flow(hub_setup, 100, "198.51.100.8", "notlab.example");
+	long long tuya = flow(hub_setup, 100, "47.1.1.1", "a1.tuyaus.com");
+	long long unknown1 = flow(hub_setup, 100, "47.1.1.2", "x.unknown-thing.example");
+	flow(hub_setup, 100, "47.1.1.3", "y.unknown-thing.example");
+	exec("INSERT OR REPLACE INTO meta VALUES ('lab_hosts', '[\"lab.example\"]')");
+	ciot_destination_default_options(&o);
+	o.lab_hosts[o.nlab_hosts++] = "203.0.113.0/24";
+	CHECK_EQ_INT(ciot_destinations_open(&d, &o, errbuf), CIOT_OK);
+	CHECK_EQ_INT(ciot_destinations_build(d, db, &stats, errbuf), CIOT_OK);
+	CHECK_EQ_STR(col(lab_addr, "party || ' ' || decision || ' ' || party_rule || ' ' || country"),
+		     "lab lab lab host 203.0.113.0/24 unknown");
+	CHECK_EQ_STR(col(lab_name, "party || ' ' || party_rule"), "lab lab host lab.example");
+	CHECK_EQ_STR(col(not_lab, "party || ' ' || decision"), "third default");
+	CHECK_EQ_STR(col(tuya, "party || ' ' || decision"), "first rule");
+	CHECK_EQ_STR(col(unknown1, "party || ' ' || decision || ' ' || coalesce(evidence, '-')"), "third default -");
+	CHECK_EQ_INT(stats.lab_flows, 2);
+	bool found = false;
+	for (size_t i = 0; i < stats.ncoverage; i++) {
+		const struct ciot_device_coverage *c = &stats.coverage[i];
+		if (!strcmp(c->device, "tuya_hub")) {
+			found = true;
+			/* a1.tuyaus.com by rule; notlab.example and unknown-thing.example (two names, one
+			 * server) by nothing; the two lab hosts apart */
+			CHECK_EQ_INT(c->servers, 3);
+			CHECK_EQ_INT(c->by_rule, 1);
+			CHECK_EQ_INT(c->by_evidence, 0);
+			CHECK_EQ_INT(c->by_default, 2);
+			CHECK_EQ_INT(c->lab_hosts, 2);
+			CHECK(c->brand_gap == NULL);
+		} else if (!strcmp(c->device, "acme_camera")) {
+			CHECK_CONTAINS(c->brand_gap, "brands.tsv does not know");
+		}
+	}
+	CHECK(found);
+	CHECK_EQ_INT(stats.ncoverage, 3);
+	CHECK(stats.no_home_country);
+	sqlite3_prepare_v2(db,
+			   "SELECT servers || ' ' || by_rule || ' ' || by_default || ' ' || lab_hosts FROM attribution_coverage a"
+			   " JOIN devices d ON d.id = a.device_id WHERE d.name = 'tuya_hub'",
+			   -1, &st, NULL);
+	CHECK(sqlite3_step(st) == SQLITE_ROW);
+	CHECK_EQ_STR((const char *)sqlite3_column_text(st, 0), "3 1 2 2");
+	sqlite3_finalize(st);
+	ciot_destination_stats_free(&stats);
+	exec("INSERT OR REPLACE INTO meta VALUES ('home_country', 'US')");
+	CHECK_EQ_INT(ciot_destinations_build(d, db, &stats, errbuf), CIOT_OK);
+	CHECK(!stats.no_home_country);
+	ciot_destination_stats_free(&stats);
 	ciot_destinations_close(d);
 
 	/* a missing data folder is an error that names it, before any work */
-	struct ciot_destination_options o;
 	ciot_destination_default_options(&o);
 	o.geo_dir = "/nonexistent/geo";
 	CHECK_EQ_INT(ciot_destinations_open(&d, &o, errbuf), CIOT_ERR_IO);

@@ -139,6 +139,9 @@ static void build(void)
 	flow(c, "47.1.1.2", 500000, "CN", "vendor.com", "Acme", "first");
 	flow(c, "120.1.1.1", 0, "CN", "aliyuncs.com", "Alibaba Cloud", "support");
 	flow(c, "8.8.8.8", 100000, "US", NULL, "Google", "third");
+	/* the lab's own resolver on a public address: big, in another country, with an organization;
+	 * it must change no share, party count or organization below */
+	flow(c, "203.0.113.53", 999999, "US", "lab.example", "Example University", "lab");
 	c = capture(cam_small, "setup");
 	flow(c, "47.1.1.1", 1000, "CN", "vendor.com", "Acme", "first");
 	flow(c, "5.1.1.1", 1000, "DE", "pool.ntp.org", NULL, "third");
@@ -251,11 +254,35 @@ static void test_destinations(void)
 {
 	char *csv = export_csv("destinations", NULL);
 	/* one row per (device, phase, address, domain, organization, party) */
-	CHECK(strstr(csv, "cam_big,camera,setup,47.1.1.2,vendor.com (dns),vendor.com,CN,,,Acme,first,test,1,500000,5,") !=
+	CHECK(strstr(csv, "cam_big,camera,setup,47.1.1.2,vendor.com (dns),vendor.com,CN,,,Acme,first,test,,,1,500000,5,") !=
 	      NULL);
 	CHECK(strstr(csv, "spk_v6,speaker,interaction,2001:db8::1,music.example.jp (dns),music.example.jp,JP,,,Example KK,"
-			  "third,test,1,300,5,") != NULL);
-	CHECK(strstr(csv, "plug_lan,plug,setup,192.168.1.1,,,local,,,,local,test,1,4242,5,") != NULL);
+			  "third,test,,,1,300,5,") != NULL);
+	CHECK(strstr(csv, "plug_lan,plug,setup,192.168.1.1,,,local,,,,local,test,,,1,4242,5,") != NULL);
+	free(csv);
+}
+
+/* The lab's hosts: listed on their own, absent from organizations (the countries and parties tests
+ * above pass with the lab resolver's 999999 bytes in cam_big's setup). */
+static void test_lab_hosts(void)
+{
+	char *csv = export_csv("lab-hosts", NULL);
+	CHECK_LINE(csv, "cam_big,203.0.113.53,lab.example,US,,test,1,999999,5");
+	CHECK_EQ_INT(count_lines_with(csv, "cam_"), 1);
+	free(csv);
+	csv = export_csv("organizations", NULL);
+	CHECK(!strstr(csv, "Example University"));
+	free(csv);
+}
+
+/* Coverage: the stage's table as exported, the share of servers decided by nothing. */
+static void test_coverage(void)
+{
+	exec("INSERT INTO attribution_coverage SELECT id, 4, 2, 1, 1, 1, NULL FROM devices WHERE name = 'cam_big'");
+	exec("INSERT INTO attribution_coverage SELECT id, 0, 0, 0, 0, 0, 'has no brand' FROM devices WHERE name = 'plug_lan'");
+	char *csv = export_csv("coverage", NULL);
+	CHECK_LINE(csv, "cam_big,camera,acme,4,2,1,1,0.250000,1,");
+	CHECK_LINE(csv, "plug_lan,plug,acme,0,0,0,0,,0,has no brand");
 	free(csv);
 }
 
@@ -1050,7 +1077,7 @@ static void test_registry(void)
 		sqlite3_finalize(st);
 		check_case(before, q->name);
 	}
-	CHECK_EQ_INT(n, 21);
+	CHECK_EQ_INT(n, 23);
 	CHECK(ciot_query_find("no-such-export") == NULL);
 }
 
@@ -1162,6 +1189,8 @@ int main(void)
 	test_parties();
 	test_organizations();
 	test_destinations();
+	test_lab_hosts();
+	test_coverage();
 	build_classes();
 	test_encryption();
 	test_shaping();

@@ -1,6 +1,7 @@
 /* test-manifest-writer.c: ciot-capture's manifests: created, extended without losing anything,
  * read back by ciot-analyze's reader, refusing what would make them unreadable. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 #include "dataset.h" /* the model the manifest reads back into */
@@ -181,8 +182,54 @@ static void test_keeps_hand_written(void)
 	testfs_rmtree(dir);
 }
 
+/* --brand and --home-country: written, a brand replacing the guessed one, a home country that
+ * contradicts the manifest's refused (one lab, one country) and one that is no code refused. */
+static void test_brand_and_home(void)
+{
+	char dir[PATH_MAX], path[PATH_MAX], err[CIOT_ERRBUF_SIZE] = "";
+	testfs_mkdtemp(dir, "manifest-brand");
+	struct ciot_manifest_device d = device("camera1", "camera");
+	struct ciot_manifest_writer *w;
+	const char *category;
+	/* without --brand, an id without '_' becomes its own brand: the guess ciot-analyze warns about */
+	if (CHECK_EQ_INT(ciot_manifest_open(&w, dir, &d, &category, err), CIOT_OK)) {
+		CHECK_EQ_INT(ciot_manifest_save(w, err), CIOT_OK);
+		ciot_manifest_close(w);
+	}
+	struct ciot_dataset ds = { 0 };
+	if (CHECK_EQ_INT(ciot_dataset_load_manifest(&ds, testfs_path(path, dir, "manifest.json"), err), CIOT_OK)) {
+		CHECK_EQ_STR(ds.devices[0].brand, "camera1");
+		CHECK(ds.home_country == NULL);
+	}
+	ciot_dataset_free(&ds);
+	d.brand = "wyze";
+	d.home_country = "US";
+	if (CHECK_EQ_INT(ciot_manifest_open(&w, dir, &d, &category, err), CIOT_OK)) {
+		CHECK_EQ_INT(ciot_manifest_save(w, err), CIOT_OK);
+		ciot_manifest_close(w);
+	}
+	memset(&ds, 0, sizeof ds);
+	if (CHECK_EQ_INT(ciot_dataset_load_manifest(&ds, testfs_path(path, dir, "manifest.json"), err), CIOT_OK)) {
+		CHECK_EQ_STR(ds.devices[0].brand, "wyze");
+		CHECK_EQ_STR(ds.home_country, "US");
+	}
+	ciot_dataset_free(&ds);
+	d.home_country = "DE";
+	CHECK_EQ_INT(ciot_manifest_open(&w, dir, &d, &category, err), CIOT_ERR_ARG);
+	CHECK_CONTAINS(err, "home country is US");
+	d.home_country = "usa";
+	CHECK_EQ_INT(ciot_manifest_open(&w, dir, &d, &category, err), CIOT_ERR_ARG);
+	CHECK_CONTAINS(err, "ISO 3166");
+	/* the same country again is no change */
+	d.home_country = "US";
+	if (CHECK_EQ_INT(ciot_manifest_open(&w, dir, &d, &category, err), CIOT_OK))
+		ciot_manifest_close(w);
+	testfs_rmtree(dir);
+}
+
 int main(void)
 {
+	test_brand_and_home();
 	test_keeps_hand_written();
 	char dir[PATH_MAX];
 	testfs_mkdtemp(dir, "manifest-writer");

@@ -282,6 +282,7 @@ int main(void)
 	CHECK_EQ_INT(stats.internet_unnamed, 3);
 	CHECK_EQ_INT(stats.internet_no_country, 0);
 	CHECK_EQ_INT(stats.dns_answers, 3);
+	ciot_destination_stats_free(&stats);
 
 	check_captures();
 	check_dns_answers();

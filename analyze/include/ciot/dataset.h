@@ -19,6 +19,7 @@
 /* Limits on what a manifest may hold. */
 #define CIOT_DATASET_MAX_ADDRESSES 16  /* MACs or IPs per device */
 #define CIOT_DATASET_MAX_FIELD 256     /* bytes in a name, label or tag */
+#define CIOT_DATASET_MAX_LAB_HOSTS 64  /* a manifest's lab_hosts */
 
 enum ciot_phase { CIOT_PHASE_SETUP, CIOT_PHASE_INTERACTION, CIOT_PHASE_IDLE, CIOT_PHASE_DELETION,
 		  CIOT_NPHASES };
@@ -29,6 +30,12 @@ bool ciot_phase_parse(const char *name, enum ciot_phase *out);
 /* A device id (also a folder and file-name part): letters, digits, '_', '-', '.', not starting with
  * '.', 1 to 255 bytes. */
 bool ciot_dataset_valid_id(const char *s);
+/* A lab host (the manifest's lab_hosts, ciot-analyze --lab-host): an IP address, ADDRESS/PREFIX, or a
+ * host name (letters, digits, '-', '_', '.'); at most 255 bytes. */
+bool ciot_dataset_valid_lab_host(const char *s);
+/* Whether a remote end is that lab host: its address (16 bytes) equals the address or lies in the
+ * prefix, or its host name (NULL: none) is the name or below it, ignoring case. */
+bool ciot_lab_host_match(const char *entry, const uint8_t addr[16], const char *name);
 /* A text file of at most `max` bytes, NUL-terminated (NULL with *rc and errbuf set otherwise: missing,
  * unreadable, larger, or holding a NUL byte). */
 char *ciot_read_text_file(const char *path, size_t max, char *errbuf, enum ciot_rc *rc);

@@ -23,14 +23,28 @@ enum ciot_public_convention {
 	CIOT_PUBLIC_BY_ORG   /* like any endpoint, by the organization that runs them */
 };
 
+#define CIOT_DESTINATION_MAX_LAB_HOSTS 64
+
 struct ciot_destination_options {
 	const char *geo_dir;    /* datasets/geo */
 	const char *rules_dir;  /* datasets/attribution */
 	enum ciot_public_convention convention;
+	/* the lab's own hosts (--lab-host), besides the manifest's lab_hosts: never a party */
+	const char *lab_hosts[CIOT_DESTINATION_MAX_LAB_HOSTS];
+	size_t nlab_hosts;
 };
 
 /* Default data locations: $CIOT_GEO_DIR, $CIOT_RULES_DIR, else the checkout's datasets/. */
 void ciot_destination_default_options(struct ciot_destination_options *o);
+
+/* How one device's servers (a registrable domain, else an address, as Table 1 counts them) got
+ * their party: by a rule, by evidence the capture holds, or by no rule (third party by default). */
+struct ciot_device_coverage {
+	char device[256];
+	uint64_t servers, by_rule, by_evidence, by_default;
+	uint64_t lab_hosts;    /* servers that are lab hosts, not counted in servers */
+	const char *brand_gap; /* why no server can be first party by the brand, or NULL */
+};
 
 struct ciot_destination_stats {
 	uint64_t flows, internet_flows;
@@ -39,7 +53,14 @@ struct ciot_destination_stats {
 	uint64_t dns_answers;
 	uint64_t dns_answers_dropped; /* not used: a device's names exceeded dns_names_max_bytes */
 	uint64_t dns_names_max_bytes; /* distinct names and addresses held per device at most */
+	uint64_t lab_flows;           /* flows to the lab's own hosts */
+	bool no_home_country;         /* the dataset names no home country: reports take CN */
+	struct ciot_device_coverage *coverage; /* one per device (ciot_destination_stats_free) */
+	size_t ncoverage;
 };
+
+/* Frees the coverage list a build filled in. */
+void ciot_destination_stats_free(struct ciot_destination_stats *stats);
 
 struct ciot_destinations;
 

@@ -1118,6 +1118,22 @@ static void put_source(struct text *t, const struct ciot_rules *r, const struct 
 	}
 }
 
+static const char VENDOR_DOMAIN[] = "manifest vendor domain ";
+
+/* The vendor's organization: the manifest's first vendor organization (canonical when the rules
+ * know it), else the brand's maker; NULL when neither is known. */
+static const char *vendor_organization(const struct ciot_rules *r, const struct ciot_party_device *d)
+{
+	for (size_t i = 0; i < d->nvendor_orgs; i++) {
+		if (!d->vendor_orgs[i])
+			continue;
+		int32_t org = org_named(r, d->vendor_orgs[i]);
+		return org != NONE ? r->orgs[org].name : d->vendor_orgs[i];
+	}
+	const struct brand *b = device_brand(r, d);
+	return b && b->maker != NONE ? r->orgs[b->maker].name : NULL;
+}
+
 /* The party of an organization to a device, and why (*why and *what, NULL when nothing said). */
 static enum ciot_party decide_party(const struct ciot_rules *r, const struct ciot_party_device *d,
 				    const struct ciot_party_endpoint *e, const struct lookup *l, const char **why,
@@ -1141,7 +1157,7 @@ static enum ciot_party decide_party(const struct ciot_rules *r, const struct cio
 	}
 	for (size_t i = 0; !*why && l->n && i < d->nvendor_domains; i++)
 		if (d->vendor_domains[i] && below_domain(l->name, l->n, d->vendor_domains[i]))
-			*why = "manifest vendor domain ", *what = d->vendor_domains[i];
+			*why = VENDOR_DOMAIN, *what = d->vendor_domains[i];
 	if (*why)
 		return CIOT_PARTY_FIRST;
 
@@ -1180,6 +1196,7 @@ void ciot_rules_attribute(const struct ciot_rules *r, enum ciot_public_conventio
 	if (l.pub != NONE && convention != CIOT_PUBLIC_BY_ORG) {
 		bool support = convention == CIOT_PUBLIC_SUPPORT;
 		out->party = support ? CIOT_PARTY_SUPPORT : CIOT_PARTY_THIRD;
+		out->decided = true; /* by the convention, a rule like the others */
 		put_public(&t, r, l.pub);
 		put(&t, support ? " (convention support)" : " (convention third)");
 		finish(&t);
@@ -1188,10 +1205,33 @@ void ciot_rules_attribute(const struct ciot_rules *r, enum ciot_public_conventio
 	put_source(&t, r, e, &l);
 	const char *why, *what;
 	out->party = decide_party(r, d, e, &l, &why, &what);
+	out->decided = why != NULL;
 	if (why) {
 		put(&t, "; ");
 		put(&t, why);
 		put(&t, what);
 	}
+	/* A vendor domain no rule knows is the vendor's: its organization is the manifest vendor's
+	 * (else the brand's maker), so that the vendor appears among the organizations (Table 2). */
+	if (why == VENDOR_DOMAIN && l.org == NONE) {
+		const char *vendor = vendor_organization(r, d);
+		if (vendor) {
+			out->organization = vendor;
+			put(&t, " -> ");
+			put(&t, vendor);
+		}
+	}
 	finish(&t);
+}
+
+const char *ciot_rules_device_gap(const struct ciot_rules *r, const struct ciot_party_device *d)
+{
+	if (!d->brand || !*d->brand)
+		return "has no brand";
+	if (d->id && equal_nocase(d->brand, d->id))
+		return "has its id as brand (a guess: give the brand, e.g. ciot-capture --brand)";
+	if (!device_brand(r, d) && !d->nvendor_orgs && !d->nvendor_domains && org_named(r, d->app) == NONE)
+		return "has a brand that datasets/attribution/brands.tsv does not know, and the manifest names no "
+		       "vendor";
+	return NULL;
 }

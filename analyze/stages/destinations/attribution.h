@@ -64,6 +64,10 @@ struct ciot_attribution {
 	/* Which rule decided, readable and stable enough to group by, e.g.
 	 * "domain io.mi.com -> Xiaomi; ecosystem of brand xiaobai" or "asn 37963 -> Alibaba Cloud; role cloud". */
 	char rule[CIOT_ATTRIBUTION_RULE_MAX];
+	/* Whether a rule decided the party. False: no rule knows the endpoint's organization, and it
+	 * is third party only by default (step 3 applied to nothing known): the guesses that coverage
+	 * counts and that evidence may settle. */
+	bool decided;
 };
 
 struct ciot_rules;
@@ -71,6 +75,11 @@ struct ciot_rules;
 /* Loads every rule file of `dir` (datasets/attribution); an error names the file and line. */
 enum ciot_rc ciot_rules_load(struct ciot_rules **out, const char *dir, char *errbuf);
 void ciot_rules_free(struct ciot_rules *r);
+
+/* Why no server can be first party to the device by its brand, or NULL when one can: the device
+ * has no brand, its brand is its id (a guess a manifest writer made), or brands.tsv does not know
+ * the brand and the manifest names neither a vendor nor a companion app the rules know. */
+const char *ciot_rules_device_gap(const struct ciot_rules *r, const struct ciot_party_device *d);
 
 /* Decides the endpoint's organization and party for the device. */
 void ciot_rules_attribute(const struct ciot_rules *r, enum ciot_public_convention convention,

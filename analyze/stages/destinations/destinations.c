@@ -1,6 +1,8 @@
 /* destinations.c: the destinations table of destinations.h. One device at a time: its DNS answers
  * are loaded sorted by (address, time) so that each flow's name is a bisection; geolocation, AS and
- * attribution lookups are in-memory. */
+ * attribution lookups are in-memory. The lab's own hosts are set apart before any attribution, and
+ * every flow records how its party was decided (a rule, evidence, or no rule: third by default),
+ * which the per-device coverage table counts over servers at the end. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +11,7 @@
 #include <sqlite3.h>
 
 #include "addr.h"
+#include "ciot/dataset.h"
 #include "db.h"
 #include "destinations.h"
 #include "geo.h"
@@ -47,6 +50,12 @@ struct builder {
 	struct ciot_strpool pool; /* one device's DNS names and addresses */
 	struct answer *answers_buf;
 	size_t nanswers, answers_cap;
+	/* the lab's hosts: the options' and the stored manifest's (meta lab_hosts, held by lab_json) */
+	const char *lab_hosts[2 * CIOT_DESTINATION_MAX_LAB_HOSTS];
+	size_t nlab_hosts;
+	json_t *lab_json;
+	struct { sqlite3_int64 device_id; const char *gap; } *gaps; /* devices without a usable brand */
+	size_t ngaps;
 	char *errbuf;
 };
 
@@ -203,6 +212,106 @@ static void nat64_to_ipv4(uint8_t addr[16])
 	addr[10] = addr[11] = 0xff;
 }
 
+/* The lab host entry the remote end matches (by address, flow name or DNS name), or NULL. */
+static const char *lab_host_for(const struct builder *b, const uint8_t addr[16], const char *name,
+				const char *dns_name)
+{
+	for (size_t i = 0; i < b->nlab_hosts; i++)
+		if (ciot_lab_host_match(b->lab_hosts[i], addr, name) ||
+		    (dns_name && ciot_lab_host_match(b->lab_hosts[i], addr, dns_name)))
+			return b->lab_hosts[i];
+	return NULL;
+}
+
+/* The options' lab hosts, then the manifest's as the store recorded them (meta lab_hosts), which
+ * the dataset reader checked. */
+static enum ciot_rc load_lab_hosts(struct builder *b)
+{
+	for (size_t i = 0; i < b->d->o.nlab_hosts; i++)
+		b->lab_hosts[b->nlab_hosts++] = b->d->o.lab_hosts[i];
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(b->db, "SELECT value FROM meta WHERE key = 'lab_hosts'", -1, &st, NULL) != SQLITE_OK)
+		return ciot_db_fail(b->db, b->errbuf, "meta");
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		b->lab_json = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < json_array_size(b->lab_json) && b->nlab_hosts < sizeof b->lab_hosts / sizeof *b->lab_hosts;
+	     i++) {
+		const char *h = json_string_value(json_array_get(b->lab_json, i));
+		if (h && ciot_dataset_valid_lab_host(h))
+			b->lab_hosts[b->nlab_hosts++] = h;
+	}
+	return CIOT_OK;
+}
+
+/* Coverage: per device, its servers (a registrable domain, else an address, as Table 1 counts
+ * them) by their best decision: a server decided by a rule for one name and by nothing for another
+ * counts as decided by the rule. Lab hosts are counted apart. */
+static enum ciot_rc build_coverage(struct builder *b)
+{
+	static const char sql[] =
+		"INSERT INTO attribution_coverage (device_id, servers, by_rule, by_evidence, by_default, lab_hosts)"
+		" SELECT d.id, count(s.server), coalesce(sum(s.best = 3), 0), coalesce(sum(s.best = 2), 0),"
+		" coalesce(sum(s.best = 1), 0),"
+		" (SELECT count(DISTINCT coalesce(t.domain, f.remote_ip)) FROM destinations t"
+		"  JOIN flows f ON f.id = t.flow_id JOIN captures c ON c.id = f.capture_id"
+		"  WHERE c.device_id = d.id AND t.party = 'lab')"
+		" FROM devices d LEFT JOIN (SELECT c.device_id AS device_id, coalesce(t.domain, f.remote_ip) AS server,"
+		"  max(CASE t.decision WHEN 'rule' THEN 3 WHEN 'evidence' THEN 2 ELSE 1 END) AS best"
+		"  FROM destinations t JOIN flows f ON f.id = t.flow_id JOIN captures c ON c.id = f.capture_id"
+		"  WHERE t.party IN ('first', 'support', 'third') GROUP BY c.device_id, server) s ON s.device_id = d.id"
+		" GROUP BY d.id";
+	if (sqlite3_exec(b->db, "DELETE FROM attribution_coverage", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(b->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return ciot_db_fail(b->db, b->errbuf, "attribution_coverage");
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(b->db,
+			       "SELECT d.name, a.servers, a.by_rule, a.by_evidence, a.by_default, a.lab_hosts, a.device_id"
+			       " FROM attribution_coverage a JOIN devices d ON d.id = a.device_id ORDER BY d.name",
+			       -1, &st, NULL) != SQLITE_OK)
+		return ciot_db_fail(b->db, b->errbuf, "attribution_coverage");
+	enum ciot_rc rc = CIOT_OK;
+	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+		struct ciot_destination_stats *s = b->stats;
+		struct ciot_device_coverage *grown = realloc(s->coverage, (s->ncoverage + 1) * sizeof *grown);
+		if (!grown) {
+			rc = ciot_fail(b->errbuf, CIOT_ERR_NOMEM, "out of memory");
+			break;
+		}
+		s->coverage = grown;
+		struct ciot_device_coverage *c = &s->coverage[s->ncoverage];
+		memset(c, 0, sizeof *c);
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		snprintf(c->device, sizeof c->device, "%s", name ? name : "");
+		c->servers = (uint64_t)sqlite3_column_int64(st, 1);
+		c->by_rule = (uint64_t)sqlite3_column_int64(st, 2);
+		c->by_evidence = (uint64_t)sqlite3_column_int64(st, 3);
+		c->by_default = (uint64_t)sqlite3_column_int64(st, 4);
+		c->lab_hosts = (uint64_t)sqlite3_column_int64(st, 5);
+		sqlite3_int64 id = sqlite3_column_int64(st, 6);
+		for (size_t i = 0; i < b->ngaps; i++)
+			if (b->gaps[i].device_id == id)
+				c->brand_gap = b->gaps[i].gap;
+		s->ncoverage++;
+	}
+	sqlite3_finalize(st);
+	/* the brand warnings, stored beside the counts they explain */
+	if (!rc && sqlite3_prepare_v2(b->db, "UPDATE attribution_coverage SET brand_warning = ?2 WHERE device_id = ?1",
+				      -1, &st, NULL) == SQLITE_OK) {
+		for (size_t i = 0; !rc && i < b->ngaps; i++) {
+			sqlite3_bind_int64(st, 1, b->gaps[i].device_id);
+			sqlite3_bind_text(st, 2, b->gaps[i].gap, -1, SQLITE_STATIC);
+			if (sqlite3_step(st) != SQLITE_DONE)
+				rc = ciot_db_fail(b->db, b->errbuf, "attribution_coverage");
+			sqlite3_reset(st);
+		}
+		sqlite3_finalize(st);
+	} else if (!rc) {
+		rc = ciot_db_fail(b->db, b->errbuf, "attribution_coverage");
+	}
+	return rc;
+}
+
 static enum ciot_rc build_device(struct builder *b, sqlite3_int64 device_id, const struct ciot_party_device *dev)
 {
 	enum ciot_rc rc = load_answers(b, device_id);
@@ -236,8 +345,24 @@ static enum ciot_rc build_device(struct builder *b, sqlite3_int64 device_id, con
 		const char *as_org = NULL;
 		struct ciot_attribution at = { 0 };
 		bool local = ciot_addr_is_local(addr);
+		const char *lab = lab_host_for(b, addr, name, dns_name);
+		const char *decision = local ? "local" : "default";
 		b->stats->flows++;
-		if (local) {
+		if (lab) {
+			/* located (the country says where the lab's host is) but no party, organization
+			 * or overseas share: the lab's infrastructure is not the device's choice */
+			b->stats->lab_flows++;
+			decision = "lab";
+			snprintf(country, sizeof country, "local");
+			if (!local) {
+				nat64_to_ipv4(addr);
+				if (!ciot_geo_country(b->d->geo, addr, country))
+					snprintf(country, sizeof country, "unknown");
+				if (!ciot_geo_asn(b->d->geo, addr, &asn, &as_org))
+					asn = 0;
+			}
+			snprintf(at.rule, sizeof at.rule, "lab host %s", lab);
+		} else if (local) {
 			snprintf(country, sizeof country, "local");
 			at.organization = NULL;
 			snprintf(at.rule, sizeof at.rule, "local address");
@@ -253,6 +378,8 @@ static enum ciot_rc build_device(struct builder *b, sqlite3_int64 device_id, con
 			struct ciot_party_endpoint e = { .name = name, .domain = domain, .addr = addr, .asn = asn,
 							 .as_org = as_org };
 			ciot_rules_attribute(b->d->rules, b->d->o.convention, dev, &e, &at);
+			if (at.decided)
+				decision = "rule";
 			if (server_name)
 				b->stats->named_by_flow++;
 			else if (dns_name && later)
@@ -275,8 +402,10 @@ static enum ciot_rc build_device(struct builder *b, sqlite3_int64 device_id, con
 			sqlite3_bind_null(ins, 7);
 		ciot_db_bind_text_or_null(ins, 8, as_org);
 		ciot_db_bind_text_or_null(ins, 9, at.organization);
-		sqlite3_bind_text(ins, 10, local ? "local" : ciot_party_name(at.party), -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 10, lab ? "lab" : local ? "local" : ciot_party_name(at.party), -1, SQLITE_STATIC);
 		sqlite3_bind_text(ins, 11, at.rule, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(ins, 12, decision, -1, SQLITE_STATIC);
+		sqlite3_bind_null(ins, 13);
 		int done = sqlite3_step(ins);
 		sqlite3_reset(ins);
 		if (done != SQLITE_DONE) {
@@ -307,6 +436,18 @@ static enum ciot_rc build_all(struct builder *b)
 			.vendor_domains = m.vendor_domains, .nvendor_domains = m.nvendor_domains,
 			.policy_orgs = m.policy_orgs, .npolicy_orgs = m.npolicy_orgs,
 		};
+		const char *gap = ciot_rules_device_gap(b->d->rules, &dev);
+		if (gap) {
+			void *grown = realloc(b->gaps, (b->ngaps + 1) * sizeof *b->gaps);
+			if (!grown) {
+				rc = ciot_fail(b->errbuf, CIOT_ERR_NOMEM, "out of memory");
+				json_decref(m.root);
+				break;
+			}
+			b->gaps = grown;
+			b->gaps[b->ngaps].device_id = sqlite3_column_int64(devices, 0);
+			b->gaps[b->ngaps++].gap = gap;
+		}
 		rc = build_device(b, sqlite3_column_int64(devices, 0), &dev);
 		json_decref(m.root);
 	}
@@ -314,6 +455,18 @@ static enum ciot_rc build_all(struct builder *b)
 		rc = ciot_db_fail(b->db, b->errbuf, "devices");
 	sqlite3_finalize(devices);
 	return rc;
+}
+
+/* Whether the dataset named its home country: without one, reports take CN, and a lab elsewhere
+ * would see its domestic traffic counted as overseas. */
+static enum ciot_rc check_home_country(struct builder *b)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(b->db, "SELECT 1 FROM meta WHERE key = 'home_country'", -1, &st, NULL) != SQLITE_OK)
+		return ciot_db_fail(b->db, b->errbuf, "meta");
+	b->stats->no_home_country = sqlite3_step(st) != SQLITE_ROW;
+	sqlite3_finalize(st);
+	return CIOT_OK;
 }
 
 static enum ciot_rc record_meta(struct builder *b)
@@ -388,7 +541,7 @@ enum ciot_rc ciot_destinations_build(struct ciot_destinations *d, sqlite3 *db, s
 	stats->dns_names_max_bytes = CIOT_STRPOOL_MAX_BYTES;
 	struct builder b = { .db = db, .d = d, .stats = stats, .errbuf = errbuf };
 	enum ciot_rc rc = CIOT_OK;
-	if (sqlite3_prepare_v2(db, "INSERT INTO destinations VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", -1,
+	if (sqlite3_prepare_v2(db, "INSERT INTO destinations VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", -1,
 			       &b.insert, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db,
 			       "SELECT a.address, a.ts_us, a.query FROM dns_answers a JOIN captures c ON c.id = a.capture_id"
@@ -408,9 +561,15 @@ enum ciot_rc ciot_destinations_build(struct ciot_destinations *d, sqlite3 *db, s
 	if (sqlite3_exec(db, "DELETE FROM destinations", NULL, NULL, NULL) != SQLITE_OK)
 		rc = ciot_db_fail(db, errbuf, "destinations");
 	if (!rc)
+		rc = load_lab_hosts(&b);
+	if (!rc)
 		rc = build_all(&b);
 	if (!rc)
+		rc = build_coverage(&b);
+	if (!rc)
 		rc = record_meta(&b);
+	if (!rc)
+		rc = check_home_country(&b);
 	if (!rc && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		rc = ciot_db_fail(db, errbuf, "commit");
 	if (rc)
@@ -421,5 +580,14 @@ out:
 	sqlite3_finalize(b.flows);
 	ciot_strpool_free(&b.pool);
 	free(b.answers_buf);
+	free(b.gaps);
+	json_decref(b.lab_json);
 	return rc;
+}
+
+void ciot_destination_stats_free(struct ciot_destination_stats *stats)
+{
+	free(stats->coverage);
+	stats->coverage = NULL;
+	stats->ncoverage = 0;
 }
