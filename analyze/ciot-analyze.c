@@ -567,7 +567,8 @@ static void print_attribution_warnings(const struct tool *t, const struct ciot_d
 	if (undecided > NAMED)
 		fprintf(stderr, "%s: warning: %zu more devices whose servers are mostly third party by default "
 			"(ciot-report coverage)\n", t->db_path, undecided - NAMED);
-	if (s->no_home_country)
+	/* about what is stored: a run that stored nothing (every capture refused) has no shares to skew */
+	if (s->no_home_country && s->ncoverage)
 		fprintf(stderr, "%s: warning: the dataset names no home country: reports count traffic outside CN as "
 			"overseas (the manifest's home_country, ciot-capture --home-country, or ciot-report --home)\n",
 			t->db_path);
