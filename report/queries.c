@@ -82,28 +82,33 @@
 	" CASE WHEN instr(" col ", ',') THEN substr(" col ", 1, instr(" col ", ',') - 1) ELSE " col " END AS a))"
 
 /* The outcomes of tls-connection.h in their order of precedence: a device-server pair is what the
- * first of them that any of its connections had says. */
-#define OUTCOME_RANK(col)                                                                                  \
-	"CASE " col " WHEN 'communicates' THEN 1 WHEN 'handshake-only' THEN 2 WHEN 'client-alert' THEN 3"   \
-	" WHEN 'client-closed' THEN 4 WHEN 'server-failure' THEN 5 WHEN 'no-server-hello' THEN 6"           \
-	" WHEN 'incomplete' THEN 7 ELSE 8 END"
+ * first of them that any of its connections had says. A connection whose server presented a
+ * certificate that was not the interceptor's (`intercepted` 0: passed through, or not redirected)
+ * says nothing about the device's validation: it ranks after every outcome that involves the
+ * device's answer to a certificate (1 to 5) and before those where no certificate was seen. */
+#define OUTCOME_RANK(outcome, intercepted)                                                                 \
+	"CASE WHEN " intercepted " = 0 THEN 6 ELSE CASE " outcome " WHEN 'communicates' THEN 1"             \
+	" WHEN 'handshake-only' THEN 2 WHEN 'client-alert' THEN 3 WHEN 'client-closed' THEN 4"              \
+	" WHEN 'server-failure' THEN 5 WHEN 'no-server-hello' THEN 7 WHEN 'incomplete' THEN 8 ELSE 9 END END"
 
 /* One row per device-server pair of the certificate-interception captures, with the connection
  * that decides its outcome (the best ranked, the earliest among equals). */
 #define VALIDATION_PAIRS                                                                                   \
-	"conn AS (SELECT v.*, coalesce(v.sni, v.remote_ip) AS server, " OUTCOME_RANK("v.outcome") " AS rank" \
+	"conn AS (SELECT v.*, coalesce(v.sni, v.remote_ip) AS server, "                                     \
+	OUTCOME_RANK("v.outcome", "v.intercepted") " AS rank"                                               \
 	" FROM tls_view v WHERE v.interception IS NOT NULL AND v.client = 'device' AND v.outcome IS NOT NULL)," \
 	" ranked AS (SELECT conn.*, row_number() OVER (PARTITION BY device_id, interception, server"         \
 	" ORDER BY rank, first_us, flow_id) AS pick, count(*) OVER (PARTITION BY device_id, interception,"  \
 	" server) AS attempts, group_concat(remote_ip) OVER (PARTITION BY device_id, interception, server)"  \
 	" AS ips FROM conn),"                                                                              \
 	" pairs AS (SELECT device_id, device, category, interception, server, attempts, rank, outcome,"     \
-	" client_alerts, server_alerts, first_us, CASE rank WHEN 1 THEN 'communicates normally'"             \
+	" client_alerts, server_alerts, first_us, CASE intercepted WHEN 1 THEN 'yes' WHEN 0 THEN 'no'"       \
+	" ELSE 'unknown' END AS intercepted, CASE rank WHEN 1 THEN 'communicates normally'"                  \
 	" WHEN 2 THEN 'accepts the certificate, sends no data'"                                             \
 	" WHEN 3 THEN 'alert: ' || " FIRST_ALERT("client_alerts")                                            \
 	" WHEN 4 THEN CASE WHEN attempts > 1 THEN 'disconnects and reconnects' ELSE 'disconnects' END"      \
-	" WHEN 5 THEN 'server handshake failure' WHEN 6 THEN 'cannot connect'"                              \
-	" WHEN 7 THEN 'capture ended in the handshake' ELSE 'no handshake seen' END AS behaviour"            \
+	" WHEN 5 THEN 'server handshake failure' WHEN 6 THEN 'not intercepted' WHEN 7 THEN 'cannot connect'" \
+	" WHEN 8 THEN 'capture ended in the handshake' ELSE 'no handshake seen' END AS behaviour"            \
 	" FROM ranked WHERE pick = 1)"
 
 /* The server chain's problems per connection in which the device was the client and certificates
@@ -712,7 +717,8 @@ static const struct ciot_query queries[] = {
 		"what devices did after a replaced certificate, in the certificate-interception captures (Table "
 		"5): per behaviour the devices and device-server pairs (guides/certificate-interception.md)",
 		"WITH " VALIDATION_PAIRS
-		" SELECT interception, behaviour, count(DISTINCT device_id), count(*) FROM pairs"
+		" SELECT interception, behaviour, count(DISTINCT device_id), count(*),"
+		" sum(intercepted = 'unknown' AND rank <= 5) FROM pairs"
 		" GROUP BY interception, behaviour ORDER BY interception, min(rank), count(*) DESC, behaviour",
 		0,
 		{
@@ -723,6 +729,10 @@ static const struct ciot_query queries[] = {
 			{ "devices", CIOT_COLUMN_INT, "devices with a pair of this behaviour" },
 			{ "servers", CIOT_COLUMN_INT,
 			  "device-server pairs of this behaviour (a server is the SNI, else the address)" },
+			{ "unconfirmed", CIOT_COLUMN_INT,
+			  "of these pairs, those whose deciding connection did not show the server's certificate "
+			  "(TLS 1.3, resumption): counted as if it met the interceptor's, not known to have; 0 "
+			  "for behaviours that involve no certificate" },
 		},
 	},
 	{
@@ -731,7 +741,7 @@ static const struct ciot_query queries[] = {
 		"of the connection that decided it, the alerts, and how many connections were tried",
 		"WITH " VALIDATION_PAIRS
 		" SELECT device, category, interception, server, behaviour, outcome, attempts, client_alerts,"
-		" server_alerts, first_us FROM pairs ORDER BY device, interception, rank, server",
+		" server_alerts, first_us, intercepted FROM pairs ORDER BY device, interception, rank, server",
 		0,
 		{
 			{ "device", CIOT_COLUMN_TEXT, "the device's id" },
@@ -748,6 +758,10 @@ static const struct ciot_query queries[] = {
 			  "alerts the device sent on the deciding connection, level:name comma-separated" },
 			{ "alert_by_server", CIOT_COLUMN_TEXT, "alerts the server (or the interceptor) sent on it" },
 			{ "first_ts", CIOT_COLUMN_TIME_US, "time of the deciding connection's first packet" },
+			{ "intercepted", CIOT_COLUMN_TEXT,
+			  "whether the deciding connection's server presented the interceptor's certificate: yes, "
+			  "no (the behaviour is then 'not intercepted'), unknown (no certificate seen: TLS 1.3, "
+			  "resumption, no handshake)" },
 		},
 	},
 	{

@@ -494,6 +494,7 @@ struct tls_row {
 	const char *chain_findings;   /* "" with a chain, NULL without */
 	const char *client_alerts, *server_alerts; /* "" */
 	const char *outcome;
+	const char *intercepted;      /* "1", "0" or NULL */
 };
 
 static long long tls_conn(const struct tls_row *r)
@@ -516,15 +517,16 @@ static long long tls_conn(const struct tls_row *r)
 		 " leaf_sha256, chain_findings, chain_error, established, client_finished, server_finished,"
 		 " client_app_records, client_app_bytes, server_app_records, server_app_bytes, client_alerts,"
 		 " server_alerts, closed_by, close, outcome, reassembly_gaps, handshake_truncated,"
-		 " handshake_malformed) VALUES (%lld, '%s', '%s', %d, %d, 0, %s, %s, %s, %s, %s, %s, NULL, %s, NULL,"
-		 " NULL, %s, NULL, 0, 0, %d, %d, 0, 0, %d, 0, %s, %s, NULL, %d, %d, %d, %d, %d, %d, %d, %s, %s, NULL,"
-		 " NULL, %s, 0, 0, 0)",
+		 " handshake_malformed, intercepted) VALUES (%lld, '%s', '%s', %d, %d, 0, %s, %s, %s, %s, %s, %s, NULL,"
+		 " %s, NULL, NULL, %s, NULL, 0, 0, %d, %d, 0, 0, %d, 0, %s, %s, NULL, %d, %d, %d, %d, %d, %d, %d, %s,"
+		 " %s, NULL, NULL, %s, 0, 0, 0, %s)",
 		 flow, protocol, client, !r->no_client_hello, r->version != NULL, sq(r->highest), sq(r->offered),
 		 sq(r->highest), sq(r->version), sq(r->quic_version), sq(r->cipher), sq(r->cipher_class), sq(r->sni),
 		 r->resumed, r->psk, ncerts, sq(ncerts ? r->chain[0] : NULL), sq(findings), r->established,
 		 r->established, r->established, r->established, r->established * 100, r->established,
 		 r->established * 100, sq(r->client_alerts ? r->client_alerts : ""),
-		 sq(r->server_alerts ? r->server_alerts : ""), sq(r->outcome));
+		 sq(r->server_alerts ? r->server_alerts : ""), sq(r->outcome),
+		 r->intercepted ? r->intercepted : "NULL");
 	exec(sql);
 	for (int i = 0; i < ncerts; i++) {
 		snprintf(sql, sizeof sql, "INSERT INTO tls_chains (flow_id, sender, position, sha256) VALUES"
@@ -539,10 +541,16 @@ static long long tls_conn(const struct tls_row *r)
 
 /* Certificate validation (docs/tls.md, "Certificate validation (Table 5)"). Pairs are keyed by
  * (device, interception tag, coalesce(sni, remote_ip)); each takes the best ranked outcome of its
- * connections (the earliest among equals), and "attempts" counts all of them.
+ * connections (the earliest among equals), and "attempts" counts all of them. A connection whose
+ * server presented a certificate not the interceptor's (intercepted 0) ranks after server-failure,
+ * as "not intercepted"; a deciding connection with intercepted NULL (no certificate seen) is
+ * counted as before and marked unconfirmed when it involves the device's answer (ranks 1 to 5).
  *
  *   cam1, self_signed:
- *     a.example     client-alert (unknown_ca) at 10, communicates at 20 -> communicates normally (2)
+ *     a.example     client-alert (unknown_ca, intercepted) at 10, communicates with the real
+ *                   certificate (intercepted 0) at 20 -> alert: unknown_ca (2), confirmed
+ *     n.example     communicates with the real certificate at 22, no-server-hello at 23
+ *                   -> not intercepted (2)
  *     b.example     client-closed at 11 (same address as a.example), client-alert "encrypted" at 12
  *                   -> alert: encrypted (2): an alert beats a close
  *     c.example     client-closed at 13 and 14 -> disconnects and reconnects (2), decided at 13
@@ -554,8 +562,8 @@ static long long tls_conn(const struct tls_row *r)
  *     q.example     QUIC, outcome NULL: ignored
  *   cam1, wrong_hostname: a.example client-alert "fatal:bad_certificate" -> alert: bad_certificate
  *   cam1, untagged: h.example communicates, d.example client-alert: ignored
- *   cam2, self_signed: a.example alert (unknown_ca), g.example alert (unknown_ca), d.example
- *     communicates, i.example incomplete, 198.51.100.9 no-client-hello
+ *   cam2, self_signed: a.example alert (unknown_ca, intercepted), g.example alert (unknown_ca),
+ *     d.example communicates (intercepted), i.example incomplete, 198.51.100.9 no-client-hello
  *   plug1, self_signed: a.example alert (unknown_ca), d.example client-closed
  */
 static void build_validation(void)
@@ -564,9 +572,13 @@ static void build_validation(void)
 	int plug1 = device("plug1", "plug", "bolt");
 	int c = tls_capture(cam1, "setup", NULL, "self_signed");
 	CONN(.capture = c, .at = 10, .remote_ip = "203.0.113.10", .sni = "a.example", .version = "TLS1.2",
-	     .client_alerts = "fatal:unknown_ca,warning:close_notify", .outcome = "client-alert");
+	     .client_alerts = "fatal:unknown_ca,warning:close_notify", .outcome = "client-alert", .intercepted = "1");
 	CONN(.capture = c, .at = 20, .remote_ip = "203.0.113.11", .sni = "a.example", .version = "TLS1.2",
-	     .established = 1, .client_alerts = "warning:close_notify", .outcome = "communicates");
+	     .established = 1, .client_alerts = "warning:close_notify", .outcome = "communicates",
+	     .intercepted = "0");
+	CONN(.capture = c, .at = 22, .sni = "n.example", .version = "TLS1.2", .established = 1,
+	     .outcome = "communicates", .intercepted = "0");
+	CONN(.capture = c, .at = 23, .sni = "n.example", .outcome = "no-server-hello");
 	CONN(.capture = c, .at = 11, .remote_ip = "203.0.113.10", .sni = "b.example", .version = "TLS1.2",
 	     .outcome = "client-closed");
 	CONN(.capture = c, .at = 12, .remote_ip = "203.0.113.12", .sni = "b.example", .version = "TLS1.2",
@@ -591,11 +603,11 @@ static void build_validation(void)
 	     .outcome = "client-alert");
 	c = tls_capture(cam2, "setup", NULL, "self_signed");
 	CONN(.capture = c, .at = 40, .sni = "a.example", .version = "TLS1.2",
-	     .client_alerts = "fatal:unknown_ca,warning:close_notify", .outcome = "client-alert");
+	     .client_alerts = "fatal:unknown_ca,warning:close_notify", .outcome = "client-alert", .intercepted = "1");
 	CONN(.capture = c, .at = 41, .sni = "g.example", .version = "TLS1.2", .client_alerts = "fatal:unknown_ca",
 	     .outcome = "client-alert");
 	CONN(.capture = c, .at = 42, .sni = "d.example", .version = "TLS1.2", .established = 1,
-	     .outcome = "communicates");
+	     .outcome = "communicates", .intercepted = "1");
 	CONN(.capture = c, .at = 43, .sni = "i.example", .outcome = "incomplete");
 	CONN(.capture = c, .at = 44, .remote_ip = "198.51.100.9", .no_client_hello = 1, .outcome = "no-client-hello");
 	c = tls_capture(plug1, "setup", NULL, "self_signed");
@@ -607,50 +619,59 @@ static void build_validation(void)
 static void test_validation(void)
 {
 	char *csv = export_csv("validation", NULL);
-	/* per tag, by rank, then by pairs (descending): unknown_ca (cam2 a, g; plug1 a: 2 devices, 3
-	 * pairs) before encrypted; disconnects (cam1 d, plug1 d) before disconnects and reconnects */
-	CHECK_EQ_STR(csv, "interception,behaviour,devices,servers\n"
-			  "self_signed,communicates normally,2,2\n"
-			  "self_signed,\"accepts the certificate, sends no data\",1,1\n"
-			  "self_signed,alert: unknown_ca,2,3\n"
-			  "self_signed,alert: encrypted,1,1\n"
-			  "self_signed,disconnects,2,2\n"
-			  "self_signed,disconnects and reconnects,1,1\n"
-			  "self_signed,server handshake failure,1,1\n"
-			  "self_signed,cannot connect,1,1\n"
-			  "self_signed,capture ended in the handshake,1,1\n"
-			  "self_signed,no handshake seen,1,1\n"
-			  "wrong_hostname,alert: bad_certificate,1,1\n");
+	/* per tag, by rank, then by pairs (descending): unknown_ca (cam1 a; cam2 a, g; plug1 a: 3
+	 * devices, 4 pairs, 2 of them decided without a certificate) before encrypted; disconnects
+	 * (cam1 d, plug1 d) before disconnects and reconnects; not intercepted after the server's
+	 * failure */
+	CHECK_EQ_STR(csv, "interception,behaviour,devices,servers,unconfirmed\n"
+			  "self_signed,communicates normally,1,1,0\n"
+			  "self_signed,\"accepts the certificate, sends no data\",1,1,1\n"
+			  "self_signed,alert: unknown_ca,3,4,2\n"
+			  "self_signed,alert: encrypted,1,1,1\n"
+			  "self_signed,disconnects,2,2,2\n"
+			  "self_signed,disconnects and reconnects,1,1,1\n"
+			  "self_signed,server handshake failure,1,1,1\n"
+			  "self_signed,not intercepted,1,1,0\n"
+			  "self_signed,cannot connect,1,1,0\n"
+			  "self_signed,capture ended in the handshake,1,1,0\n"
+			  "self_signed,no handshake seen,1,1,0\n"
+			  "wrong_hostname,alert: bad_certificate,1,1,1\n");
 	free(csv);
 
 	csv = export_csv("validation-pairs", NULL);
-	/* per device and tag, by rank, then server; the deciding connection's outcome, alerts and time,
-	 * and every connection of the pair counted */
+	/* per device and tag, by rank, then server; the deciding connection's outcome, alerts, time and
+	 * interception, and every connection of the pair counted */
 	CHECK_EQ_STR(csv,
 		     "device,category,interception,server,behaviour,outcome,connections,alert_by_device,alert_by_server,"
-		     "first_ts\n"
-		     "cam1,camera,self_signed,a.example,communicates normally,communicates,2,warning:close_notify,,"
-		     "1700000020.000000\n"
+		     "first_ts,intercepted\n"
 		     "cam1,camera,self_signed,f.example,\"accepts the certificate, sends no data\",handshake-only,1,,,"
-		     "1700000016.000000\n"
-		     "cam1,camera,self_signed,b.example,alert: encrypted,client-alert,2,encrypted,,1700000012.000000\n"
-		     "cam1,camera,self_signed,c.example,disconnects and reconnects,client-closed,2,,,1700000013.000000\n"
-		     "cam1,camera,self_signed,d.example,disconnects,client-closed,1,,,1700000015.000000\n"
+		     "1700000016.000000,unknown\n"
+		     "cam1,camera,self_signed,a.example,alert: unknown_ca,client-alert,2,"
+		     "\"fatal:unknown_ca,warning:close_notify\",,1700000010.000000,yes\n"
+		     "cam1,camera,self_signed,b.example,alert: encrypted,client-alert,2,encrypted,,1700000012.000000,"
+		     "unknown\n"
+		     "cam1,camera,self_signed,c.example,disconnects and reconnects,client-closed,2,,,1700000013.000000,"
+		     "unknown\n"
+		     "cam1,camera,self_signed,d.example,disconnects,client-closed,1,,,1700000015.000000,unknown\n"
 		     "cam1,camera,self_signed,198.51.100.7,server handshake failure,server-failure,1,,"
-		     "fatal:handshake_failure,1700000017.000000\n"
-		     "cam1,camera,self_signed,198.51.100.8,cannot connect,no-server-hello,1,,,1700000018.000000\n"
+		     "fatal:handshake_failure,1700000017.000000,unknown\n"
+		     "cam1,camera,self_signed,n.example,not intercepted,communicates,2,,,1700000022.000000,no\n"
+		     "cam1,camera,self_signed,198.51.100.8,cannot connect,no-server-hello,1,,,1700000018.000000,"
+		     "unknown\n"
 		     "cam1,camera,wrong_hostname,a.example,alert: bad_certificate,client-alert,1,fatal:bad_certificate,,"
-		     "1700000030.000000\n"
-		     "cam2,camera,self_signed,d.example,communicates normally,communicates,1,,,1700000042.000000\n"
+		     "1700000030.000000,unknown\n"
+		     "cam2,camera,self_signed,d.example,communicates normally,communicates,1,,,1700000042.000000,yes\n"
 		     "cam2,camera,self_signed,a.example,alert: unknown_ca,client-alert,1,"
-		     "\"fatal:unknown_ca,warning:close_notify\",,1700000040.000000\n"
+		     "\"fatal:unknown_ca,warning:close_notify\",,1700000040.000000,yes\n"
 		     "cam2,camera,self_signed,g.example,alert: unknown_ca,client-alert,1,fatal:unknown_ca,,"
-		     "1700000041.000000\n"
-		     "cam2,camera,self_signed,i.example,capture ended in the handshake,incomplete,1,,,1700000043.000000\n"
-		     "cam2,camera,self_signed,198.51.100.9,no handshake seen,no-client-hello,1,,,1700000044.000000\n"
+		     "1700000041.000000,unknown\n"
+		     "cam2,camera,self_signed,i.example,capture ended in the handshake,incomplete,1,,,1700000043.000000,"
+		     "unknown\n"
+		     "cam2,camera,self_signed,198.51.100.9,no handshake seen,no-client-hello,1,,,1700000044.000000,"
+		     "unknown\n"
 		     "plug1,plug,self_signed,a.example,alert: unknown_ca,client-alert,1,fatal:unknown_ca,,"
-		     "1700000050.000000\n"
-		     "plug1,plug,self_signed,d.example,disconnects,client-closed,1,,,1700000051.000000\n");
+		     "1700000050.000000,unknown\n"
+		     "plug1,plug,self_signed,d.example,disconnects,client-closed,1,,,1700000051.000000,unknown\n");
 	/* the untagged capture, the remote client and QUIC left no pair */
 	CHECK(!strstr(csv, "h.example"));
 	CHECK(!strstr(csv, "e.example"));

@@ -12,7 +12,8 @@
  * Chains are judged against the test CA in a temporary trust file, and against the system store
  * with a real chain from the corpus (sites.pcapng, frame 494: pandora.com over TLS 1.2 on
  * 2022-03-06, chaining to DigiCert Global Root G2). Then the trust store failing to open, threads
- * sharing one store, every truncation of a real certificate, trailing bytes and seeded random
+ * sharing one store, the interceptor's certificates (mitmproxy's name, a CA file, a fixed leaf),
+ * every truncation of a real certificate, trailing bytes and seeded random
  * mutations, with OpenSSL's error queue checked empty after each failure.
  */
 #include <pthread.h>
@@ -1438,6 +1439,106 @@ static void test_malformed(void)
 	CHECK_EQ_INT(ERR_peek_error(), 0);
 }
 
+/* ---- the interceptor's certificates ------------------------------------------------------------ */
+
+static struct ciot_x509_cert *handle_of(X509 *x)
+{
+	struct der d = der_of(x);
+	struct ciot_x509_cert *c = ciot_x509_cert_new(d.p, d.n);
+	free(d.p);
+	return c;
+}
+
+/* A leaf is the interceptor's when it is one of the file's certificates or was signed by one of
+ * them; without a file, when its issuer or subject is named "mitmproxy" (CN or O, exactly). */
+static void test_interceptor(void)
+{
+	char err[CIOT_ERRBUF_SIZE] = "";
+	/* mitmproxy's CA as it makes it: CN=mitmproxy, O=mitmproxy; a leaf it forges for a server */
+	EVP_PKEY *mitm_key = keep_key(EVP_EC_gen("P-256"));
+	X509 *mitm_ca = make_cert(&(struct certspec){ .subject = name("CN", "mitmproxy", "O", "mitmproxy", NULL),
+						      .key = mitm_key, .serial = 0x77, .not_before = "200101000000Z",
+						      .not_after = "400101000000Z", .basic = "critical,CA:TRUE" },
+				  NULL);
+	X509 *forged = make_cert(&(struct certspec){ .subject = name("CN", "device.example.com", NULL),
+						     .issuer = X509_NAME_dup(X509_get_subject_name(mitm_ca)),
+						     .key = ec_key, .signer = mitm_key, .serial = 0x7701,
+						     .not_before = "240101000000Z", .not_after = "250101000000Z",
+						     .san = "DNS:device.example.com" },
+				 mitm_ca);
+	/* the same names, but signed by another key: an issuer name is not enough with a file */
+	X509 *impostor = make_cert(&(struct certspec){ .subject = name("CN", "device.example.com", NULL),
+						       .issuer = X509_NAME_dup(X509_get_subject_name(mitm_ca)),
+						       .key = ec_key, .signer = other_ec_key, .serial = 0x7702,
+						       .not_before = "240101000000Z", .not_after = "250101000000Z" },
+				   mitm_ca);
+	/* names that only contain the word */
+	X509 *lookalike = make_cert(&(struct certspec){ .subject = name("CN", "mitmproxy.example.com", "O",
+									"not mitmproxy", NULL),
+							.key = ec_key, .serial = 0x7703, .not_before = "240101000000Z",
+							.not_after = "250101000000Z" },
+				    NULL);
+	if (!CHECK(mitm_ca && forged && impostor && lookalike))
+		return;
+	struct ciot_x509_cert *h_forged = handle_of(forged), *h_impostor = handle_of(impostor),
+			      *h_lookalike = handle_of(lookalike), *h_leaf = handle_of(leaf),
+			      *h_unknown = handle_of(unknown_leaf), *h_ca = handle_of(mitm_ca),
+			      *h_junk = ciot_x509_cert_new((const uint8_t *)"\x30\x00", 2);
+
+	/* by name */
+	CHECK_EQ_INT(ciot_x509_intercepted(NULL, h_forged), 1);
+	CHECK_EQ_INT(ciot_x509_intercepted(NULL, h_impostor), 1);
+	CHECK_EQ_INT(ciot_x509_intercepted(NULL, h_ca), 1);
+	CHECK_EQ_INT(ciot_x509_intercepted(NULL, h_lookalike), 0);
+	CHECK_EQ_INT(ciot_x509_intercepted(NULL, h_leaf), 0);
+	CHECK_EQ_INT(ciot_x509_intercepted(NULL, h_junk), -1);
+	CHECK_EQ_INT(ciot_x509_intercepted(NULL, NULL), -1);
+
+	/* by the file: mitmproxy's CA */
+	struct ciot_x509_interceptor *i = NULL;
+	const char *path = write_pem("mitm-ca.pem", &mitm_ca, 1);
+	if (CHECK_EQ_INT(ciot_x509_interceptor_open(&i, path, err), CIOT_OK)) {
+		CHECK(strstr(ciot_x509_interceptor_description(i), "1 certificate from ") != NULL);
+		CHECK_EQ_INT(ciot_x509_intercepted(i, h_forged), 1);
+		CHECK_EQ_INT(ciot_x509_intercepted(i, h_ca), 1);
+		CHECK_EQ_INT(ciot_x509_intercepted(i, h_impostor), 0);
+		CHECK_EQ_INT(ciot_x509_intercepted(i, h_leaf), 0);
+		CHECK_EQ_INT(ciot_x509_intercepted(i, h_lookalike), 0);
+		CHECK_EQ_INT(ciot_x509_intercepted(i, h_junk), -1);
+		ciot_x509_interceptor_close(i);
+	}
+	/* by the file: a fixed leaf (wrong_hostname) and a CA not named mitmproxy */
+	X509 *two[2] = { unknown_leaf, ca };
+	path = write_pem("fixed.pem", two, 2);
+	i = NULL;
+	if (CHECK_EQ_INT(ciot_x509_interceptor_open(&i, path, err), CIOT_OK)) {
+		CHECK(strstr(ciot_x509_interceptor_description(i), "2 certificates from ") != NULL);
+		CHECK_EQ_INT(ciot_x509_intercepted(i, h_unknown), 1);
+		CHECK_EQ_INT(ciot_x509_intercepted(i, h_leaf), 1);      /* signed by the CA of the file */
+		CHECK_EQ_INT(ciot_x509_intercepted(i, h_forged), 0);    /* the name does not count */
+		ciot_x509_interceptor_close(i);
+	}
+	/* files that hold no certificate */
+	i = NULL;
+	CHECK_EQ_INT(ciot_x509_interceptor_open(&i, testfs_path((char[PATH_MAX]){ 0 }, tmpdir, "none.pem"), err),
+		     CIOT_ERR_IO);
+	CHECK(i == NULL);
+	char junk[PATH_MAX];
+	testfs_write_text(junk, tmpdir, "junk-ca.pem", "not a certificate\n");
+	CHECK_EQ_INT(ciot_x509_interceptor_open(&i, junk, err), CIOT_ERR_FORMAT);
+	CHECK(strstr(err, "no PEM certificate") != NULL);
+	CHECK(i == NULL);
+	CHECK_EQ_INT((long long)ERR_peek_error(), 0);
+
+	ciot_x509_cert_free(h_forged);
+	ciot_x509_cert_free(h_impostor);
+	ciot_x509_cert_free(h_lookalike);
+	ciot_x509_cert_free(h_leaf);
+	ciot_x509_cert_free(h_unknown);
+	ciot_x509_cert_free(h_ca);
+	ciot_x509_cert_free(h_junk);
+}
+
 int main(void)
 {
 	testfs_mkdtemp(tmpdir, "x509");
@@ -1451,6 +1552,7 @@ int main(void)
 	test_real_fields();
 	test_trust_open();
 	test_judge_local();
+	test_interceptor();
 
 	struct ciot_x509_trust *sys = NULL;
 	char err[CIOT_ERRBUF_SIZE] = "";

@@ -2,7 +2,8 @@
  * through its flow (tls-connection.h); when the flow ends its certificate chains go into the
  * capture's certificate table, each certificate parsed once per capture; when the capture ends and
  * the device is known, each of the device's server chains is judged against the trust store at the
- * time its connection began, for the name the client asked for (x509.h). Stored: tls_connections
+ * time its connection began, for the name the client asked for, and its leaf is compared with the
+ * interceptor's certificates (x509.h; `intercepted`). Stored: tls_connections
  * (one row per connection), certificates (each once, shared across captures) and tls_chains.
  */
 #include <stdio.h>
@@ -46,10 +47,18 @@ struct tls_record {
 	unsigned chain_findings;      /* the server chain judged at the flow's start for the SNI: expired,
 					 not yet valid, untrusted, name mismatch (x509.h) */
 	char chain_error[160];        /* OpenSSL's reason when untrusted */
+	int intercepted;              /* the server leaf is the interceptor's: 1, 0, -1 unknown */
 };
 
 struct config {
 	const char *ca_file;
+	const char *interceptor_ca;
+};
+
+/* What a run (and every worker, read-only) holds. */
+struct run {
+	struct ciot_x509_trust *trust;
+	struct ciot_x509_interceptor *interceptor; /* NULL: the mitmproxy name decides */
 };
 
 struct store {
@@ -61,7 +70,7 @@ static enum ciot_rc certificate_index(struct tls_capture *r, const uint8_t *der,
 static void tls_record_free(struct tls_record *t);
 
 enum tls_connections_column {
-	T_FLOW_ID, T_PROTOCOL, T_CLIENT, T_CLIENT_HELLO, T_SERVER_HELLO, T_SSLV2_HELLO, T_CLIENT_VERSION, T_OFFERED_VERSIONS, T_HIGHEST_OFFERED, T_VERSION, T_QUIC_VERSION, T_CIPHER, T_CIPHER_ID, T_CIPHER_CLASS, T_OFFERED_CIPHERS, T_OFFERED_CIPHER_CLASSES, T_SNI, T_ALPN, T_SESSION_TICKET, T_PSK_OFFERED, T_RESUMED, T_PSK, T_HELLO_RETRY, T_CERTIFICATE_REQUEST, T_SERVER_CERTIFICATES, T_CLIENT_CERTIFICATES, T_LEAF_SHA256, T_CHAIN_FINDINGS, T_CHAIN_ERROR, T_ESTABLISHED, T_CLIENT_FINISHED, T_SERVER_FINISHED, T_CLIENT_APP_RECORDS, T_CLIENT_APP_BYTES, T_SERVER_APP_RECORDS, T_SERVER_APP_BYTES, T_CLIENT_ALERTS, T_SERVER_ALERTS, T_CLOSED_BY, T_CLOSE, T_OUTCOME, T_REASSEMBLY_GAPS, T_HANDSHAKE_TRUNCATED, T_HANDSHAKE_MALFORMED
+	T_FLOW_ID, T_PROTOCOL, T_CLIENT, T_CLIENT_HELLO, T_SERVER_HELLO, T_SSLV2_HELLO, T_CLIENT_VERSION, T_OFFERED_VERSIONS, T_HIGHEST_OFFERED, T_VERSION, T_QUIC_VERSION, T_CIPHER, T_CIPHER_ID, T_CIPHER_CLASS, T_OFFERED_CIPHERS, T_OFFERED_CIPHER_CLASSES, T_SNI, T_ALPN, T_SESSION_TICKET, T_PSK_OFFERED, T_RESUMED, T_PSK, T_HELLO_RETRY, T_CERTIFICATE_REQUEST, T_SERVER_CERTIFICATES, T_CLIENT_CERTIFICATES, T_LEAF_SHA256, T_CHAIN_FINDINGS, T_CHAIN_ERROR, T_INTERCEPTED, T_ESTABLISHED, T_CLIENT_FINISHED, T_SERVER_FINISHED, T_CLIENT_APP_RECORDS, T_CLIENT_APP_BYTES, T_SERVER_APP_RECORDS, T_SERVER_APP_BYTES, T_CLIENT_ALERTS, T_SERVER_ALERTS, T_CLOSED_BY, T_CLOSE, T_OUTCOME, T_REASSEMBLY_GAPS, T_HANDSHAKE_TRUNCATED, T_HANDSHAKE_MALFORMED
 };
 static const struct ciot_column tls_connections_columns[] = {
 	[T_FLOW_ID] = { "flow_id", "INTEGER PRIMARY KEY REFERENCES flows(id) ON DELETE CASCADE", false },
@@ -93,6 +102,7 @@ static const struct ciot_column tls_connections_columns[] = {
 	[T_LEAF_SHA256] = { "leaf_sha256", "TEXT", false },
 	[T_CHAIN_FINDINGS] = { "chain_findings", "TEXT", false },
 	[T_CHAIN_ERROR] = { "chain_error", "TEXT", false },
+	[T_INTERCEPTED] = { "intercepted", "INTEGER", false },
 	[T_ESTABLISHED] = { "established", "INTEGER NOT NULL", false },
 	[T_CLIENT_FINISHED] = { "client_finished", "INTEGER NOT NULL", false },
 	[T_SERVER_FINISHED] = { "server_finished", "INTEGER NOT NULL", false },
@@ -283,9 +293,10 @@ static bool same_host(const char *a, const char *b)
 /* The device's TLS connections: the server's chain judged against the trust store at the time the
  * connection began, for the name the client asked for. Done once the device is known, so that
  * other hosts' connections cost nothing. */
-static void audit_certificates(const struct ciot_x509_trust *trust, struct tls_capture *r,
-			       const struct ciot_capture_result *res, size_t self)
+static void audit_certificates(const struct run *run, struct tls_capture *r, const struct ciot_capture_result *res,
+			       size_t self)
 {
+	const struct ciot_x509_trust *trust = run->trust;
 	struct verdict *verdicts = calloc(VERDICTS_MAX, sizeof *verdicts);
 	size_t nverdicts = 0;
 	for (size_t i = 0; i < res->nsegments; i++) {
@@ -298,9 +309,11 @@ static void audit_certificates(const struct ciot_x509_trust *trust, struct tls_c
 			const struct ciot_tls_summary *s = t->summary;
 			const struct ciot_tls_side *server = &s->side[CIOT_TLS_SERVER];
 			t->audited = true;
+			t->intercepted = -1;
 			if (!server->nchain)
 				continue;
 			const uint32_t *chain = t->chain[CIOT_TLS_SERVER];
+			t->intercepted = ciot_x509_intercepted(run->interceptor, r->certs[chain[0]].handle);
 			unsigned n = server->nchain;
 			const char *host = s->side[CIOT_TLS_CLIENT].hello ? s->ch.sni : NULL;
 			int64_t at = f->first_ts / 1000000;
@@ -489,6 +502,8 @@ static enum ciot_rc store_connection(struct store *s, int64_t flow_id, const str
 		ciot_x509_findings_text(t->chain_findings, findings, sizeof findings);
 		ciot_row_text(&row, T_CHAIN_FINDINGS, findings);
 		ciot_row_text(&row, T_CHAIN_ERROR, t->chain_error[0] ? t->chain_error : NULL);
+		if (t->intercepted >= 0)
+			ciot_row_int(&row, T_INTERCEPTED, t->intercepted);
 	}
 	ciot_row_int(&row, T_ESTABLISHED, x->established);
 	ciot_row_int(&row, T_CLIENT_FINISHED, client->finished);
@@ -556,6 +571,13 @@ static enum ciot_rc set_ca_file(void *p, const char *v, char *errbuf)
 	return CIOT_OK;
 }
 
+static enum ciot_rc set_interceptor_ca(void *p, const char *v, char *errbuf)
+{
+	(void)errbuf;
+	((struct config *)p)->interceptor_ca = v;
+	return CIOT_OK;
+}
+
 static const struct ciot_option options[] = {
 	{ "ca-file", 0, "FILE",
 	  "judge certificate chains against the CA certificates in this PEM file\n"
@@ -563,6 +585,13 @@ static const struct ciot_option options[] = {
 	  "OpenSSL's default paths); a copy kept with the dataset makes the\n"
 	  "verdicts reproducible",
 	  set_ca_file },
+	{ "interceptor-ca", 0, "FILE",
+	  "the certificate-interception tests' certificates (PEM): a server leaf\n"
+	  "that is one of them or was signed by one is the interceptor's\n"
+	  "(tls_connections.intercepted); give the interceptor's CA, and the\n"
+	  "presented leaf for a test with a fixed one, never a public CA\n"
+	  "(default: an issuer or subject named \"mitmproxy\")",
+	  set_interceptor_ca },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
@@ -570,32 +599,53 @@ static enum ciot_rc run_new(void **out, const void *config, const struct ciot_da
 {
 	(void)ds;
 	const struct config *c = config;
-	struct ciot_x509_trust *trust;
-	enum ciot_rc rc = ciot_x509_trust_open(&trust, c->ca_file, errbuf);
+	struct run *run = calloc(1, sizeof *run);
+	if (!run)
+		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+	enum ciot_rc rc = ciot_x509_trust_open(&run->trust, c->ca_file, errbuf);
 	if (rc && c->ca_file) {
 		char why[CIOT_ERRBUF_SIZE];
 		snprintf(why, sizeof why, "%s", errbuf ? errbuf : "");
+		free(run);
 		return ciot_fail(errbuf, rc, "%s: %s", c->ca_file, why);
 	}
-	*out = trust;
-	return rc;
+	if (rc) {
+		free(run);
+		return rc;
+	}
+	if (c->interceptor_ca && (rc = ciot_x509_interceptor_open(&run->interceptor, c->interceptor_ca, errbuf))) {
+		ciot_x509_trust_close(run->trust);
+		free(run);
+		return rc;
+	}
+	*out = run;
+	return CIOT_OK;
 }
 
-static void run_free(void *run)
+static void run_free(void *p)
 {
-	ciot_x509_trust_close(run);
+	struct run *run = p;
+	if (!run)
+		return;
+	ciot_x509_trust_close(run->trust);
+	ciot_x509_interceptor_close(run->interceptor);
+	free(run);
 }
 
-static enum ciot_rc meta(const void *run, const void *config, ciot_meta_fn add, void *ctx, char *errbuf)
+static enum ciot_rc meta(const void *p, const void *config, ciot_meta_fn add, void *ctx, char *errbuf)
 {
 	(void)config;
-	return add(ctx, "trust_store", run ? ciot_x509_trust_description(run) : NULL, errbuf);
+	const struct run *run = p;
+	enum ciot_rc rc = add(ctx, "trust_store", run ? ciot_x509_trust_description(run->trust) : NULL, errbuf);
+	if (!rc && run && run->interceptor)
+		rc = add(ctx, "interceptor_ca", ciot_x509_interceptor_description(run->interceptor), errbuf);
+	return rc;
 }
 
 static enum ciot_rc worker_new(void **out, void *run, char *errbuf)
 {
 	(void)errbuf;
-	*out = run; /* the trust store is all a worker needs, read-only */
+	*out = run; /* the trust store and the interceptor's certificates, read-only */
 	return CIOT_OK;
 }
 

@@ -45,6 +45,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
@@ -861,4 +862,90 @@ unsigned ciot_x509_judge_chain(const struct ciot_x509_trust *t, const uint8_t *c
 	for (size_t i = 0; i < n; i++)
 		ciot_x509_cert_free(certs[i]);
 	return findings;
+}
+
+/* ---- the interceptor's certificates ----------------------------------------------------------- */
+
+#define INTERCEPTOR_MAX 64 /* certificates read from the researcher's file */
+
+struct ciot_x509_interceptor {
+	X509 *certs[INTERCEPTOR_MAX];
+	size_t n;
+	char description[PATH_MAX + 64];
+};
+
+void ciot_x509_interceptor_close(struct ciot_x509_interceptor *i)
+{
+	if (!i)
+		return;
+	for (size_t k = 0; k < i->n; k++)
+		X509_free(i->certs[k]);
+	free(i);
+}
+
+enum ciot_rc ciot_x509_interceptor_open(struct ciot_x509_interceptor **out, const char *pem_file, char *errbuf)
+{
+	*out = NULL;
+	struct ciot_x509_interceptor *i = calloc(1, sizeof *i);
+	if (!i)
+		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory for the interceptor's certificates");
+	FILE *f = fopen(pem_file, "r");
+	if (!f) {
+		free(i);
+		return ciot_fail(errbuf, CIOT_ERR_IO, "cannot open %s", pem_file);
+	}
+	ERR_set_mark();
+	X509 *x;
+	while (i->n < INTERCEPTOR_MAX && (x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL)
+		i->certs[i->n++] = x;
+	ERR_pop_to_mark();
+	fclose(f);
+	if (!i->n) {
+		ciot_x509_interceptor_close(i);
+		return ciot_fail(errbuf, CIOT_ERR_FORMAT, "no PEM certificate in %s", pem_file);
+	}
+	snprintf(i->description, sizeof i->description, "%zu certificate%s from %s", i->n, i->n == 1 ? "" : "s",
+		 pem_file);
+	*out = i;
+	return CIOT_OK;
+}
+
+const char *ciot_x509_interceptor_description(const struct ciot_x509_interceptor *i)
+{
+	return i ? i->description : NULL;
+}
+
+/* The name has a CN or O entry that is exactly "mitmproxy". */
+static bool mitmproxy_name(const X509_NAME *name)
+{
+	static const int nids[] = { NID_commonName, NID_organizationName };
+	for (size_t k = 0; k < sizeof nids / sizeof nids[0]; k++)
+		for (int at = -1; (at = X509_NAME_get_index_by_NID(name, nids[k], at)) >= 0;) {
+			const ASN1_STRING *v = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, at));
+			if (v && ASN1_STRING_length(v) == 9 && memcmp(ASN1_STRING_get0_data(v), "mitmproxy", 9) == 0)
+				return true;
+		}
+	return false;
+}
+
+int ciot_x509_intercepted(const struct ciot_x509_interceptor *i, const struct ciot_x509_cert *leaf)
+{
+	if (!leaf || !leaf->x)
+		return -1;
+	X509 *x = leaf->x;
+	if (!i)
+		return mitmproxy_name(X509_get_issuer_name(x)) || mitmproxy_name(X509_get_subject_name(x));
+	int found = 0;
+	ERR_set_mark();
+	for (size_t k = 0; k < i->n && !found; k++) {
+		X509 *ca = i->certs[k];
+		if (X509_cmp(ca, x) == 0)
+			found = 1;
+		else if (X509_check_issued(ca, x) == X509_V_OK) {
+			EVP_PKEY *key = X509_get0_pubkey(ca);
+			found = key && X509_verify(x, key) == 1;
+		}
+	}
+	ERR_pop_to_mark();
+	return found;
 }

@@ -90,4 +90,19 @@ enum ciot_rc ciot_x509_cert_info(const struct ciot_x509_cert *c, const uint8_t *
 unsigned ciot_x509_judge_certs(const struct ciot_x509_trust *t, struct ciot_x509_cert *const *chain, size_t n,
 			       int64_t at, const char *host, char *why, size_t whylen);
 
+/* The certificate-interception test's own certificates (docs/tls.md, "Which connections met the
+ * interceptor"): a server leaf is the interceptor's when it is one of the certificates of the
+ * researcher's PEM file (`--interceptor-ca`), or was issued and signed by one of them; without a
+ * file, when its issuer or subject has the common name or organization "mitmproxy" (the CA that
+ * mitmproxy makes on its first start). */
+struct ciot_x509_interceptor;
+/* Loads every certificate of a PEM file; an error when there is none. */
+enum ciot_rc ciot_x509_interceptor_open(struct ciot_x509_interceptor **out, const char *pem_file, char *errbuf);
+void ciot_x509_interceptor_close(struct ciot_x509_interceptor *i);
+/* "2 certificates from FILE", for the record. */
+const char *ciot_x509_interceptor_description(const struct ciot_x509_interceptor *i);
+/* 1: the leaf is the interceptor's (by `i`, or by the mitmproxy name when `i` is NULL); 0: it is
+ * not; -1: cannot tell (the leaf does not parse). Not to be shared between threads while called. */
+int ciot_x509_intercepted(const struct ciot_x509_interceptor *i, const struct ciot_x509_cert *leaf);
+
 #endif
