@@ -7,7 +7,8 @@
  * flow in another capture of the same device, never one of another device; the flow's own SNI
  * wins over DNS, which is kept beside it; IPv6 answers; registrable domains under multi-label
  * public suffixes; NAT64 addresses; local peers; the public-services convention; a rebuild
- * replaces every row.
+ * replaces every row; lab hosts and coverage; evidence where no rule decides (the leaf
+ * certificate's O=, a CNAME chain into a CDN, a domain of one brand's devices alone).
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,7 +2,9 @@
  * are loaded sorted by (address, time) so that each flow's name is a bisection; geolocation, AS and
  * attribution lookups are in-memory. The lab's own hosts are set apart before any attribution, and
  * every flow records how its party was decided (a rule, evidence, or no rule: third by default),
- * which the per-device coverage table counts over servers at the end. */
+ * which the per-device coverage table counts over servers at the end. Evidence, where no rule
+ * decides: the leaf certificate's organization and the DNS answer's CNAME chain per flow, then a
+ * domain only one brand's devices contact, over the whole dataset (docs/destinations.md). */
 #include <stdlib.h>
 #include <string.h>
 
