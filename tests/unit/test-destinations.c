@@ -335,6 +335,29 @@ int main(void)
 	CHECK(d == NULL);
 
 	ciot_store_close(store);
+
+	/* single-brand needs two given brands: a dataset of one brand (the other device's brand is
+	 * its id, a guess that counts as none) keeps its unknown domain third by default */
+	testfs_path(path, dir, "one-brand.db");
+	CHECK_EQ_INT(ciot_store_open(&store, path, errbuf), CIOT_OK);
+	db = ciot_store_db(store);
+	long long only = device("acme_cam", "acme", NULL), id_brand = device("plug7", "plug7", NULL);
+	long long only_flow = flow(capture(only, "idle"), 100, "47.3.3.1", "api.acme-cloud.example");
+	long long id_flow = flow(capture(id_brand, "idle"), 100, "47.3.3.2", "api.plug7-cloud.example");
+	d = open_destinations(CIOT_PUBLIC_THIRD);
+	CHECK_EQ_INT(ciot_destinations_build(d, db, &stats, errbuf), CIOT_OK);
+	CHECK_EQ_STR(col(only_flow, "party || ' ' || decision || ' ' || coalesce(evidence, '-')"), "third default -");
+	CHECK_EQ_STR(col(id_flow, "party || ' ' || decision || ' ' || coalesce(evidence, '-')"), "third default -");
+	/* a second given brand: acme-cloud.example is acme's alone; plug7's domain is nobody's guess */
+	long long other_brand = device("tuya_bulb", "tuya", NULL);
+	flow(capture(other_brand, "idle"), 100, "47.3.3.3", "api.elsewhere.example");
+	ciot_destination_stats_free(&stats);
+	CHECK_EQ_INT(ciot_destinations_build(d, db, &stats, errbuf), CIOT_OK);
+	CHECK_EQ_STR(col(only_flow, "party || ' ' || evidence"), "first single-brand");
+	CHECK_EQ_STR(col(id_flow, "party || ' ' || decision"), "third default");
+	ciot_destination_stats_free(&stats);
+	ciot_destinations_close(d);
+	ciot_store_close(store);
 	testfs_rmtree(dir);
 	return check_summary("destinations");
 }
