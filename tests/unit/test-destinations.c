@@ -7,7 +7,8 @@
  * flow in another capture of the same device, never one of another device; the flow's own SNI
  * wins over DNS, which is kept beside it; IPv6 answers; registrable domains under multi-label
  * public suffixes; NAT64 addresses; local peers; the public-services convention; a rebuild
- * replaces every row.
+ * replaces every row; lab hosts and coverage; evidence where no rule decides (the leaf
+ * certificate's O=, a CNAME chain into a CDN, a domain of one brand's devices alone).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,33 @@ static void answer(long long capture_id, long long ts, const char *query, const 
 	snprintf(sql, sizeof sql,
 		 "INSERT INTO dns_answers VALUES (%lld, %lld, '10.0.0.2', '10.0.0.1', '%s', NULL, '%s', 300)", capture_id,
 		 ts, query, address);
+	exec(sql);
+}
+
+/* An answer reached through a CNAME chain ("a.example b.cdn.net"). */
+static void answer_cnames(long long capture_id, long long ts, const char *query, const char *cnames,
+			  const char *address)
+{
+	char sql[1024];
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO dns_answers VALUES (%lld, %lld, '10.0.0.2', '10.0.0.1', '%s', '%s', '%s', 300)", capture_id,
+		 ts, query, cnames, address);
+	exec(sql);
+}
+
+/* A TLS connection of the flow whose server's leaf certificate has this subject. */
+static void certificate(long long flow_id, const char *sha256, const char *subject)
+{
+	char sql[2048];
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO tls_connections (flow_id, protocol, client, client_hello, server_hello, sslv2_hello,"
+		 " session_ticket, psk_offered, resumed, psk, hello_retry, certificate_request, server_certificates,"
+		 " client_certificates, leaf_sha256, established, client_finished, server_finished, client_app_records,"
+		 " client_app_bytes, server_app_records, server_app_bytes, client_alerts, server_alerts, reassembly_gaps,"
+		 " handshake_truncated, handshake_malformed) VALUES (%lld, 'tls', 'device', 1, 1, 0, 0, 0, 0, 0, 0, 0, 1,"
+		 " 0, '%s', 1, 1, 1, 0, 0, 0, 0, '', '', 0, 0, 0);"
+		 "INSERT OR IGNORE INTO certificates (sha256, subject, der) VALUES ('%s', '%s', x'00')",
+		 flow_id, sha256, sha256, subject);
 	exec(sql);
 }
 
@@ -166,9 +194,11 @@ int main(void)
 		     "US 15169 public dns 8.8.8.8 (convention third)");
 	/* AliDNS without a name goes by its AS (45102 -> Alibaba Cloud, a cloud: support) */
 	CHECK_EQ_STR(col(nameless, "party || ' ' || organization"), "support Alibaba Cloud");
-	/* tuya.com.cn has no domain rule (tuya.com is not a suffix of it at a label boundary) */
-	CHECK_EQ_STR(col(v6, "party || ' ' || party_rule"), "third no rule for api.tuya.com.cn; hosted by as-org "
-							      "\"Hangzhou Alibaba Advertising Co.,Ltd.\"");
+	/* tuya.com.cn has no domain rule (tuya.com is not a suffix of it at a label boundary); only the
+	 * acme camera contacts it, and the dataset has two brands: a guess, first party to acme */
+	CHECK_EQ_STR(col(v6, "party || ' ' || decision || ' ' || evidence || ' ' || party_rule"),
+		     "first evidence single-brand guess: only devices of brand acme contact tuya.com.cn (the dataset "
+		     "has 2 brands)");
 	CHECK_EQ_INT(stats.flows, 13);
 	CHECK_EQ_INT(stats.internet_flows, 12);
 	CHECK_EQ_INT(stats.named_by_flow, 1);
@@ -205,6 +235,7 @@ int main(void)
 	long long tuya = flow(hub_setup, 100, "47.1.1.1", "a1.tuyaus.com");
 	long long unknown1 = flow(hub_setup, 100, "47.1.1.2", "x.unknown-thing.example");
 	flow(hub_setup, 100, "47.1.1.3", "y.unknown-thing.example");
+	flow(idle, 100, "198.51.100.9", "x.notlab.example"); /* notlab.example: two brands contact it */
 	exec("INSERT OR REPLACE INTO meta VALUES ('lab_hosts', '[\"lab.example\"]')");
 	ciot_destination_default_options(&o);
 	o.lab_hosts[o.nlab_hosts++] = "203.0.113.0/24";
@@ -215,19 +246,21 @@ int main(void)
 	CHECK_EQ_STR(col(lab_name, "party || ' ' || party_rule"), "lab lab host lab.example");
 	CHECK_EQ_STR(col(not_lab, "party || ' ' || decision"), "third default");
 	CHECK_EQ_STR(col(tuya, "party || ' ' || decision"), "first rule");
-	CHECK_EQ_STR(col(unknown1, "party || ' ' || decision || ' ' || coalesce(evidence, '-')"), "third default -");
+	CHECK_EQ_STR(col(not_lab, "coalesce(evidence, '-')"), "-");
+	/* only tuya's devices contact unknown-thing.example: first party, a guess */
+	CHECK_EQ_STR(col(unknown1, "party || ' ' || decision || ' ' || evidence"), "first evidence single-brand");
 	CHECK_EQ_INT(stats.lab_flows, 2);
 	bool found = false;
 	for (size_t i = 0; i < stats.ncoverage; i++) {
 		const struct ciot_device_coverage *c = &stats.coverage[i];
 		if (!strcmp(c->device, "tuya_hub")) {
 			found = true;
-			/* a1.tuyaus.com by rule; notlab.example and unknown-thing.example (two names, one
-			 * server) by nothing; the two lab hosts apart */
+			/* a1.tuyaus.com by rule; unknown-thing.example (two names, one server) by
+			 * evidence; notlab.example by nothing; the two lab hosts apart */
 			CHECK_EQ_INT(c->servers, 3);
 			CHECK_EQ_INT(c->by_rule, 1);
-			CHECK_EQ_INT(c->by_evidence, 0);
-			CHECK_EQ_INT(c->by_default, 2);
+			CHECK_EQ_INT(c->by_evidence, 1);
+			CHECK_EQ_INT(c->by_default, 1);
 			CHECK_EQ_INT(c->lab_hosts, 2);
 			CHECK(c->brand_gap == NULL);
 		} else if (!strcmp(c->device, "acme_camera")) {
@@ -242,12 +275,55 @@ int main(void)
 			   " JOIN devices d ON d.id = a.device_id WHERE d.name = 'tuya_hub'",
 			   -1, &st, NULL);
 	CHECK(sqlite3_step(st) == SQLITE_ROW);
-	CHECK_EQ_STR((const char *)sqlite3_column_text(st, 0), "3 1 2 2");
+	CHECK_EQ_STR((const char *)sqlite3_column_text(st, 0), "3 1 1 2");
 	sqlite3_finalize(st);
 	ciot_destination_stats_free(&stats);
 	exec("INSERT OR REPLACE INTO meta VALUES ('home_country', 'US')");
 	CHECK_EQ_INT(ciot_destinations_build(d, db, &stats, errbuf), CIOT_OK);
 	CHECK(!stats.no_home_country);
+	ciot_destination_stats_free(&stats);
+	ciot_destinations_close(d);
+
+	/* Evidence where no rule decides, in order: the leaf certificate's O=, the CNAME chain, a domain
+	 * of one brand's devices alone. */
+	long long mi = device("xiaomi_camera", "xiaomi", NULL);
+	long long mi_idle = capture(mi, "idle");
+	long long by_cert = flow(mi_idle, 100, "47.2.2.1", "api.unknown-maker.example");
+	certificate(by_cert, "aa01", "CN=api.unknown-maker.example,O=Xiaomi Inc.,C=CN");
+	long long by_cert_support = flow(mi_idle, 100, "47.2.2.2", "iot.white-label.example");
+	certificate(by_cert_support, "aa02", "CN=iot.white-label.example,O=Hangzhou Tuya Information Technology Co.\\, "
+					     "Ltd,L=Hangzhou,C=CN");
+	long long cert_unknown = flow(mi_idle, 100, "47.2.2.3", "cdn.shared-thing.example");
+	certificate(cert_unknown, "aa03", "CN=cdn.shared-thing.example,O=Nobody Known Ltd,C=US");
+	answer_cnames(mi_idle, 50, "cdn.shared-thing.example", "cdn.shared-thing.example.edgekey.net e1.akamaiedge.net",
+		      "47.2.2.3");
+	flow(hub_setup, 100, "47.2.2.4", "www.shared-thing.example"); /* a tuya device too: not single-brand */
+	/* a CNAME into a third party's domain decides nothing: default */
+	answer_cnames(mi_idle, 50, "ads.shared-thing.example", "ads.shared-thing.example.doubleclick.net", "47.2.2.5");
+	long long cname_third = flow(mi_idle, 100, "47.2.2.5", NULL);
+	CHECK_EQ_INT(ciot_destinations_open(&d, &o, errbuf), CIOT_OK);
+	CHECK_EQ_INT(ciot_destinations_build(d, db, &stats, errbuf), CIOT_OK);
+	CHECK_EQ_STR(col(by_cert, "party || ' ' || decision || ' ' || evidence || ' ' || organization"),
+		     "first evidence certificate Xiaomi");
+	CHECK_EQ_STR(col(by_cert, "party_rule"), "certificate O=Xiaomi Inc. -> Xiaomi; maker of brand xiaomi");
+	CHECK_EQ_STR(col(by_cert_support, "party || ' ' || evidence || ' ' || organization"),
+		     "support certificate Tuya");
+	CHECK_CONTAINS(col(by_cert_support, "party_rule"), "O=Hangzhou Tuya Information Technology Co., Ltd -> Tuya");
+	/* the certificate's organization is unknown: the CNAME chain into Akamai decides */
+	CHECK_EQ_STR(col(cert_unknown, "party || ' ' || decision || ' ' || evidence || ' ' || organization"),
+		     "support evidence cname Akamai");
+	CHECK_EQ_STR(col(cert_unknown, "party_rule"), "cname e1.akamaiedge.net (domain akamaiedge.net) -> Akamai; role cdn");
+	CHECK_EQ_STR(col(cname_third, "party || ' ' || decision || ' ' || coalesce(evidence, '-')"), "third default -");
+	found = false;
+	for (size_t i = 0; i < stats.ncoverage; i++)
+		if (!strcmp(stats.coverage[i].device, "xiaomi_camera")) {
+			found = true;
+			/* unknown-maker.example, white-label.example, shared-thing.example by evidence */
+			CHECK_EQ_INT(stats.coverage[i].servers, 3);
+			CHECK_EQ_INT(stats.coverage[i].by_evidence, 3);
+			CHECK_EQ_INT(stats.coverage[i].by_default, 0);
+		}
+	CHECK(found);
 	ciot_destination_stats_free(&stats);
 	ciot_destinations_close(d);
 
@@ -258,6 +334,29 @@ int main(void)
 	CHECK_CONTAINS(errbuf, "/nonexistent/geo");
 	CHECK(d == NULL);
 
+	ciot_store_close(store);
+
+	/* single-brand needs two given brands: a dataset of one brand (the other device's brand is
+	 * its id, a guess that counts as none) keeps its unknown domain third by default */
+	testfs_path(path, dir, "one-brand.db");
+	CHECK_EQ_INT(ciot_store_open(&store, path, errbuf), CIOT_OK);
+	db = ciot_store_db(store);
+	long long only = device("acme_cam", "acme", NULL), id_brand = device("plug7", "plug7", NULL);
+	long long only_flow = flow(capture(only, "idle"), 100, "47.3.3.1", "api.acme-cloud.example");
+	long long id_flow = flow(capture(id_brand, "idle"), 100, "47.3.3.2", "api.plug7-cloud.example");
+	d = open_destinations(CIOT_PUBLIC_THIRD);
+	CHECK_EQ_INT(ciot_destinations_build(d, db, &stats, errbuf), CIOT_OK);
+	CHECK_EQ_STR(col(only_flow, "party || ' ' || decision || ' ' || coalesce(evidence, '-')"), "third default -");
+	CHECK_EQ_STR(col(id_flow, "party || ' ' || decision || ' ' || coalesce(evidence, '-')"), "third default -");
+	/* a second given brand: acme-cloud.example is acme's alone; plug7's domain is nobody's guess */
+	long long other_brand = device("tuya_bulb", "tuya", NULL);
+	flow(capture(other_brand, "idle"), 100, "47.3.3.3", "api.elsewhere.example");
+	ciot_destination_stats_free(&stats);
+	CHECK_EQ_INT(ciot_destinations_build(d, db, &stats, errbuf), CIOT_OK);
+	CHECK_EQ_STR(col(only_flow, "party || ' ' || evidence"), "first single-brand");
+	CHECK_EQ_STR(col(id_flow, "party || ' ' || decision"), "third default");
+	ciot_destination_stats_free(&stats);
+	ciot_destinations_close(d);
 	ciot_store_close(store);
 	testfs_rmtree(dir);
 	return check_summary("destinations");

@@ -1224,6 +1224,152 @@ void ciot_rules_attribute(const struct ciot_rules *r, enum ciot_public_conventio
 	finish(&t);
 }
 
+/* ---- evidence -------------------------------------------------------------------------------- */
+
+#define MAX_WORDS 16 /* words of a certificate's organization tried as a name */
+
+/* The organization a certificate's O= names: the rules' name as written, else the longest run of
+ * its words that is one (legal forms and a leading place name fall away: "Xiaomi Inc." and
+ * "Hangzhou Tuya Information Technology Co., Ltd" name Xiaomi and Tuya). A word keeps its letters
+ * up to a trailing '.', ',' or ".com" ("Amazon.com, Inc." is Amazon). */
+static int32_t org_in_text(const struct ciot_rules *r, const char *text)
+{
+	int32_t org = org_named(r, text);
+	if (org != NONE)
+		return org;
+	char buf[MAX_KEY + 1];
+	size_t len;
+	if (!lower_copy(text, buf, sizeof buf, &len))
+		return NONE;
+	const char *word[MAX_WORDS];
+	size_t wlen[MAX_WORDS], nwords = 0;
+	for (size_t i = 0; i < len && nwords < MAX_WORDS;) {
+		while (i < len && (buf[i] == ' ' || buf[i] == ','))
+			i++;
+		size_t start = i;
+		while (i < len && buf[i] != ' ' && buf[i] != ',')
+			i++;
+		size_t n = i - start;
+		if (n > 4 && !memcmp(buf + start + n - 4, ".com", 4))
+			n -= 4;
+		while (n && buf[start + n - 1] == '.')
+			n--;
+		if (n) {
+			word[nwords] = buf + start;
+			wlen[nwords++] = n;
+		}
+	}
+	/* runs of words, longest first, starting at the first word or the second */
+	for (size_t first = 0; first < 2 && first < nwords; first++)
+		for (size_t count = nwords - first; count > 0; count--) {
+			char key[MAX_KEY + 1];
+			size_t k = 0;
+			bool fits = true;
+			for (size_t w = first; w < first + count && fits; w++) {
+				if (k + wlen[w] + 1 >= sizeof key) {
+					fits = false;
+					break;
+				}
+				if (w > first)
+					key[k++] = ' ';
+				memcpy(key + k, word[w], wlen[w]);
+				k += wlen[w];
+			}
+			if (!fits)
+				continue;
+			key[k] = 0;
+			org = map_get(&r->org_map, key, k);
+			if (org != NONE)
+				return org;
+		}
+	return NONE;
+}
+
+bool ciot_rules_attribute_certificate(const struct ciot_rules *r, const struct ciot_party_device *d,
+				      const struct ciot_party_endpoint *e, const char *subject_org,
+				      struct ciot_attribution *out)
+{
+	static const struct ciot_party_device no_device = { 0 };
+	if (!d)
+		d = &no_device;
+	if (!subject_org || !*subject_org)
+		return false;
+	struct text t = { out->rule, 0, false };
+	out->rule[0] = 0;
+	struct lookup l;
+	look_up(r, e, &l);
+	l.org = org_in_text(r, subject_org);
+	put(&t, "certificate O=");
+	put(&t, subject_org);
+	if (l.org == NONE) {
+		/* not in the rules, but the manifest's vendor by name: first party */
+		for (size_t i = 0; i < d->nvendor_orgs; i++)
+			if (d->vendor_orgs[i] && equal_nocase(d->vendor_orgs[i], subject_org)) {
+				out->party = CIOT_PARTY_FIRST;
+				out->organization = d->vendor_orgs[i];
+				out->decided = true;
+				put(&t, "; manifest vendor organization ");
+				put(&t, d->vendor_orgs[i]);
+				finish(&t);
+				return true;
+			}
+		out->rule[0] = 0;
+		return false;
+	}
+	put(&t, " -> ");
+	put(&t, r->orgs[l.org].name);
+	const char *why, *what;
+	out->party = decide_party(r, d, e, &l, &why, &what);
+	out->organization = r->orgs[l.org].name;
+	out->decided = true;
+	if (why) {
+		put(&t, "; ");
+		put(&t, why);
+		put(&t, what);
+	}
+	finish(&t);
+	return true;
+}
+
+bool ciot_rules_attribute_cname(const struct ciot_rules *r, const struct ciot_party_device *d,
+				const struct ciot_party_endpoint *e, const char *cname, struct ciot_attribution *out)
+{
+	static const struct ciot_party_device no_device = { 0 };
+	if (!d)
+		d = &no_device;
+	char name[MAX_HOST + 1];
+	size_t n = host_key(cname, name);
+	const char *suffix = NULL;
+	int32_t rule = n ? longest_suffix(&r->domain_map, name, n, &suffix) : NONE;
+	if (rule == NONE || r->domains[rule].org == NONE)
+		return false;
+	struct lookup l;
+	look_up(r, e, &l);
+	l.org = r->domains[rule].org;
+	const char *why, *what;
+	enum ciot_party party = decide_party(r, d, e, &l, &why, &what);
+	if (party == CIOT_PARTY_THIRD)
+		return false; /* a CNAME into a third party's domain says nothing of the server's party */
+	struct text t = { out->rule, 0, false };
+	out->rule[0] = 0;
+	put(&t, "cname ");
+	put(&t, name);
+	put(&t, " (domain ");
+	put(&t, suffix);
+	put(&t, ") -> ");
+	put(&t, r->orgs[l.org].name);
+	if (why) {
+		put(&t, "; ");
+		put(&t, why);
+		put(&t, what);
+	}
+	finish(&t);
+	out->party = party;
+	out->organization = r->orgs[l.org].name;
+	out->decided = true;
+	return true;
+}
+
 const char *ciot_rules_device_gap(const struct ciot_rules *r, const struct ciot_party_device *d)
 {
 	if (!d->brand || !*d->brand)

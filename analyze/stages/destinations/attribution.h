@@ -86,4 +86,21 @@ void ciot_rules_attribute(const struct ciot_rules *r, enum ciot_public_conventio
 			  const struct ciot_party_device *d, const struct ciot_party_endpoint *e,
 			  struct ciot_attribution *out);
 
+/* Evidence, for an endpoint no rule decided (ciot_rules_attribute left it undecided). Each fills
+ * *out and returns true when the evidence decides; else returns false and leaves the party alone.
+ *
+ * The organization (O=) of the subject of the server's leaf certificate: an organization of the
+ * rules (by its name, or the longest run of the O's words that is one, so that legal forms fall
+ * away), whose party is then decided as for a rule; or the manifest's vendor organization by name
+ * (first party). */
+bool ciot_rules_attribute_certificate(const struct ciot_rules *r, const struct ciot_party_device *d,
+				      const struct ciot_party_endpoint *e, const char *subject_org,
+				      struct ciot_attribution *out);
+
+/* A name of the CNAME chain that led the device to the address: when a domain rule knows it and
+ * its organization is first or support party to the device (a cloud's or a CDN's domain, the
+ * maker's own). A CNAME into a third party's domain decides nothing. */
+bool ciot_rules_attribute_cname(const struct ciot_rules *r, const struct ciot_party_device *d,
+				const struct ciot_party_endpoint *e, const char *cname, struct ciot_attribution *out);
+
 #endif

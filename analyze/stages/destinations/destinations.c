@@ -2,7 +2,9 @@
  * are loaded sorted by (address, time) so that each flow's name is a bisection; geolocation, AS and
  * attribution lookups are in-memory. The lab's own hosts are set apart before any attribution, and
  * every flow records how its party was decided (a rule, evidence, or no rule: third by default),
- * which the per-device coverage table counts over servers at the end. */
+ * which the per-device coverage table counts over servers at the end. Evidence, where no rule
+ * decides: the leaf certificate's organization and the DNS answer's CNAME chain per flow, then a
+ * domain only one brand's devices contact, over the whole dataset (docs/destinations.md). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +33,7 @@ void ciot_destination_default_options(struct ciot_destination_options *o)
 struct answer {
 	uint32_t address; /* both in the pool */
 	uint32_t query;
+	uint32_t cnames; /* in the pool; 0 when the answer had no CNAME chain */
 	int64_t ts;
 };
 
@@ -46,7 +49,7 @@ struct builder {
 	sqlite3 *db;
 	const struct ciot_destinations *d; /* the data and options loaded at open */
 	struct ciot_destination_stats *stats;
-	sqlite3_stmt *insert, *answers, *flows;
+	sqlite3_stmt *insert, *answers, *flows, *certificate;
 	struct ciot_strpool pool; /* one device's DNS names and addresses */
 	struct answer *answers_buf;
 	size_t nanswers, answers_cap;
@@ -127,6 +130,8 @@ static enum ciot_rc load_answers(struct builder *b, sqlite3_int64 device_id)
 		a->address = ciot_strpool_intern(&b->pool, addr, strlen(addr));
 		a->query = ciot_strpool_intern(&b->pool, query, strlen(query));
 		a->ts = sqlite3_column_int64(st, 1);
+		const char *cnames = (const char *)sqlite3_column_text(st, 3);
+		a->cnames = cnames && *cnames ? ciot_strpool_intern(&b->pool, cnames, strlen(cnames)) : 0;
 		if (!a->address || !a->query) {
 			/* one device with more distinct names than the pool holds: its other answers
 			 * still name flows, and the loss is counted */
@@ -146,10 +151,13 @@ static enum ciot_rc load_answers(struct builder *b, sqlite3_int64 device_id)
 }
 
 /* The device's lookup that names a flow to `address` starting at `ts`: the last one at or before
- * it, else the first after it (*later). NULL when the device never looked the address up. */
-static const char *dns_name_for(const struct builder *b, const char *address, int64_t ts, bool *later)
+ * it, else the first after it (*later), with its CNAME chain (*cnames, NULL when none). NULL when
+ * the device never looked the address up. */
+static const char *dns_name_for(const struct builder *b, const char *address, int64_t ts, bool *later,
+				const char **cnames)
 {
 	*later = false;
+	*cnames = NULL;
 	uint32_t id = ciot_strpool_find(&b->pool, address, strlen(address));
 	if (!id)
 		return NULL;
@@ -176,10 +184,11 @@ static const char *dns_name_for(const struct builder *b, const char *address, in
 		else
 			h = mid;
 	}
-	if (l > first)
-		return ciot_strpool_get(&b->pool, b->answers_buf[l - 1].query);
-	*later = true;
-	return ciot_strpool_get(&b->pool, b->answers_buf[first].query);
+	const struct answer *a = &b->answers_buf[l > first ? l - 1 : first];
+	*later = l == first;
+	if (a->cnames)
+		*cnames = ciot_strpool_get(&b->pool, a->cnames);
+	return ciot_strpool_get(&b->pool, a->query);
 }
 
 /* The registrable domain of a host name (eTLD+1): the longest public suffix of the list's ICANN
@@ -312,6 +321,106 @@ static enum ciot_rc build_coverage(struct builder *b)
 	return rc;
 }
 
+/* The organization (O=) of an RFC 2253 subject, unescaped into out; false when it has none. */
+static bool subject_organization(const char *subject, char *out, size_t cap)
+{
+	for (const char *p = subject; p && *p;) {
+		if ((p[0] == 'O' || p[0] == 'o') && p[1] == '=') {
+			size_t n = 0;
+			for (p += 2; *p && *p != ',' && *p != '+'; p++) {
+				if (*p == '\\' && p[1])
+					p++;
+				if (n + 1 < cap)
+					out[n++] = *p;
+			}
+			while (n && out[n - 1] == ' ')
+				n--;
+			out[n] = 0;
+			return n > 0;
+		}
+		/* the next attribute: after an unescaped ',' or '+' */
+		for (; *p && *p != ',' && *p != '+'; p++)
+			if (*p == '\\' && p[1])
+				p++;
+		while (*p == ',' || *p == '+' || *p == ' ')
+			p++;
+	}
+	return false;
+}
+
+/* Evidence for a flow no rule decided, in order: its server's leaf certificate's organization,
+ * then the CNAME chain of the DNS answer that named the address (the name nearest the address
+ * first). *evidence names the kind that decided ("certificate", "cname"), NULL when none did. The
+ * third kind, a domain only one brand's devices contact, needs the whole dataset: single_brand. */
+static enum ciot_rc decide_by_evidence(struct builder *b, sqlite3_int64 flow_id, const struct ciot_party_device *dev,
+				       const struct ciot_party_endpoint *e, const char *cnames,
+				       struct ciot_attribution *at, const char **evidence)
+{
+	*evidence = NULL;
+	struct ciot_attribution found = { 0 };
+	sqlite3_stmt *st = b->certificate;
+	sqlite3_bind_int64(st, 1, flow_id);
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		char org[256];
+		const char *subject = (const char *)sqlite3_column_text(st, 0);
+		if (subject && subject_organization(subject, org, sizeof org) &&
+		    ciot_rules_attribute_certificate(b->d->rules, dev, e, org, &found)) {
+			*evidence = "certificate";
+			break;
+		}
+	}
+	sqlite3_reset(st);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return ciot_db_fail(b->db, b->errbuf, "certificates");
+	if (!*evidence && cnames) {
+		/* "a.example.com b.cdn.net": the last name is the address's owner */
+		const char *end = cnames + strlen(cnames);
+		while (end > cnames && !*evidence) {
+			const char *start = end;
+			while (start > cnames && start[-1] != ' ')
+				start--;
+			char name[256];
+			size_t n = (size_t)(end - start);
+			if (n && n < sizeof name) {
+				memcpy(name, start, n);
+				name[n] = 0;
+				if (ciot_rules_attribute_cname(b->d->rules, dev, e, name, &found))
+					*evidence = "cname";
+			}
+			end = start > cnames ? start - 1 : cnames;
+		}
+	}
+	if (*evidence)
+		*at = found;
+	return CIOT_OK;
+}
+
+/* The third evidence, over the whole dataset: a registrable domain that the devices of one brand
+ * alone contact is likely that brand's vendor's: first party to them, a guess, and said as one.
+ * Only when the dataset has devices of at least two brands (else every domain would be), and only
+ * brands that are given: a device without one, or with its id as brand, makes no domain it
+ * contacts single-brand. */
+static enum ciot_rc single_brand(struct builder *b)
+{
+	static const char sql[] =
+		"WITH dev AS (SELECT id, CASE WHEN brand IS NULL OR brand = '' OR lower(brand) = lower(name) THEN NULL"
+		"  ELSE lower(brand) END AS brand FROM devices),"
+		" brands AS (SELECT count(DISTINCT brand) AS n FROM dev),"
+		" single AS (SELECT t.domain AS domain, min(dev.brand) AS brand FROM destinations t"
+		"  JOIN flows f ON f.id = t.flow_id JOIN captures c ON c.id = f.capture_id JOIN dev ON dev.id = c.device_id"
+		"  WHERE t.domain IS NOT NULL AND t.party IN ('first', 'support', 'third') GROUP BY t.domain"
+		"  HAVING count(DISTINCT dev.brand) = 1 AND sum(dev.brand IS NULL) = 0)"
+		" UPDATE destinations SET party = 'first', decision = 'evidence', evidence = 'single-brand',"
+		"  party_rule = 'guess: only devices of brand ' || (SELECT s.brand FROM single s WHERE s.domain ="
+		"  destinations.domain) || ' contact ' || domain || ' (the dataset has ' || (SELECT n FROM brands) ||"
+		"  ' brands)'"
+		" WHERE decision = 'default' AND (SELECT n FROM brands) >= 2 AND domain IN (SELECT domain FROM single)";
+	if (sqlite3_exec(b->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return ciot_db_fail(b->db, b->errbuf, "destinations (single-brand domains)");
+	return CIOT_OK;
+}
+
 static enum ciot_rc build_device(struct builder *b, sqlite3_int64 device_id, const struct ciot_party_device *dev)
 {
 	enum ciot_rc rc = load_answers(b, device_id);
@@ -333,7 +442,8 @@ static enum ciot_rc build_device(struct builder *b, sqlite3_int64 device_id, con
 					 (long long)flow_id, remote ? remote : "");
 		}
 		bool later;
-		const char *dns_name = dns_name_for(b, remote, first_us, &later);
+		const char *cnames;
+		const char *dns_name = dns_name_for(b, remote, first_us, &later, &cnames);
 		const char *name = server_name, *source = server_source;
 		if (!name && dns_name) {
 			name = dns_name;
@@ -346,7 +456,7 @@ static enum ciot_rc build_device(struct builder *b, sqlite3_int64 device_id, con
 		struct ciot_attribution at = { 0 };
 		bool local = ciot_addr_is_local(addr);
 		const char *lab = lab_host_for(b, addr, name, dns_name);
-		const char *decision = local ? "local" : "default";
+		const char *decision = local ? "local" : "default", *evidence = NULL;
 		b->stats->flows++;
 		if (lab) {
 			/* located (the country says where the lab's host is) but no party, organization
@@ -380,6 +490,12 @@ static enum ciot_rc build_device(struct builder *b, sqlite3_int64 device_id, con
 			ciot_rules_attribute(b->d->rules, b->d->o.convention, dev, &e, &at);
 			if (at.decided)
 				decision = "rule";
+			else if ((rc = decide_by_evidence(b, flow_id, dev, &e, cnames, &at, &evidence))) {
+				sqlite3_reset(st);
+				return rc;
+			}
+			if (evidence)
+				decision = "evidence";
 			if (server_name)
 				b->stats->named_by_flow++;
 			else if (dns_name && later)
@@ -405,7 +521,7 @@ static enum ciot_rc build_device(struct builder *b, sqlite3_int64 device_id, con
 		sqlite3_bind_text(ins, 10, lab ? "lab" : local ? "local" : ciot_party_name(at.party), -1, SQLITE_STATIC);
 		sqlite3_bind_text(ins, 11, at.rule, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(ins, 12, decision, -1, SQLITE_STATIC);
-		sqlite3_bind_null(ins, 13);
+		ciot_db_bind_text_or_null(ins, 13, evidence);
 		int done = sqlite3_step(ins);
 		sqlite3_reset(ins);
 		if (done != SQLITE_DONE) {
@@ -544,13 +660,17 @@ enum ciot_rc ciot_destinations_build(struct ciot_destinations *d, sqlite3 *db, s
 	if (sqlite3_prepare_v2(db, "INSERT INTO destinations VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", -1,
 			       &b.insert, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db,
-			       "SELECT a.address, a.ts_us, a.query FROM dns_answers a JOIN captures c ON c.id = a.capture_id"
+			       "SELECT a.address, a.ts_us, a.query, a.cnames FROM dns_answers a JOIN captures c ON c.id = a.capture_id"
 			       " WHERE c.device_id = ?1",
 			       -1, &b.answers, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db,
 			       "SELECT f.id, f.remote_ip, f.first_us, f.server_name, f.server_name_source FROM flows f"
 			       " JOIN captures c ON c.id = f.capture_id WHERE c.device_id = ?1",
-			       -1, &b.flows, NULL) != SQLITE_OK) {
+			       -1, &b.flows, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+			       "SELECT c.subject FROM tls_connections t JOIN certificates c ON c.sha256 = t.leaf_sha256"
+			       " WHERE t.flow_id = ?1 AND c.subject IS NOT NULL ORDER BY c.sha256",
+			       -1, &b.certificate, NULL) != SQLITE_OK) {
 		rc = ciot_db_fail(db, errbuf, "prepare");
 		goto out;
 	}
@@ -565,6 +685,8 @@ enum ciot_rc ciot_destinations_build(struct ciot_destinations *d, sqlite3 *db, s
 	if (!rc)
 		rc = build_all(&b);
 	if (!rc)
+		rc = single_brand(&b);
+	if (!rc)
 		rc = build_coverage(&b);
 	if (!rc)
 		rc = record_meta(&b);
@@ -578,6 +700,7 @@ out:
 	sqlite3_finalize(b.insert);
 	sqlite3_finalize(b.answers);
 	sqlite3_finalize(b.flows);
+	sqlite3_finalize(b.certificate);
 	ciot_strpool_free(&b.pool);
 	free(b.answers_buf);
 	free(b.gaps);
