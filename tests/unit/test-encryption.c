@@ -794,6 +794,31 @@ static void test_tls_resync(void)
 	CHECK_EQ_INT(f.enc.dir[0].tls_next, n + m);
 }
 
+/* The paper mode's SSL rule (the lifecycle paper, section 4.1): a TLS segment whose payload's
+ * entropy is above 0.8 is encrypted, clear handshake records included (a certificate); a clear
+ * handshake of lower entropy stays text, and the default mode keeps the record rules alone. */
+static void test_paper_ssl_rule(void)
+{
+	static uint8_t hello[1005], cert[1005];
+	size_t n = tls_record(hello, 22, 1000); /* a pattern: entropy 0 */
+	tls_record(cert, 22, 1000);
+	fill_random(cert + 5, 1000, 7); /* a certificate's bytes score like random ones */
+	CHECK(ciot_entropy256(cert, n) > 0.8);
+	struct ciot_entropy_options aware = opts;
+	enum ciot_class_step step;
+	for (int mode = 0; mode < 2; mode++) {
+		ciot_entropy_default_options(&opts, mode ? CIOT_ENTROPY_PAPER : CIOT_ENTROPY_LENGTH_AWARE);
+		struct flow f;
+		memset(&f, 0, sizeof f);
+		CHECK_CLASS(classify(&f, 1, CIOT_FAMILY_TLS, 6, 1000, hello, n, &step), CIOT_CONTENT_TEXT);
+		CHECK_CLASS(classify(&f, 1, CIOT_FAMILY_TLS, 6, 1000 + (uint32_t)n, cert, n, &step),
+			    mode ? CIOT_CONTENT_ENCRYPTED : CIOT_CONTENT_TEXT);
+		CHECK_EQ_INT(step, CIOT_STEP_PROTOCOL);
+		CHECK_EQ_INT(f.enc.counts.entropy_encrypted, 0); /* a protocol rule, not proprietary */
+	}
+	opts = aware;
+}
+
 int main(void)
 {
 	ciot_entropy_default_options(&opts, CIOT_ENTROPY_LENGTH_AWARE);
@@ -809,5 +834,6 @@ int main(void)
 	test_icmp();
 	test_quic_midstream();
 	test_tls_resync();
+	test_paper_ssl_rule();
 	return check_summary("encryption");
 }

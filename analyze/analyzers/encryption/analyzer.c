@@ -12,8 +12,9 @@
 #include "pipeline.h"
 #include "registry.h"
 
-/* The version of the encryption method: raised whenever a rule changes what a packet is called. */
-#define ENCRYPTION_METHOD_VERSION 2
+/* The version of the encryption method: raised whenever a rule changes what a packet is called.
+ * 3: paper mode's SSL rule (a TLS payload of entropy above 0.8 is encrypted, encryption.c). */
+#define ENCRYPTION_METHOD_VERSION 3
 
 /* Thresholds given on the command line override the mode's, whatever the options' order. */
 struct config {
@@ -133,10 +134,11 @@ static enum ciot_rc meta(const void *run, const void *config, ciot_meta_fn add, 
 	const struct ciot_entropy_options *o = &((const struct run *)run)->entropy;
 	char method[256];
 	snprintf(method, sizeof method,
-		 "ciot encryption method %d: protocol rules, magic numbers at offset 0, entropy (%s mode: encrypted "
+		 "ciot encryption method %d: protocol rules%s, magic numbers at offset 0, entropy (%s mode: encrypted "
 		 "above %g, text below %g), omitted below %u bytes",
-		 ENCRYPTION_METHOD_VERSION, ciot_entropy_mode_name(o->mode), o->encrypted_above, o->text_below,
-		 o->omit_below);
+		 ENCRYPTION_METHOD_VERSION,
+		 o->mode == CIOT_ENTROPY_PAPER ? " (TLS payloads of entropy above 0.8 encrypted)" : "",
+		 ciot_entropy_mode_name(o->mode), o->encrypted_above, o->text_below, o->omit_below);
 	return add(ctx, "encryption_method", method, errbuf);
 }
 

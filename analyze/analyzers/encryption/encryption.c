@@ -44,6 +44,13 @@ enum { LINE_START, LINE_MIDDLE, LINE_CR };
 #define QUIC_PORT 443
 #define QUIC_SHORT_MIN 21 /* 1 + a DCID of 0 + a 4-byte packet number sample + a 16-byte tag */
 
+/* The lifecycle paper's SSL rule (section 4.1: "For SSL protocol, if the payload entropy is greater
+ * than 0.8, it is classified as encrypted"; Mon(IoT)r's step 1 the same): in paper mode a TLS
+ * segment whose payload's entropy is above it is encrypted, clear handshake records included; below
+ * it the records keep their classes (a handshake in clear is text). The default mode keeps the
+ * record rules alone: a certificate is public, not encrypted. */
+#define PAPER_TLS_ENCRYPTED_ABOVE 0.8
+
 #define RTSP_FRAME_HEADER 4
 #define DNS_PORT 53
 #define MDNS_PORT 5353
@@ -876,6 +883,13 @@ static bool protocol_rules(const struct ciot_entropy_options *o, struct ciot_str
 				}
 			}
 			tls_segment(s, pkt->tcp_seq, p, n, t);
+			if (o->mode == CIOT_ENTROPY_PAPER && t->bytes[CIOT_CONTENT_TEXT] &&
+			    ciot_entropy256(p, n) > PAPER_TLS_ENCRYPTED_ABOVE) {
+				/* the lifecycle paper's SSL rule: clear records in a payload of high
+				 * entropy (certificates, key shares) count as encrypted */
+				t->bytes[CIOT_CONTENT_ENCRYPTED] += t->bytes[CIOT_CONTENT_TEXT];
+				t->bytes[CIOT_CONTENT_TEXT] = 0;
+			}
 			span(t, CIOT_CONTENT_ENCRYPTED, CIOT_SPAN_PROTECTED, p, n);
 			return true;
 		}
