@@ -1523,10 +1523,12 @@ static void test_interceptor(void)
 	CHECK_EQ_INT(ciot_x509_interceptor_open(&i, testfs_path((char[PATH_MAX]){ 0 }, tmpdir, "none.pem"), err),
 		     CIOT_ERR_IO);
 	CHECK(i == NULL);
+	/* file: reason, and the option it came from */
+	CHECK(strstr(err, "none.pem: cannot open") != NULL && strstr(err, "--interceptor-ca") != NULL);
 	char junk[PATH_MAX];
 	testfs_write_text(junk, tmpdir, "junk-ca.pem", "not a certificate\n");
 	CHECK_EQ_INT(ciot_x509_interceptor_open(&i, junk, err), CIOT_ERR_FORMAT);
-	CHECK(strstr(err, "no PEM certificate") != NULL);
+	CHECK(strstr(err, "junk-ca.pem: no PEM certificate") != NULL);
 	CHECK(i == NULL);
 	CHECK_EQ_INT((long long)ERR_peek_error(), 0);
 

@@ -35,6 +35,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 #include <time.h>
@@ -892,7 +893,8 @@ enum ciot_rc ciot_x509_interceptor_open(struct ciot_x509_interceptor **out, cons
 	FILE *f = fopen(pem_file, "r");
 	if (!f) {
 		free(i);
-		return ciot_fail(errbuf, CIOT_ERR_IO, "cannot open %s", pem_file);
+		return ciot_fail(errbuf, CIOT_ERR_IO, "%s: cannot open the interceptor's certificates (--interceptor-ca): %s",
+				 pem_file, strerror(errno));
 	}
 	ERR_set_mark();
 	X509 *x;
@@ -902,7 +904,7 @@ enum ciot_rc ciot_x509_interceptor_open(struct ciot_x509_interceptor **out, cons
 	fclose(f);
 	if (!i->n) {
 		ciot_x509_interceptor_close(i);
-		return ciot_fail(errbuf, CIOT_ERR_FORMAT, "no PEM certificate in %s", pem_file);
+		return ciot_fail(errbuf, CIOT_ERR_FORMAT, "%s: no PEM certificate (--interceptor-ca)", pem_file);
 	}
 	snprintf(i->description, sizeof i->description, "%zu certificate%s from %s", i->n, i->n == 1 ? "" : "s",
 		 pem_file);
