@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ciot/shape.h"
+#include "grow.h"
 
 #define EMPIRICAL_MAX 10000000 /* values an empirical file may hold */
 #define LINE_MAX_BYTES 256
@@ -55,15 +56,12 @@ static enum ciot_rc read_empirical(struct ciot_shape_dist *d, const char *path, 
 			rc = ciot_fail(errbuf, CIOT_ERR_FORMAT, "%s: more than %d values", path, EMPIRICAL_MAX);
 			break;
 		}
-		if (d->nvalues == cap) {
-			cap = cap ? cap * 2 : 256;
-			double *grown = realloc(d->values, cap * sizeof *grown);
-			if (!grown) {
-				rc = ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
-				break;
-			}
-			d->values = grown;
+		double *grown = ciot_shape_grow(d->values, &cap, d->nvalues + 1, sizeof *grown, 256);
+		if (!grown) {
+			rc = ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+			break;
 		}
+		d->values = grown;
 		d->values[d->nvalues++] = v;
 	}
 	if (!rc && ferror(f))

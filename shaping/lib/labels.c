@@ -10,6 +10,7 @@
 
 #include "ciot/dataset.h"
 #include "ciot/shape-score.h"
+#include "grow.h"
 
 #define LABELS_FILE_MAX (4u << 20)
 
@@ -17,7 +18,7 @@ void ciot_labels_free(struct ciot_labels *l)
 {
 	free(l->l);
 	l->l = NULL;
-	l->n = 0;
+	l->n = l->cap = 0;
 }
 
 static enum ciot_rc add(struct ciot_labels *out, int64_t start_ns, int64_t end_ns, bool active, const char *name,
@@ -25,7 +26,7 @@ static enum ciot_rc add(struct ciot_labels *out, int64_t start_ns, int64_t end_n
 {
 	if (end_ns <= start_ns)
 		return CIOT_OK;
-	struct ciot_label *grown = realloc(out->l, (out->n + 1) * sizeof *grown);
+	struct ciot_label *grown = ciot_shape_grow(out->l, &out->cap, out->n + 1, sizeof *grown, 16);
 	if (!grown)
 		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
 	out->l = grown;

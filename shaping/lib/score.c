@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "ciot/shape-score.h"
+#include "grow.h"
 
 #define BOOTSTRAP_ROUNDS 1000
 #define SIZE_BIN 16          /* bytes */
@@ -131,15 +132,13 @@ enum ciot_rc ciot_shape_windows(const struct ciot_trace *reference, const struct
 			int64_t from = l->start_ns > reference->spans[s].start_ns ? l->start_ns : reference->spans[s].start_ns;
 			int64_t to = l->end_ns < reference->spans[s].end_ns ? l->end_ns : reference->spans[s].end_ns;
 			for (int64_t t = from; t + w <= to; t += step) {
-				if (out->n == cap) {
-					cap = cap ? cap * 2 : 256;
-					struct ciot_scored_window *grown = realloc(out->w, cap * sizeof *grown);
-					if (!grown) {
-						ciot_window_set_free(out);
-						return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
-					}
-					out->w = grown;
+				struct ciot_scored_window *grown =
+					ciot_shape_grow(out->w, &cap, out->n + 1, sizeof *grown, 256);
+				if (!grown) {
+					ciot_window_set_free(out);
+					return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
 				}
+				out->w = grown;
 				out->w[out->n++] = (struct ciot_scored_window){ t, e, l->active };
 			}
 		}

@@ -16,6 +16,7 @@
 #include "ciot/addr.h"
 #include "ciot/decode.h"
 #include "ciot/shape-score.h"
+#include "grow.h"
 #include "pcap-writer.h"
 
 #define LINKTYPE_ETHERNET 1
@@ -27,11 +28,11 @@
 struct side {
 	struct ciot_shape_virtual *v;
 	struct ciot_shaper *s;
-	int64_t *queued_at;      /* by message id */
-	uint32_t *sizes;         /* by message id */
+	struct queued {
+		int64_t at;
+		uint32_t bytes;
+	} *queued;               /* by message id */
 	size_t nqueued, cap;
-	double *delays_ms;       /* of the messages done */
-	size_t ndone;
 	int64_t last_packet_ns, last_done_ns;
 	uint32_t seq;            /* TCP sequence number of the next record */
 	struct ciot_sim_direction *out;
@@ -149,9 +150,7 @@ static void side_close(struct side *sd)
 {
 	ciot_shaper_free(sd->s);
 	ciot_shape_virtual_free(sd->v);
-	free(sd->queued_at);
-	free(sd->sizes);
-	free(sd->delays_ms);
+	free(sd->queued);
 }
 
 static enum ciot_rc queue_packet(struct side *sd, const struct ciot_trace_packet *p, char *errbuf)
@@ -175,22 +174,11 @@ static enum ciot_rc queue_packet(struct side *sd, const struct ciot_trace_packet
 	}
 	if (rc)
 		return ciot_fail(errbuf, rc, "%s", detail);
-	if (sd->nqueued == sd->cap) {
-		size_t cap = sd->cap ? sd->cap * 2 : 1024;
-		int64_t *q = realloc(sd->queued_at, cap * sizeof *q);
-		if (q)
-			sd->queued_at = q;
-		uint32_t *z = q ? realloc(sd->sizes, cap * sizeof *z) : NULL;
-		if (z)
-			sd->sizes = z;
-		double *d = z ? realloc(sd->delays_ms, cap * sizeof *d) : NULL;
-		if (!d)
-			return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
-		sd->delays_ms = d;
-		sd->cap = cap;
-	}
-	sd->sizes[sd->nqueued] = p->payload;
-	sd->queued_at[sd->nqueued++] = p->ts_ns;
+	struct queued *grown = ciot_shape_grow(sd->queued, &sd->cap, sd->nqueued + 1, sizeof *grown, 1024);
+	if (!grown)
+		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+	sd->queued = grown;
+	sd->queued[sd->nqueued++] = (struct queued){ p->ts_ns, p->payload };
 	sd->out->messages++;
 	return CIOT_OK;
 }
@@ -198,14 +186,11 @@ static enum ciot_rc queue_packet(struct side *sd, const struct ciot_trace_packet
 /* The slot due now on one side: its record into the shaped trace and the pcap. */
 static enum ciot_rc add_message(struct ciot_sim_result *r, const struct ciot_sim_message *m, char *errbuf)
 {
-	if (r->nmessages == r->messages_cap) {
-		size_t cap = r->messages_cap ? r->messages_cap * 2 : 1024;
-		struct ciot_sim_message *grown = realloc(r->messages, cap * sizeof *grown);
-		if (!grown)
-			return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
-		r->messages = grown;
-		r->messages_cap = cap;
-	}
+	struct ciot_sim_message *grown =
+		ciot_shape_grow(r->messages, &r->messages_cap, r->nmessages + 1, sizeof *grown, 1024);
+	if (!grown)
+		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+	r->messages = grown;
 	r->messages[r->nmessages++] = *m;
 	return CIOT_OK;
 }
@@ -221,9 +206,8 @@ static enum ciot_rc run_slot(struct side *sd, int dir, const struct ciot_sim_opt
 	if (!ciot_shaper_slot(sd->s, t, rec, &r))
 		return CIOT_OK; /* the closing slot that found the queue empty: nothing sent */
 	if (r.message_end && r.message < sd->nqueued) {
-		sd->delays_ms[sd->ndone++] = (double)(r.slot_ns - sd->queued_at[r.message]) / 1e6;
 		sd->last_done_ns = r.slot_ns;
-		struct ciot_sim_message m = { sd->queued_at[r.message], r.slot_ns, sd->sizes[r.message], (uint8_t)dir };
+		struct ciot_sim_message m = { sd->queued[r.message].at, r.slot_ns, sd->queued[r.message].bytes, (uint8_t)dir };
 		enum ciot_rc rc = add_message(result, &m, errbuf);
 		if (rc)
 			return rc;
@@ -257,19 +241,27 @@ static int by_value(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Nearest-rank percentiles of the sorted delays. */
-static void delay_stats(struct side *sd)
+/* Nearest-rank percentiles of direction dir's delays, from the messages the run sent. */
+static enum ciot_rc delay_stats(const struct ciot_sim_result *r, int dir, double out[4], char *errbuf)
 {
-	double *d = sd->out->delay_ms;
-	if (!sd->ndone)
-		return;
-	qsort(sd->delays_ms, sd->ndone, sizeof *sd->delays_ms, by_value);
-	static const double q[3] = { 0.50, 0.95, 0.99 };
-	for (int i = 0; i < 3; i++) {
-		size_t rank = (size_t)ceil(q[i] * (double)sd->ndone);
-		d[i] = sd->delays_ms[rank ? rank - 1 : 0];
+	double *delays = malloc((r->nmessages + 1) * sizeof *delays);
+	if (!delays)
+		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+	size_t n = 0;
+	for (size_t i = 0; i < r->nmessages; i++)
+		if (r->messages[i].dir == dir)
+			delays[n++] = (double)(r->messages[i].sent_ns - r->messages[i].queued_ns) / 1e6;
+	if (n) {
+		qsort(delays, n, sizeof *delays, by_value);
+		static const double q[3] = { 0.50, 0.95, 0.99 };
+		for (int i = 0; i < 3; i++) {
+			size_t rank = (size_t)ceil(q[i] * (double)n);
+			out[i] = delays[rank ? rank - 1 : 0];
+		}
+		out[3] = delays[n - 1];
 	}
-	d[3] = sd->delays_ms[sd->ndone - 1];
+	free(delays);
+	return CIOT_OK;
 }
 
 /* Runs every slot due before `until` on both sides, in time order. */
@@ -347,8 +339,8 @@ static double observed(const struct ciot_trace *in, const struct ciot_trace *sha
 	return seconds;
 }
 
-static void summarize(const struct ciot_trace *in, const struct ciot_sim_options *o, struct side sd[2],
-		      struct ciot_sim_result *r)
+static enum ciot_rc summarize(const struct ciot_trace *in, const struct ciot_sim_options *o, struct side sd[2],
+			      struct ciot_sim_result *r, char *errbuf)
 {
 	r->start_ns = in->p[0].ts_ns;
 	r->end_ns = r->start_ns;
@@ -374,13 +366,16 @@ static void summarize(const struct ciot_trace *in, const struct ciot_sim_options
 		r->original_bps += original;
 		r->shaped_bps += shaped[k] / seconds;
 		r->expected_overhead_bps += d->expected_overhead_bps;
-		delay_stats(&sd[k]);
+		enum ciot_rc rc = delay_stats(r, k, d->delay_ms, errbuf);
+		if (rc)
+			return rc;
 		d->drain_s = sd[k].last_done_ns > sd[k].last_packet_ns ? (double)(sd[k].last_done_ns - sd[k].last_packet_ns) / 1e9 : 0;
 		struct ciot_shape_stats st;
 		ciot_shaper_stats(sd[k].s, &st);
 		d->queue_peak_bytes = st.queue_peak_bytes;
 	}
 	r->overhead_bps = r->shaped_bps - r->original_bps;
+	return CIOT_OK;
 }
 
 enum ciot_rc ciot_shape_simulate(const struct ciot_trace *in, const struct ciot_sim_options *o, const char *pcap_path,
@@ -413,7 +408,7 @@ enum ciot_rc ciot_shape_simulate(const struct ciot_trace *in, const struct ciot_
 	if (!rc)
 		rc = simulate(in, o, sd, &w, r, errbuf);
 	if (!rc)
-		summarize(in, o, sd, r);
+		rc = summarize(in, o, sd, r, errbuf);
 	if (w.w) {
 		enum ciot_rc close_rc = ciot_pcap_writer_close(w.w, detail);
 		if (!rc && close_rc)

@@ -8,17 +8,14 @@
 #include "ciot/capture-file.h"
 #include "ciot/decode.h"
 #include "ciot/shape-score.h"
+#include "grow.h"
 
 enum ciot_rc ciot_trace_append(struct ciot_trace *t, const struct ciot_trace_packet *p, char *errbuf)
 {
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 4096;
-		struct ciot_trace_packet *grown = realloc(t->p, cap * sizeof *grown);
-		if (!grown)
-			return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
-		t->p = grown;
-		t->cap = cap;
-	}
+	struct ciot_trace_packet *grown = ciot_shape_grow(t->p, &t->cap, t->n + 1, sizeof *grown, 4096);
+	if (!grown)
+		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+	t->p = grown;
 	t->p[t->n++] = *p;
 	return CIOT_OK;
 }
@@ -95,8 +92,10 @@ static enum ciot_rc walk(const char *path, packet_fn fn, void *ctx, uint64_t *fr
 }
 
 struct tally {
-	uint8_t (*addr)[16];
-	uint64_t *count;
+	struct host {
+		uint8_t addr[16];
+		uint64_t count;
+	} *host;
 	size_t n, cap;
 	uint64_t packets;
 };
@@ -106,23 +105,16 @@ static enum ciot_rc count_addr(struct tally *t, const uint8_t a[16], char *errbu
 	if (!ciot_addr_is_private(a) || ciot_addr_is_group(a))
 		return CIOT_OK;
 	for (size_t i = 0; i < t->n; i++)
-		if (!memcmp(t->addr[i], a, 16)) {
-			t->count[i]++;
+		if (!memcmp(t->host[i].addr, a, 16)) {
+			t->host[i].count++;
 			return CIOT_OK;
 		}
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		uint8_t(*addr)[16] = realloc(t->addr, cap * sizeof *addr);
-		if (addr)
-			t->addr = addr;
-		uint64_t *count = addr ? realloc(t->count, cap * sizeof *count) : NULL;
-		if (!count)
-			return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
-		t->count = count;
-		t->cap = cap;
-	}
-	memcpy(t->addr[t->n], a, 16);
-	t->count[t->n++] = 1;
+	struct host *grown = ciot_shape_grow(t->host, &t->cap, t->n + 1, sizeof *grown, 64);
+	if (!grown)
+		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+	t->host = grown;
+	memcpy(t->host[t->n].addr, a, 16);
+	t->host[t->n++].count = 1;
 	return CIOT_OK;
 }
 
@@ -146,16 +138,15 @@ enum ciot_rc ciot_trace_guess_device(const char *const *paths, size_t n, uint8_t
 		rc = walk(paths[i], tally_packet, &t, &frames, &not_ip, &span, errbuf);
 	size_t best = 0;
 	for (size_t i = 1; i < t.n; i++)
-		if (t.count[i] > t.count[best])
+		if (t.host[i].count > t.host[best].count)
 			best = i;
 	if (!rc && t.n == 0)
 		rc = ciot_fail(errbuf, CIOT_ERR_DEVICE, "no private unicast address in the captures: name the device");
 	if (!rc) {
-		memcpy(device, t.addr[best], 16);
-		*share = t.packets ? (double)t.count[best] / (double)t.packets : 0;
+		memcpy(device, t.host[best].addr, 16);
+		*share = t.packets ? (double)t.host[best].count / (double)t.packets : 0;
 	}
-	free(t.addr);
-	free(t.count);
+	free(t.host);
 	return rc;
 }
 

@@ -48,7 +48,7 @@ static struct ciot_labels labels4(void)
 		{ 0, 600000000000, false, "idle_a" }, { 600000000000, 640000000000, true, "act_a" },
 		{ 700000000000, 1300000000000, false, "idle_b" }, { 1300000000000, 1330000000000, true, "act_b" },
 	};
-	return (struct ciot_labels){ l, 4 };
+	return (struct ciot_labels){ .l = l, .n = 4 };
 }
 
 static void test_windows(void)

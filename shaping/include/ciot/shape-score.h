@@ -69,7 +69,7 @@ struct ciot_label {
 
 struct ciot_labels {
 	struct ciot_label *l;
-	size_t n;
+	size_t n, cap;
 };
 
 /* A lifecycle timetable (<device>.txt, local times with tz_offset_s): interaction steps are active,
