@@ -62,15 +62,18 @@
 	" ('compressed', 'unencrypted', 3), ('media', 'unencrypted', 4), ('unknown', 'unknown', 5),"        \
 	" ('omitted', 'omitted', 6)),"                                                                     \
 	" base AS (SELECT d.id AS device_id, d.name AS device, d.category AS category, c.phase AS phase,"   \
-	" c.firmware AS firmware, k.class AS class, k.packets AS packets, k.bytes AS bytes"                \
+	" c.firmware AS firmware, k.class AS class, k.packets AS packets, k.bytes AS bytes,"               \
+	" k.payload_bytes AS payload_bytes"                                                                \
 	" FROM flow_classes k JOIN flows f ON f.id = k.flow_id JOIN captures c ON c.id = f.capture_id"     \
 	" JOIN devices d ON d.id = c.device_id),"                                                          \
-	" phased AS (SELECT device_id, device, category, phase, class, packets, bytes FROM base"           \
-	" UNION ALL SELECT device_id, device, category, 'all', class, packets, bytes FROM base),"          \
-	" dev AS (SELECT device_id, device, category, phase, class, sum(packets) AS p, sum(bytes) AS b"     \
-	" FROM phased GROUP BY device_id, phase, class),"                                                  \
-	" dev_total AS (SELECT device_id, phase, sum(p) AS tp, sum(b) AS tb FROM dev GROUP BY device_id, phase)," \
-	" share AS (SELECT dev.*, CAST(p AS REAL) / tp AS ps, CAST(b AS REAL) / tb AS bs"                   \
+	" phased AS (SELECT device_id, device, category, phase, class, packets, bytes, payload_bytes FROM base" \
+	" UNION ALL SELECT device_id, device, category, 'all', class, packets, bytes, payload_bytes FROM base)," \
+	" dev AS (SELECT device_id, device, category, phase, class, sum(packets) AS p, sum(bytes) AS b,"    \
+	" sum(payload_bytes) AS pb FROM phased GROUP BY device_id, phase, class),"                         \
+	" dev_total AS (SELECT device_id, phase, sum(p) AS tp, sum(b) AS tb, sum(pb) AS tpb FROM dev"        \
+	" GROUP BY device_id, phase),"                                                                     \
+	" share AS (SELECT dev.*, CAST(p AS REAL) / tp AS ps, CAST(b AS REAL) / tb AS bs,"                  \
+	" CAST(pb AS REAL) / nullif(tpb, 0) AS pbs"                                                         \
 	" FROM dev JOIN dev_total USING (device_id, phase)),"                                              \
 	" cat_k AS (SELECT category, phase, count(DISTINCT device_id) AS k FROM dev GROUP BY category, phase),"   \
 	" groups AS (SELECT class_group, min(ord) AS ord FROM classes GROUP BY class_group)"
@@ -456,15 +459,15 @@ static const struct ciot_query queries[] = {
 		"unknown; omitted) per device and phase, with the device's shares; per category the average of "
 		"its devices' shares (docs/encryption.md)",
 		"WITH " CLASS_BASE ","
-		" cat AS (SELECT category, phase, class, sum(p) AS p, sum(b) AS b, sum(ps) AS ps, sum(bs) AS bs"
-		" FROM share GROUP BY category, phase, class)"
-		" SELECT scope, name, category, phase, class, class_group, p, b, bs, ps, devices FROM ("
+		" cat AS (SELECT category, phase, class, sum(p) AS p, sum(b) AS b, sum(ps) AS ps, sum(bs) AS bs,"
+		" sum(pb) AS pb, sum(pbs) AS pbs FROM share GROUP BY category, phase, class)"
+		" SELECT scope, name, category, phase, class, class_group, p, b, bs, ps, devices, pb, pbs FROM ("
 		" SELECT 'device' AS scope, s.device AS name, s.category AS category, s.phase AS phase,"
 		" s.class AS class, cl.class_group AS class_group, cl.ord AS ord, s.p AS p, s.b AS b, s.bs AS bs,"
-		" s.ps AS ps, 1 AS devices FROM share s JOIN classes cl USING (class)"
+		" s.ps AS ps, 1 AS devices, s.pb AS pb, s.pbs AS pbs FROM share s JOIN classes cl USING (class)"
 		" UNION ALL SELECT 'category', c.category, c.category, c.phase, c.class, cl.class_group, cl.ord, c.p,"
-		" c.b, c.bs / k.k, c.ps / k.k, k.k FROM cat c JOIN cat_k k USING (category, phase)"
-		" JOIN classes cl USING (class))"
+		" c.b, c.bs / k.k, c.ps / k.k, k.k, c.pb, c.pbs / k.k FROM cat c"
+		" JOIN cat_k k USING (category, phase) JOIN classes cl USING (class))"
 		" ORDER BY scope, name, " PHASE_ORDER("phase") ", ord",
 		0,
 		{
@@ -488,6 +491,12 @@ static const struct ciot_query queries[] = {
 			  "devices' shares)" },
 			{ "devices", CIOT_COLUMN_INT,
 			  "1 for a device; for a category its devices with classified traffic in the phase" },
+			{ "payload_bytes", CIOT_COLUMN_INT,
+			  "the class's transport payload bytes (TCP, UDP or ICMP payload: no header weighs; the "
+			  "lifecycle authors' measure; category: summed)" },
+			{ "payload_byte_share", CIOT_COLUMN_SHARE,
+			  "class payload bytes / the device's payload bytes of every class in the phase (category: "
+			  "the mean of its devices' shares)" },
 		},
 	},
 	{
@@ -495,8 +504,8 @@ static const struct ciot_query queries[] = {
 		"the lifecycle paper's Figure 3: per category, phase and class group (encrypted, unencrypted, "
 		"unknown, omitted), the average of the category's devices' byte and packet shares",
 		"WITH " CLASS_BASE ","
-		" dev_group AS (SELECT s.device_id, s.category, s.phase, cl.class_group, sum(s.bs) AS bs, sum(s.ps) AS ps"
-		" FROM share s JOIN classes cl USING (class) GROUP BY s.device_id, s.phase, cl.class_group),"
+		" dev_group AS (SELECT s.device_id, s.category, s.phase, cl.class_group, sum(s.bs) AS bs, sum(s.ps) AS ps,"
+		" sum(s.pbs) AS pbs FROM share s JOIN classes cl USING (class) GROUP BY s.device_id, s.phase, cl.class_group),"
 		/* every cell with a capture, also one whose devices were all silent (a step with no traffic
 		 * is a result: its cell is there, with no share) */
 		" cells AS (SELECT DISTINCT d.category AS category, c.phase AS phase FROM captures c"
@@ -504,8 +513,8 @@ static const struct ciot_query queries[] = {
 		" JOIN devices d ON d.id = c.device_id)"
 		" SELECT a.category, a.phase, g.class_group, coalesce(sum(d.bs), 0) / k.k, coalesce(sum(d.ps), 0) / k.k,"
 		" coalesce(k.k, 0), (SELECT count(DISTINCT c.device_id) FROM captures c JOIN devices x ON x.id = c.device_id"
-		" WHERE x.category = a.category AND (a.phase = 'all' OR c.phase = a.phase))"
-		" FROM cells a CROSS JOIN groups g LEFT JOIN cat_k k ON k.category = a.category AND k.phase = a.phase"
+		" WHERE x.category = a.category AND (a.phase = 'all' OR c.phase = a.phase)),"
+		" coalesce(sum(d.pbs), 0) / k.k FROM cells a CROSS JOIN groups g LEFT JOIN cat_k k ON k.category = a.category AND k.phase = a.phase"
 		" LEFT JOIN dev_group d ON d.category = a.category AND d.phase = a.phase"
 		" AND d.class_group = g.class_group GROUP BY a.category, a.phase, g.class_group"
 		" ORDER BY a.category, " PHASE_ORDER("a.phase") ", min(g.ord)",
@@ -522,6 +531,8 @@ static const struct ciot_query queries[] = {
 			{ "devices_captured", CIOT_COLUMN_INT,
 			  "the category's devices with a capture in the phase, silent ones too (a step without "
 			  "traffic: its shares are empty when no device had traffic)" },
+			{ "payload_byte_share", CIOT_COLUMN_SHARE,
+			  "the same as byte_share for transport payload bytes (the lifecycle authors' measure)" },
 		},
 	},
 	{

@@ -647,11 +647,12 @@ static void test_rules(void)
 	CHECK_EQ_INT(o.omit_below, 20);
 
 	uint8_t buf[2000];
-	/* Nothing, or too short for anything: omitted in both modes. */
+	/* Nothing, or too short for anything: omitted in both modes; except that the paper's text
+	 * has no length condition, and 2 bytes score at most log256(2) = 0.125 < 0.4: text. */
 	CHECK_EQ_INT(classify_as(A, buf, 0), CIOT_CONTENT_OMITTED);
 	CHECK_EQ_INT(classify_as(P, buf, 0), CIOT_CONTENT_OMITTED);
 	CHECK_EQ_INT(classify_as(A, (const uint8_t *)"ok", 2), CIOT_CONTENT_OMITTED);
-	CHECK_EQ_INT(classify_as(P, (const uint8_t *)"ok", 2), CIOT_CONTENT_OMITTED);
+	CHECK_EQ_INT(classify_as(P, (const uint8_t *)"ok", 2), CIOT_CONTENT_TEXT);
 	rng_fill(buf, 19);
 	CHECK_EQ_INT(classify_as(A, buf, 19), CIOT_CONTENT_OMITTED);
 	CHECK_EQ_INT(classify_as(P, buf, 19), CIOT_CONTENT_OMITTED);
@@ -665,13 +666,21 @@ static void test_rules(void)
 	CHECK_EQ_INT(classify_as(P, buf, 1460), CIOT_CONTENT_ENCRYPTED);
 	CHECK_EQ_INT(classify_as(A, buf, 1460), CIOT_CONTENT_ENCRYPTED);
 
-	/* Low entropy: the paper calls it text only above 100 bytes (unknown from 20 to 100, omitted
-	 * below 20); the length-aware mode from 20 bytes on. */
+	/* Low entropy: the paper calls it text at every length (Mon(IoT)r's code only above 100
+	 * bytes); the length-aware mode from 20 bytes on. A short payload between the paper's
+	 * thresholds (19 distinct bytes: log256(19) = 0.53) is omitted, a longer one unknown. */
 	memset(buf, 'a', sizeof buf);
-	CHECK_EQ_INT(classify_as(P, buf, 19), CIOT_CONTENT_OMITTED);
-	CHECK_EQ_INT(classify_as(P, buf, 20), CIOT_CONTENT_UNKNOWN);
-	CHECK_EQ_INT(classify_as(P, buf, 100), CIOT_CONTENT_UNKNOWN);
+	CHECK_EQ_INT(classify_as(P, buf, 1), CIOT_CONTENT_TEXT);
+	CHECK_EQ_INT(classify_as(P, buf, 19), CIOT_CONTENT_TEXT);
+	CHECK_EQ_INT(classify_as(P, buf, 20), CIOT_CONTENT_TEXT);
+	CHECK_EQ_INT(classify_as(P, buf, 100), CIOT_CONTENT_TEXT);
 	CHECK_EQ_INT(classify_as(P, buf, 101), CIOT_CONTENT_TEXT);
+	for (int i = 0; i < 19; i++)
+		buf[i] = (uint8_t)(0x41 + i);
+	CHECK_EQ_INT(classify_as(P, buf, 19), CIOT_CONTENT_OMITTED);
+	buf[19] = 0x41 + 19;
+	CHECK_EQ_INT(classify_as(P, buf, 20), CIOT_CONTENT_UNKNOWN);
+	memset(buf, 'a', sizeof buf);
 	CHECK_EQ_INT(classify_as(A, buf, 19), CIOT_CONTENT_OMITTED);
 	CHECK_EQ_INT(classify_as(A, buf, 20), CIOT_CONTENT_TEXT);
 	CHECK_EQ_INT(classify_as(A, buf, 101), CIOT_CONTENT_TEXT);
@@ -1162,7 +1171,7 @@ static void calibrate(void)
 		enum ciot_entropy_mode mode = m ? CIOT_ENTROPY_PAPER : CIOT_ENTROPY_LENGTH_AWARE;
 		ciot_entropy_default_options(&o, mode);
 		if (mode == CIOT_ENTROPY_PAPER)
-			printf("\nconfusion, paper mode (encrypted > %.2f, text < %.2f above 100 bytes, unknown below %u "
+			printf("\nconfusion, paper mode (encrypted > %.2f, text < %.2f, unknown below %u "
 			       "bytes omitted; not checked):\n", o.encrypted_above, o.text_below, (unsigned)o.omit_below);
 		else
 			printf("\nconfusion, length-aware mode (encrypted >= %.2f E_n, text < %.2f E_n, below %u bytes "

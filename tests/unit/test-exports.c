@@ -294,13 +294,16 @@ static void test_coverage(void)
  * The other flows have no classified packets (no payload). */
 static void build_classes(void)
 {
-	exec("UPDATE flows SET encrypted_packets = 90, encrypted_bytes = 90000, text_packets = 10, text_bytes = 10000"
+	exec("UPDATE flows SET encrypted_packets = 90, encrypted_bytes = 90000, text_packets = 10, text_bytes = 10000,"
+	     " encrypted_payload_bytes = 86400, text_payload_bytes = 9600"
 	     " WHERE remote_ip = '47.1.1.1' AND capture_id = (SELECT c.id FROM captures c JOIN devices d ON"
 	     " d.id = c.device_id WHERE d.name = 'cam_big' AND c.phase = 'setup')");
-	exec("UPDATE flows SET encrypted_packets = 1, encrypted_bytes = 100, unknown_packets = 1, unknown_bytes = 300"
+	exec("UPDATE flows SET encrypted_packets = 1, encrypted_bytes = 100, unknown_packets = 1, unknown_bytes = 300,"
+	     " encrypted_payload_bytes = 60, unknown_payload_bytes = 260"
 	     " WHERE remote_ip = '47.1.1.1' AND capture_id = (SELECT c.id FROM captures c JOIN devices d ON"
 	     " d.id = c.device_id WHERE d.name = 'cam_small' AND c.phase = 'setup')");
-	exec("UPDATE flows SET media_packets = 2, media_bytes = 200, text_packets = 2, text_bytes = 600"
+	exec("UPDATE flows SET media_packets = 2, media_bytes = 200, text_packets = 2, text_bytes = 600,"
+	     " media_payload_bytes = 120, text_payload_bytes = 520"
 	     " WHERE remote_ip = '43.1.1.1'");
 	exec("UPDATE captures SET firmware = CASE phase WHEN 'setup' THEN 'pre' ELSE 'post' END"
 	     " WHERE device_id = (SELECT id FROM devices WHERE name = 'cam_small')");
@@ -310,34 +313,35 @@ static void test_encryption(void)
 {
 	char *csv = export_csv("encryption", NULL);
 	/* per device: cam_big setup 0.9 / 0.1 of bytes and packets */
-	CHECK_LINE(csv, "device,cam_big,camera,setup,encrypted,encrypted,90,90000,0.900000,0.900000,1");
-	CHECK_LINE(csv, "device,cam_big,camera,setup,text,unencrypted,10,10000,0.100000,0.100000,1");
-	/* cam_small setup: bytes 100 / 400 = 0.25 encrypted, packets 1 / 2 */
-	CHECK_LINE(csv, "device,cam_small,camera,setup,encrypted,encrypted,1,100,0.250000,0.500000,1");
-	CHECK_LINE(csv, "device,cam_small,camera,setup,unknown,unknown,1,300,0.750000,0.500000,1");
+	CHECK_LINE(csv, "device,cam_big,camera,setup,encrypted,encrypted,90,90000,0.900000,0.900000,1,86400,0.900000");
+	CHECK_LINE(csv, "device,cam_big,camera,setup,text,unencrypted,10,10000,0.100000,0.100000,1,9600,0.100000");
+	/* cam_small setup: bytes 100 / 400 = 0.25 encrypted, packets 1 / 2, payload bytes 60 / 320 */
+	CHECK_LINE(csv, "device,cam_small,camera,setup,encrypted,encrypted,1,100,0.250000,0.500000,1,60,0.187500");
+	CHECK_LINE(csv, "device,cam_small,camera,setup,unknown,unknown,1,300,0.750000,0.500000,1,260,0.812500");
 	/* all phases of cam_small: 100 + 300 + 200 + 600 = 1200 bytes, 6 packets: media 200 / 1200,
 	 * text 600 / 1200 */
-	CHECK_LINE(csv, "device,cam_small,camera,all,media,unencrypted,2,200,0.166667,0.333333,1");
-	CHECK_LINE(csv, "device,cam_small,camera,all,text,unencrypted,2,600,0.500000,0.333333,1");
+	CHECK_LINE(csv, "device,cam_small,camera,all,media,unencrypted,2,200,0.166667,0.333333,1,120,0.125000");
+	CHECK_LINE(csv, "device,cam_small,camera,all,text,unencrypted,2,600,0.500000,0.333333,1,520,0.541667");
 	/* camera setup: the average of the two devices' shares, not the byte-weighted share:
-	 * encrypted (0.9 + 0.25) / 2 = 0.575 of bytes, (0.9 + 0.5) / 2 = 0.7 of packets */
-	CHECK_LINE(csv, "category,camera,camera,setup,encrypted,encrypted,91,90100,0.575000,0.700000,2");
-	CHECK_LINE(csv, "category,camera,camera,setup,text,unencrypted,10,10000,0.050000,0.050000,2");
-	CHECK_LINE(csv, "category,camera,camera,setup,unknown,unknown,1,300,0.375000,0.250000,2");
+	 * encrypted (0.9 + 0.25) / 2 = 0.575 of bytes, (0.9 + 0.5) / 2 = 0.7 of packets,
+	 * (0.9 + 0.1875) / 2 = 0.54375 of payload bytes */
+	CHECK_LINE(csv, "category,camera,camera,setup,encrypted,encrypted,91,90100,0.575000,0.700000,2,86460,0.543750");
+	CHECK_LINE(csv, "category,camera,camera,setup,text,unencrypted,10,10000,0.050000,0.050000,2,9600,0.050000");
+	CHECK_LINE(csv, "category,camera,camera,setup,unknown,unknown,1,300,0.375000,0.250000,2,260,0.406250");
 	/* camera idle: cam_small alone */
-	CHECK_LINE(csv, "category,camera,camera,idle,text,unencrypted,2,600,0.750000,0.500000,1");
+	CHECK_LINE(csv, "category,camera,camera,idle,text,unencrypted,2,600,0.750000,0.500000,1,520,0.812500");
 	/* devices without classified packets have no rows */
 	CHECK_EQ_INT(count_lines_with(csv, "device,plug_lan,"), 0);
 	free(csv);
 
 	csv = export_csv("encryption-heatmap", NULL);
-	CHECK_LINE(csv, "camera,setup,encrypted,0.575000,0.700000,2,2");
-	CHECK_LINE(csv, "camera,setup,unencrypted,0.050000,0.050000,2,2");
-	CHECK_LINE(csv, "camera,setup,unknown,0.375000,0.250000,2,2");
-	CHECK_LINE(csv, "camera,setup,omitted,0.000000,0.000000,2,2");
+	CHECK_LINE(csv, "camera,setup,encrypted,0.575000,0.700000,2,2,0.543750");
+	CHECK_LINE(csv, "camera,setup,unencrypted,0.050000,0.050000,2,2,0.050000");
+	CHECK_LINE(csv, "camera,setup,unknown,0.375000,0.250000,2,2,0.406250");
+	CHECK_LINE(csv, "camera,setup,omitted,0.000000,0.000000,2,2,0.000000");
 	/* idle: media and text are both unencrypted: 800 / 800 */
-	CHECK_LINE(csv, "camera,idle,unencrypted,1.000000,1.000000,1,1");
-	CHECK_LINE(csv, "camera,idle,encrypted,0.000000,0.000000,1,1");
+	CHECK_LINE(csv, "camera,idle,unencrypted,1.000000,1.000000,1,1,1.000000");
+	CHECK_LINE(csv, "camera,idle,encrypted,0.000000,0.000000,1,1,0.000000");
 	free(csv);
 
 	csv = export_csv("encryption-firmware", NULL);
@@ -371,9 +375,9 @@ static void test_silent_steps(void)
 	CHECK_LINE(csv, "camera,idle,first,2,1,0.500");
 	free(csv);
 	csv = export_csv("encryption-heatmap", NULL);
-	CHECK_LINE(csv, "doorbell,setup,encrypted,,,0,1");
-	CHECK_LINE(csv, "doorbell,all,omitted,,,0,1");
-	CHECK_LINE(csv, "camera,idle,unencrypted,1.000000,1.000000,1,2");
+	CHECK_LINE(csv, "doorbell,setup,encrypted,,,0,1,");
+	CHECK_LINE(csv, "doorbell,all,omitted,,,0,1,");
+	CHECK_LINE(csv, "camera,idle,unencrypted,1.000000,1.000000,1,2,1.000000");
 	free(csv);
 	csv = export_csv("pii-kinds", NULL);
 	free(csv);

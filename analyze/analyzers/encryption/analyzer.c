@@ -13,8 +13,11 @@
 #include "registry.h"
 
 /* The version of the encryption method: raised whenever a rule changes what a packet is called.
- * 3: paper mode's SSL rule (a TLS payload of entropy above 0.8 is encrypted, encryption.c). */
-#define ENCRYPTION_METHOD_VERSION 3
+ * 3: paper mode's SSL rule (a TLS payload of entropy above 0.8 is encrypted, encryption.c).
+ * 4: paper mode as the paper's text states it: text below 0.4 at every length (Mon(IoT)r's code
+ *    wanted more than 100 bytes, entropy.c), the SSL rule on every TCP segment of port 443
+ *    (Wireshark's TLS, encryption.c). */
+#define ENCRYPTION_METHOD_VERSION 4
 
 /* Thresholds given on the command line override the mode's, whatever the options' order. */
 struct config {
@@ -137,7 +140,7 @@ static enum ciot_rc meta(const void *run, const void *config, ciot_meta_fn add, 
 		 "ciot encryption method %d: protocol rules%s, magic numbers at offset 0, entropy (%s mode: encrypted "
 		 "above %g, text below %g), omitted below %u bytes",
 		 ENCRYPTION_METHOD_VERSION,
-		 o->mode == CIOT_ENTROPY_PAPER ? " (TLS payloads of entropy above 0.8 encrypted)" : "",
+		 o->mode == CIOT_ENTROPY_PAPER ? " (TLS and TCP port 443 payloads of entropy above 0.8 encrypted)" : "",
 		 ciot_entropy_mode_name(o->mode), o->encrypted_above, o->text_below, o->omit_below);
 	return add(ctx, "encryption_method", method, errbuf);
 }
@@ -172,9 +175,11 @@ static void flow_end(void *worker, void *state, void *result, void *capture_resu
 		*(struct ciot_encryption_counts *)result = ((struct ciot_encryption_flow *)state)->counts;
 }
 
-/* Each class's packets and bytes are two columns, in enum ciot_content_class's order. */
+/* Each class's packets, frame bytes and transport payload bytes are three columns, in enum
+ * ciot_content_class's order. */
 #define CLASS_COLUMNS(c)                                                                                    \
-	{ c "_packets", "INTEGER NOT NULL DEFAULT 0", false }, { c "_bytes", "INTEGER NOT NULL DEFAULT 0", false }
+	{ c "_packets", "INTEGER NOT NULL DEFAULT 0", false }, { c "_bytes", "INTEGER NOT NULL DEFAULT 0", false }, \
+	{ c "_payload_bytes", "INTEGER NOT NULL DEFAULT 0", false }
 enum flow_column { COL_ENTROPY_ENCRYPTED, COL_PROPRIETARY, COL_CLASSES };
 static const struct ciot_column flow_columns[] = {
 	[COL_ENTROPY_ENCRYPTED] = { "entropy_encrypted_packets", "INTEGER NOT NULL DEFAULT 0", false },
@@ -182,8 +187,9 @@ static const struct ciot_column flow_columns[] = {
 	CLASS_COLUMNS("encrypted"), CLASS_COLUMNS("text"), CLASS_COLUMNS("compressed"), CLASS_COLUMNS("media"),
 	CLASS_COLUMNS("unknown"), CLASS_COLUMNS("omitted"),
 };
-_Static_assert(sizeof flow_columns / sizeof flow_columns[0] == COL_CLASSES + 2 * CIOT_CONTENT_NCLASSES,
-	       "two columns per content class");
+enum { COLUMNS_PER_CLASS = 3 };
+_Static_assert(sizeof flow_columns / sizeof flow_columns[0] == COL_CLASSES + COLUMNS_PER_CLASS * CIOT_CONTENT_NCLASSES,
+	       "three columns per content class");
 
 static void bind_flow(const struct ciot_core_row *row)
 {
@@ -196,13 +202,16 @@ static void bind_flow(const struct ciot_core_row *row)
 		     c->entropy_encrypted > 0 && !c->tls_records &&
 			     !ciot_family_is_encrypted((enum ciot_dpi_family)row->record->family));
 	for (int k = 0; k < CIOT_CONTENT_NCLASSES; k++) {
-		ciot_row_int(&row->row, COL_CLASSES + 2 * k, c->packets[k]);
-		ciot_row_int(&row->row, COL_CLASSES + 2 * k + 1, (int64_t)c->bytes[k]);
+		int col = COL_CLASSES + COLUMNS_PER_CLASS * k;
+		ciot_row_int(&row->row, col, c->packets[k]);
+		ciot_row_int(&row->row, col + 1, (int64_t)c->bytes[k]);
+		ciot_row_int(&row->row, col + 2, (int64_t)c->payload_bytes[k]);
 	}
 }
 
 #define CLASS_ROWS(c)                                                                                    \
-	"  SELECT id AS flow_id, '" c "' AS class, " c "_packets AS packets, " c "_bytes AS bytes FROM flows" \
+	"  SELECT id AS flow_id, '" c "' AS class, " c "_packets AS packets, " c "_bytes AS bytes, "         \
+	c "_payload_bytes AS payload_bytes FROM flows"                                                     \
 	" WHERE " c "_packets > 0"
 
 const struct ciot_analyzer ciot_analyzer_encryption = {

@@ -50,6 +50,12 @@ enum { LINE_START, LINE_MIDDLE, LINE_CR };
  * it the records keep their classes (a handshake in clear is text). The default mode keeps the
  * record rules alone: a certificate is public, not encrypted. */
 #define PAPER_TLS_ENCRYPTED_ABOVE 0.8
+/* Wireshark, whose protocol names the paper's rules are written in, dissects every TCP segment to
+ * or from port 443 as TLS: one that no record header starts is "continuation data", still "SSL
+ * protocol" to the paper. In paper mode the SSL rule therefore applies to such a segment too (a
+ * proprietary protocol on port 443, like the lifecycle authors' camera's); the default mode gives
+ * no rule to a protocol known only by its port. */
+#define WIRESHARK_TLS_PORT 443
 
 #define RTSP_FRAME_HEADER 4
 #define DNS_PORT 53
@@ -923,6 +929,12 @@ static bool protocol_rules(const struct ciot_entropy_options *o, struct ciot_str
 				return true;
 			}
 		}
+		if (o->mode == CIOT_ENTROPY_PAPER && (pkt->sport == WIRESHARK_TLS_PORT || pkt->dport == WIRESHARK_TLS_PORT) &&
+		    ciot_entropy256(p, n) > PAPER_TLS_ENCRYPTED_ABOVE) {
+			count(t, CIOT_CONTENT_ENCRYPTED, CIOT_SPAN_OTHER, p, n);
+			*by_content = true;
+			return true;
+		}
 		if (family == CIOT_FAMILY_SSH) {
 			count(t, ssh_segment(s, p, n), CIOT_SPAN_PROTECTED, p, n);
 			return true;
@@ -1010,6 +1022,7 @@ enum ciot_content_class ciot_encryption_packet(const struct ciot_entropy_options
 		f->counts.tls_records = true;
 	f->counts.packets[cls]++;
 	f->counts.bytes[cls] += pkt->wirelen;
+	f->counts.payload_bytes[cls] += pkt->payload_len;
 	if (cls == CIOT_CONTENT_ENCRYPTED && *step == CIOT_STEP_ENTROPY)
 		f->counts.entropy_encrypted++;
 	return cls;

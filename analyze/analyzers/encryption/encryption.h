@@ -55,6 +55,8 @@ struct ciot_stream {
 struct ciot_encryption_counts {
 	uint32_t packets[CIOT_CONTENT_NCLASSES];
 	uint64_t bytes[CIOT_CONTENT_NCLASSES];   /* frame bytes of those packets */
+	uint64_t payload_bytes[CIOT_CONTENT_NCLASSES]; /* their transport payload bytes (the lifecycle
+							* authors' measure: headers weigh nothing) */
 	uint32_t entropy_encrypted;              /* packets called encrypted by their entropy alone */
 	bool tls_records;                        /* a direction was read as TLS records (so the
 						  * entropy-encrypted packets before it were TLS) */
