@@ -1120,6 +1120,8 @@ static void put_source(struct text *t, const struct ciot_rules *r, const struct 
 
 static const char VENDOR_DOMAIN[] = "manifest vendor domain ";
 
+static bool has_words(const char *text, const char *words);
+
 /* The vendor's organization: the manifest's first vendor organization (canonical when the rules
  * know it), else the brand's maker; NULL when neither is known. */
 static const char *vendor_organization(const struct ciot_rules *r, const struct ciot_party_device *d)
@@ -1302,9 +1304,10 @@ bool ciot_rules_attribute_certificate(const struct ciot_rules *r, const struct c
 	put(&t, "certificate O=");
 	put(&t, subject_org);
 	if (l.org == NONE) {
-		/* not in the rules, but the manifest's vendor by name: first party */
+		/* not in the rules, but the manifest's vendor by name ("Netflix, Inc." for Netflix): first
+		 * party */
 		for (size_t i = 0; i < d->nvendor_orgs; i++)
-			if (d->vendor_orgs[i] && equal_nocase(d->vendor_orgs[i], subject_org)) {
+			if (d->vendor_orgs[i] && has_words(subject_org, d->vendor_orgs[i])) {
 				out->party = CIOT_PARTY_FIRST;
 				out->organization = d->vendor_orgs[i];
 				out->decided = true;
@@ -1380,4 +1383,143 @@ const char *ciot_rules_device_gap(const struct ciot_rules *r, const struct ciot_
 		return "has a brand that datasets/attribution/brands.tsv does not know, and the manifest names no "
 		       "vendor";
 	return NULL;
+}
+
+/* ---- the vendor's own, by its network or its name ---- */
+
+static bool is_word_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* Whether `words` (one or more words) occurs in `text` at word boundaries, case-insensitively:
+ * "Valve" in "Valve Corporation", not in "Valvetronic"; "LINE" in "LINE Corporation". */
+static bool has_words(const char *text, const char *words)
+{
+	size_t n = strlen(words);
+	if (n < 3)
+		return false;
+	for (const char *p = text; *p; p++) {
+		if (p > text && is_word_char(p[-1]))
+			continue;
+		size_t i = 0;
+		while (i < n && p[i] && lower(p[i]) == lower(words[i]))
+			i++;
+		if (i == n && !is_word_char(p[n]))
+			return true;
+	}
+	return false;
+}
+
+/* The shortest token a registrable label may begin or end with and still be taken for it:
+ * "steamserver" holds "steam" and "cdninstagram" "instagram", but "microsoftonline" does not hold
+ * "line" (which a label must equal, or a hyphen-separated part of it: "line-apps"). */
+#define TOKEN_AT_EDGE_MIN 5
+
+/* Whether the label (n bytes, lower case) is `token`, has it as a hyphen-separated part, or
+ * begins or ends with it when it is long enough to mean it. */
+static bool label_holds(const char *label, size_t n, const char *token)
+{
+	size_t t = strlen(token);
+	if (t < 2 || t > n)
+		return false;
+	for (size_t at = 0; at + t <= n; at++) {
+		bool start = at == 0 || label[at - 1] == '-', end = at + t == n || label[at + t] == '-';
+		bool edge = (at == 0 || at + t == n) && t >= TOKEN_AT_EDGE_MIN;
+		if ((start && end) || edge) {
+			size_t i = 0;
+			while (i < t && label[at + i] == lower(token[i]))
+				i++;
+			if (i == t)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* The first label of a registrable domain ("redditmedia" of "redditmedia.com"), its length. */
+static size_t registrable_label(const char *domain, const char **label)
+{
+	*label = domain;
+	const char *dot = strchr(domain, '.');
+	return dot ? (size_t)(dot - domain) : strlen(domain);
+}
+
+static void decide_vendor_own(const struct ciot_rules *r, const struct ciot_party_device *d, struct text *t,
+			      struct ciot_attribution *out)
+{
+	out->party = CIOT_PARTY_FIRST;
+	out->organization = vendor_organization(r, d);
+	out->decided = true;
+	finish(t);
+}
+
+bool ciot_rules_attribute_vendor_network(const struct ciot_rules *r, const struct ciot_party_device *d,
+					 const struct ciot_party_endpoint *e, struct ciot_attribution *out)
+{
+	if (!d || !e->as_org || !*e->as_org)
+		return false;
+	struct text t = { out->rule, 0, false };
+	out->rule[0] = 0;
+	const struct brand *b = device_brand(r, d);
+	const char *names[2] = { b && b->maker != NONE ? r->orgs[b->maker].name : NULL,
+				 b && b->app != NONE ? r->orgs[b->app].name : NULL };
+	const char *named = NULL;
+	for (size_t i = 0; !named && i < 2; i++)
+		if (names[i] && has_words(e->as_org, names[i]))
+			named = names[i];
+	for (size_t i = 0; !named && i < d->nvendor_orgs; i++)
+		if (d->vendor_orgs[i] && has_words(e->as_org, d->vendor_orgs[i]))
+			named = d->vendor_orgs[i];
+	if (!named)
+		return false;
+	put(&t, "vendor network: as-org \"");
+	put(&t, e->as_org);
+	put(&t, "\" is ");
+	put(&t, named);
+	decide_vendor_own(r, d, &t, out);
+	return true;
+}
+
+bool ciot_rules_attribute_vendor_name(const struct ciot_rules *r, const struct ciot_party_device *d,
+				      const struct ciot_party_endpoint *e, struct ciot_attribution *out)
+{
+	if (!d || !e->domain)
+		return false;
+	const char *label;
+	size_t n = registrable_label(e->domain, &label);
+	struct text t = { out->rule, 0, false };
+	out->rule[0] = 0;
+	/* the brand, unless it is only the device's id; the first label of each vendor domain */
+	if (d->brand && !(d->id && equal_nocase(d->brand, d->id)) && label_holds(label, n, d->brand)) {
+		put(&t, "vendor name: ");
+		put(&t, e->domain);
+		put(&t, " holds brand ");
+		put(&t, d->brand);
+		decide_vendor_own(r, d, &t, out);
+		return true;
+	}
+	for (size_t i = 0; i < d->nvendor_domains; i++) {
+		if (!d->vendor_domains[i])
+			continue;
+		const char *vendor_label;
+		size_t vn = registrable_label(d->vendor_domains[i], &vendor_label);
+		char token[MAX_KEY + 1];
+		if (vn == 0 || vn > MAX_KEY)
+			continue;
+		for (size_t k = 0; k < vn; k++)
+			token[k] = lower(vendor_label[k]);
+		token[vn] = 0;
+		if (label_holds(label, n, token)) {
+			put(&t, "vendor name: ");
+			put(&t, e->domain);
+			put(&t, " holds ");
+			put(&t, token);
+			put(&t, " of manifest vendor domain ");
+			put(&t, d->vendor_domains[i]);
+			decide_vendor_own(r, d, &t, out);
+			return true;
+		}
+	}
+	return false;
 }

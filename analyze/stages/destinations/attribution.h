@@ -103,4 +103,18 @@ bool ciot_rules_attribute_certificate(const struct ciot_rules *r, const struct c
 bool ciot_rules_attribute_cname(const struct ciot_rules *r, const struct ciot_party_device *d,
 				const struct ciot_party_endpoint *e, const char *cname, struct ciot_attribution *out);
 
+/* The vendor's own: the endpoint's AS organization names the device's maker, its app's vendor
+ * or a manifest vendor organization as whole words ("LINE Corporation" for a LINE app): the vendor
+ * runs the network the server is in, and no rule knows that network as a cloud or a carrier
+ * (those are rules, decided before any evidence). First party. */
+bool ciot_rules_attribute_vendor_network(const struct ciot_rules *r, const struct ciot_party_device *d,
+					 const struct ciot_party_endpoint *e, struct ciot_attribution *out);
+
+/* The vendor's own: the first label of the endpoint's registrable domain holds the device's brand
+ * or the first label of a manifest vendor domain: it equals it, has it as a hyphen-separated part
+ * ("line-apps"), or, for a token of 5 characters or more, begins or ends with it ("steamserver",
+ * "cdninstagram", "getdropbox"). First party. */
+bool ciot_rules_attribute_vendor_name(const struct ciot_rules *r, const struct ciot_party_device *d,
+				      const struct ciot_party_endpoint *e, struct ciot_attribution *out);
+
 #endif

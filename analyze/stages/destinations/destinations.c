@@ -350,8 +350,10 @@ static bool subject_organization(const char *subject, char *out, size_t cap)
 
 /* Evidence for a flow no rule decided, in order: its server's leaf certificate's organization,
  * then the CNAME chain of the DNS answer that named the address (the name nearest the address
- * first). *evidence names the kind that decided ("certificate", "cname"), NULL when none did. The
- * third kind, a domain only one brand's devices contact, needs the whole dataset: single_brand. */
+ * first), then the vendor's own network (the AS organization is the vendor) and the vendor's own
+ * name (the registrable domain holds the brand). *evidence names the kind that decided
+ * ("certificate", "cname", "vendor-network", "vendor-name"), NULL when none did. The last kind, a
+ * domain only one brand's devices contact, needs the whole dataset: single_brand. */
 static enum ciot_rc decide_by_evidence(struct builder *b, sqlite3_int64 flow_id, const struct ciot_party_device *dev,
 				       const struct ciot_party_endpoint *e, const char *cnames,
 				       struct ciot_attribution *at, const char **evidence)
@@ -391,29 +393,40 @@ static enum ciot_rc decide_by_evidence(struct builder *b, sqlite3_int64 flow_id,
 			end = start > cnames ? start - 1 : cnames;
 		}
 	}
+	if (!*evidence && ciot_rules_attribute_vendor_network(b->d->rules, dev, e, &found))
+		*evidence = "vendor-network";
+	if (!*evidence && ciot_rules_attribute_vendor_name(b->d->rules, dev, e, &found))
+		*evidence = "vendor-name";
 	if (*evidence)
 		*at = found;
 	return CIOT_OK;
 }
 
 /* The third evidence, over the whole dataset: a registrable domain that the devices of one brand
- * alone contact is likely that brand's vendor's: first party to them, a guess, and said as one.
- * Only when the dataset has devices of at least two brands (else every domain would be), and only
- * brands that are given: a device without one, or with its id as brand, makes no domain it
- * contacts single-brand. */
+ * alone contact, at least two of them, is likely that brand's vendor's: first party to them, a
+ * guess, and said as one. Only when the dataset has devices of at least two brands (else every
+ * domain would be), and only brands that are given: a device without one, or with its id as
+ * brand, makes no domain it contacts single-brand. Two devices, because what one device alone
+ * contacts is as often a third party its firmware or app happens to use (an analytics or crash
+ * reporting SDK) as its vendor's: on the development set of tests/attribution/labels.tsv, one
+ * device per brand, the guess was wrong on 7 of 8 domains (one of them labelled ambiguous); a
+ * domain that several devices of a brand share and no other brand contacts is the brand's
+ * pattern, not one device's habit. */
 static enum ciot_rc single_brand(struct builder *b)
 {
 	static const char sql[] =
 		"WITH dev AS (SELECT id, CASE WHEN brand IS NULL OR brand = '' OR lower(brand) = lower(name) THEN NULL"
 		"  ELSE lower(brand) END AS brand FROM devices),"
 		" brands AS (SELECT count(DISTINCT brand) AS n FROM dev),"
-		" single AS (SELECT t.domain AS domain, min(dev.brand) AS brand FROM destinations t"
+		" single AS (SELECT t.domain AS domain, min(dev.brand) AS brand, count(DISTINCT dev.id) AS devices"
+		"  FROM destinations t"
 		"  JOIN flows f ON f.id = t.flow_id JOIN captures c ON c.id = f.capture_id JOIN dev ON dev.id = c.device_id"
 		"  WHERE t.domain IS NOT NULL AND t.party IN ('first', 'support', 'third') GROUP BY t.domain"
-		"  HAVING count(DISTINCT dev.brand) = 1 AND sum(dev.brand IS NULL) = 0)"
+		"  HAVING count(DISTINCT dev.brand) = 1 AND sum(dev.brand IS NULL) = 0 AND count(DISTINCT dev.id) >= 2)"
 		" UPDATE destinations SET party = 'first', decision = 'evidence', evidence = 'single-brand',"
 		"  party_rule = 'guess: only devices of brand ' || (SELECT s.brand FROM single s WHERE s.domain ="
-		"  destinations.domain) || ' contact ' || domain || ' (the dataset has ' || (SELECT n FROM brands) ||"
+		"  destinations.domain) || ' contact ' || domain || ', ' || (SELECT s.devices FROM single s WHERE"
+		"  s.domain = destinations.domain) || ' of them (the dataset has ' || (SELECT n FROM brands) ||"
 		"  ' brands)'"
 		" WHERE decision = 'default' AND (SELECT n FROM brands) >= 2 AND domain IN (SELECT domain FROM single)";
 	if (sqlite3_exec(b->db, sql, NULL, NULL, NULL) != SQLITE_OK)
