@@ -546,6 +546,64 @@ static void test_shipped(void)
 	ciot_rules_free(r);
 }
 
+/* The vendor's own, where no rule decided: its network (the AS organization names the vendor as
+ * whole words) and its name (the registrable label holds the brand or a vendor domain's label). */
+static void test_vendor_own(void)
+{
+	char err[CIOT_ERRBUF_SIZE] = "";
+	struct ciot_rules *r = NULL;
+	if (!CHECK_EQ_INT(ciot_rules_load(&r, CIOT_DATA_DIR "/attribution", err), CIOT_OK))
+		return;
+	const char *orgs[1] = { "LINE" }, *domains[1] = { "steampowered.com" };
+	struct ciot_party_device line = { .id = "line_app", .brand = "line", .vendor_orgs = orgs, .nvendor_orgs = 1 };
+	struct ciot_attribution at;
+	struct ciot_party_endpoint e = { .name = "uts-front.line-apps.com", .domain = "line-apps.com",
+					 .as_org = "LINE Corporation" };
+	CHECK(ciot_rules_attribute_vendor_network(r, &line, &e, &at));
+	CHECK_EQ_STR(ciot_party_name(at.party), "first");
+	CHECK_EQ_STR(at.organization, "LINE");
+	CHECK_EQ_STR(at.rule, "vendor network: as-org \"LINE Corporation\" is LINE");
+	/* whole words only: "LINE" is not in "Airline Services", nor a maker's name inside a word */
+	e.as_org = "Airline Services";
+	CHECK(!ciot_rules_attribute_vendor_network(r, &line, &e, &at));
+	e.as_org = NULL;
+	CHECK(!ciot_rules_attribute_vendor_network(r, &line, &e, &at));
+	/* the brand's maker from brands.tsv: a Xiaomi device in an AS of Xiaomi's */
+	struct ciot_party_device mi = { .id = "xiaomi_speaker", .brand = "xiaomi" };
+	e.as_org = "Beijing Xiaomi Mobile Software Co., Ltd";
+	CHECK(ciot_rules_attribute_vendor_network(r, &mi, &e, &at));
+	CHECK_EQ_STR(at.organization, "Xiaomi");
+
+	/* names: the brand as the label, a hyphen-separated part, or (5 characters and more) an edge */
+	CHECK(ciot_rules_attribute_vendor_name(r, &line, &e, &at));
+	CHECK_EQ_STR(at.rule, "vendor name: line-apps.com holds brand line");
+	CHECK_EQ_STR(at.organization, "LINE");
+	e.domain = "microsoftonline.com"; /* "line" at an edge, but too short to mean the brand there */
+	CHECK(!ciot_rules_attribute_vendor_name(r, &line, &e, &at));
+	e.domain = "linear.example";
+	CHECK(!ciot_rules_attribute_vendor_name(r, &line, &e, &at));
+	struct ciot_party_device steam = { .id = "steam_client", .brand = "valve", .vendor_domains = domains,
+					   .nvendor_domains = 1 };
+	e.domain = "steampowered.net";
+	CHECK(ciot_rules_attribute_vendor_name(r, &steam, &e, &at));
+	CHECK_EQ_STR(at.rule, "vendor name: steampowered.net holds steampowered of manifest vendor domain "
+			      "steampowered.com");
+	domains[0] = "steam.example";
+	e.domain = "steamserver.net";
+	CHECK(ciot_rules_attribute_vendor_name(r, &steam, &e, &at));
+	e.domain = "getsteam.net";
+	CHECK(ciot_rules_attribute_vendor_name(r, &steam, &e, &at));
+	e.domain = "upsteamer.net"; /* inside the label, not at an edge */
+	CHECK(!ciot_rules_attribute_vendor_name(r, &steam, &e, &at));
+	/* a brand that is only the device's id says nothing */
+	struct ciot_party_device id_brand = { .id = "plug7", .brand = "plug7" };
+	e.domain = "plug7-cloud.example";
+	CHECK(!ciot_rules_attribute_vendor_name(r, &id_brand, &e, &at));
+	e.domain = NULL;
+	CHECK(!ciot_rules_attribute_vendor_name(r, &line, &e, &at));
+	ciot_rules_free(r);
+}
+
 /* A device no server can be first party to by its brand: ciot-analyze warns about each. */
 static void test_device_gap(void)
 {
@@ -693,6 +751,7 @@ int main(void)
 	test_load_valid();
 	test_load_errors();
 	test_shipped();
+	test_vendor_own();
 	test_device_gap();
 	test_dataset_brands();
 	test_hostile();

@@ -195,10 +195,8 @@ int main(void)
 	/* AliDNS without a name goes by its AS (45102 -> Alibaba Cloud, a cloud: support) */
 	CHECK_EQ_STR(col(nameless, "party || ' ' || organization"), "support Alibaba Cloud");
 	/* tuya.com.cn has no domain rule (tuya.com is not a suffix of it at a label boundary); only the
-	 * acme camera contacts it, and the dataset has two brands: a guess, first party to acme */
-	CHECK_EQ_STR(col(v6, "party || ' ' || decision || ' ' || evidence || ' ' || party_rule"),
-		     "first evidence single-brand guess: only devices of brand acme contact tuya.com.cn (the dataset "
-		     "has 2 brands)");
+	 * acme camera contacts it, but one device's habit is no brand's pattern: third by default */
+	CHECK_EQ_STR(col(v6, "party || ' ' || decision || ' ' || coalesce(evidence, '-')"), "third default -");
 	CHECK_EQ_INT(stats.flows, 13);
 	CHECK_EQ_INT(stats.internet_flows, 12);
 	CHECK_EQ_INT(stats.named_by_flow, 1);
@@ -247,20 +245,20 @@ int main(void)
 	CHECK_EQ_STR(col(not_lab, "party || ' ' || decision"), "third default");
 	CHECK_EQ_STR(col(tuya, "party || ' ' || decision"), "first rule");
 	CHECK_EQ_STR(col(not_lab, "coalesce(evidence, '-')"), "-");
-	/* only tuya's devices contact unknown-thing.example: first party, a guess */
-	CHECK_EQ_STR(col(unknown1, "party || ' ' || decision || ' ' || evidence"), "first evidence single-brand");
+	/* only tuya's hub contacts unknown-thing.example: one device, no guess */
+	CHECK_EQ_STR(col(unknown1, "party || ' ' || decision"), "third default");
 	CHECK_EQ_INT(stats.lab_flows, 2);
 	bool found = false;
 	for (size_t i = 0; i < stats.ncoverage; i++) {
 		const struct ciot_device_coverage *c = &stats.coverage[i];
 		if (!strcmp(c->device, "tuya_hub")) {
 			found = true;
-			/* a1.tuyaus.com by rule; unknown-thing.example (two names, one server) by
-			 * evidence; notlab.example by nothing; the two lab hosts apart */
+			/* a1.tuyaus.com by rule; unknown-thing.example (two names, one server) and
+			 * notlab.example by nothing; the two lab hosts apart */
 			CHECK_EQ_INT(c->servers, 3);
 			CHECK_EQ_INT(c->by_rule, 1);
-			CHECK_EQ_INT(c->by_evidence, 1);
-			CHECK_EQ_INT(c->by_default, 1);
+			CHECK_EQ_INT(c->by_evidence, 0);
+			CHECK_EQ_INT(c->by_default, 2);
 			CHECK_EQ_INT(c->lab_hosts, 2);
 			CHECK(c->brand_gap == NULL);
 		} else if (!strcmp(c->device, "acme_camera")) {
@@ -275,7 +273,7 @@ int main(void)
 			   " JOIN devices d ON d.id = a.device_id WHERE d.name = 'tuya_hub'",
 			   -1, &st, NULL);
 	CHECK(sqlite3_step(st) == SQLITE_ROW);
-	CHECK_EQ_STR((const char *)sqlite3_column_text(st, 0), "3 1 1 2");
+	CHECK_EQ_STR((const char *)sqlite3_column_text(st, 0), "3 1 2 2");
 	sqlite3_finalize(st);
 	ciot_destination_stats_free(&stats);
 	exec("INSERT OR REPLACE INTO meta VALUES ('home_country', 'US')");
@@ -299,8 +297,12 @@ int main(void)
 		      "47.2.2.3");
 	flow(hub_setup, 100, "47.2.2.4", "www.shared-thing.example"); /* a tuya device too: not single-brand */
 	/* a CNAME into a third party's domain decides nothing: default */
-	answer_cnames(mi_idle, 50, "ads.shared-thing.example", "ads.shared-thing.example.doubleclick.net", "47.2.2.5");
+	answer_cnames(mi_idle, 50, "ads.other-thing.example", "ads.other-thing.example.doubleclick.net", "47.2.2.5");
 	long long cname_third = flow(mi_idle, 100, "47.2.2.5", NULL);
+	/* a flow to shared-thing.example with no evidence of its own: one server, one party */
+	long long same_server = flow(mi_idle, 100, "47.2.2.6", "img.shared-thing.example");
+	/* the vendor's own by name: the registrable label holds the brand */
+	long long by_name = flow(mi_idle, 100, "47.2.2.7", "api.xiaomi-things.example");
 	CHECK_EQ_INT(ciot_destinations_open(&d, &o, errbuf), CIOT_OK);
 	CHECK_EQ_INT(ciot_destinations_build(d, db, &stats, errbuf), CIOT_OK);
 	CHECK_EQ_STR(col(by_cert, "party || ' ' || decision || ' ' || evidence || ' ' || organization"),
@@ -314,14 +316,19 @@ int main(void)
 		     "support evidence cname Akamai");
 	CHECK_EQ_STR(col(cert_unknown, "party_rule"), "cname e1.akamaiedge.net (domain akamaiedge.net) -> Akamai; role cdn");
 	CHECK_EQ_STR(col(cname_third, "party || ' ' || decision || ' ' || coalesce(evidence, '-')"), "third default -");
+	CHECK_EQ_STR(col(same_server, "party || ' ' || decision || ' ' || evidence || ' ' || organization"),
+		     "support evidence cname Akamai");
+	CHECK_EQ_STR(col(by_name, "party || ' ' || decision || ' ' || evidence || ' ' || party_rule"),
+		     "first evidence vendor-name vendor name: xiaomi-things.example holds brand xiaomi");
 	found = false;
 	for (size_t i = 0; i < stats.ncoverage; i++)
 		if (!strcmp(stats.coverage[i].device, "xiaomi_camera")) {
 			found = true;
-			/* unknown-maker.example, white-label.example, shared-thing.example by evidence */
-			CHECK_EQ_INT(stats.coverage[i].servers, 3);
-			CHECK_EQ_INT(stats.coverage[i].by_evidence, 3);
-			CHECK_EQ_INT(stats.coverage[i].by_default, 0);
+			/* unknown-maker.example, white-label.example, shared-thing.example and
+			 * xiaomi-things.example by evidence; other-thing.example by nothing */
+			CHECK_EQ_INT(stats.coverage[i].servers, 5);
+			CHECK_EQ_INT(stats.coverage[i].by_evidence, 4);
+			CHECK_EQ_INT(stats.coverage[i].by_default, 1);
 		}
 	CHECK(found);
 	ciot_destination_stats_free(&stats);
@@ -336,24 +343,33 @@ int main(void)
 
 	ciot_store_close(store);
 
-	/* single-brand needs two given brands: a dataset of one brand (the other device's brand is
-	 * its id, a guess that counts as none) keeps its unknown domain third by default */
+	/* single-brand needs two given brands and two devices of the brand: a dataset of one brand
+	 * (the other device's brand is its id, a guess that counts as none) keeps its unknown domain
+	 * third by default */
 	testfs_path(path, dir, "one-brand.db");
 	CHECK_EQ_INT(ciot_store_open(&store, path, errbuf), CIOT_OK);
 	db = ciot_store_db(store);
 	long long only = device("acme_cam", "acme", NULL), id_brand = device("plug7", "plug7", NULL);
-	long long only_flow = flow(capture(only, "idle"), 100, "47.3.3.1", "api.acme-cloud.example");
+	long long only_flow = flow(capture(only, "idle"), 100, "47.3.3.1", "api.widget-cloud.example");
 	long long id_flow = flow(capture(id_brand, "idle"), 100, "47.3.3.2", "api.plug7-cloud.example");
 	d = open_destinations(CIOT_PUBLIC_THIRD);
 	CHECK_EQ_INT(ciot_destinations_build(d, db, &stats, errbuf), CIOT_OK);
 	CHECK_EQ_STR(col(only_flow, "party || ' ' || decision || ' ' || coalesce(evidence, '-')"), "third default -");
 	CHECK_EQ_STR(col(id_flow, "party || ' ' || decision || ' ' || coalesce(evidence, '-')"), "third default -");
-	/* a second given brand: acme-cloud.example is acme's alone; plug7's domain is nobody's guess */
+	/* a second given brand: widget-cloud.example is acme's alone, but one acme device's */
 	long long other_brand = device("tuya_bulb", "tuya", NULL);
 	flow(capture(other_brand, "idle"), 100, "47.3.3.3", "api.elsewhere.example");
 	ciot_destination_stats_free(&stats);
 	CHECK_EQ_INT(ciot_destinations_build(d, db, &stats, errbuf), CIOT_OK);
-	CHECK_EQ_STR(col(only_flow, "party || ' ' || evidence"), "first single-brand");
+	CHECK_EQ_STR(col(only_flow, "party || ' ' || decision"), "third default");
+	/* a second acme device contacts it too: the brand's pattern, a guess */
+	long long second = device("acme_doorbell", "acme", NULL);
+	flow(capture(second, "idle"), 100, "47.3.3.4", "cdn.widget-cloud.example");
+	ciot_destination_stats_free(&stats);
+	CHECK_EQ_INT(ciot_destinations_build(d, db, &stats, errbuf), CIOT_OK);
+	CHECK_EQ_STR(col(only_flow, "party || ' ' || evidence || ' ' || party_rule"),
+		     "first single-brand guess: only devices of brand acme contact widget-cloud.example, 2 of them "
+		     "(the dataset has 2 brands)");
 	CHECK_EQ_STR(col(id_flow, "party || ' ' || decision"), "third default");
 	ciot_destination_stats_free(&stats);
 	ciot_destinations_close(d);

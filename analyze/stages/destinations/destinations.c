@@ -402,6 +402,32 @@ static enum ciot_rc decide_by_evidence(struct builder *b, sqlite3_int64 flow_id,
 	return CIOT_OK;
 }
 
+/* A server is its registrable domain (Table 1 counts them), so a domain is one party to a device:
+ * when its flows were decided differently (one flow's certificate names the vendor, another's
+ * address has only a CNAME into a CDN, a third no evidence at all: Netflix's nflximg.net), every
+ * flow takes the decision of the best decided one: a rule before evidence before the default,
+ * and among evidence the order decide_by_evidence tries it in. */
+static enum ciot_rc one_party_per_server(struct builder *b)
+{
+	static const char sql[] =
+		"WITH fl AS (SELECT t.flow_id, c.device_id, t.domain, (CASE t.decision WHEN 'rule' THEN 0"
+		"  WHEN 'evidence' THEN 10 ELSE 20 END) + (CASE t.evidence WHEN 'certificate' THEN 0 WHEN 'cname'"
+		"  THEN 1 WHEN 'vendor-network' THEN 2 WHEN 'vendor-name' THEN 3 ELSE 4 END) AS rank"
+		"  FROM destinations t JOIN flows f ON f.id = t.flow_id JOIN captures c ON c.id = f.capture_id"
+		"  WHERE t.domain IS NOT NULL AND t.party IN ('first', 'support', 'third')),"
+		" best AS (SELECT device_id, domain, flow_id FROM (SELECT device_id, domain, flow_id,"
+		"  row_number() OVER (PARTITION BY device_id, domain ORDER BY rank, flow_id) AS k FROM fl) WHERE k = 1)"
+		" UPDATE destinations SET party = b.party, organization = b.organization, party_rule = b.party_rule,"
+		"  decision = b.decision, evidence = b.evidence"
+		" FROM (SELECT fl.flow_id AS target, d.party, d.organization, d.party_rule, d.decision, d.evidence"
+		"  FROM fl JOIN best ON best.device_id = fl.device_id AND best.domain = fl.domain"
+		"  JOIN destinations d ON d.flow_id = best.flow_id) AS b"
+		" WHERE destinations.flow_id = b.target AND destinations.party <> b.party";
+	if (sqlite3_exec(b->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return ciot_db_fail(b->db, b->errbuf, "destinations (one party per server)");
+	return CIOT_OK;
+}
+
 /* The third evidence, over the whole dataset: a registrable domain that the devices of one brand
  * alone contact, at least two of them, is likely that brand's vendor's: first party to them, a
  * guess, and said as one. Only when the dataset has devices of at least two brands (else every
@@ -697,6 +723,8 @@ enum ciot_rc ciot_destinations_build(struct ciot_destinations *d, sqlite3 *db, s
 		rc = load_lab_hosts(&b);
 	if (!rc)
 		rc = build_all(&b);
+	if (!rc)
+		rc = one_party_per_server(&b);
 	if (!rc)
 		rc = single_brand(&b);
 	if (!rc)
