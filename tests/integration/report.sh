@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The outputs as a lab uses them (issue 17), on real databases: report files follow the umask.
+# The outputs as a lab uses them (issue 17), on real databases: report files follow the umask;
+# ciot-analyze writes a progress line at a steady interval into a log.
 source "$(dirname "$0")/lib.sh"
 need_corpus
 sample=$CIOT_SOURCE_DIR/datasets/sample
@@ -17,4 +18,39 @@ done
 (umask 022 && "$CIOT_REPORT" "$db" summary -o "$work/summary.csv" && umask 027 && "$CIOT_REPORT" "$db" summary -o "$work/summary.csv")
 expect_eq "replaced report mode under umask 027" "$(stat -c %a "$work/summary.csv")" "640"
 expect_eq "no temporary file left" "$(ls "$work" | grep -c '\.tmp\.' || true)" "0"
+
+# progress on a log: stderr a file, so no line redrawn in place but a line every
+# --progress-interval seconds. The capture comes through a FIFO that stalls 1.5 s after the
+# header, so that the run lasts long enough whatever the machine's speed.
+fifo=$work/stall.pcap
+mkfifo "$fifo"
+capture=$CIOT_CORPUS/ndpi/netflix.pcap
+stalled() { { head -c 24 "$capture"; sleep 1.5; tail -c +25 "$capture"; } >"$fifo"; }
+stalled &
+"$CIOT_ANALYZE" --all-flows --progress-interval 0.25 -o "$work/p.db" "$fifo" 2>"$work/progress.log" ||
+  fail "ciot-analyze --progress-interval"
+wait
+lines=$(grep -c '^ciot-analyze: progress: files [0-9]*/1, [0-9]* packets, [0-9.]* MB.*, [0-9.]* MB/s, [0-9.]* s$' "$work/progress.log" || true)
+[ "$lines" -ge 4 ] && pass "progress lines on a log every 0.25 s over a 1.5 s stall: $lines" ||
+  { fail "progress lines on a log: $lines, expected at least 4"; cat "$work/progress.log" >&2; }
+expect_eq "no carriage return on a log" "$(grep -c $'\r' "$work/progress.log" || true)" "0"
+# the schedule is steady: line k is written at about k intervals, not later and later
+# (times are printed to a tenth; a busy machine may delay a line, not the ones after it)
+late=$(grep 'progress:' "$work/progress.log" | grep -o '[0-9.]* s$' | awk '{ k++; if ($1 < 0.25 * k - 0.06 || $1 > 0.25 * k + 1) bad++ } END { print bad + 0 }')
+expect_eq "progress lines on schedule" "$late" "0"
+[ "$late" = 0 ] || cat "$work/progress.log" >&2
+stalled &
+"$CIOT_ANALYZE" --all-flows -q --progress-interval 0.25 -o "$work/p.db" "$fifo" 2>"$work/quiet.log" || fail "ciot-analyze -q"
+wait
+expect_eq "no progress line with --quiet" "$(grep -c 'progress:' "$work/quiet.log" || true)" "0"
+# the default is at most 10 s: a 1.5 s run writes none
+stalled &
+"$CIOT_ANALYZE" --all-flows -o "$work/p.db" "$fifo" 2>"$work/default.log" || fail "ciot-analyze"
+wait
+expect_eq "no progress line in 1.5 s at the default interval" "$(grep -c 'progress:' "$work/default.log" || true)" "0"
+grep -q -- '--progress-interval SECONDS' <("$CIOT_ANALYZE" --help) && pass "--progress-interval in --help" ||
+  fail "--progress-interval not in --help"
+status=0
+"$CIOT_ANALYZE" --progress-interval 0 -o "$work/p.db" "$capture" 2>/dev/null || status=$?
+expect_eq "--progress-interval 0 refused" "$status" "2"
 finish
