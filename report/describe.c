@@ -24,12 +24,18 @@ static const char intro[] =
 	"it:\n"
 	"\n";
 
+/* One convention for a missing value in every export and format, the database's own
+ * (docs/database.md): NULL is empty, an empty text is "". */
 static const char kinds_note[] =
 	"\n"
 	"An empty cell in CSV or Markdown, `null` in JSON, is a value the database does not have (SQL\n"
-	"NULL): no name, no country, no ServerHello. In CSV an empty text cannot be told from it; in JSON\n"
-	"it can (`\"\"`). Bytes are frame bytes as on the wire (the frame's original length), phases are\n"
-	"the lifecycle's: setup, interaction, idle, deletion.\n";
+	"NULL): unknown or not applicable, such as no name, no country, no ServerHello; \"empty\" in the\n"
+	"columns' docs below means this. An empty text is a list known to have nothing in it (a\n"
+	"connection's alerts when it had none, a certificate's findings when nothing is wrong with it):\n"
+	"`\"\"` in every format, quoted in CSV (`a,\"\",b`; PostgreSQL's `COPY ... CSV` reads the two back as\n"
+	"NULL and `''`), `\"\"` in a Markdown cell, `\"\"` in JSON. Only the columns whose docs say `\"\"` can\n"
+	"hold one. Bytes are frame bytes as on the wire (the frame's original length), phases are the\n"
+	"lifecycle's: setup, interaction, idle, deletion.\n";
 
 static const char *const kind_docs[][3] = {
 	{ "text", "as stored; quoted or escaped as the format needs", "a string" },

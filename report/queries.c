@@ -596,14 +596,14 @@ static const struct ciot_query queries[] = {
 			  "1 for a PSK cipher suite or an accepted TLS 1.3 pre_shared_key, else 0" },
 			{ "alert_by_device", CIOT_COLUMN_TEXT,
 			  "alerts the device sent, in order, comma-separated (up to 4): fatal:unknown_ca, "
-			  "warning:close_notify or encrypted; empty for none" },
-			{ "alert_by_server", CIOT_COLUMN_TEXT, "alerts the remote end sent, the same way" },
+			  "warning:close_notify or encrypted; \"\" for none" },
+			{ "alert_by_server", CIOT_COLUMN_TEXT, "alerts the remote end sent, the same way; \"\" for none" },
 			{ "leaf_sha256", CIOT_COLUMN_TEXT,
 			  "SHA-256 of the server's certificate (lower-case hex), the certificates export's key" },
 			{ "findings", CIOT_COLUMN_TEXT,
 			  "what is wrong with the leaf (weak-signature, weak-key, self-signed, long-validity) and "
-			  "its chain (expired, not-yet-valid, untrusted, name-mismatch), comma-separated; empty "
-			  "without a leaf" },
+			  "its chain (expired, not-yet-valid, untrusted, name-mismatch), comma-separated; \"\" for "
+			  "none; empty without a leaf" },
 			{ "category", CIOT_COLUMN_TEXT, "the device's category" },
 			{ "protocol", CIOT_COLUMN_TEXT, "tls, dtls or quic" },
 			{ "client", CIOT_COLUMN_TEXT,
@@ -640,8 +640,8 @@ static const struct ciot_query queries[] = {
 			{ "ca", CIOT_COLUMN_INT, "1 for a CA certificate, else 0" },
 			{ "findings", CIOT_COLUMN_TEXT,
 			  "the certificate's own problems: weak-signature, weak-key, self-signed, long-validity, "
-			  "comma-separated" },
-			{ "sans", CIOT_COLUMN_TEXT, "its subject alternative names, DNS:...,IP:..." },
+			  "comma-separated; \"\" for none" },
+			{ "sans", CIOT_COLUMN_TEXT, "its subject alternative names, DNS:...,IP:...; \"\" for none" },
 			{ "devices", CIOT_COLUMN_INT, "devices with a connection whose chains hold it" },
 			{ "connections", CIOT_COLUMN_INT, "connections whose chains (either side's) hold it" },
 			{ "parse_error", CIOT_COLUMN_TEXT,
@@ -755,8 +755,10 @@ static const struct ciot_query queries[] = {
 			{ "connections", CIOT_COLUMN_INT,
 			  "the pair's connections in the test (the device the client)" },
 			{ "alert_by_device", CIOT_COLUMN_TEXT,
-			  "alerts the device sent on the deciding connection, level:name comma-separated" },
-			{ "alert_by_server", CIOT_COLUMN_TEXT, "alerts the server (or the interceptor) sent on it" },
+			  "alerts the device sent on the deciding connection, level:name comma-separated; \"\" for "
+			  "none" },
+			{ "alert_by_server", CIOT_COLUMN_TEXT,
+			  "alerts the server (or the interceptor) sent on it; \"\" for none" },
 			{ "first_ts", CIOT_COLUMN_TIME_US, "time of the deciding connection's first packet" },
 			{ "intercepted", CIOT_COLUMN_TEXT,
 			  "whether the deciding connection's server presented the interceptor's certificate: yes, "

@@ -644,34 +644,34 @@ static void test_validation(void)
 	CHECK_EQ_STR(csv,
 		     "device,category,interception,server,behaviour,outcome,connections,alert_by_device,alert_by_server,"
 		     "first_ts,intercepted\n"
-		     "cam1,camera,self_signed,f.example,\"accepts the certificate, sends no data\",handshake-only,1,,,"
+		     "cam1,camera,self_signed,f.example,\"accepts the certificate, sends no data\",handshake-only,1,\"\",\"\","
 		     "1700000016.000000,unknown\n"
 		     "cam1,camera,self_signed,a.example,alert: unknown_ca,client-alert,2,"
-		     "\"fatal:unknown_ca,warning:close_notify\",,1700000010.000000,yes\n"
-		     "cam1,camera,self_signed,b.example,alert: encrypted,client-alert,2,encrypted,,1700000012.000000,"
+		     "\"fatal:unknown_ca,warning:close_notify\",\"\",1700000010.000000,yes\n"
+		     "cam1,camera,self_signed,b.example,alert: encrypted,client-alert,2,encrypted,\"\",1700000012.000000,"
 		     "unknown\n"
-		     "cam1,camera,self_signed,c.example,disconnects and reconnects,client-closed,2,,,1700000013.000000,"
+		     "cam1,camera,self_signed,c.example,disconnects and reconnects,client-closed,2,\"\",\"\",1700000013.000000,"
 		     "unknown\n"
-		     "cam1,camera,self_signed,d.example,disconnects,client-closed,1,,,1700000015.000000,unknown\n"
-		     "cam1,camera,self_signed,198.51.100.7,server handshake failure,server-failure,1,,"
+		     "cam1,camera,self_signed,d.example,disconnects,client-closed,1,\"\",\"\",1700000015.000000,unknown\n"
+		     "cam1,camera,self_signed,198.51.100.7,server handshake failure,server-failure,1,\"\","
 		     "fatal:handshake_failure,1700000017.000000,unknown\n"
-		     "cam1,camera,self_signed,n.example,not intercepted,communicates,2,,,1700000022.000000,no\n"
-		     "cam1,camera,self_signed,198.51.100.8,cannot connect,no-server-hello,1,,,1700000018.000000,"
+		     "cam1,camera,self_signed,n.example,not intercepted,communicates,2,\"\",\"\",1700000022.000000,no\n"
+		     "cam1,camera,self_signed,198.51.100.8,cannot connect,no-server-hello,1,\"\",\"\",1700000018.000000,"
 		     "unknown\n"
-		     "cam1,camera,wrong_hostname,a.example,alert: bad_certificate,client-alert,1,fatal:bad_certificate,,"
+		     "cam1,camera,wrong_hostname,a.example,alert: bad_certificate,client-alert,1,fatal:bad_certificate,\"\","
 		     "1700000030.000000,unknown\n"
-		     "cam2,camera,self_signed,d.example,communicates normally,communicates,1,,,1700000042.000000,yes\n"
+		     "cam2,camera,self_signed,d.example,communicates normally,communicates,1,\"\",\"\",1700000042.000000,yes\n"
 		     "cam2,camera,self_signed,a.example,alert: unknown_ca,client-alert,1,"
-		     "\"fatal:unknown_ca,warning:close_notify\",,1700000040.000000,yes\n"
-		     "cam2,camera,self_signed,g.example,alert: unknown_ca,client-alert,1,fatal:unknown_ca,,"
+		     "\"fatal:unknown_ca,warning:close_notify\",\"\",1700000040.000000,yes\n"
+		     "cam2,camera,self_signed,g.example,alert: unknown_ca,client-alert,1,fatal:unknown_ca,\"\","
 		     "1700000041.000000,unknown\n"
-		     "cam2,camera,self_signed,i.example,capture ended in the handshake,incomplete,1,,,1700000043.000000,"
+		     "cam2,camera,self_signed,i.example,capture ended in the handshake,incomplete,1,\"\",\"\",1700000043.000000,"
 		     "unknown\n"
-		     "cam2,camera,self_signed,198.51.100.9,no handshake seen,no-client-hello,1,,,1700000044.000000,"
+		     "cam2,camera,self_signed,198.51.100.9,no handshake seen,no-client-hello,1,\"\",\"\",1700000044.000000,"
 		     "unknown\n"
-		     "plug1,plug,self_signed,a.example,alert: unknown_ca,client-alert,1,fatal:unknown_ca,,"
+		     "plug1,plug,self_signed,a.example,alert: unknown_ca,client-alert,1,fatal:unknown_ca,\"\","
 		     "1700000050.000000,unknown\n"
-		     "plug1,plug,self_signed,d.example,disconnects,client-closed,1,,,1700000051.000000,unknown\n");
+		     "plug1,plug,self_signed,d.example,disconnects,client-closed,1,\"\",\"\",1700000051.000000,unknown\n");
 	/* the untagged capture, the remote client and QUIC left no pair */
 	CHECK(!strstr(csv, "h.example"));
 	CHECK(!strstr(csv, "e.example"));
@@ -951,28 +951,33 @@ static void test_tls(void)
 		     "cipher_class,established,resumed,psk,alert_by_device,alert_by_server,leaf_sha256,findings,"
 		     "category,protocol,client,outcome,first_ts\n"
 		     "dev1,setup,10.0.0.2,40001,203.0.113.1,443,a.example,\"TLS1.2,TLS1.1\",TLS1.2,"
-		     "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,forward-secret,1,0,0,warning:close_notify,,cert-leaf,"
+		     "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,forward-secret,1,0,0,warning:close_notify,\"\",cert-leaf,"
 		     "\"weak-signature,long-validity,expired,untrusted\",camera,tls,device,communicates,1700000001.000000\n"
 		     "dev1,setup,10.0.0.2,8443,192.168.1.50,51000,dev1.local,\"TLS1.3,TLS1.2\",TLS1.2,"
 		     "TLS_RSA_WITH_AES_128_CBC_SHA,other,0,0,0,warning:close_notify,fatal:unknown_ca,cert-device,"
 		     "\"self-signed,untrusted\",camera,tls,remote,client-alert,1700000002.000000\n"
-		     "dev1,interaction,10.0.0.2,40003,203.0.113.1,443,q.example,,QUICv1,,,0,0,0,,,,,camera,quic,device,,"
+		     "dev1,interaction,10.0.0.2,40003,203.0.113.1,443,q.example,,QUICv1,,,0,0,0,\"\",\"\",,,camera,quic,device,,"
 		     "1700000003.000000\n"
 		     "dev1,idle,10.0.0.2,40004,203.0.113.1,443,c.example,\"TLS1.3,TLS1.2\",TLS1.3,TLS_AES_128_GCM_SHA256,"
-		     "forward-secret,1,1,1,encrypted,,,,camera,tls,device,communicates,1700000004.000000\n"
+		     "forward-secret,1,1,1,encrypted,\"\",,,camera,tls,device,communicates,1700000004.000000\n"
 		     "dev1,idle,10.0.0.2,40005,203.0.113.1,443,b.example,TLS1.2,TLS1.2,"
-		     "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,forward-secret,1,0,0,,,cert-dup,name-mismatch,camera,tls,"
+		     "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,forward-secret,1,0,0,\"\",\"\",cert-dup,name-mismatch,camera,tls,"
 		     "device,communicates,1700000005.000000\n"
 		     "dev2,setup,10.0.0.2,40006,203.0.113.1,443,a.example,\"TLS1.2,TLS1.1\",TLS1.2,"
-		     "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,forward-secret,1,0,0,,,cert-leaf,"
+		     "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,forward-secret,1,0,0,\"\",\"\",cert-leaf,"
 		     "\"weak-signature,long-validity,expired,untrusted\",plug,tls,device,communicates,1700000006.000000\n"
 		     "dev2,setup,10.0.0.2,40007,203.0.113.2,443,d.example,TLS1.2,TLS1.2,TLS_RSA_WITH_AES_128_CBC_SHA,"
-		     "other,0,0,0,,fatal:decode_error,cert-bad,untrusted,plug,tls,device,server-failure,"
+		     "other,0,0,0,\"\",fatal:decode_error,cert-bad,untrusted,plug,tls,device,server-failure,"
 		     "1700000007.000000\n");
 	free(csv);
 
-	/* CSV prints NULL and "" alike: JSON tells that findings are NULL without a leaf, and the
-	 * chain's alone for a leaf without findings of its own */
+	/* Markdown too: the QUIC row's alerts are "" (it had none), its leaf and findings empty (NULL) */
+	char *md = export_as("tls", CIOT_EXPORT_MD, NULL);
+	CHECK(md && strstr(md, "| 0 | 0 | 0 | \"\" | \"\" |  |  | camera | quic | device |  | 1700000003.000000 |\n"));
+	free(md);
+
+	/* JSON, like CSV, tells that findings are NULL without a leaf, and the chain's alone for a leaf
+	 * without findings of its own */
 	char *json = export_as("tls", CIOT_EXPORT_JSON, NULL);
 	static const struct {
 		const char *sni, *findings;
@@ -1006,7 +1011,7 @@ static void test_certificates(void)
 	CHECK_LINE(csv, "cert-bad,,,,,,,,,,,,,1,1,unsupported algorithm");
 	/* sent twice in one chain: still one connection saw it */
 	CHECK_LINE(csv, "cert-dup,CN=b.example,\"CN=Acme CA,O=Acme\",2024-01-01T00:00:00Z,2024-12-31T00:00:00Z,365,"
-			"sha256WithRSAEncryption,RSA,2048,0,0,,DNS:b.example,1,1,");
+			"sha256WithRSAEncryption,RSA,2048,0,0,\"\",DNS:b.example,1,1,");
 	/* each certificate once; leaves before CAs */
 	CHECK_EQ_INT(count_lines_with(csv, "cert-"), 5);
 	CHECK(strstr(csv, "\ncert-device,") < strstr(csv, "\ncert-ca,"));
