@@ -37,7 +37,26 @@ static void usage(FILE *out)
 	const char *description;
 	for (size_t i = 0; ciot_export_name(i, &description); i++)
 		fprintf(out, "  %-13s %s\n", ciot_export_name(i, NULL), description);
-	fputs("\nTimestamps are Unix time in seconds with microseconds, UTC.\n", out);
+	fputs("\nTimestamps are Unix time in seconds with microseconds, UTC. In CSV and Markdown an empty field\n"
+	      "is NULL (no value), \"\" an empty text (an empty list).\n"
+	      "\nCertificate-interception test captures are kept apart from the lifecycle's:\n", out);
+	static const struct {
+		enum ciot_query_captures captures;
+		const char *what;
+	} kept[] = {
+		{ CIOT_CAPTURES_LIFECYCLE, "left out of" },
+		{ CIOT_CAPTURES_TAGGED, "tagged in an interception column of" },
+		{ CIOT_CAPTURES_SPLIT, "counted in columns of their own in" },
+		{ CIOT_CAPTURES_INTERCEPTION, "the only captures of" },
+	};
+	const struct ciot_query *q;
+	for (size_t k = 0; k < sizeof kept / sizeof kept[0]; k++) {
+		fprintf(out, "  %s:", kept[k].what);
+		for (size_t i = 0; (q = ciot_query_get(i)); i++)
+			if (q->captures == kept[k].captures)
+				fprintf(out, " %s", q->name);
+		fputc('\n', out);
+	}
 }
 
 /* The temporary file the report is written to before it is renamed over -o's path. mkstemp makes
