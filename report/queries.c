@@ -287,7 +287,9 @@ static const struct ciot_query queries[] = {
 			  "how the party was decided: rule, evidence, default (no rule or evidence: third party by "
 			  "default), lab or local" },
 			{ "evidence", CIOT_COLUMN_TEXT,
-			  "the evidence that decided the party when decision is evidence, else empty" },
+			  "the evidence that decided the party when decision is evidence: certificate (the leaf "
+			  "certificate's O=), cname (the DNS answer's CNAME chain into a known cloud) or single-brand "
+			  "(a domain only one brand's devices contact: a guess); else empty" },
 			{ "flows", CIOT_COLUMN_INT,
 			  "the device's flows to the address in the phase, with this domain, organization and party" },
 			{ "bytes", CIOT_COLUMN_INT, "their frame bytes, both directions" },
@@ -636,8 +638,10 @@ static const struct ciot_query queries[] = {
 			{ "client", CIOT_COLUMN_TEXT,
 			  "who sent the ClientHello: device or remote (without one, the flow's initiator)" },
 			{ "outcome", CIOT_COLUMN_TEXT,
-			  "communicates, handshake-only, client-alert, client-closed, server-failure, "
-			  "no-server-hello, incomplete or no-client-hello (docs/tls.md); empty for QUIC" },
+			  "communicates (data both ways), handshake-only (the device's Finished, no data), "
+			  "client-alert, client-closed (FIN or RST first, no alert), server-failure (the server's "
+			  "alert or close), no-server-hello, incomplete (the capture ended in the handshake) or "
+			  "no-client-hello (began before the capture), docs/tls.md; empty for QUIC" },
 			{ "first_ts", CIOT_COLUMN_TIME_US, "time of the connection's first packet" },
 			{ "interception", CIOT_COLUMN_TEXT,
 			  "the certificate-interception test tag of the connection's capture (its certificates are "
@@ -767,8 +771,12 @@ static const struct ciot_query queries[] = {
 		{
 			{ "interception", CIOT_COLUMN_TEXT, "the certificate-interception test tag" },
 			{ "behaviour", CIOT_COLUMN_TEXT,
-			  "what the device did, as the paper names it: communicates normally, alert: <name>, "
-			  "disconnects... (docs/tls.md)" },
+			  "what the device did, as the paper names it, from the pair's best outcome: communicates "
+			  "normally, accepts the certificate, sends no data, alert: <the device's first alert> "
+			  "(alert: unknown_ca, alert: encrypted), disconnects and reconnects (closed without an alert, "
+			  "more than one attempt), disconnects, server handshake failure, not intercepted (the real "
+			  "certificate reached it), cannot connect, capture ended in the handshake, no handshake seen "
+			  "(docs/tls.md)" },
 			{ "devices", CIOT_COLUMN_INT, "devices with a pair of this behaviour" },
 			{ "servers", CIOT_COLUMN_INT,
 			  "device-server pairs of this behaviour (a server is the SNI, else the address)" },
@@ -829,7 +837,7 @@ static const struct ciot_query queries[] = {
 			{ "phase", CIOT_COLUMN_TEXT, "the lifecycle phase: setup, interaction, idle or deletion" },
 			{ "kind", CIOT_COLUMN_TEXT,
 			  "email, phone, mac, uuid, imei, cn-id, geo, private-ip, wifi-ssid, password, or a seed's "
-			  "field (docs/pii.md)" },
+			  "field: wifi-password, name, address, device-name, account-id (docs/pii.md)" },
 			{ "source", CIOT_COLUMN_TEXT,
 			  "pattern (found by its form) or seed (a value the researcher gave, or the device's MAC)" },
 			{ "location", CIOT_COLUMN_TEXT,
