@@ -15,7 +15,8 @@
  * the registry's column docs through the same renderers (ciot_export_describe, `ciot-report
  * --columns`); docs/exports.md is its output.
  *
- * Adding an export means adding a row to the registry, with a doc for each column, a test
+ * Adding an export means adding a row to the registry, with a doc for each column and the captures
+ * it reads (enum ciot_query_captures), a test
  * (tests/unit/test-exports.c, which also checks every doc and column count), and running
  * `ciot-report --columns > docs/exports.md`.
  */
