@@ -47,6 +47,7 @@ struct tool {
 	const char *ip_table;
 	int tz;
 	bool quiet;
+	double progress_interval; /* seconds between progress lines on a log (not a terminal) */
 	enum { ACTION_RUN, ACTION_HELP, ACTION_VERSION } action;
 	struct ciot_destination_options destinations;
 };
@@ -118,6 +119,22 @@ static enum ciot_rc set_quiet(void *tool, const char *value, char *errbuf)
 	return CIOT_OK;
 }
 
+/* A log gets a line at this interval (at most 10 s by default, so that a stalled run shows within
+ * seconds of a look); a shorter one is for tests and impatient eyes, a longer one for long runs. */
+#define PROGRESS_INTERVAL_DEFAULT 10.0
+#define PROGRESS_INTERVAL_MAX 86400.0
+
+static enum ciot_rc set_progress_interval(void *tool, const char *value, char *errbuf)
+{
+	char *end;
+	double v = strtod(value, &end);
+	if (end == value || *end || !(v >= 0.01 && v <= PROGRESS_INTERVAL_MAX))
+		return ciot_fail(errbuf, CIOT_ERR_ARG, "--progress-interval wants seconds from 0.01 to %.0f",
+				 PROGRESS_INTERVAL_MAX);
+	((struct tool *)tool)->progress_interval = v;
+	return CIOT_OK;
+}
+
 static enum ciot_rc set_help(void *tool, const char *value, char *errbuf)
 {
 	(void)value;
@@ -169,6 +186,11 @@ static const struct ciot_option layout_options[] = {
  * library's last group). */
 static const struct ciot_option processing_options[] = {
 	{ "quiet", 'q', NULL, "no progress line and no notes; errors and warnings still go to stderr", set_quiet },
+	{ "progress-interval", 0, "SECONDS",
+	  "when stderr is not a terminal (a log), a progress line every SECONDS\n"
+	  "(default 10): files, packets, MB read and rate; a terminal's line\n"
+	  "is redrawn in place",
+	  set_progress_interval },
 	{ "help", 'h', NULL, "this text", set_help },
 	{ "version", 'V', NULL, "versions of ciot and nDPI", set_version },
 	{ NULL, 0, NULL, NULL, NULL },
@@ -363,9 +385,16 @@ static void on_signal(int sig)
 	stop_flag = 1;
 }
 
+/* The progress thread: on a terminal it redraws one line in place four times a second; on a log
+ * (stderr a file or a pipe: a batch job, nohup, a CI log) it writes a whole line every
+ * --progress-interval seconds, on a fixed schedule from the start (interval k is due at k times
+ * the interval, however long a line took), since a log shows nothing of a line redrawn with \r
+ * until it ends. */
 struct progress_ctx {
 	struct ciot_progress *p;
 	bool show;
+	bool tty;
+	double interval;
 	bool done;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -405,6 +434,22 @@ static void draw_progress(struct progress_ctx *pc)
 	pc->line_on_screen = true;
 }
 
+/* One line of a log: what a terminal's line says, without the bar and the carriage return. */
+static void log_progress(struct progress_ctx *pc)
+{
+	double elapsed = seconds_since(&pc->start);
+	uint64_t done = atomic_load(&pc->p->bytes_done), frames = atomic_load(&pc->p->frames);
+	uint64_t files = atomic_load(&pc->p->files_done), total = pc->p->bytes_total;
+	char of[64] = ""; /* the whole, when the files' sizes are known (not for pipes) */
+	if (total)
+		snprintf(of, sizeof of, " of %.1f MB (%d%%)", (double)total / 1e6,
+			 (int)(100.0 * (double)(done < total ? done : total) / (double)total));
+	fprintf(stderr, "ciot-analyze: progress: files %llu/%llu, %llu packets, %.1f MB%s, %.1f MB/s, %.1f s\n",
+		(unsigned long long)files, (unsigned long long)pc->p->files_total, (unsigned long long)frames,
+		(double)done / 1e6, of, elapsed > 0 ? (double)done / 1e6 / elapsed : 0, elapsed);
+	fflush(stderr);
+}
+
 static void clear_progress(struct progress_ctx *pc)
 {
 	if (pc->line_on_screen) {
@@ -413,30 +458,47 @@ static void clear_progress(struct progress_ctx *pc)
 	}
 }
 
+/* The wall-clock time `seconds` from now, for pthread_cond_timedwait. */
+static struct timespec realtime_in(double seconds)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_REALTIME, &t);
+	if (seconds < 0)
+		seconds = 0;
+	long long ns = (long long)t.tv_nsec + (long long)(seconds * 1e9);
+	t.tv_sec += (time_t)(ns / 1000000000LL);
+	t.tv_nsec = (long)(ns % 1000000000LL);
+	return t;
+}
+
 static void *progress_main(void *arg)
 {
 	struct progress_ctx *pc = arg;
+	double step = pc->tty ? 0.25 : pc->interval, due = step;
 	pthread_mutex_lock(&pc->lock);
 	while (!pc->done) {
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += 250 * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&pc->cond, &pc->lock, &until);
-		if (!pc->done)
+		struct timespec until = realtime_in(due - seconds_since(&pc->start));
+		if (pthread_cond_timedwait(&pc->cond, &pc->lock, &until) == 0 || pc->done)
+			continue; /* woken early (spuriously, or to stop): the line is not due yet */
+		if (seconds_since(&pc->start) < due)
+			continue;
+		if (pc->tty)
 			draw_progress(pc);
+		else
+			log_progress(pc);
+		/* the next slot of the schedule: a line that came late does not push the others back */
+		while (due <= seconds_since(&pc->start))
+			due += step;
 	}
 	clear_progress(pc);
 	pthread_mutex_unlock(&pc->lock);
 	return NULL;
 }
 
-/* The progress line, redrawn from a thread of its own while the workers run, on a terminal only. */
+/* The progress line, from a thread of its own while the workers run: redrawn on a terminal, a line
+ * at a time on a log; none with --quiet. */
 static void start_progress(struct progress_ctx *pc, struct ciot_progress *p, const struct ciot_dataset *ds,
-			   bool quiet)
+			   bool quiet, double interval)
 {
 	*p = (struct ciot_progress){ .files_total = ciot_dataset_ncaptures(ds) };
 	for (size_t i = 0; i < p->files_total; i++) {
@@ -444,7 +506,8 @@ static void start_progress(struct progress_ctx *pc, struct ciot_progress *p, con
 		if (stat(ciot_capture_path(ciot_dataset_capture(ds, i)), &st) == 0)
 			p->bytes_total += (uint64_t)st.st_size;
 	}
-	*pc = (struct progress_ctx){ .p = p, .show = !quiet && isatty(STDERR_FILENO) };
+	bool tty = isatty(STDERR_FILENO);
+	*pc = (struct progress_ctx){ .p = p, .show = !quiet, .tty = tty, .interval = interval };
 	pthread_mutex_init(&pc->lock, NULL);
 	pthread_cond_init(&pc->cond, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &pc->start);
@@ -590,7 +653,7 @@ static int run(const struct tool *t, const struct ciot_dataset *ds, struct ciot_
 	}
 	struct ciot_progress progress;
 	struct progress_ctx pc;
-	start_progress(&pc, &progress, ds, t->quiet);
+	start_progress(&pc, &progress, ds, t->quiet, t->progress_interval);
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
@@ -631,7 +694,8 @@ static int run(const struct tool *t, const struct ciot_dataset *ds, struct ciot_
 
 int main(int argc, char **argv)
 {
-	struct tool t = { .bare.phase = CIOT_PHASE_INTERACTION, .tz = 8 * 3600 };
+	struct tool t = { .bare.phase = CIOT_PHASE_INTERACTION, .tz = 8 * 3600,
+			  .progress_interval = PROGRESS_INTERVAL_DEFAULT };
 	config = ciot_config_new();
 	atexit(free_config);
 	if (!config) {

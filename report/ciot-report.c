@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -20,7 +21,8 @@ static void usage(FILE *out)
 	      "Exports TABLE from a database written by ciot-analyze.\n"
 	      "  -f, --format F   csv (default; header row), json (an array of objects with the same keys)\n"
 	      "                   or md (a Markdown table)\n"
-	      "  -o, --output F   write to F (replaced only once complete) instead of standard output\n"
+	      "  -o, --output F   write to F (replaced only once complete; mode 0666 less the umask)\n"
+	      "                   instead of standard output\n"
 	      "      --home CC    the dataset's home country (ISO 3166 code): traffic elsewhere is overseas\n"
 	      "                   (default: the manifest's home_country, else CN)\n"
 	      "      --fold-greater-china\n"
@@ -35,7 +37,47 @@ static void usage(FILE *out)
 	const char *description;
 	for (size_t i = 0; ciot_export_name(i, &description); i++)
 		fprintf(out, "  %-13s %s\n", ciot_export_name(i, NULL), description);
-	fputs("\nTimestamps are Unix time in seconds with microseconds, UTC.\n", out);
+	fputs("\nTimestamps are Unix time in seconds with microseconds, UTC. In CSV and Markdown an empty field\n"
+	      "is NULL (no value), \"\" an empty text (an empty list).\n"
+	      "\nCertificate-interception test captures are kept apart from the lifecycle's:\n", out);
+	static const struct {
+		enum ciot_query_captures captures;
+		const char *what;
+	} kept[] = {
+		{ CIOT_CAPTURES_LIFECYCLE, "left out of" },
+		{ CIOT_CAPTURES_TAGGED, "tagged in an interception column of" },
+		{ CIOT_CAPTURES_SPLIT, "counted in columns of their own in" },
+		{ CIOT_CAPTURES_INTERCEPTION, "the only captures of" },
+	};
+	const struct ciot_query *q;
+	for (size_t k = 0; k < sizeof kept / sizeof kept[0]; k++) {
+		fprintf(out, "  %s:", kept[k].what);
+		for (size_t i = 0; (q = ciot_query_get(i)); i++)
+			if (q->captures == kept[k].captures)
+				fprintf(out, " %s", q->name);
+		fputc('\n', out);
+	}
+}
+
+/* The temporary file the report is written to before it is renamed over -o's path. mkstemp makes
+ * it 0600 whatever the umask, and rename keeps that mode: a report a lab shares through a group
+ * folder would be unreadable to the group. It gets what open(..., 0666) would have given, 0666 less
+ * the umask (read back by setting it, the only portable way; the tool has one thread). */
+static int open_output(char *tmp)
+{
+	int fd = mkstemp(tmp);
+	if (fd < 0)
+		return -1;
+	mode_t mask = umask(0);
+	umask(mask);
+	if (fchmod(fd, 0666 & ~mask) != 0) {
+		int saved = errno;
+		close(fd);
+		unlink(tmp);
+		errno = saved;
+		return -1;
+	}
+	return fd;
 }
 
 int main(int argc, char **argv)
@@ -96,7 +138,7 @@ int main(int argc, char **argv)
 	char tmp[4096] = "";
 	if (output) {
 		snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", output);
-		int fd = mkstemp(tmp);
+		int fd = open_output(tmp);
 		if (fd < 0 || !(out = fdopen(fd, "w"))) {
 			fprintf(stderr, "%s: %s\n", output, strerror(errno));
 			sqlite3_close(db);

@@ -24,12 +24,30 @@ static const char intro[] =
 	"it:\n"
 	"\n";
 
+/* Interception captures in the same database as lifecycle ones would change the lifecycle's TLS and
+ * destination figures without a word: each export says which it reads ("Captures:" below). */
+static const char captures_note[] =
+	"\n"
+	"Certificate-interception test captures (`captures.interception` set, guides/certificate-\n"
+	"interception.md) can share a database with the lifecycle captures, but their certificates,\n"
+	"alerts and servers are the interceptor's: every export says under \"Captures\" which it reads.\n"
+	"The exports of lifecycle figures (summary, countries, sankey, parties, organizations, the\n"
+	"encryption exports, protocols, cert-issues, pii-kinds) leave them out; the per-row exports\n"
+	"(flows, destinations, tls, pii) keep them with their tag in an `interception` column;\n"
+	"certificates counts their connections apart; validation and validation-pairs read only them.\n";
+
+/* One convention for a missing value in every export and format, the database's own
+ * (docs/database.md): NULL is empty, an empty text is "". */
 static const char kinds_note[] =
 	"\n"
 	"An empty cell in CSV or Markdown, `null` in JSON, is a value the database does not have (SQL\n"
-	"NULL): no name, no country, no ServerHello. In CSV an empty text cannot be told from it; in JSON\n"
-	"it can (`\"\"`). Bytes are frame bytes as on the wire (the frame's original length), phases are\n"
-	"the lifecycle's: setup, interaction, idle, deletion.\n";
+	"NULL): unknown or not applicable, such as no name, no country, no ServerHello; \"empty\" in the\n"
+	"columns' docs below means this. An empty text is a list known to have nothing in it (a\n"
+	"connection's alerts when it had none, a certificate's findings when nothing is wrong with it):\n"
+	"`\"\"` in every format, quoted in CSV (`a,\"\",b`; PostgreSQL's `COPY ... CSV` reads the two back as\n"
+	"NULL and `''`), `\"\"` in a Markdown cell, `\"\"` in JSON. Only the columns whose docs say `\"\"` can\n"
+	"hold one. Bytes are frame bytes as on the wire (the frame's original length), phases are the\n"
+	"lifecycle's: setup, interaction, idle, deletion.\n";
 
 static const char *const kind_docs[][3] = {
 	{ "text", "as stored; quoted or escaped as the format needs", "a string" },
@@ -72,6 +90,7 @@ static enum ciot_rc describe_kinds(const struct ciot_renderer *md, FILE *out, ch
 	enum ciot_rc rc = render_table(md, out, columns, 3, &kind_docs[0][0], sizeof kind_docs / sizeof kind_docs[0],
 				       errbuf);
 	fputs(kinds_note, out);
+	fputs(captures_note, out);
 	return rc;
 }
 
@@ -84,6 +103,9 @@ static enum ciot_rc describe_md(const struct ciot_renderer *md, const struct cio
 		{ "meaning", CIOT_COLUMN_TEXT, "what it holds, its unit or convention" },
 	};
 	fprintf(out, "## %s\n\n%c%s.\n", q->name, toupper((unsigned char)q->description[0]), q->description + 1);
+	const char *captures = ciot_query_captures_doc(q->captures);
+	if (captures)
+		fprintf(out, "\nCaptures: %s.\n", captures);
 	for (unsigned p = 1; p <= q->params; p <<= 1) {
 		const char *doc, *name = (q->params & p) ? ciot_query_param_name((enum ciot_query_param)p, &doc) : NULL;
 		if (name)

@@ -17,6 +17,12 @@
 
 #include "ciot/report.h"
 
+/* A flow (its id) of a lifecycle capture, not of a certificate-interception test: the exports that
+ * make the lifecycle's figures leave those out (ciot/report.h, enum ciot_query_captures). */
+#define LIFECYCLE_FLOW(id)                                                                                 \
+	id " IN (SELECT lf.id FROM flows lf JOIN captures lc ON lc.id = lf.capture_id"                      \
+	" WHERE lc.interception IS NULL)"
+
 /* Phases in lifecycle order, as one comma-separated cell. */
 #define PHASES_COVERED                                                                                     \
 	"rtrim(CASE WHEN sum(c.phase = 'setup') > 0 THEN 'setup,' ELSE '' END ||"                          \
@@ -37,7 +43,7 @@
 	" CASE WHEN :fold AND t.country IN ('HK', 'MO', 'TW') THEN 'CN' ELSE t.country END AS country,"    \
 	" f.bytes_out + f.bytes_in AS bytes FROM flows f JOIN destinations t ON t.flow_id = f.id"          \
 	" JOIN captures c ON c.id = f.capture_id JOIN devices d ON d.id = c.device_id"                      \
-	" WHERE t.country <> 'local' AND t.party IS NOT 'lab'),"                                          \
+	" WHERE t.country <> 'local' AND t.party IS NOT 'lab' AND c.interception IS NULL),"                                          \
 	" phased AS (SELECT device_id, device, category, phase, country, bytes FROM base"                  \
 	" UNION ALL SELECT device_id, device, category, 'all', country, bytes FROM base),"                 \
 	/* M_i: bytes of device i to country T; N_i: its bytes to all countries */                         \
@@ -65,7 +71,7 @@
 	" c.firmware AS firmware, k.class AS class, k.packets AS packets, k.bytes AS bytes,"               \
 	" k.payload_bytes AS payload_bytes"                                                                \
 	" FROM flow_classes k JOIN flows f ON f.id = k.flow_id JOIN captures c ON c.id = f.capture_id"     \
-	" JOIN devices d ON d.id = c.device_id),"                                                          \
+	" JOIN devices d ON d.id = c.device_id WHERE c.interception IS NULL),"                             \
 	" phased AS (SELECT device_id, device, category, phase, class, packets, bytes, payload_bytes FROM base" \
 	" UNION ALL SELECT device_id, device, category, 'all', class, packets, bytes, payload_bytes FROM base)," \
 	" dev AS (SELECT device_id, device, category, phase, class, sum(packets) AS p, sum(bytes) AS b,"    \
@@ -130,7 +136,8 @@
 	" AS long_validity,"                                                                               \
 	" v.chain_findings LIKE '%expired%' AS expired, v.chain_findings LIKE '%not-yet-valid%' AS not_yet_valid," \
 	" v.chain_findings LIKE '%untrusted%' AS untrusted, v.chain_findings LIKE '%name-mismatch%'"        \
-	" AS name_mismatch FROM tls_view v WHERE v.client = 'device' AND v.server_certificates > 0),"       \
+	" AS name_mismatch FROM tls_view v WHERE v.client = 'device' AND v.server_certificates > 0"         \
+	" AND v.interception IS NULL),"       \
 	" scoped AS (SELECT 'all' AS version, * FROM conn UNION ALL SELECT version, * FROM conn"            \
 	" WHERE version IS NOT NULL),"                                                                     \
 	" issues(issue, ord) AS (VALUES ('insecure-signature', 1), ('insecure-key', 2), ('self-signed', 3)," \
@@ -147,9 +154,10 @@ static const struct ciot_query queries[] = {
 		"the dataset as in the lifecycle paper's Table 6: devices, categories, brands, hours, "
 		"packets, bytes, phases covered; overall and per category",
 		"SELECT 'all', NULL, " SUMMARY_COLUMNS " FROM captures c JOIN devices d ON d.id = c.device_id"
-		" HAVING count(*) > 0"
+		" WHERE c.interception IS NULL HAVING count(*) > 0"
 		" UNION ALL SELECT * FROM (SELECT 'category', d.category, " SUMMARY_COLUMNS
-		" FROM captures c JOIN devices d ON d.id = c.device_id GROUP BY d.category ORDER BY d.category)",
+		" FROM captures c JOIN devices d ON d.id = c.device_id WHERE c.interception IS NULL"
+		" GROUP BY d.category ORDER BY d.category)",
 		0,
 		{
 			{ "scope", CIOT_COLUMN_TEXT,
@@ -171,13 +179,14 @@ static const struct ciot_query queries[] = {
 			{ "first_day", CIOT_COLUMN_TEXT, "UTC date (YYYY-MM-DD) of the earliest frame" },
 			{ "last_day", CIOT_COLUMN_TEXT, "UTC date (YYYY-MM-DD) of the latest frame" },
 		},
+		CIOT_CAPTURES_LIFECYCLE,
 	},
 	{
 		"flows",
 		"every flow of the devices, oriented device -> remote",
 		"SELECT d.name, d.category, c.phase, c.subphase, f.transport, f.app_proto, f.device_ip,"
 		" f.device_port, f.remote_ip, f.remote_port, f.first_us, f.last_us, f.packets_out, f.bytes_out,"
-		" f.packets_in, f.bytes_in FROM flows f JOIN captures c ON c.id = f.capture_id"
+		" f.packets_in, f.bytes_in, c.interception FROM flows f JOIN captures c ON c.id = f.capture_id"
 		" JOIN devices d ON d.id = c.device_id ORDER BY d.name, c.phase, f.first_us, f.id",
 		0,
 		{
@@ -201,7 +210,10 @@ static const struct ciot_query queries[] = {
 			{ "bytes_out", CIOT_COLUMN_INT, "frame bytes (on the wire) device -> remote" },
 			{ "packets_in", CIOT_COLUMN_INT, "packets remote -> device" },
 			{ "bytes_in", CIOT_COLUMN_INT, "frame bytes (on the wire) remote -> device" },
+			{ "interception", CIOT_COLUMN_TEXT,
+			  "the certificate-interception test tag of the flow's capture; empty for lifecycle captures" },
 		},
+		CIOT_CAPTURES_TAGGED,
 	},
 	{
 		"captures",
@@ -238,6 +250,7 @@ static const struct ciot_query queries[] = {
 			{ "truncated", CIOT_COLUMN_INT,
 			  "1 when the file ended inside a record (the packets before it are analyzed), else 0" },
 		},
+		CIOT_CAPTURES_ALL,
 	},
 	{
 		"destinations",
@@ -247,10 +260,10 @@ static const struct ciot_query queries[] = {
 		" group_concat(DISTINCT CASE WHEN v.name IS NULL THEN NULL ELSE v.name || ' (' || v.name_source || ')'"
 		" || CASE WHEN v.dns_name IS NOT NULL AND v.dns_name <> v.name THEN ' ' || v.dns_name || ' (dns)'"
 		" ELSE '' END END), v.domain, v.country, v.asn, v.as_org, v.organization, v.party, v.party_rule,"
-		" v.decision, v.evidence, count(*), sum(v.bytes), sum(v.packets), min(v.first_us)"
-		" FROM destination_view v"
+		" v.decision, v.evidence, count(*), sum(v.bytes), sum(v.packets), min(v.first_us), c.interception"
+		" FROM destination_view v JOIN flows f ON f.id = v.flow_id JOIN captures c ON c.id = f.capture_id"
 		" GROUP BY v.device_id, v.phase, v.remote_ip, v.domain, v.organization, v.party, v.party_rule,"
-		" v.decision, v.evidence"
+		" v.decision, v.evidence, c.interception"
 		" ORDER BY v.device, " PHASE_ORDER("v.phase") ", sum(v.bytes) DESC, v.remote_ip",
 		0,
 		{
@@ -277,13 +290,18 @@ static const struct ciot_query queries[] = {
 			  "how the party was decided: rule, evidence, default (no rule or evidence: third party by "
 			  "default), lab or local" },
 			{ "evidence", CIOT_COLUMN_TEXT,
-			  "the evidence that decided the party when decision is evidence, else empty" },
+			  "the evidence that decided the party when decision is evidence: certificate (the leaf "
+			  "certificate's O=), cname (the DNS answer's CNAME chain into a known cloud) or single-brand "
+			  "(a domain only one brand's devices contact: a guess); else empty" },
 			{ "flows", CIOT_COLUMN_INT,
 			  "the device's flows to the address in the phase, with this domain, organization and party" },
 			{ "bytes", CIOT_COLUMN_INT, "their frame bytes, both directions" },
 			{ "packets", CIOT_COLUMN_INT, "their packets, both directions" },
 			{ "first_ts", CIOT_COLUMN_TIME_US, "time of the first packet of the earliest of them" },
+			{ "interception", CIOT_COLUMN_TEXT,
+			  "the certificate-interception test tag of the flows' captures; empty for lifecycle captures" },
 		},
+		CIOT_CAPTURES_TAGGED,
 	},
 	{
 		"countries",
@@ -326,6 +344,7 @@ static const struct ciot_query queries[] = {
 			{ "devices", CIOT_COLUMN_INT,
 			  "devices with traffic to public addresses in the scope and phase (K)" },
 		},
+		CIOT_CAPTURES_LIFECYCLE,
 	},
 	{
 		"sankey",
@@ -347,6 +366,7 @@ static const struct ciot_query queries[] = {
 			{ "bytes", CIOT_COLUMN_INT, "frame bytes both directions behind the edge" },
 			{ "devices", CIOT_COLUMN_INT, "devices of the category with traffic to the country" },
 		},
+		CIOT_CAPTURES_LIFECYCLE,
 	},
 	{
 		"parties",
@@ -355,15 +375,15 @@ static const struct ciot_query queries[] = {
 		"WITH srv AS (SELECT d.id AS device_id, d.category AS category, c.phase AS phase, t.party AS party,"
 		" coalesce(t.domain, f.remote_ip) AS server FROM flows f JOIN destinations t ON t.flow_id = f.id"
 		" JOIN captures c ON c.id = f.capture_id JOIN devices d ON d.id = c.device_id"
-		" WHERE t.party IN ('first', 'support', 'third')),"
+		" WHERE t.party IN ('first', 'support', 'third') AND c.interception IS NULL),"
 		" phased AS (SELECT device_id, category, phase, party, server FROM srv"
 		" UNION ALL SELECT device_id, category, 'all', party, server FROM srv),"
 		" counts AS (SELECT category, phase, party, count(DISTINCT device_id || ' ' || server) AS servers"
 		" FROM phased GROUP BY category, phase, party),"
 		" devs AS (SELECT d.category AS category, c.phase AS phase, count(DISTINCT d.id) AS k FROM captures c"
-		" JOIN devices d ON d.id = c.device_id GROUP BY d.category, c.phase"
+		" JOIN devices d ON d.id = c.device_id WHERE c.interception IS NULL GROUP BY d.category, c.phase"
 		" UNION ALL SELECT d.category, 'all', count(DISTINCT d.id) FROM captures c"
-		" JOIN devices d ON d.id = c.device_id GROUP BY d.category),"
+		" JOIN devices d ON d.id = c.device_id WHERE c.interception IS NULL GROUP BY d.category),"
 		" parties(party, ord) AS (VALUES ('first', 1), ('support', 2), ('third', 3))"
 		" SELECT devs.category, devs.phase, p.party, devs.k, coalesce(counts.servers, 0),"
 		" CAST(coalesce(counts.servers, 0) AS REAL) / devs.k FROM devs CROSS JOIN parties p"
@@ -383,6 +403,7 @@ static const struct ciot_query queries[] = {
 			{ "servers_per_device", CIOT_COLUMN_REAL3,
 			  "servers / devices: the average number of distinct servers per device" },
 		},
+		CIOT_CAPTURES_LIFECYCLE,
 	},
 	{
 		"organizations",
@@ -391,6 +412,7 @@ static const struct ciot_query queries[] = {
 		"SELECT v.organization, count(DISTINCT v.device_id), count(*), sum(v.bytes),"
 		" group_concat(DISTINCT v.domain) FROM destination_view v"
 		" WHERE v.country <> 'local' AND v.party IS NOT 'lab' AND v.organization IS NOT NULL"
+		" AND " LIFECYCLE_FLOW("v.flow_id")
 		" GROUP BY v.organization"
 		" ORDER BY count(DISTINCT v.device_id) DESC, sum(v.bytes) DESC, v.organization",
 		0,
@@ -402,6 +424,7 @@ static const struct ciot_query queries[] = {
 			{ "bytes", CIOT_COLUMN_INT, "their frame bytes, both directions" },
 			{ "domains", CIOT_COLUMN_TEXT, "the registrable domains seen, comma-separated" },
 		},
+		CIOT_CAPTURES_LIFECYCLE,
 	},
 	{
 		"coverage",
@@ -431,6 +454,7 @@ static const struct ciot_query queries[] = {
 			  "why no server can be first party by the device's brand (no brand, the id as brand, a brand "
 			  "the rules do not know without a manifest vendor), else empty" },
 		},
+		CIOT_CAPTURES_ALL,
 	},
 	{
 		"lab-hosts",
@@ -452,6 +476,7 @@ static const struct ciot_query queries[] = {
 			{ "bytes", CIOT_COLUMN_INT, "their frame bytes, both directions" },
 			{ "packets", CIOT_COLUMN_INT, "their packets, both directions" },
 		},
+		CIOT_CAPTURES_ALL,
 	},
 	{
 		"encryption",
@@ -498,6 +523,7 @@ static const struct ciot_query queries[] = {
 			  "class payload bytes / the device's payload bytes of every class in the phase (category: "
 			  "the mean of its devices' shares)" },
 		},
+		CIOT_CAPTURES_LIFECYCLE,
 	},
 	{
 		"encryption-heatmap",
@@ -509,12 +535,14 @@ static const struct ciot_query queries[] = {
 		/* every cell with a capture, also one whose devices were all silent (a step with no traffic
 		 * is a result: its cell is there, with no share) */
 		" cells AS (SELECT DISTINCT d.category AS category, c.phase AS phase FROM captures c"
-		" JOIN devices d ON d.id = c.device_id UNION SELECT DISTINCT d.category, 'all' FROM captures c"
-		" JOIN devices d ON d.id = c.device_id)"
+		" JOIN devices d ON d.id = c.device_id WHERE c.interception IS NULL"
+		" UNION SELECT DISTINCT d.category, 'all' FROM captures c"
+		" JOIN devices d ON d.id = c.device_id WHERE c.interception IS NULL)"
 		" SELECT a.category, a.phase, g.class_group, coalesce(sum(d.bs), 0) / k.k, coalesce(sum(d.ps), 0) / k.k,"
 		" coalesce(k.k, 0), (SELECT count(DISTINCT c.device_id) FROM captures c JOIN devices x ON x.id = c.device_id"
-		" WHERE x.category = a.category AND (a.phase = 'all' OR c.phase = a.phase)),"
-		" coalesce(sum(d.pbs), 0) / k.k FROM cells a CROSS JOIN groups g LEFT JOIN cat_k k ON k.category = a.category AND k.phase = a.phase"
+		" WHERE x.category = a.category AND (a.phase = 'all' OR c.phase = a.phase) AND c.interception IS NULL),"
+		" coalesce(sum(d.pbs), 0) / k.k FROM cells a CROSS JOIN groups g LEFT JOIN cat_k k ON k.category = a.category"
+		" AND k.phase = a.phase"
 		" LEFT JOIN dev_group d ON d.category = a.category AND d.phase = a.phase"
 		" AND d.class_group = g.class_group GROUP BY a.category, a.phase, g.class_group"
 		" ORDER BY a.category, " PHASE_ORDER("a.phase") ", min(g.ord)",
@@ -534,6 +562,7 @@ static const struct ciot_query queries[] = {
 			{ "payload_byte_share", CIOT_COLUMN_SHARE,
 			  "the same as byte_share for transport payload bytes (the lifecycle authors' measure)" },
 		},
+		CIOT_CAPTURES_LIFECYCLE,
 	},
 	{
 		"encryption-firmware",
@@ -564,6 +593,7 @@ static const struct ciot_query queries[] = {
 			{ "packet_share", CIOT_COLUMN_SHARE,
 			  "the group's packets / the device's packets of every group with that firmware" },
 		},
+		CIOT_CAPTURES_LIFECYCLE,
 	},
 	{
 		"tls",
@@ -576,7 +606,7 @@ static const struct ciot_query queries[] = {
 		" CASE WHEN v.client = 'device' THEN v.server_alerts ELSE v.client_alerts END, v.leaf_sha256,"
 		" CASE WHEN v.leaf_sha256 IS NULL THEN NULL ELSE"
 		" trim(coalesce(c.findings, '') || ',' || coalesce(v.chain_findings, ''), ',') END,"
-		" v.category, v.protocol, v.client, v.outcome, v.first_us"
+		" v.category, v.protocol, v.client, v.outcome, v.first_us, v.interception"
 		" FROM tls_view v LEFT JOIN certificates c ON c.sha256 = v.leaf_sha256"
 		" ORDER BY v.device, " PHASE_ORDER("v.phase") ", v.first_us, v.flow_id",
 		0,
@@ -607,23 +637,29 @@ static const struct ciot_query queries[] = {
 			  "1 for a PSK cipher suite or an accepted TLS 1.3 pre_shared_key, else 0" },
 			{ "alert_by_device", CIOT_COLUMN_TEXT,
 			  "alerts the device sent, in order, comma-separated (up to 4): fatal:unknown_ca, "
-			  "warning:close_notify or encrypted; empty for none" },
-			{ "alert_by_server", CIOT_COLUMN_TEXT, "alerts the remote end sent, the same way" },
+			  "warning:close_notify or encrypted; \"\" for none" },
+			{ "alert_by_server", CIOT_COLUMN_TEXT, "alerts the remote end sent, the same way; \"\" for none" },
 			{ "leaf_sha256", CIOT_COLUMN_TEXT,
 			  "SHA-256 of the server's certificate (lower-case hex), the certificates export's key" },
 			{ "findings", CIOT_COLUMN_TEXT,
 			  "what is wrong with the leaf (weak-signature, weak-key, self-signed, long-validity) and "
-			  "its chain (expired, not-yet-valid, untrusted, name-mismatch), comma-separated; empty "
-			  "without a leaf" },
+			  "its chain (expired, not-yet-valid, untrusted, name-mismatch), comma-separated; \"\" for "
+			  "none; empty without a leaf" },
 			{ "category", CIOT_COLUMN_TEXT, "the device's category" },
 			{ "protocol", CIOT_COLUMN_TEXT, "tls, dtls or quic" },
 			{ "client", CIOT_COLUMN_TEXT,
 			  "who sent the ClientHello: device or remote (without one, the flow's initiator)" },
 			{ "outcome", CIOT_COLUMN_TEXT,
-			  "communicates, handshake-only, client-alert, client-closed, server-failure, "
-			  "no-server-hello, incomplete or no-client-hello (docs/tls.md); empty for QUIC" },
+			  "communicates (data both ways), handshake-only (the device's Finished, no data), "
+			  "client-alert, client-closed (FIN or RST first, no alert), server-failure (the server's "
+			  "alert or close), no-server-hello, incomplete (the capture ended in the handshake) or "
+			  "no-client-hello (began before the capture), docs/tls.md; empty for QUIC" },
 			{ "first_ts", CIOT_COLUMN_TIME_US, "time of the connection's first packet" },
+			{ "interception", CIOT_COLUMN_TEXT,
+			  "the certificate-interception test tag of the connection's capture (its certificates are "
+			  "the interceptor's); empty for lifecycle captures" },
 		},
+		CIOT_CAPTURES_TAGGED,
 	},
 	{
 		"certificates",
@@ -632,9 +668,12 @@ static const struct ciot_query queries[] = {
 		"SELECT c.sha256, c.subject, c.issuer, c.not_before, c.not_after, c.validity_days, c.sig_alg,"
 		" c.key_type, c.key_bits, c.self_signed, c.ca, c.findings, c.sans,"
 		" (SELECT count(DISTINCT v.device_id) FROM tls_chains ch JOIN tls_view v USING (flow_id)"
-		" WHERE ch.sha256 = c.sha256), (SELECT count(DISTINCT ch.flow_id) FROM tls_chains ch"
-		" WHERE ch.sha256 = c.sha256),"
-		" c.parse_error FROM certificates c ORDER BY c.ca, c.subject, c.sha256",
+		" WHERE ch.sha256 = c.sha256 AND v.interception IS NULL),"
+		" (SELECT count(DISTINCT ch.flow_id) FROM tls_chains ch JOIN tls_view v USING (flow_id)"
+		" WHERE ch.sha256 = c.sha256 AND v.interception IS NULL),"
+		" c.parse_error, (SELECT count(DISTINCT ch.flow_id) FROM tls_chains ch JOIN tls_view v USING (flow_id)"
+		" WHERE ch.sha256 = c.sha256 AND v.interception IS NOT NULL)"
+		" FROM certificates c ORDER BY c.ca, c.subject, c.sha256",
 		0,
 		{
 			{ "sha256", CIOT_COLUMN_TEXT, "SHA-256 of the certificate's DER, lower-case hex" },
@@ -651,34 +690,41 @@ static const struct ciot_query queries[] = {
 			{ "ca", CIOT_COLUMN_INT, "1 for a CA certificate, else 0" },
 			{ "findings", CIOT_COLUMN_TEXT,
 			  "the certificate's own problems: weak-signature, weak-key, self-signed, long-validity, "
-			  "comma-separated" },
-			{ "sans", CIOT_COLUMN_TEXT, "its subject alternative names, DNS:...,IP:..." },
-			{ "devices", CIOT_COLUMN_INT, "devices with a connection whose chains hold it" },
-			{ "connections", CIOT_COLUMN_INT, "connections whose chains (either side's) hold it" },
+			  "comma-separated; \"\" for none" },
+			{ "sans", CIOT_COLUMN_TEXT, "its subject alternative names, DNS:...,IP:...; \"\" for none" },
+			{ "devices", CIOT_COLUMN_INT,
+			  "devices with a connection of a lifecycle capture whose chains hold it" },
+			{ "connections", CIOT_COLUMN_INT,
+			  "connections of lifecycle captures whose chains (either side's) hold it" },
 			{ "parse_error", CIOT_COLUMN_TEXT,
 			  "why OpenSSL refused it (the other fields are then empty); else empty" },
+			{ "interception_connections", CIOT_COLUMN_INT,
+			  "connections of certificate-interception captures whose chains hold it (an interceptor's "
+			  "certificate has only these)" },
 		},
+		CIOT_CAPTURES_SPLIT,
 	},
 	{
 		"protocols",
 		"devices using each encryption protocol (Table 3): the TLS versions negotiated, DTLS, QUIC and "
 		"proprietary encryption, in all captures and before and after firmware updates, with the "
 		"devices whose highest offered version it was",
-		"WITH scoped AS (SELECT 'all' AS scope, v.* FROM tls_view v"
-		" UNION ALL SELECT 'firmware-' || v.firmware, v.* FROM tls_view v WHERE v.firmware IS NOT NULL),"
+		"WITH scoped AS (SELECT 'all' AS scope, v.* FROM tls_view v WHERE v.interception IS NULL"
+		" UNION ALL SELECT 'firmware-' || v.firmware, v.* FROM tls_view v WHERE v.firmware IS NOT NULL"
+		" AND v.interception IS NULL),"
 		" used AS (SELECT scope, CASE protocol WHEN 'tls' THEN version WHEN 'dtls' THEN 'DTLS' ELSE 'QUIC' END"
 		" AS proto, device_id FROM scoped WHERE protocol <> 'tls' OR version IS NOT NULL"
 		" UNION ALL SELECT 'all', 'proprietary', d.id FROM flows f JOIN captures c ON c.id = f.capture_id"
-		" JOIN devices d ON d.id = c.device_id WHERE f.proprietary_encryption"
+		" JOIN devices d ON d.id = c.device_id WHERE f.proprietary_encryption AND c.interception IS NULL"
 		" UNION ALL SELECT 'firmware-' || c.firmware, 'proprietary', d.id FROM flows f"
 		" JOIN captures c ON c.id = f.capture_id JOIN devices d ON d.id = c.device_id"
-		" WHERE f.proprietary_encryption AND c.firmware IS NOT NULL),"
+		" WHERE f.proprietary_encryption AND c.firmware IS NOT NULL AND c.interception IS NULL),"
 		" offered AS (SELECT scope, highest_offered AS proto, device_id FROM scoped WHERE protocol = 'tls' AND client_hello AND client = 'device'),"
 		" protos(proto, ord) AS (VALUES ('TLS1.3', 1), ('TLS1.2', 2), ('TLS1.1', 3), ('TLS1.0', 4),"
 		" ('SSLv3', 5), ('SSLv2', 6), ('DTLS', 7), ('QUIC', 8), ('proprietary', 9)),"
 		" scopes AS (SELECT 'all' AS scope, count(DISTINCT device_id) AS k FROM captures"
-		" UNION ALL SELECT 'firmware-' || firmware, count(DISTINCT device_id) FROM captures"
-		" WHERE firmware IS NOT NULL GROUP BY firmware)"
+		" WHERE interception IS NULL UNION ALL SELECT 'firmware-' || firmware, count(DISTINCT device_id)"
+		" FROM captures WHERE firmware IS NOT NULL AND interception IS NULL GROUP BY firmware)"
 		" SELECT s.scope, p.proto, (SELECT count(DISTINCT u.device_id) FROM used u WHERE u.scope = s.scope"
 		" AND u.proto = p.proto), (SELECT count(*) FROM used u WHERE u.scope = s.scope AND u.proto = p.proto),"
 		" (SELECT count(DISTINCT o.device_id) FROM offered o WHERE o.scope = s.scope AND o.proto = p.proto),"
@@ -696,6 +742,7 @@ static const struct ciot_query queries[] = {
 			  "devices that sent, as the client, a ClientHello whose highest offered version it is" },
 			{ "devices_in_scope", CIOT_COLUMN_INT, "devices with a capture in the scope" },
 		},
+		CIOT_CAPTURES_LIFECYCLE,
 	},
 	{
 		"cert-issues",
@@ -722,6 +769,7 @@ static const struct ciot_query queries[] = {
 			{ "connections", CIOT_COLUMN_INT,
 			  "connections, the device the client, whose server chain had the issue" },
 		},
+		CIOT_CAPTURES_LIFECYCLE,
 	},
 	{
 		"validation",
@@ -735,8 +783,12 @@ static const struct ciot_query queries[] = {
 		{
 			{ "interception", CIOT_COLUMN_TEXT, "the certificate-interception test tag" },
 			{ "behaviour", CIOT_COLUMN_TEXT,
-			  "what the device did, as the paper names it: communicates normally, alert: <name>, "
-			  "disconnects... (docs/tls.md)" },
+			  "what the device did, as the paper names it, from the pair's best outcome: communicates "
+			  "normally, accepts the certificate, sends no data, alert: <the device's first alert> "
+			  "(alert: unknown_ca, alert: encrypted), disconnects and reconnects (closed without an alert, "
+			  "more than one attempt), disconnects, server handshake failure, not intercepted (the real "
+			  "certificate reached it), cannot connect, capture ended in the handshake, no handshake seen "
+			  "(docs/tls.md)" },
 			{ "devices", CIOT_COLUMN_INT, "devices with a pair of this behaviour" },
 			{ "servers", CIOT_COLUMN_INT,
 			  "device-server pairs of this behaviour (a server is the SNI, else the address)" },
@@ -745,6 +797,7 @@ static const struct ciot_query queries[] = {
 			  "(TLS 1.3, resumption): counted as if it met the interceptor's, not known to have; 0 "
 			  "for behaviours that involve no certificate" },
 		},
+		CIOT_CAPTURES_INTERCEPTION,
 	},
 	{
 		"validation-pairs",
@@ -766,14 +819,17 @@ static const struct ciot_query queries[] = {
 			{ "connections", CIOT_COLUMN_INT,
 			  "the pair's connections in the test (the device the client)" },
 			{ "alert_by_device", CIOT_COLUMN_TEXT,
-			  "alerts the device sent on the deciding connection, level:name comma-separated" },
-			{ "alert_by_server", CIOT_COLUMN_TEXT, "alerts the server (or the interceptor) sent on it" },
+			  "alerts the device sent on the deciding connection, level:name comma-separated; \"\" for "
+			  "none" },
+			{ "alert_by_server", CIOT_COLUMN_TEXT,
+			  "alerts the server (or the interceptor) sent on it; \"\" for none" },
 			{ "first_ts", CIOT_COLUMN_TIME_US, "time of the deciding connection's first packet" },
 			{ "intercepted", CIOT_COLUMN_TEXT,
 			  "whether the deciding connection's server presented the interceptor's certificate: yes, "
 			  "no (the behaviour is then 'not intercepted'), unknown (no certificate seen: TLS 1.3, "
 			  "resumption, no handshake)" },
 		},
+		CIOT_CAPTURES_INTERCEPTION,
 	},
 	{
 		"pii",
@@ -782,9 +838,10 @@ static const struct ciot_query queries[] = {
 		"domain, the matches, distinct values and flows, and a redacted example (docs/pii.md)",
 		"SELECT v.device, v.category, v.phase, v.kind, v.method, v.location, v.direction, v.app_proto,"
 		" coalesce(t.domain, t.name, v.remote_ip), sum(v.count), count(DISTINCT v.value_hash),"
-		" count(DISTINCT v.flow_id), min(v.value_hint) FROM pii_view v LEFT JOIN destinations t"
+		" count(DISTINCT v.flow_id), min(v.value_hint), c.interception FROM pii_view v"
+		" JOIN flows f ON f.id = v.flow_id JOIN captures c ON c.id = f.capture_id LEFT JOIN destinations t"
 		" ON t.flow_id = v.flow_id GROUP BY v.device, v.phase, v.kind, v.method, v.location, v.direction,"
-		" v.app_proto, 9 ORDER BY v.device, " PHASE_ORDER("v.phase") ", v.kind, sum(v.count) DESC, 9",
+		" v.app_proto, 9, c.interception ORDER BY v.device, " PHASE_ORDER("v.phase") ", v.kind, sum(v.count) DESC, 9",
 		0,
 		{
 			{ "device", CIOT_COLUMN_TEXT, "the device's id" },
@@ -792,7 +849,7 @@ static const struct ciot_query queries[] = {
 			{ "phase", CIOT_COLUMN_TEXT, "the lifecycle phase: setup, interaction, idle or deletion" },
 			{ "kind", CIOT_COLUMN_TEXT,
 			  "email, phone, mac, uuid, imei, cn-id, geo, private-ip, wifi-ssid, password, or a seed's "
-			  "field (docs/pii.md)" },
+			  "field: wifi-password, name, address, device-name, account-id (docs/pii.md)" },
 			{ "source", CIOT_COLUMN_TEXT,
 			  "pattern (found by its form) or seed (a value the researcher gave, or the device's MAC)" },
 			{ "location", CIOT_COLUMN_TEXT,
@@ -807,18 +864,22 @@ static const struct ciot_query queries[] = {
 			{ "example", CIOT_COLUMN_TEXT,
 			  "one value redacted (the first in sort order): its first and last character and length, as "
 			  "j…n (8)" },
+			{ "interception", CIOT_COLUMN_TEXT,
+			  "the certificate-interception test tag of the flows' captures; empty for lifecycle captures" },
 		},
+		CIOT_CAPTURES_TAGGED,
 	},
 	{
 		"pii-kinds",
 		"per device category and kind of personal data: the devices that exposed it in clear text out "
 		"of the category's devices, the matches and the distinct values; category 'all' sums every "
 		"category",
-		"WITH hits AS (SELECT category, device_id, kind, count, value_hash FROM pii_view"
-		" UNION ALL SELECT 'all', device_id, kind, count, value_hash FROM pii_view),"
+		"WITH lifecycle AS (SELECT * FROM pii_view WHERE " LIFECYCLE_FLOW("flow_id") "),"
+		" hits AS (SELECT category, device_id, kind, count, value_hash FROM lifecycle"
+		" UNION ALL SELECT 'all', device_id, kind, count, value_hash FROM lifecycle),"
 		" devs AS (SELECT d.category AS category, count(DISTINCT d.id) AS n FROM devices d"
-		" JOIN captures c ON c.device_id = d.id GROUP BY d.category UNION ALL"
-		" SELECT 'all', count(DISTINCT device_id) FROM captures)"
+		" JOIN captures c ON c.device_id = d.id WHERE c.interception IS NULL GROUP BY d.category UNION ALL"
+		" SELECT 'all', count(DISTINCT device_id) FROM captures WHERE interception IS NULL)"
 		" SELECT h.category, h.kind, count(DISTINCT h.device_id), devs.n, sum(h.count),"
 		" count(DISTINCT h.value_hash) FROM hits h JOIN devs USING (category)"
 		" GROUP BY h.category, h.kind ORDER BY h.category = 'all', h.category, sum(h.count) DESC, h.kind",
@@ -832,6 +893,7 @@ static const struct ciot_query queries[] = {
 			{ "matches", CIOT_COLUMN_INT, "matches found" },
 			{ "values", CIOT_COLUMN_INT, "distinct values (by keyed hash), over the category's devices" },
 		},
+		CIOT_CAPTURES_LIFECYCLE,
 	},
 	{
 		"shaping",
@@ -876,6 +938,7 @@ static const struct ciot_query queries[] = {
 			{ "cover_size_auc_low", CIOT_COLUMN_REAL3, "its interval's low end" },
 			{ "cover_size_auc_high", CIOT_COLUMN_REAL3, "its interval's high end" },
 		},
+	CIOT_CAPTURES_NONE,
 	},
 	{
 		"shaping-cost",
@@ -916,6 +979,7 @@ static const struct ciot_query queries[] = {
 			{ "queue_peak_bytes", CIOT_COLUMN_INT, "the most bytes waiting at once, over seeds" },
 			{ "drain_s", CIOT_COLUMN_REAL3, "seconds the queue took to empty after the last original packet, over seeds" },
 		},
+	CIOT_CAPTURES_NONE,
 	},
 };
 
@@ -959,6 +1023,25 @@ const char *ciot_query_param_name(enum ciot_query_param param, const char **doc)
 				*doc = params[i].doc;
 			return params[i].name;
 		}
+	return NULL;
+}
+
+const char *ciot_query_captures_doc(enum ciot_query_captures captures)
+{
+	switch (captures) {
+	case CIOT_CAPTURES_NONE: return NULL;
+	case CIOT_CAPTURES_ALL: return "every capture, certificate-interception tests too";
+	case CIOT_CAPTURES_LIFECYCLE:
+		return "lifecycle captures only: certificate-interception test captures are left out (the "
+		       "validation exports hold them)";
+	case CIOT_CAPTURES_TAGGED:
+		return "every capture; a row of a certificate-interception test capture has its tag in the "
+		       "interception column (empty for lifecycle captures): filter on it to keep them apart";
+	case CIOT_CAPTURES_SPLIT:
+		return "lifecycle captures in devices and connections, certificate-interception test captures "
+		       "in a column of their own";
+	case CIOT_CAPTURES_INTERCEPTION: return "certificate-interception test captures only";
+	}
 	return NULL;
 }
 

@@ -1,7 +1,9 @@
 /* render-csv.c: CSV (RFC 4180): a header row of the column names, then one line per row, fields
  * separated by commas and lines by \n. A field holding a comma, a double quote, CR or LF is quoted,
- * its quotes doubled; a NULL cell is an empty field (as is empty text: CSV cannot tell them apart,
- * JSON can). Numbers as ciot_render_text prints them.
+ * its quotes doubled. A NULL cell (no value: unknown, or not applicable) is an empty field; an empty
+ * text (a list known to be empty: no alerts, no findings) is "", quoted, so that the two stay apart
+ * as they do in JSON (null and ""). It is PostgreSQL's COPY ... CSV convention, which reads them
+ * back as NULL and ''. Numbers as ciot_render_text prints them.
  */
 #include <string.h>
 
@@ -11,7 +13,7 @@ static void field(FILE *out, const char *s)
 {
 	if (!s)
 		return;
-	if (!strpbrk(s, ",\"\r\n")) {
+	if (*s && !strpbrk(s, ",\"\r\n")) {
 		fputs(s, out);
 		return;
 	}

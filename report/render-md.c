@@ -1,7 +1,8 @@
 /* render-md.c: a Markdown (GitHub) table: a header row of the column names, the alignment row
  * (text to the left, numbers to the right), then one line per row. In a cell a '|' or '\' is
  * escaped with '\' and a line break becomes a space, so every row stays one table line; a NULL
- * cell is empty. Numbers as ciot_render_text prints them.
+ * cell is empty and an empty text is "", as in CSV (render-csv.c). Numbers as ciot_render_text
+ * prints them.
  */
 #include "render.h"
 
@@ -9,6 +10,10 @@ static void field(FILE *out, const char *s)
 {
 	if (!s)
 		return;
+	if (!*s) {
+		fputs("\"\"", out);
+		return;
+	}
 	for (; *s; s++) {
 		if (*s == '|' || *s == '\\')
 			fputc('\\', out);

@@ -113,7 +113,7 @@ expect_eq "flows ($nsniflows) whose name is not tshark's SNI or Host" "$(grep '^
 # the exports agree with the table
 "$CIOT_REPORT" "$db" destinations -o "$work/destinations.csv"
 expect_eq "destinations export: bytes" \
-  "$(awk -F, 'NR > 1 { s += $(NF-2) } END { print s }' "$work/destinations.csv")" \
+  "$(awk -F, 'NR > 1 { s += $(NF-3) } END { print s }' "$work/destinations.csv")" \
   "$(q "$db" 'SELECT sum(bytes) FROM destination_view')"
 "$CIOT_REPORT" "$db" countries -o "$work/countries.csv"
 expect_eq "device shares add up to 1 per device and phase" \

@@ -42,7 +42,7 @@ expect_eq "rows after re-analysis" "$(q "$db" 'SELECT count(*) || "/" || (SELECT
 "$CIOT_REPORT" "$db" flows --format md -o "$work/flows.md"
 nflows=$(q "$db" 'SELECT count(*) FROM flows')
 expect_eq "flows.csv header" "$(head -1 "$work/flows.csv")" \
-  "device,category,phase,subphase,transport,app_proto,device_ip,device_port,remote_ip,remote_port,first_ts,last_ts,packets_out,bytes_out,packets_in,bytes_in"
+  "device,category,phase,subphase,transport,app_proto,device_ip,device_port,remote_ip,remote_port,first_ts,last_ts,packets_out,bytes_out,packets_in,bytes_in,interception"
 expect_eq "flows.csv rows" "$(($(wc -l <"$work/flows.csv") - 1))" "$nflows"
 expect_eq "flows.md rows" "$(($(wc -l <"$work/flows.md") - 2))" "$nflows"
 expect_eq "flows.json valid, rows" "$(sqlite3 :memory: "SELECT json_valid(readfile('$work/flows.json')), json_array_length(readfile('$work/flows.json'))")" "1|$nflows"

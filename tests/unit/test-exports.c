@@ -620,6 +620,36 @@ static void build_validation(void)
 	CONN(.capture = c, .at = 51, .sni = "d.example", .version = "TLS1.2", .outcome = "client-closed");
 }
 
+/* The validation database holds certificate-interception captures beside one lifecycle capture
+ * (cam1 idle: h.example and d.example, TLS 1.2). The lifecycle exports see only that one; the tls
+ * export lists every connection with its capture's tag. */
+static void test_interception_apart(void)
+{
+	char *csv = export_csv("protocols", NULL);
+	/* with the interception captures: TLS1.2 by 3 devices in 19 connections, TLS1.3 (f.example)
+	 * and QUIC by one, of 3 devices */
+	CHECK_LINE(csv, "all,TLS1.2,1,2,0,1");
+	CHECK_LINE(csv, "all,TLS1.3,0,0,0,1");
+	CHECK_LINE(csv, "all,QUIC,0,0,0,1");
+	free(csv);
+	csv = export_csv("summary", NULL);
+	CHECK(csv && strstr(csv, "\nall,,1,1,1,1,"));
+	free(csv);
+	csv = export_csv("tls", NULL);
+	/* 14 connections of cam1's self_signed capture, 1 wrong_hostname, 2 idle, 5 of cam2, 2 of plug1 */
+	size_t tagged = 0, untagged = 0;
+	for (const char *p = csv ? strchr(csv, '\n') : NULL; p && p[1]; p = strchr(p + 1, '\n')) {
+		const char *end = strchr(p + 1, '\n');
+		if (end)
+			end[-1] == ',' ? untagged++ : tagged++;
+	}
+	CHECK_EQ_INT(untagged, 2);
+	CHECK_EQ_INT(tagged, 14 + 1 + 5 + 2);
+	CHECK(csv && strstr(csv, ",communicates,1700000060.000000,\n"));
+	CHECK(csv && strstr(csv, ",1700000030.000000,wrong_hostname\n"));
+	free(csv);
+}
+
 static void test_validation(void)
 {
 	char *csv = export_csv("validation", NULL);
@@ -648,34 +678,34 @@ static void test_validation(void)
 	CHECK_EQ_STR(csv,
 		     "device,category,interception,server,behaviour,outcome,connections,alert_by_device,alert_by_server,"
 		     "first_ts,intercepted\n"
-		     "cam1,camera,self_signed,f.example,\"accepts the certificate, sends no data\",handshake-only,1,,,"
+		     "cam1,camera,self_signed,f.example,\"accepts the certificate, sends no data\",handshake-only,1,\"\",\"\","
 		     "1700000016.000000,unknown\n"
 		     "cam1,camera,self_signed,a.example,alert: unknown_ca,client-alert,2,"
-		     "\"fatal:unknown_ca,warning:close_notify\",,1700000010.000000,yes\n"
-		     "cam1,camera,self_signed,b.example,alert: encrypted,client-alert,2,encrypted,,1700000012.000000,"
+		     "\"fatal:unknown_ca,warning:close_notify\",\"\",1700000010.000000,yes\n"
+		     "cam1,camera,self_signed,b.example,alert: encrypted,client-alert,2,encrypted,\"\",1700000012.000000,"
 		     "unknown\n"
-		     "cam1,camera,self_signed,c.example,disconnects and reconnects,client-closed,2,,,1700000013.000000,"
+		     "cam1,camera,self_signed,c.example,disconnects and reconnects,client-closed,2,\"\",\"\",1700000013.000000,"
 		     "unknown\n"
-		     "cam1,camera,self_signed,d.example,disconnects,client-closed,1,,,1700000015.000000,unknown\n"
-		     "cam1,camera,self_signed,198.51.100.7,server handshake failure,server-failure,1,,"
+		     "cam1,camera,self_signed,d.example,disconnects,client-closed,1,\"\",\"\",1700000015.000000,unknown\n"
+		     "cam1,camera,self_signed,198.51.100.7,server handshake failure,server-failure,1,\"\","
 		     "fatal:handshake_failure,1700000017.000000,unknown\n"
-		     "cam1,camera,self_signed,n.example,not intercepted,communicates,2,,,1700000022.000000,no\n"
-		     "cam1,camera,self_signed,198.51.100.8,cannot connect,no-server-hello,1,,,1700000018.000000,"
+		     "cam1,camera,self_signed,n.example,not intercepted,communicates,2,\"\",\"\",1700000022.000000,no\n"
+		     "cam1,camera,self_signed,198.51.100.8,cannot connect,no-server-hello,1,\"\",\"\",1700000018.000000,"
 		     "unknown\n"
-		     "cam1,camera,wrong_hostname,a.example,alert: bad_certificate,client-alert,1,fatal:bad_certificate,,"
+		     "cam1,camera,wrong_hostname,a.example,alert: bad_certificate,client-alert,1,fatal:bad_certificate,\"\","
 		     "1700000030.000000,unknown\n"
-		     "cam2,camera,self_signed,d.example,communicates normally,communicates,1,,,1700000042.000000,yes\n"
+		     "cam2,camera,self_signed,d.example,communicates normally,communicates,1,\"\",\"\",1700000042.000000,yes\n"
 		     "cam2,camera,self_signed,a.example,alert: unknown_ca,client-alert,1,"
-		     "\"fatal:unknown_ca,warning:close_notify\",,1700000040.000000,yes\n"
-		     "cam2,camera,self_signed,g.example,alert: unknown_ca,client-alert,1,fatal:unknown_ca,,"
+		     "\"fatal:unknown_ca,warning:close_notify\",\"\",1700000040.000000,yes\n"
+		     "cam2,camera,self_signed,g.example,alert: unknown_ca,client-alert,1,fatal:unknown_ca,\"\","
 		     "1700000041.000000,unknown\n"
-		     "cam2,camera,self_signed,i.example,capture ended in the handshake,incomplete,1,,,1700000043.000000,"
+		     "cam2,camera,self_signed,i.example,capture ended in the handshake,incomplete,1,\"\",\"\",1700000043.000000,"
 		     "unknown\n"
-		     "cam2,camera,self_signed,198.51.100.9,no handshake seen,no-client-hello,1,,,1700000044.000000,"
+		     "cam2,camera,self_signed,198.51.100.9,no handshake seen,no-client-hello,1,\"\",\"\",1700000044.000000,"
 		     "unknown\n"
-		     "plug1,plug,self_signed,a.example,alert: unknown_ca,client-alert,1,fatal:unknown_ca,,"
+		     "plug1,plug,self_signed,a.example,alert: unknown_ca,client-alert,1,fatal:unknown_ca,\"\","
 		     "1700000050.000000,unknown\n"
-		     "plug1,plug,self_signed,d.example,disconnects,client-closed,1,,,1700000051.000000,unknown\n");
+		     "plug1,plug,self_signed,d.example,disconnects,client-closed,1,\"\",\"\",1700000051.000000,unknown\n");
 	/* the untagged capture, the remote client and QUIC left no pair */
 	CHECK(!strstr(csv, "h.example"));
 	CHECK(!strstr(csv, "e.example"));
@@ -953,30 +983,35 @@ static void test_tls(void)
 	CHECK_EQ_STR(csv,
 		     "device,phase,device_ip,device_port,remote_ip,remote_port,sni,offered_versions,version,cipher,"
 		     "cipher_class,established,resumed,psk,alert_by_device,alert_by_server,leaf_sha256,findings,"
-		     "category,protocol,client,outcome,first_ts\n"
+		     "category,protocol,client,outcome,first_ts,interception\n"
 		     "dev1,setup,10.0.0.2,40001,203.0.113.1,443,a.example,\"TLS1.2,TLS1.1\",TLS1.2,"
-		     "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,forward-secret,1,0,0,warning:close_notify,,cert-leaf,"
-		     "\"weak-signature,long-validity,expired,untrusted\",camera,tls,device,communicates,1700000001.000000\n"
+		     "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,forward-secret,1,0,0,warning:close_notify,\"\",cert-leaf,"
+		     "\"weak-signature,long-validity,expired,untrusted\",camera,tls,device,communicates,1700000001.000000,\n"
 		     "dev1,setup,10.0.0.2,8443,192.168.1.50,51000,dev1.local,\"TLS1.3,TLS1.2\",TLS1.2,"
 		     "TLS_RSA_WITH_AES_128_CBC_SHA,other,0,0,0,warning:close_notify,fatal:unknown_ca,cert-device,"
-		     "\"self-signed,untrusted\",camera,tls,remote,client-alert,1700000002.000000\n"
-		     "dev1,interaction,10.0.0.2,40003,203.0.113.1,443,q.example,,QUICv1,,,0,0,0,,,,,camera,quic,device,,"
-		     "1700000003.000000\n"
+		     "\"self-signed,untrusted\",camera,tls,remote,client-alert,1700000002.000000,\n"
+		     "dev1,interaction,10.0.0.2,40003,203.0.113.1,443,q.example,,QUICv1,,,0,0,0,\"\",\"\",,,camera,quic,device,,"
+		     "1700000003.000000,\n"
 		     "dev1,idle,10.0.0.2,40004,203.0.113.1,443,c.example,\"TLS1.3,TLS1.2\",TLS1.3,TLS_AES_128_GCM_SHA256,"
-		     "forward-secret,1,1,1,encrypted,,,,camera,tls,device,communicates,1700000004.000000\n"
+		     "forward-secret,1,1,1,encrypted,\"\",,,camera,tls,device,communicates,1700000004.000000,\n"
 		     "dev1,idle,10.0.0.2,40005,203.0.113.1,443,b.example,TLS1.2,TLS1.2,"
-		     "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,forward-secret,1,0,0,,,cert-dup,name-mismatch,camera,tls,"
-		     "device,communicates,1700000005.000000\n"
+		     "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,forward-secret,1,0,0,\"\",\"\",cert-dup,name-mismatch,camera,tls,"
+		     "device,communicates,1700000005.000000,\n"
 		     "dev2,setup,10.0.0.2,40006,203.0.113.1,443,a.example,\"TLS1.2,TLS1.1\",TLS1.2,"
-		     "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,forward-secret,1,0,0,,,cert-leaf,"
-		     "\"weak-signature,long-validity,expired,untrusted\",plug,tls,device,communicates,1700000006.000000\n"
+		     "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,forward-secret,1,0,0,\"\",\"\",cert-leaf,"
+		     "\"weak-signature,long-validity,expired,untrusted\",plug,tls,device,communicates,1700000006.000000,\n"
 		     "dev2,setup,10.0.0.2,40007,203.0.113.2,443,d.example,TLS1.2,TLS1.2,TLS_RSA_WITH_AES_128_CBC_SHA,"
-		     "other,0,0,0,,fatal:decode_error,cert-bad,untrusted,plug,tls,device,server-failure,"
-		     "1700000007.000000\n");
+		     "other,0,0,0,\"\",fatal:decode_error,cert-bad,untrusted,plug,tls,device,server-failure,"
+		     "1700000007.000000,\n");
 	free(csv);
 
-	/* CSV prints NULL and "" alike: JSON tells that findings are NULL without a leaf, and the
-	 * chain's alone for a leaf without findings of its own */
+	/* Markdown too: the QUIC row's alerts are "" (it had none), its leaf and findings empty (NULL) */
+	char *md = export_as("tls", CIOT_EXPORT_MD, NULL);
+	CHECK(md && strstr(md, "| 0 | 0 | 0 | \"\" | \"\" |  |  | camera | quic | device |  | 1700000003.000000 |  |\n"));
+	free(md);
+
+	/* JSON, like CSV, tells that findings are NULL without a leaf, and the chain's alone for a leaf
+	 * without findings of its own */
 	char *json = export_as("tls", CIOT_EXPORT_JSON, NULL);
 	static const struct {
 		const char *sni, *findings;
@@ -1000,17 +1035,17 @@ static void test_certificates(void)
 	/* cert-leaf and cert-ca: dev1 and dev2, one connection each */
 	CHECK_LINE(csv, "cert-leaf,\"CN=a.example,O=Acme\",\"CN=Acme CA,O=Acme\",2023-01-01T00:00:00Z,"
 			"2025-04-05T00:00:00Z,825,sha1WithRSAEncryption,RSA,2048,0,0,\"weak-signature,long-validity\","
-			"\"DNS:a.example,DNS:*.a.example\",2,2,");
+			"\"DNS:a.example,DNS:*.a.example\",2,2,,0");
 	CHECK_LINE(csv, "cert-ca,\"CN=Acme CA,O=Acme\",\"CN=Acme CA,O=Acme\",2020-01-01T00:00:00Z,2040-01-01T00:00:00Z,"
-			"7305,sha256WithRSAEncryption,RSA,4096,1,1,\"self-signed,long-validity\",,2,2,");
+			"7305,sha256WithRSAEncryption,RSA,4096,1,1,\"self-signed,long-validity\",,2,2,,0");
 	/* the device's own certificate, presented to a remote client: one device, one connection */
 	CHECK_LINE(csv, "cert-device,CN=dev1.local,CN=dev1.local,2024-01-01T00:00:00Z,2025-01-01T00:00:00Z,366,"
-			"ecdsa-with-SHA256,EC,256,1,0,self-signed,DNS:dev1.local,1,1,");
+			"ecdsa-with-SHA256,EC,256,1,0,self-signed,DNS:dev1.local,1,1,,0");
 	/* a certificate OpenSSL refused: its fields empty, the reason last */
-	CHECK_LINE(csv, "cert-bad,,,,,,,,,,,,,1,1,unsupported algorithm");
+	CHECK_LINE(csv, "cert-bad,,,,,,,,,,,,,1,1,unsupported algorithm,0");
 	/* sent twice in one chain: still one connection saw it */
 	CHECK_LINE(csv, "cert-dup,CN=b.example,\"CN=Acme CA,O=Acme\",2024-01-01T00:00:00Z,2024-12-31T00:00:00Z,365,"
-			"sha256WithRSAEncryption,RSA,2048,0,0,,DNS:b.example,1,1,");
+			"sha256WithRSAEncryption,RSA,2048,0,0,\"\",DNS:b.example,1,1,,0");
 	/* each certificate once; leaves before CAs */
 	CHECK_EQ_INT(count_lines_with(csv, "cert-"), 5);
 	CHECK(strstr(csv, "\ncert-device,") < strstr(csv, "\ncert-ca,"));
@@ -1186,6 +1221,7 @@ static void test_tls_exports(const char *dir)
 		void (*build)(void), (*test)(void);
 	} cases[] = {
 		{ "validation.db", build_validation, test_validation },
+		{ "interception.db", build_validation, test_interception_apart },
 		{ "protocols.db", build_protocols, test_protocols },
 		{ "cert-issues.db", build_cert_issues, test_cert_issues },
 		{ "tls.db", build_tls, test_tls },

@@ -469,9 +469,13 @@ static enum ciot_rc store_connection(struct store *s, int64_t flow_id, const str
 		uint16_t top = x->ch.nversions ? ciot_tls_highest_version(x->ch.versions, x->ch.nversions)
 					       : x->ch.legacy_version;
 		ciot_row_text(&row, T_HIGHEST_OFFERED, version_or_null(top, highest, sizeof highest));
-		offered_ciphers(&x->ch, ciphers, sizeof ciphers, classes, sizeof classes);
-		ciot_row_text(&row, T_OFFERED_CIPHERS, ciphers);
-		ciot_row_text(&row, T_OFFERED_CIPHER_CLASSES, classes);
+		/* a ClientHello offers at least one suite: none read means the list was not (a malformed
+		 * hello), which is NULL, not the empty list (docs/database.md: '' is a list known empty) */
+		if (x->ch.nciphers) {
+			offered_ciphers(&x->ch, ciphers, sizeof ciphers, classes, sizeof classes);
+			ciot_row_text(&row, T_OFFERED_CIPHERS, ciphers);
+			ciot_row_text(&row, T_OFFERED_CIPHER_CLASSES, classes);
+		}
 		ciot_row_text(&row, T_SNI, x->ch.sni[0] ? x->ch.sni : NULL);
 		ciot_row_text(&row, T_ALPN, x->ch.alpn[0] ? x->ch.alpn : NULL);
 	}

@@ -15,7 +15,8 @@
  * the registry's column docs through the same renderers (ciot_export_describe, `ciot-report
  * --columns`); docs/exports.md is its output.
  *
- * Adding an export means adding a row to the registry, with a doc for each column, a test
+ * Adding an export means adding a row to the registry, with a doc for each column and the captures
+ * it reads (enum ciot_query_captures), a test
  * (tests/unit/test-exports.c, which also checks every doc and column count), and running
  * `ciot-report --columns > docs/exports.md`.
  */
@@ -53,6 +54,19 @@ enum ciot_query_param {
 	CIOT_QUERY_FOLD = 1 << 1, /* :fold, 1 to count HK, MO and TW as CN */
 };
 
+/* Which captures an export reads. Certificate-interception test captures (captures.interception
+ * set: a mitmproxy between device and servers) are not the device's lifecycle: their TLS versions,
+ * certificates, alerts and destinations are the interceptor's doing. Analyzed into the same database,
+ * they would change every lifecycle figure without a word, so every export says how it treats them. */
+enum ciot_query_captures {
+	CIOT_CAPTURES_NONE,         /* reads no capture (ciot-shape's results) */
+	CIOT_CAPTURES_ALL,          /* every capture alike: an inventory or a diagnostic (captures, coverage) */
+	CIOT_CAPTURES_LIFECYCLE,    /* lifecycle captures only: interception captures are left out */
+	CIOT_CAPTURES_TAGGED,       /* every capture, each row with its interception tag (NULL: lifecycle) */
+	CIOT_CAPTURES_SPLIT,        /* every capture, interception captures counted in columns of their own */
+	CIOT_CAPTURES_INTERCEPTION, /* certificate-interception captures only (validation) */
+};
+
 #define CIOT_QUERY_MAX_COLUMNS 32
 
 struct ciot_query {
@@ -62,6 +76,7 @@ struct ciot_query {
 	unsigned params; /* the enum ciot_query_param its SQL binds */
 	/* the result's columns in order, ending at the first without a name */
 	struct ciot_column columns[CIOT_QUERY_MAX_COLUMNS];
+	enum ciot_query_captures captures; /* which captures it reads (last: a row may leave it out, NONE) */
 };
 
 /* The registry, in the order --help lists it: the i-th query, NULL past the last. */
@@ -72,6 +87,9 @@ size_t ciot_query_count_columns(const struct ciot_query *q);
 /* A parameter's name in the SQL (":home") and what sets it, for the documentation; NULL for an
  * unknown flag. */
 const char *ciot_query_param_name(enum ciot_query_param param, const char **doc);
+/* How an export treats certificate-interception captures, one sentence for the documentation and
+ * --help. */
+const char *ciot_query_captures_doc(enum ciot_query_captures captures);
 /* A kind's name as the documentation gives it: text, int, time_us, real3, share. */
 const char *ciot_query_kind_name(enum ciot_column_kind kind);
 
