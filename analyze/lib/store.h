@@ -16,7 +16,7 @@
 
 #include "ciot/store.h"
 
-#define CIOT_SCHEMA_VERSION 8
+#define CIOT_SCHEMA_VERSION 9
 
 struct ciot_capture_result;
 

@@ -302,8 +302,7 @@ enum ciot_rc ciot_manifest_lock(struct ciot_manifest_writer *w, const char **cat
 	if (w->lock_fd >= 0)
 		return CIOT_OK;
 	char path[PATH_MAX * 2];
-	snprintf(path, sizeof path, "%s/%s", w->dir, w->device);
-	enum ciot_rc rc = make_dirs(path, errbuf);
+	enum ciot_rc rc = make_dirs(w->dir, errbuf);
 	if (rc)
 		return rc;
 	snprintf(path, sizeof path, "%s/" LOCK_FILE, w->dir);
@@ -328,6 +327,9 @@ enum ciot_rc ciot_manifest_lock(struct ciot_manifest_writer *w, const char **cat
 	if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
 	}
 	w->lock_fd = fd;
+	snprintf(path, sizeof path, "%s/%s", w->dir, w->device);
+	if ((rc = make_dirs(path, errbuf)))
+		return rc;
 	return load(w, category, errbuf);
 }
 

@@ -41,9 +41,9 @@ struct ciot_manifest_writer;
 enum ciot_rc ciot_manifest_open(struct ciot_manifest_writer **out, const char *dataset_dir,
 				const struct ciot_manifest_device *dev, const char **category, char *errbuf);
 
-/* Creates DIR/<device>/, takes the dataset's lock (flock on DIR/.ciot-capture.lock, holding this
- * process's pid, released by ciot_manifest_close or the process's end) and reads the manifest
- * again under it. Two runs that each read the manifest, added their steps and saved would lose one
+/* Takes the dataset's lock (flock on DIR/.ciot-capture.lock, holding this process's pid, released
+ * by ciot_manifest_close or the process's end), creates DIR/<device>/ and reads the manifest again
+ * under the lock. Two runs that each read the manifest, added their steps and saved would lose one
  * run's entries; with the lock, the second run is refused (CIOT_ERR_BUSY, naming the other run's
  * pid) before it has written anything. Required before ciot_manifest_save. */
 enum ciot_rc ciot_manifest_lock(struct ciot_manifest_writer *w, const char **category, char *errbuf);

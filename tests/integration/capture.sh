@@ -205,6 +205,22 @@ sed 's/^/  /' "$work/compare.out"
 expect_eq "the manifest's home country (--home-country)" "$(jq -r .home_country "$m")" DE
 expect_eq "ciot-analyze: only the brand warning" "$(cat "$work/analyze.err")" \
   "$work/lab.db: warning: device acme_camera has a brand that datasets/attribution/brands.tsv does not know, and the manifest names no vendor: none of its servers can be first party by brand"
+# how each step ended is in the captures export, and summary's hours are the steps' durations
+"$CIOT_REPORT" "$work/lab.db" captures --format json -o "$work/captures.json"
+expect_eq "captures export: how each step ended" \
+  "$(jq -r '[.[] | .subphase + ":" + .ended] | sort | join(" ")' "$work/captures.json")" \
+  "delete:operator idle_local:timer setup:operator watch_local:timer watch_remote:timer"
+"$CIOT_REPORT" "$work/lab.db" summary --format json -o "$work/summary.json"
+step_seconds=$(python3 - "$m" <<'PY'
+import json, sys
+from datetime import datetime, timezone
+def us(t):
+    return int(datetime.strptime(t[:19], '%Y-%m-%dT%H:%M:%S').replace(tzinfo=timezone.utc).timestamp()) * 1000000 + int(t[20:26])
+print('%.3f' % (sum(us(c['end']) - us(c['start']) for c in json.load(open(sys.argv[1]))['captures']) / 1e6))
+PY
+)
+expect_eq "summary: hours are the sum of the steps' durations (in seconds)" \
+  "$(jq -r '.[0].hours * 3600' "$work/summary.json" | awk '{ printf "%.3f", $1 }')" "$step_seconds"
 flows() { q "$work/lab.db" "SELECT group_concat(x, ' ') FROM (SELECT DISTINCT transport || '/' || remote_port AS x
   FROM flow_view WHERE subphase = '$1' AND remote_port <> $NETLAB_UDP_PORT ORDER BY 1)"; }
 sorted() { printf '%s\n' "$@" | sort | paste -sd' '; }
