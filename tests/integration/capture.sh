@@ -304,6 +304,55 @@ offered=$(grep -n "Step 2 of 5: idle_local" "$work/keys.err" | cut -d: -f1)
 grep -q "^  skipped idle_local$" "$work/keys.err" && pass "keys: skip says what it skipped" ||
   fail "keys: no skip confirmation: $(cat "$work/keys.err")"
 
+# ---- at a real terminal (a pty): what is typed stays at the end of the progress line ---------------
+if [ "$NETLAB_MODE" = netns ]; then
+  python3 - "$CIOT_CAPTURE" "$NETLAB_LAB_NS" "$NETLAB_LAB_IF" "$NETLAB_DEV_MAC" "$work/tty" >"$work/tty.out" 2>&1 <<'PY' &&
+import os, pty, re, select, sys, time
+tool, ns, iface, mac, ds = sys.argv[1:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp('ip', ['ip', 'netns', 'exec', ns, tool, '-i', iface, '--dataset', ds, '--device', 'acme_hub',
+                     '--category', 'hub', '--mac', mac])
+seen = b''
+def read_for(seconds, until=None):
+    global seen
+    end = time.time() + seconds
+    while time.time() < end and not (until and until in seen):
+        r, _, _ = select.select([fd], [], [], 0.05)
+        if r:
+            try:
+                seen += os.read(fd, 4096)
+            except OSError:
+                break
+def fail(why):
+    print(why, repr(seen[-600:]))
+    sys.exit(1)
+read_for(10, b'Enter: start')
+os.write(fd, b'\r')
+read_for(5, b'started setup')
+read_for(1.3)
+os.write(fd, b'n hel')
+mark = len(seen)
+read_for(1.5)
+# the last redraw of the line: the progress, then what is typed
+last = seen[mark:].split(b'\r\x1b[K')[-1]
+if not re.match(rb'\[setup\] \d\d:\d\d  \d+ packets .*  > n hel$', last):
+    fail('the progress line does not end with what is typed: %r' % last)
+os.write(fd, b'lo\r')
+read_for(3, b'noted')
+if b'> n hello\r\n' not in seen or b'noted' not in seen:
+    fail('the typed command is not shown on a line of its own')
+os.write(fd, b'q\r')
+read_for(5)
+_, status = os.waitpid(pid, 0)
+if os.waitstatus_to_exitcode(status) != 0:
+    fail('exit status %d' % os.waitstatus_to_exitcode(status))
+print('typed text stays on the progress line, the command is echoed on its own line')
+PY
+    pass "pty: $(cat "$work/tty.out")" || fail "pty: $(cat "$work/tty.out")"
+  expect_eq "pty: the note" "$(jq -r '.captures[0].notes[0] | sub("^[^ ]* "; "")' "$work/tty/manifest.json")" hello
+fi
+
 # ---- arguments that are wrong leave nothing behind --------------------------------------------------
 refused() { # name expected-status expected-message args...
   local name=$1 want=$2 msg=$3 status=0
