@@ -900,11 +900,12 @@ static int run_split(const struct args *a)
 static int run_remove(const struct args *a)
 {
 	const struct ciot_session_options *so = &a->so;
-	if (so->interface || a->split || a->script || a->control || so->from || so->nmacs || so->nips) {
+	if (so->interface || a->split || a->script || a->control || so->from || so->nmacs || so->nips || so->category ||
+	    so->brand || so->home_country || so->firmware || so->add_macs || so->protocol_path) {
 		fprintf(stderr, "ciot-capture: --remove takes only --dataset, --device and --attempt\n");
 		return EXIT_USAGE;
 	}
-	struct ciot_manifest_device dev = { .id = so->device };
+	struct ciot_manifest_device dev = { .id = so->device, .must_exist = true };
 	struct ciot_manifest_writer *w = NULL;
 	const char *category;
 	char err[CIOT_ERRBUF_SIZE] = "";

@@ -164,6 +164,8 @@ static enum ciot_rc ensure_device(struct ciot_manifest_writer *w, const struct c
 {
 	json_t *d = find_device(w->root, dev->id);
 	bool existed = d != NULL;
+	if (!d && dev->must_exist)
+		return ciot_fail(errbuf, CIOT_ERR_ARG, "device \"%s\" is not in %s", dev->id, w->path);
 	if (!d) {
 		if (!dev->category)
 			return ciot_fail(errbuf, CIOT_ERR_ARG,

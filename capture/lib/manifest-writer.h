@@ -26,6 +26,7 @@ struct ciot_manifest_device {
 	const char *ips[CIOT_DATASET_MAX_ADDRESSES];
 	size_t nips;
 	bool add_macs;        /* a device already in the manifest may gain MACs it lacks (--add-mac) */
+	bool must_exist;      /* the device must be in the manifest already (removing a step) */
 };
 
 struct ciot_manifest_writer;

@@ -392,6 +392,11 @@ expect_eq "resumed run: its step, nothing skipped" \
 status=0
 "$CIOT_CAPTURE" --dataset "$work/keys" --device acme_hub --remove idle_remote 2>"$work/remove.err" || status=$?
 expect_eq "remove with two attempts and no --attempt: exit status" "$status" 2
+status=0
+"$CIOT_CAPTURE" --dataset "$work/keys" --device acme_nothing --remove setup 2>"$work/remove2.err" || status=$?
+expect_eq "remove for a device not in the manifest: exit status" "$status" 2
+grep -q "device \"acme_nothing\" is not in $work/keys/manifest.json" "$work/remove2.err" &&
+  pass "remove names the device it does not find" || fail "remove, unknown device: $(cat "$work/remove2.err")"
 grep -q "attempt 1: acme_hub/acme_hub_idle_remote.pcap (ended operator); attempt 2: acme_hub/acme_hub_idle_remote_2.pcap" \
   "$work/remove.err" && pass "remove lists the attempts" || fail "remove: $(cat "$work/remove.err")"
 "$CIOT_CAPTURE" --dataset "$work/keys" --device acme_hub --remove idle_remote --attempt 1 2>"$work/remove.err" ||
