@@ -13,16 +13,19 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "command.h"
+#include "manifest-writer.h"
 #include "protocol.h"
 #include "session.h"
 #include "split.h"
 
 #define EXIT_FAILED 1
 #define EXIT_USAGE 2
+#define EXIT_BUSY 3
 #define TICK_MS 100
 #define MAX_LINE CIOT_COMMAND_MAX_TEXT
 
@@ -32,13 +35,15 @@ static const char usage[] =
 	"                    [--script FILE | --control FIFO] [capture options]\n"
 	"       ciot-capture --split FILE.pcap --timeline FILE --dataset DIR --device NAME [--category C]\n"
 	"                    [--mac M | --ip A]... [--brand B] [--home-country CC] [--tz ZONE]\n"
-	"                    [--firmware pre|post]\n"
+	"                    [--firmware pre|post] [--add-mac]\n"
+	"       ciot-capture --remove STEP [--attempt N] --dataset DIR --device NAME\n"
 	"       ciot-capture --show-protocol CATEGORY|FILE|all [--markdown]\n"
 	"\n"
 	"Captures one IoT device's traffic through the steps of its category's lifecycle protocol\n"
 	"(guides/protocols/<category>.json; the lab guide is guides/lifecycle.md), one pcap file per\n"
 	"step, DIR/<device>/<device>_<step>.pcap, and records every step in DIR/manifest.json, which\n"
-	"ciot-analyze reads. A second run for the same device appends (_2, _3 ... file names).\n"
+	"ciot-analyze reads. A second run for the same device appends (_2, _3 ... file names). One run\n"
+	"at a time writes a dataset: a second run while one holds it is refused (exit status 3).\n"
 	"\n"
 	"Live capture (needs root or CAP_NET_RAW):\n"
 	"  -i, --interface IFACE  where to capture: the LAN bridge of the lab's router or access point\n"
@@ -47,7 +52,10 @@ static const char usage[] =
 	"      --category C       camera, doorbell, speaker, plug, light, hub, sensor, humidifier, other;\n"
 	"                         needed when the device is not in the manifest yet\n"
 	"      --mac M, --ip A    the device's addresses (repeatable): the capture filter. A MAC is\n"
-	"                         better: DHCP may change the IP\n"
+	"                         better: DHCP may change the IP. When nothing passes the filter in the\n"
+	"                         first 5 s while other frames do, a warning lists the MACs they came from\n"
+	"      --add-mac          record a --mac that a device already in the manifest does not have as\n"
+	"                         another of its MACs (without it such a MAC is refused: mostly a typo)\n"
 	"      --brand B          the device's brand as datasets/attribution/brands.tsv spells it (e.g.\n"
 	"                         tuya): who is first party. Without it, the id's part before '_'\n"
 	"      --home-country CC  the lab's country (ISO 3166, e.g. US): what counts as overseas\n"
@@ -59,14 +67,22 @@ static const char usage[] =
 	"      --snaplen N        bytes kept of each packet (default 262144: all)\n"
 	"      --buffer MIB       kernel capture buffer (default 64)\n"
 	"      --no-promiscuous   do not put the interface in promiscuous mode\n"
+	"  A clock the kernel does not call synchronized (NTP) is warned about and recorded in the run.\n"
 	"  At the terminal: Enter starts the offered step and ends the running one; s skips the offered\n"
 	"  step; r ends the running step's attempt, sets it aside (kept on disk, listed as discarded, not\n"
 	"  analyzed) and offers the step again; n TEXT adds a note; q ends the running step and stops.\n"
-	"  Timed steps (idle) end themselves. The commands of --script and --control: start [STEP]\n"
-	"  [SECONDS], next [STEP] [SECONDS], end, skip [STEP], redo, note TEXT, quit; scripts also have\n"
-	"  wait [SECONDS] (without SECONDS: until the running step ends) and exec COMMAND. start returns\n"
-	"  at once. Packets captured while no step runs are counted, not written. Ctrl-C, SIGTERM, a full\n"
-	"  disk or a lost interface end the step cleanly and say so in the manifest.\n"
+	"  Timed steps (idle) end themselves. These commands are also typed at the terminal, and they are\n"
+	"  those of --script and --control: start [STEP] [SECONDS] (the step ends itself after SECONDS:\n"
+	"  a short idle step for a trial), next [STEP] [SECONDS], end, skip [STEP], redo, note TEXT,\n"
+	"  quit; scripts also have wait [SECONDS] (without SECONDS: until the running step ends) and\n"
+	"  exec COMMAND. start returns at once. Packets captured while no step runs are counted, not\n"
+	"  written. Ctrl-C, SIGTERM, a full disk or a lost interface end the step cleanly and say so,\n"
+	"  on screen and in the manifest.\n"
+	"\n"
+	"Removing an attempt (an interrupted or unwanted step), with no run on the dataset:\n"
+	"      --remove STEP      take the device's capture of STEP out of the manifest's captures; the\n"
+	"                         entry is kept under a run's \"removed\", the file stays on disk\n"
+	"      --attempt N        which of the step's captures, when there are several (1 = the first)\n"
 	"\n"
 	"Offline splitting:\n"
 	"      --split FILE       cut this pcap or pcapng capture into per-step files\n"
@@ -82,13 +98,20 @@ static const char usage[] =
 	"  -q, --quiet            no progress line\n"
 	"  -h, --help             this help\n"
 	"Exit status: 0 done, 1 the capture failed or stopped early (disk full, interface lost),\n"
-	"2 usage error, 128+N stopped by signal N.\n";
+	"2 usage error (a malformed address, an unknown step, interface or category...), 3 the dataset\n"
+	"is in use by another ciot-capture run, 128+N stopped by signal N.\n";
 
 enum {
 	OPT_DATASET = 256, OPT_DEVICE, OPT_CATEGORY, OPT_MAC, OPT_IP, OPT_PROTOCOL, OPT_FIRMWARE, OPT_FROM,
 	OPT_SCRIPT, OPT_CONTROL, OPT_SNAPLEN, OPT_BUFFER, OPT_NO_PROMISC, OPT_SPLIT, OPT_TIMELINE, OPT_TZ,
-	OPT_SHOW, OPT_MARKDOWN, OPT_BRAND, OPT_HOME,
+	OPT_SHOW, OPT_MARKDOWN, OPT_BRAND, OPT_HOME, OPT_ADD_MAC, OPT_REMOVE, OPT_ATTEMPT,
 };
+
+/* What a library result means for the exit status. */
+static int exit_status(enum ciot_rc rc)
+{
+	return rc == CIOT_ERR_ARG ? EXIT_USAGE : rc == CIOT_ERR_BUSY ? EXIT_BUSY : EXIT_FAILED;
+}
 
 static const char *const all_protocols[] = { "camera", "doorbell", "speaker", "plug", "light", "hub",
 					      "sensor", "humidifier", "other", "interception", NULL };
@@ -212,8 +235,10 @@ struct runner {
 	int waited_step;
 	/* display */
 	bool tty;
+	bool raw_input;          /* the terminal is read a key at a time and echoed by us (below) */
 	bool quiet;
 	bool progress_shown;
+	char status_text[256];   /* the progress line as last computed */
 	int offered;             /* the step last shown to the operator */
 	unsigned reported;       /* finished step files reported */
 	int64_t last_progress_us;
@@ -221,6 +246,47 @@ struct runner {
 	const char *quit_how;
 	int status;
 };
+
+/* At a terminal, the operator's typing would run into the progress line that is redrawn every
+ * second (and the redraw would hide it). So the terminal is switched to reading a key at a time
+ * without its own echo, and the progress line ends with what is being typed: "... > n app cra".
+ * The terminal's settings come back at exit, however the run ends. */
+static struct termios saved_termios;
+static bool termios_saved;
+
+static void restore_terminal(void)
+{
+	if (termios_saved)
+		tcsetattr(0, TCSAFLUSH, &saved_termios);
+	termios_saved = false;
+}
+
+static bool raw_terminal(void)
+{
+	if (tcgetattr(0, &saved_termios) != 0)
+		return false;
+	struct termios raw = saved_termios;
+	raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+	raw.c_cc[VMIN] = 1;
+	raw.c_cc[VTIME] = 0;
+	if (tcsetattr(0, TCSAFLUSH, &raw) != 0)
+		return false;
+	termios_saved = true;
+	atexit(restore_terminal);
+	return true;
+}
+
+/* The bottom line at a terminal: progress, then what the operator is typing. */
+static void draw_status(struct runner *r)
+{
+	const char *text = r->quiet ? "" : r->status_text;
+	bool typing = r->raw_input && r->line_len > 0;
+	if (!text[0] && !typing)
+		return;
+	fprintf(stderr, "\r\033[K%s%s%.*s", text, typing ? (text[0] ? "  > " : "> ") : "", typing ? (int)r->line_len : 0,
+		r->line);
+	r->progress_shown = true;
+}
 
 static void clear_progress(struct runner *r)
 {
@@ -263,37 +329,37 @@ static void clock_text(int64_t us, char *out, size_t len)
 
 static void progress(struct runner *r, int64_t now, bool force)
 {
-	if (r->quiet)
-		return;
 	/* on a terminal the line is redrawn every second; in a log, a line a minute */
 	int64_t every = r->tty ? 1000000 : 60000000;
-	if (!force && now - r->last_progress_us < every)
-		return;
-	r->last_progress_us = now;
-	struct ciot_session_status st;
-	ciot_session_status(r->s, &st);
-	char line[256], bytes[32], elapsed[32], remaining[48] = "";
-	if (st.running) {
-		human_bytes(st.bytes, bytes, sizeof bytes);
-		clock_text(now - st.started_us, elapsed, sizeof elapsed);
-		if (st.duration_s) {
-			int64_t left = st.started_us + (int64_t)st.duration_s * 1000000 - now;
-			char l[32];
-			clock_text(left > 0 ? left + 999999 : 0, l, sizeof l);
-			snprintf(remaining, sizeof remaining, " / %s left", l);
+	bool due = force || now - r->last_progress_us >= every;
+	if (due && !r->quiet) {
+		r->last_progress_us = now;
+		struct ciot_session_status st;
+		ciot_session_status(r->s, &st);
+		char bytes[32], elapsed[32], remaining[48] = "";
+		char *line = r->status_text;
+		size_t len = sizeof r->status_text;
+		if (st.running) {
+			human_bytes(st.bytes, bytes, sizeof bytes);
+			clock_text(now - st.started_us, elapsed, sizeof elapsed);
+			if (st.duration_s) {
+				int64_t left = st.started_us + (int64_t)st.duration_s * 1000000 - now;
+				char l[32];
+				clock_text(left > 0 ? left + 999999 : 0, l, sizeof l);
+				snprintf(remaining, sizeof remaining, " / %s left", l);
+			}
+			snprintf(line, len, "[%s] %s%s  %llu packets  %s  %llu dropped", r->p->steps[st.step].name, elapsed,
+				 remaining, (unsigned long long)st.packets, bytes, (unsigned long long)st.drops);
+		} else {
+			snprintf(line, len, "[between steps] %llu packets not in any step  %llu dropped",
+				 (unsigned long long)st.outside_packets, (unsigned long long)st.kernel_drops);
 		}
-		snprintf(line, sizeof line, "[%s] %s%s  %llu packets  %s  %llu dropped", r->p->steps[st.step].name, elapsed,
-			 remaining, (unsigned long long)st.packets, bytes, (unsigned long long)st.drops);
-	} else {
-		snprintf(line, sizeof line, "[between steps] %llu packets not in any step  %llu dropped",
-			 (unsigned long long)st.outside_packets, (unsigned long long)st.kernel_drops);
+		if (!r->tty)
+			fprintf(stderr, "%s\n", line);
 	}
-	if (r->tty) {
-		fprintf(stderr, "\r\033[K%s", line);
-		r->progress_shown = true;
-	} else {
-		fprintf(stderr, "%s\n", line);
-	}
+	/* a line cleared for a message comes back at once, with what is being typed */
+	if (r->tty && (due || !r->progress_shown))
+		draw_status(r);
 }
 
 /* Shows the offered step and what the operator can do (terminal mode). */
@@ -301,7 +367,8 @@ static void offer(struct runner *r)
 {
 	struct ciot_session_status st;
 	ciot_session_status(r->s, &st);
-	if (r->mode != INPUT_TERMINAL || st.running || st.next < 0 || st.next == r->offered)
+	/* after the last step's "wrote" line: its file closes at the end of the grace period */
+	if (r->mode != INPUT_TERMINAL || st.running || st.closing || st.next < 0 || st.next == r->offered)
 		return;
 	r->offered = st.next;
 	const struct ciot_protocol_step *s = &r->p->steps[st.next];
@@ -328,6 +395,9 @@ static void report_finished(struct runner *r)
 	say(r, "  %s %s: %llu packets, %s, %llu dropped by the kernel (%s)\n",
 	    !strcmp(st.last_ended, "redone") ? "set aside" : "wrote", st.last_file, (unsigned long long)st.last_packets,
 	    bytes, (unsigned long long)st.last_drops, st.last_ended);
+	if (st.last_lost)
+		say(r, "  %llu packets of the step were lost: the disk is full (the file ends at the last whole packet)\n",
+		    (unsigned long long)st.last_lost);
 }
 
 /* Carries out one command; false when it failed (the message is printed). */
@@ -336,6 +406,9 @@ static bool execute(struct runner *r, const struct ciot_command *c, int64_t now)
 	char err[CIOT_ERRBUF_SIZE] = "";
 	enum ciot_rc rc = CIOT_OK;
 	int index = -1;
+	struct ciot_session_status st;
+	ciot_session_status(r->s, &st);
+	int offered = st.next; /* what skip without a step skips */
 	if (c->text[0] && (c->kind == CIOT_CMD_START || c->kind == CIOT_CMD_NEXT || c->kind == CIOT_CMD_SKIP)) {
 		index = ciot_protocol_find(r->p, c->text);
 		if (index < 0) {
@@ -368,8 +441,9 @@ static bool execute(struct runner *r, const struct ciot_command *c, int64_t now)
 		say(r, "ciot-capture: %s: %s\n", ciot_command_name(c->kind), err);
 		return false;
 	}
-	struct ciot_session_status st;
 	ciot_session_status(r->s, &st);
+	if (c->kind == CIOT_CMD_SKIP)
+		say(r, "  skipped %s\n", r->p->steps[index >= 0 ? index : offered].name);
 	if ((c->kind == CIOT_CMD_START || c->kind == CIOT_CMD_NEXT) && st.running) {
 		const struct ciot_protocol_step *s = &r->p->steps[st.step];
 		char d[32] = "";
@@ -441,17 +515,42 @@ static void read_input(struct runner *r, int64_t now)
 	if (n < 0)
 		return;
 	for (ssize_t i = 0; i < n; i++) {
-		if (buf[i] != '\n') {
+		char k = buf[i];
+		if (r->raw_input && k == '\r')
+			k = '\n';
+		if (r->raw_input && (k == 0x7f || k == '\b')) {
+			r->line_len -= r->line_len > 0;
+			continue;
+		}
+		if (r->raw_input && k == 0x15) { /* Ctrl-U: the line is dropped */
+			r->line_len = 0;
+			continue;
+		}
+		if (r->raw_input && k == 0x04 && r->line_len == 0) { /* Ctrl-D, as at a cooked terminal */
+			r->input_closed = true;
+			r->quit = true;
+			r->quit_how = "operator";
+			return;
+		}
+		if (r->raw_input && k != '\n' && (unsigned char)k < 0x20)
+			continue;
+		if (k != '\n') {
 			if (r->line_len + 1 < sizeof r->line)
-				r->line[r->line_len++] = buf[i];
+				r->line[r->line_len++] = k;
 			continue;
 		}
 		r->line[r->line_len] = 0;
 		r->line_len = 0;
+		if (r->raw_input && r->line[0])
+			say(r, "> %s\n", r->line); /* what was typed, on a line of its own */
 		if (r->mode == INPUT_TERMINAL)
 			terminal_line(r, r->line, now);
 		else
 			fifo_line(r, r->line, now);
+	}
+	if (r->raw_input) {
+		clear_progress(r);
+		draw_status(r); /* the echo */
 	}
 }
 
@@ -554,6 +653,24 @@ static void reap_child(struct runner *r, int64_t now)
 	}
 }
 
+/* Nothing passed the filter while other frames did: a wrong --mac, most often. */
+static void warn_silent(struct runner *r, const struct ciot_session_silence *w)
+{
+	char macs[CIOT_SESSION_TOP_MACS * 40] = "";
+	size_t used = 0;
+	for (size_t i = 0; i < w->nmacs; i++) {
+		const uint8_t *m = w->top[i].mac;
+		used += (size_t)snprintf(macs + used, sizeof macs - used, "%s%02x:%02x:%02x:%02x:%02x:%02x (%llu)",
+					 i ? ", " : "", m[0], m[1], m[2], m[3], m[4], m[5],
+					 (unsigned long long)w->top[i].frames);
+	}
+	say(r,
+	    "ciot-capture: warning: in %lld s no frame from or to the device (%s), while %llu other frames "
+	    "passed; frames came from %s. Check --mac (a device that is off or asleep is silent too)\n",
+	    (long long)w->seconds, ciot_session_filter(r->s), (unsigned long long)w->other_frames,
+	    w->nmacs ? macs : "no MAC counted");
+}
+
 static int run_live(struct ciot_session *s, struct runner *r)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -566,6 +683,7 @@ static int run_live(struct ciot_session *s, struct runner *r)
 	char err[CIOT_ERRBUF_SIZE] = "";
 	int64_t now = now_us();
 	r->last_progress_us = now;
+	offer(r); /* the first step's instructions before any key is read */
 	while (!r->quit) {
 		struct pollfd fds[3] = {
 			{ .fd = ciot_session_fd(s), .events = POLLIN },
@@ -598,6 +716,9 @@ static int run_live(struct ciot_session *s, struct runner *r)
 			break;
 		}
 		report_finished(r);
+		struct ciot_session_silence silence;
+		if (ciot_session_silent_device(s, now, &silence))
+			warn_silent(r, &silence);
 		offer(r);
 		progress(r, now, false);
 	}
@@ -621,17 +742,22 @@ static int run_live(struct ciot_session *s, struct runner *r)
 	report_finished(r);
 	struct ciot_session_status st;
 	ciot_session_status(s, &st);
-	say(r, "ciot-capture: %llu packets captured, %llu outside every step, %llu dropped by the kernel\n",
+	say(r, "ciot-capture: %llu packets captured, %llu outside every step, %llu dropped by the kernel",
 	    (unsigned long long)st.total_packets, (unsigned long long)st.outside_packets,
 	    (unsigned long long)st.kernel_drops);
+	if (st.lost_packets)
+		say(r, ", %llu lost to a full disk", (unsigned long long)st.lost_packets);
+	say(r, "\n");
 	ciot_session_free(s);
+	restore_terminal();
 	return r->status;
 }
 
 /* The command line. */
 struct args {
 	struct ciot_session_options so;
-	const char *from, *script, *control, *split, *timeline, *show, *tz;
+	const char *script, *control, *split, *timeline, *show, *tz, *remove;
+	unsigned attempt;
 	bool markdown, quiet;
 };
 
@@ -667,6 +793,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "tz", required_argument, NULL, OPT_TZ },         { "show-protocol", required_argument, NULL, OPT_SHOW },
 		{ "brand", required_argument, NULL, OPT_BRAND },  { "home-country", required_argument, NULL, OPT_HOME },
 		{ "markdown", no_argument, NULL, OPT_MARKDOWN },   { "quiet", no_argument, NULL, 'q' },
+		{ "add-mac", no_argument, NULL, OPT_ADD_MAC },     { "remove", required_argument, NULL, OPT_REMOVE },
+		{ "attempt", required_argument, NULL, OPT_ATTEMPT },
 		{ "help", no_argument, NULL, 'h' },                { NULL, 0, NULL, 0 },
 	};
 	*a = (struct args){ .tz = "+8" };
@@ -692,7 +820,19 @@ static int parse_args(int argc, char **argv, struct args *a)
 		}
 		case OPT_PROTOCOL: so->protocol_path = optarg; break;
 		case OPT_FIRMWARE: so->firmware = optarg; break;
-		case OPT_FROM: a->from = optarg; break;
+		case OPT_FROM: so->from = optarg; break;
+		case OPT_ADD_MAC: so->add_macs = true; break;
+		case OPT_REMOVE: a->remove = optarg; break;
+		case OPT_ATTEMPT: {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*end || !*optarg || v < 1 || v > 9999) {
+				fprintf(stderr, "ciot-capture: --attempt must be 1 to 9999\n");
+				return EXIT_USAGE;
+			}
+			a->attempt = (unsigned)v;
+			break;
+		}
 		case OPT_SCRIPT: a->script = optarg; break;
 		case OPT_CONTROL: a->control = optarg; break;
 		case OPT_SNAPLEN:
@@ -722,14 +862,15 @@ static int parse_args(int argc, char **argv, struct args *a)
 static int run_split(const struct args *a)
 {
 	const struct ciot_session_options *so = &a->so;
-	if (!a->timeline || so->interface || a->script || a->control || a->from) {
+	if (!a->timeline || so->interface || a->script || a->control || so->from) {
 		fprintf(stderr, "ciot-capture: --split needs --timeline, and takes no live-capture options\n");
 		return EXIT_USAGE;
 	}
 	struct ciot_split_options o = { .capture_path = a->split, .timeline_path = a->timeline,
 					.dataset_dir = so->dataset_dir, .device = so->device, .category = so->category,
 					.brand = so->brand, .home_country = so->home_country,
-					.nmacs = so->nmacs, .nips = so->nips, .firmware = so->firmware };
+					.nmacs = so->nmacs, .nips = so->nips, .firmware = so->firmware,
+					.add_macs = so->add_macs };
 	memcpy(o.macs, so->macs, sizeof o.macs);
 	memcpy(o.ips, so->ips, sizeof o.ips);
 	if (!ciot_tz_parse(a->tz, &o.tz_offset_s)) {
@@ -738,10 +879,14 @@ static int run_split(const struct args *a)
 	}
 	char err[CIOT_ERRBUF_SIZE] = "";
 	struct ciot_split_result res;
-	if (ciot_split(&o, &res, err)) {
+	enum ciot_rc rc = ciot_split(&o, &res, err);
+	if (rc) {
 		fprintf(stderr, "ciot-capture: %s\n", err);
-		return EXIT_FAILED;
+		return exit_status(rc);
 	}
+	if (res.added_macs[0])
+		fprintf(stderr, "ciot-capture: added %s to the MACs of %s in the manifest (--add-mac)\n", res.added_macs,
+			so->device);
 	fprintf(stderr,
 		"ciot-capture: %s: %zu steps (%s timeline), %llu of %llu frames written, %llu outside every step%s",
 		a->split, res.steps, res.lifecycle_format ? "lifecycle" : "ciot", (unsigned long long)res.written,
@@ -749,6 +894,42 @@ static int run_split(const struct args *a)
 	if (res.other_linktype)
 		fprintf(stderr, ", %llu of another link type not written", (unsigned long long)res.other_linktype);
 	fprintf(stderr, "\n");
+	return 0;
+}
+
+/* --remove: one attempt out of the manifest's captures, under the dataset's lock. */
+static int run_remove(const struct args *a)
+{
+	const struct ciot_session_options *so = &a->so;
+	if (so->interface || a->split || a->script || a->control || so->from || so->nmacs || so->nips || so->category ||
+	    so->brand || so->home_country || so->firmware || so->add_macs || so->protocol_path) {
+		fprintf(stderr, "ciot-capture: --remove takes only --dataset, --device and --attempt\n");
+		return EXIT_USAGE;
+	}
+	struct ciot_manifest_device dev = { .id = so->device, .must_exist = true };
+	struct ciot_manifest_writer *w = NULL;
+	const char *category;
+	char err[CIOT_ERRBUF_SIZE] = "";
+	json_t *entry = NULL;
+	enum ciot_rc rc = ciot_manifest_open(&w, so->dataset_dir, &dev, &category, err);
+	if (!rc)
+		rc = ciot_manifest_lock(w, &category, err);
+	if (!rc)
+		rc = ciot_manifest_remove_step(w, a->remove, a->attempt, now_us(), &entry, err);
+	if (!rc)
+		rc = ciot_manifest_save(w, err);
+	if (rc) {
+		fprintf(stderr, "ciot-capture: %s\n", err);
+		ciot_manifest_close(w);
+		return exit_status(rc);
+	}
+	const char *ended = json_string_value(json_object_get(entry, "ended"));
+	fprintf(stderr,
+		"ciot-capture: removed %s (%s, ended %s, %lld packets) from %s/manifest.json; the file stays on disk, "
+		"and the manifest keeps the entry under the last run's \"removed\"\n",
+		json_string_value(json_object_get(entry, "file")), a->remove, ended ? ended : "unknown",
+		(long long)json_integer_value(json_object_get(entry, "packets")), so->dataset_dir);
+	ciot_manifest_close(w);
 	return 0;
 }
 
@@ -801,25 +982,22 @@ static int run_capture(const struct args *a)
 	}
 	char err[CIOT_ERRBUF_SIZE] = "";
 	struct ciot_session *s;
-	if (ciot_session_open(&s, so, err)) {
+	enum ciot_rc rc = ciot_session_open(&s, so, err);
+	if (rc) {
 		fprintf(stderr, "ciot-capture: %s\n", err);
-		return EXIT_FAILED;
+		return exit_status(rc);
 	}
 	r.s = s;
 	r.p = ciot_session_protocol(s);
-	if (a->from) {
-		int k = ciot_protocol_find(r.p, a->from);
-		for (int i = 0; k > 0 && i < k; i++)
-			ciot_session_skip(s, i, now_us(), err);
-		if (k < 0) {
-			fprintf(stderr, "ciot-capture: --from: no step \"%s\" in %s\n", a->from, r.p->category);
-			ciot_session_close(s, "error", err);
-			ciot_session_free(s);
-			return EXIT_USAGE;
-		}
-	}
 	fprintf(stderr, "ciot-capture: %s on %s (filter: %s), protocol %s (%zu steps), into %s\n", so->device,
 		so->interface, ciot_session_filter(s), r.p->title, r.p->nsteps, so->dataset_dir);
+	if (ciot_session_added_macs(s)[0])
+		fprintf(stderr, "ciot-capture: added %s to the MACs of %s in the manifest (--add-mac)\n",
+			ciot_session_added_macs(s), so->device);
+	if (ciot_session_clock_synchronized(s) == 0)
+		fprintf(stderr, "ciot-capture: warning: the kernel says the clock is not synchronized (NTP): step times "
+				"may not agree with other machines' (guides/lifecycle.md, section 3.3)\n");
+	r.raw_input = r.mode == INPUT_TERMINAL && r.tty && isatty(0) && raw_terminal();
 	return run_live(s, &r);
 }
 
@@ -833,6 +1011,12 @@ int main(int argc, char **argv)
 		return show_protocol(a.show, a.markdown);
 	if (!a.so.dataset_dir || !a.so.device) {
 		fprintf(stderr, "ciot-capture: --dataset and --device are required (see --help)\n");
+		return EXIT_USAGE;
+	}
+	if (a.remove)
+		return run_remove(&a);
+	if (a.attempt) {
+		fprintf(stderr, "ciot-capture: --attempt goes with --remove\n");
 		return EXIT_USAGE;
 	}
 	return a.split ? run_split(&a) : run_capture(&a);

@@ -32,7 +32,8 @@
 
 #define SUMMARY_COLUMNS                                                                                    \
 	"count(DISTINCT d.id), count(DISTINCT d.category), count(DISTINCT d.brand), count(*),"             \
-	" sum(coalesce(c.last_us - c.first_us, 0)) / 3600e6, sum(c.frames), sum(c.frame_bytes),"           \
+	" sum(coalesce(c.step_end_us - c.step_start_us, c.window_end_us - c.window_start_us,"              \
+	" c.last_us - c.first_us, 0)) / 3600e6, sum(c.frames), sum(c.frame_bytes),"                        \
 	" sum(c.flows), " PHASES_COVERED ", date(min(c.first_us) / 1000000, 'unixepoch'),"                 \
 	" date(max(c.last_us) / 1000000, 'unixepoch')"
 
@@ -168,7 +169,9 @@ static const struct ciot_query queries[] = {
 			{ "brands", CIOT_COLUMN_INT, "distinct brands (the manifest's brand)" },
 			{ "captures", CIOT_COLUMN_INT, "capture files, or timetable steps of unsplit captures" },
 			{ "hours", CIOT_COLUMN_REAL3,
-			  "hours captured: the sum over captures of last frame time minus first frame time" },
+			  "hours captured: the sum over captures of the step's duration (its start to end in the "
+			  "manifest, or its timetable window); a capture without either counts its last frame time "
+			  "minus its first" },
 			{ "packets", CIOT_COLUMN_INT,
 			  "frames of the captures, all of them (not only the devices' flows)" },
 			{ "bytes", CIOT_COLUMN_INT, "those frames' bytes as on the wire (original frame lengths)" },
@@ -220,7 +223,7 @@ static const struct ciot_query queries[] = {
 		"every capture (or timetable step) analyzed, with what was skipped or malformed",
 		"SELECT d.name, d.category, c.phase, c.subphase, c.firmware, c.interception, c.file, c.first_us,"
 		" c.last_us, c.frames, c.frame_bytes, c.skipped_frames, c.malformed_frames, c.flows, c.other_flows,"
-		" c.device_method, c.device_addresses, c.file_truncated FROM captures c"
+		" c.device_method, c.device_addresses, c.file_truncated, c.step_ended FROM captures c"
 		" JOIN devices d ON d.id = c.device_id ORDER BY d.name, c.phase, c.first_us, c.id",
 		0,
 		{
@@ -249,6 +252,9 @@ static const struct ciot_query queries[] = {
 			{ "device_addresses", CIOT_COLUMN_TEXT, "the addresses used to tell it apart, a JSON array" },
 			{ "truncated", CIOT_COLUMN_INT,
 			  "1 when the file ended inside a record (the packets before it are analyzed), else 0" },
+			{ "ended", CIOT_COLUMN_TEXT,
+			  "how the step ended, as the manifest records it: operator, timer, interrupted, disk_full, "
+			  "interface_lost, error, running (the run was killed) or split; empty when it does not say" },
 		},
 		CIOT_CAPTURES_ALL,
 	},

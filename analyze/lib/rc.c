@@ -17,6 +17,7 @@ static const char *const rc_names[] = {
 	[CIOT_ERR_DPI] = "nDPI initialisation failed",
 	[CIOT_ERR_NOSPACE] = "no space left on the disk",
 	[CIOT_ERR_GONE] = "the capture interface went away",
+	[CIOT_ERR_BUSY] = "in use by another process",
 };
 
 const char *ciot_strerror(enum ciot_rc rc)

@@ -36,7 +36,7 @@ static const char core_schema[] =
 
 enum capture_column {
 	CAP_ID, CAP_DEVICE_ID, CAP_FILE, CAP_PHASE, CAP_SUBPHASE, CAP_FIRMWARE, CAP_INTERCEPTION, CAP_WINDOW_START,
-	CAP_WINDOW_END, CAP_FIRST, CAP_LAST, CAP_FRAMES, CAP_FRAME_BYTES, CAP_IP_PACKETS, CAP_SKIPPED, CAP_MALFORMED,
+	CAP_WINDOW_END, CAP_STEP_START, CAP_STEP_END, CAP_STEP_ENDED, CAP_FIRST, CAP_LAST, CAP_FRAMES, CAP_FRAME_BYTES, CAP_IP_PACKETS, CAP_SKIPPED, CAP_MALFORMED,
 	CAP_FLOWS, CAP_DEVICE_PACKETS, CAP_DEVICE_BYTES, CAP_OTHER_FLOWS, CAP_OTHER_PACKETS, CAP_DEVICE_METHOD,
 	CAP_DEVICE_ADDRESSES, CAP_DEVICE_MAC, CAP_FILE_FORMAT, CAP_FILE_SIZE, CAP_FILE_TRUNCATED, CAP_OUTSIDE_WINDOWS,
 	CAP_NAMES_DROPPED, CAP_ANALYZED_AT,
@@ -52,6 +52,9 @@ static const struct ciot_column capture_columns[] = {
 	[CAP_INTERCEPTION] = { "interception", "TEXT", false },
 	[CAP_WINDOW_START] = { "window_start_us", "INTEGER", false },
 	[CAP_WINDOW_END] = { "window_end_us", "INTEGER", false },
+	[CAP_STEP_START] = { "step_start_us", "INTEGER", false },
+	[CAP_STEP_END] = { "step_end_us", "INTEGER", false },
+	[CAP_STEP_ENDED] = { "step_ended", "TEXT", false },
 	[CAP_FIRST] = { "first_us", "INTEGER", false },
 	[CAP_LAST] = { "last_us", "INTEGER", false },
 	[CAP_FRAMES] = { "frames", "INTEGER NOT NULL", false },
@@ -528,6 +531,12 @@ static void bind_capture_row(struct ciot_store *s, const struct ciot_capture_res
 		ciot_row_int(&row, CAP_WINDOW_START, seg->window_start);
 		ciot_row_int(&row, CAP_WINDOW_END, seg->window_end);
 	}
+	/* the manifest's record of the step, as ciot-capture wrote it */
+	if (r->capture->start_us >= 0)
+		ciot_row_int(&row, CAP_STEP_START, r->capture->start_us);
+	if (r->capture->end_us >= 0)
+		ciot_row_int(&row, CAP_STEP_END, r->capture->end_us);
+	ciot_row_static(&row, CAP_STEP_ENDED, r->capture->ended);
 	if (seg->frames) {
 		ciot_row_int(&row, CAP_FIRST, seg->first_ts);
 		ciot_row_int(&row, CAP_LAST, seg->last_ts);

@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/timex.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,6 +21,10 @@
 #define DEFAULT_BUFFER_MIB 64u
 #define FLUSH_INTERVAL_US 1000000
 #define MAX_FILTER 2048
+/* The watch on frames the filter leaves out reads their Ethernet headers only, with a small buffer. */
+#define WATCH_SNAPLEN 64
+#define WATCH_BUFFER_BYTES (2u << 20)
+#define WATCH_MAX_MACS 256
 
 enum step_state { STEP_PENDING, STEP_RUNNING, STEP_DONE, STEP_SKIPPED };
 
@@ -35,6 +40,18 @@ struct step_file {
 	unsigned duration_s;
 	uint64_t drops_at_start, drops_at_end;
 	const char *ended;
+};
+
+/* Until the device is seen: who else sends on the interface (session.h, ciot_session_silent_device). */
+struct watch {
+	pcap_t *pcap;            /* NULL once the device was seen or the warning given */
+	uint64_t frames;
+	struct {
+		uint8_t mac[6];
+		uint64_t frames;
+	} macs[WATCH_MAX_MACS];
+	size_t nmacs;
+	bool warned;
 };
 
 struct ciot_session {
@@ -56,7 +73,12 @@ struct ciot_session {
 	char last_file[PATH_MAX];
 	const char *last_ended;
 	uint64_t last_packets, last_bytes, last_drops;
-	uint64_t total_packets, outside_packets, outside_bytes, late_packets;
+	uint64_t total_packets, outside_packets, outside_bytes, late_packets, lost_packets;
+	uint64_t last_lost;
+	int64_t opened_us;
+	struct watch watch;
+	int clock_sync;
+	char added_macs[CIOT_DATASET_MAX_ADDRESSES * 18 + 1];
 	int64_t last_flush_us;
 	enum ciot_rc failure;    /* set inside the packet callback */
 	char failure_text[CIOT_ERRBUF_SIZE];
@@ -87,6 +109,111 @@ static void release_reserve(struct ciot_session *s)
 		unlink(s->reserve_path);
 		s->reserve_fd = -1;
 	}
+}
+
+/* ---- is the device there? -------------------------------------------------------------------- */
+
+static void close_watch(struct ciot_session *s)
+{
+	if (s->watch.pcap)
+		pcap_close(s->watch.pcap);
+	s->watch.pcap = NULL;
+}
+
+static void on_watched(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+	struct watch *w = (struct watch *)user;
+	w->frames++;
+	if (h->caplen < 12)
+		return;
+	const uint8_t *src = bytes + 6;
+	for (size_t i = 0; i < w->nmacs; i++) {
+		if (!memcmp(w->macs[i].mac, src, 6)) {
+			w->macs[i].frames++;
+			return;
+		}
+	}
+	/* a full table counts the frame, not its sender: the busiest senders are seen early */
+	if (w->nmacs < WATCH_MAX_MACS) {
+		memcpy(w->macs[w->nmacs].mac, src, 6);
+		w->macs[w->nmacs++].frames = 1;
+	}
+}
+
+/* A second handle on the interface for what the filter leaves out, while the device is unseen.
+ * Best effort: without it there is no warning, and the capture itself is unaffected. */
+static void open_watch(struct ciot_session *s, bool promiscuous)
+{
+	if (s->linktype != DLT_EN10MB)
+		return;
+	char perr[PCAP_ERRBUF_SIZE], filter[MAX_FILTER + 8];
+	pcap_t *p = pcap_create(s->interface, perr);
+	if (!p)
+		return;
+	pcap_set_snaplen(p, WATCH_SNAPLEN);
+	pcap_set_promisc(p, promiscuous);
+	pcap_set_immediate_mode(p, 1);
+	pcap_set_timeout(p, 100);
+	pcap_set_buffer_size(p, (int)WATCH_BUFFER_BYTES);
+	struct bpf_program prog;
+	snprintf(filter, sizeof filter, "not (%s)", s->filter);
+	bool ok = pcap_activate(p) >= 0 && pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) == 0;
+	if (ok) {
+		ok = pcap_setfilter(p, &prog) == 0 && pcap_setnonblock(p, 1, perr) == 0;
+		pcap_freecode(&prog);
+	}
+	if (!ok) {
+		pcap_close(p);
+		return;
+	}
+	s->watch.pcap = p;
+}
+
+static void read_watch(struct ciot_session *s)
+{
+	if (s->watch.pcap && s->total_packets > 0) {
+		close_watch(s); /* the device is there */
+		return;
+	}
+	for (int rounds = 0; s->watch.pcap && rounds < 100; rounds++)
+		if (pcap_dispatch(s->watch.pcap, -1, on_watched, (u_char *)&s->watch) <= 0)
+			break;
+}
+
+bool ciot_session_silent_device(struct ciot_session *s, int64_t now_us, struct ciot_session_silence *out)
+{
+	struct watch *w = &s->watch;
+	if (!w->pcap || w->warned || s->total_packets > 0 || now_us - s->opened_us < CIOT_SESSION_SILENT_US ||
+	    w->frames < CIOT_SESSION_SILENT_MIN_FRAMES)
+		return false;
+	memset(out, 0, sizeof *out);
+	out->seconds = (now_us - s->opened_us) / 1000000;
+	out->other_frames = w->frames;
+	/* the top few by a selection pass each: the table is small and this runs once */
+	bool taken[WATCH_MAX_MACS] = { false };
+	while (out->nmacs < CIOT_SESSION_TOP_MACS) {
+		size_t best = WATCH_MAX_MACS;
+		for (size_t i = 0; i < w->nmacs; i++)
+			if (!taken[i] && (best == WATCH_MAX_MACS || w->macs[i].frames > w->macs[best].frames))
+				best = i;
+		if (best == WATCH_MAX_MACS)
+			break;
+		taken[best] = true;
+		memcpy(out->top[out->nmacs].mac, w->macs[best].mac, 6);
+		out->top[out->nmacs++].frames = w->macs[best].frames;
+	}
+	w->warned = true;
+	close_watch(s);
+	return true;
+}
+
+/* adjtimex(2) with no mode set only reads the kernel's NTP state: no privilege, no daemon asked. */
+static int clock_synchronized(void)
+{
+	struct timex tx = { 0 };
+	if (ntp_adjtime(&tx) < 0)
+		return -1;
+	return (tx.status & STA_UNSYNC) ? 0 : 1;
 }
 
 /* ---- packets -------------------------------------------------------------------------------- */
@@ -180,6 +307,8 @@ static enum ciot_rc finish(struct ciot_session *s, struct step_file *f, char *er
 	s->last_packets = st.packets;
 	s->last_bytes = st.bytes;
 	s->last_drops = f->drops_at_end - f->drops_at_start;
+	s->last_lost = st.lost_packets;
+	s->lost_packets += st.lost_packets;
 	s->last_closed_start_us = f->start_us;
 	s->last_closed_end_us = f->end_us;
 	f->open = false;
@@ -376,6 +505,7 @@ enum ciot_rc ciot_session_read(struct ciot_session *s, char *errbuf)
 	if (s->gone || s->failure)
 		return CIOT_OK;
 	enum ciot_rc rc = drain(s, errbuf);
+	read_watch(s);
 	if (rc == CIOT_ERR_GONE || rc == CIOT_ERR_NOSPACE || rc == CIOT_ERR_IO) {
 		char detail[CIOT_ERRBUF_SIZE];
 		const char *how = rc == CIOT_ERR_GONE ? "interface_lost" : rc == CIOT_ERR_NOSPACE ? "disk_full" : "error";
@@ -449,6 +579,20 @@ static enum ciot_rc build_filter(struct ciot_session *s, const struct ciot_sessi
 	return CIOT_OK;
 }
 
+/* The interfaces libpcap can capture on, comma-separated, for the message about one that is not. */
+static void interface_names(char *out, size_t len)
+{
+	pcap_if_t *all = NULL;
+	char perr[PCAP_ERRBUF_SIZE];
+	snprintf(out, len, "none found");
+	if (pcap_findalldevs(&all, perr) != 0 || !all)
+		return;
+	size_t used = 0;
+	for (pcap_if_t *d = all; d && used < len; d = d->next)
+		used += (size_t)snprintf(out + used, len - used, "%s%s", used ? ", " : "", d->name);
+	pcap_freealldevs(all);
+}
+
 static enum ciot_rc open_pcap(struct ciot_session *s, const struct ciot_session_options *o, char *errbuf)
 {
 	char perr[PCAP_ERRBUF_SIZE] = "";
@@ -461,10 +605,14 @@ static enum ciot_rc open_pcap(struct ciot_session *s, const struct ciot_session_
 	pcap_set_timeout(s->pcap, 100);
 	pcap_set_buffer_size(s->pcap, (int)((o->buffer_mib ? o->buffer_mib : DEFAULT_BUFFER_MIB) << 20));
 	int r = pcap_activate(s->pcap);
+	if (r == PCAP_ERROR_NO_SUCH_DEVICE) {
+		char names[CIOT_ERRBUF_SIZE / 2];
+		interface_names(names, sizeof names);
+		return ciot_fail(errbuf, CIOT_ERR_ARG, "no interface \"%s\" (this machine has: %s)", o->interface, names);
+	}
 	if (r < 0)
-		return ciot_fail(errbuf, r == PCAP_ERROR_NO_SUCH_DEVICE ? CIOT_ERR_GONE : CIOT_ERR_IO, "%s: %s",
-				 o->interface, pcap_statustostr(r)[0] && pcap_geterr(s->pcap)[0] ? pcap_geterr(s->pcap)
-												: pcap_statustostr(r));
+		return ciot_fail(errbuf, CIOT_ERR_IO, "%s: %s", o->interface,
+				 pcap_geterr(s->pcap)[0] ? pcap_geterr(s->pcap) : pcap_statustostr(r));
 	s->linktype = pcap_datalink(s->pcap);
 	struct bpf_program prog;
 	if (pcap_compile(s->pcap, &prog, s->filter, 1, PCAP_NETMASK_UNKNOWN) != 0)
@@ -478,6 +626,62 @@ static enum ciot_rc open_pcap(struct ciot_session *s, const struct ciot_session_
 	if (pcap_get_selectable_fd(s->pcap) < 0)
 		return ciot_fail(errbuf, CIOT_ERR_UNSUPPORTED, "%s: cannot be polled", o->interface);
 	return CIOT_OK;
+}
+
+/* --from: the steps before it are neither offered nor recorded as skipped (an earlier run may have
+ * done them). */
+static enum ciot_rc begin_at(struct ciot_session *s, const char *from, char *errbuf)
+{
+	if (!from)
+		return CIOT_OK;
+	int k = ciot_protocol_find(&s->protocol, from);
+	if (k >= 0) {
+		s->cursor = k - 1;
+		return CIOT_OK;
+	}
+	char steps[CIOT_ERRBUF_SIZE / 2] = "";
+	size_t used = 0;
+	for (size_t i = 0; i < s->protocol.nsteps && used < sizeof steps; i++)
+		used += (size_t)snprintf(steps + used, sizeof steps - used, "%s%s", i ? ", " : "", s->protocol.steps[i].name);
+	return ciot_fail(errbuf, CIOT_ERR_ARG, "--from: no step \"%s\" in the %s protocol (%s)", from,
+			 s->protocol.category, steps);
+}
+
+/* The manifest's room on a full disk (session.h): what it is now, plus what this run can add. */
+static enum ciot_rc set_reserve(struct ciot_session *s, const char *dataset_dir, char *errbuf)
+{
+	off_t bytes = (off_t)ciot_manifest_size(s->m) + CIOT_SESSION_RESERVE_MARGIN +
+		      (off_t)s->protocol.nsteps * CIOT_SESSION_RESERVE_PER_STEP;
+	snprintf(s->reserve_path, sizeof s->reserve_path, "%s/.ciot-capture.reserve", dataset_dir);
+	s->reserve_fd = open(s->reserve_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (s->reserve_fd < 0 || (errno = posix_fallocate(s->reserve_fd, 0, bytes)) != 0)
+		return ciot_fail(errbuf, errno == ENOSPC ? CIOT_ERR_NOSPACE : CIOT_ERR_IO,
+				 "%s: cannot set aside %lld kB for the manifest: %s", dataset_dir,
+				 (long long)(bytes + 1023) / 1024, strerror(errno));
+	return CIOT_OK;
+}
+
+static void record_run(struct ciot_session *s, const struct ciot_session_options *o, const char *protocol_path)
+{
+	s->run = ciot_manifest_add_run(s->m);
+	json_object_set_new(s->run, "tool", json_string("ciot-capture " CIOT_VERSION));
+	json_object_set_new(s->run, "device", json_string(o->device));
+	json_object_set_new(s->run, "interface", json_string(o->interface));
+	json_object_set_new(s->run, "filter", json_string(s->filter));
+	json_object_set_new(s->run, "protocol", json_string(protocol_path));
+	if (o->firmware)
+		json_object_set_new(s->run, "firmware", json_string(o->firmware));
+	if (o->from)
+		json_object_set_new(s->run, "from", json_string(o->from));
+	if (s->added_macs[0])
+		json_object_set_new(s->run, "added_macs", json_string(s->added_macs));
+	if (s->clock_sync >= 0)
+		json_object_set_new(s->run, "clock_synchronized", json_boolean(s->clock_sync));
+	ciot_json_set_count(s->run, "snaplen", s->snaplen);
+	ciot_json_set_time(s->run, "start", s->opened_us);
+	json_object_set_new(s->run, "ended", json_string("running"));
+	json_object_set_new(s->run, "skipped", json_array());
+	json_object_set_new(s->run, "discarded", json_array());
 }
 
 enum ciot_rc ciot_session_open(struct ciot_session **out, const struct ciot_session_options *o, char *errbuf)
@@ -501,7 +705,8 @@ enum ciot_rc ciot_session_open(struct ciot_session **out, const struct ciot_sess
 	if ((rc = build_filter(s, o, errbuf)))
 		goto fail;
 	struct ciot_manifest_device dev = { .id = o->device, .category = o->category, .brand = o->brand,
-					    .home_country = o->home_country, .nmacs = o->nmacs, .nips = o->nips };
+					    .home_country = o->home_country, .nmacs = o->nmacs, .nips = o->nips,
+					    .add_macs = o->add_macs };
 	memcpy(dev.macs, o->macs, sizeof dev.macs);
 	memcpy(dev.ips, o->ips, sizeof dev.ips);
 	const char *category;
@@ -518,37 +723,27 @@ enum ciot_rc ciot_session_open(struct ciot_session **out, const struct ciot_sess
 		ciot_fail(errbuf, rc, "%s: %s", protocol_path, detail);
 		goto fail;
 	}
-	snprintf(s->reserve_path, sizeof s->reserve_path, "%s/.ciot-capture.reserve", o->dataset_dir);
-	s->reserve_fd = open(s->reserve_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (s->reserve_fd < 0 || (errno = posix_fallocate(s->reserve_fd, 0, CIOT_SESSION_RESERVE_BYTES)) != 0) {
-		rc = ciot_fail(errbuf, errno == ENOSPC ? CIOT_ERR_NOSPACE : CIOT_ERR_IO,
-			       "%s: cannot set aside %u MiB for the manifest: %s", o->dataset_dir,
-			       CIOT_SESSION_RESERVE_BYTES >> 20, strerror(errno));
+	if ((rc = begin_at(s, o->from, errbuf)) || (rc = open_pcap(s, o, errbuf)))
+		goto fail;
+	/* every argument is known good: from here on the dataset is written */
+	if ((rc = ciot_manifest_lock(s->m, &category, detail))) {
+		ciot_fail(errbuf, rc, "%s", detail);
 		goto fail;
 	}
-	if ((rc = open_pcap(s, o, errbuf)))
+	snprintf(s->added_macs, sizeof s->added_macs, "%s", ciot_manifest_added_macs(s->m));
+	if ((rc = set_reserve(s, o->dataset_dir, errbuf)))
 		goto fail;
-	int64_t now = realtime_us();
-	s->last_flush_us = now;
-	s->run = ciot_manifest_add_run(s->m);
-	json_object_set_new(s->run, "tool", json_string("ciot-capture " CIOT_VERSION));
-	json_object_set_new(s->run, "device", json_string(o->device));
-	json_object_set_new(s->run, "interface", json_string(o->interface));
-	json_object_set_new(s->run, "filter", json_string(s->filter));
-	json_object_set_new(s->run, "protocol", json_string(protocol_path));
-	if (o->firmware)
-		json_object_set_new(s->run, "firmware", json_string(o->firmware));
-	ciot_json_set_count(s->run, "snaplen", s->snaplen);
-	ciot_json_set_time(s->run, "start", now);
-	json_object_set_new(s->run, "ended", json_string("running"));
-	json_object_set_new(s->run, "skipped", json_array());
-	json_object_set_new(s->run, "discarded", json_array());
+	open_watch(s, !o->no_promiscuous);
+	s->clock_sync = clock_synchronized();
+	s->opened_us = s->last_flush_us = realtime_us();
+	record_run(s, o, protocol_path);
 	if ((rc = save(s, errbuf)))
 		goto fail;
 	*out = s;
 	return CIOT_OK;
 fail:
 	release_reserve(s);
+	close_watch(s);
 	if (s->pcap)
 		pcap_close(s->pcap);
 	ciot_protocol_free(&s->protocol);
@@ -600,6 +795,7 @@ void ciot_session_free(struct ciot_session *s)
 	if (!s)
 		return;
 	release_reserve(s);
+	close_watch(s);
 	pcap_close(s->pcap);
 	ciot_protocol_free(&s->protocol);
 	ciot_manifest_close(s->m);
@@ -610,6 +806,8 @@ void ciot_session_free(struct ciot_session *s)
 
 const struct ciot_protocol *ciot_session_protocol(const struct ciot_session *s) { return &s->protocol; }
 const char *ciot_session_filter(const struct ciot_session *s) { return s->filter; }
+int ciot_session_clock_synchronized(const struct ciot_session *s) { return s->clock_sync; }
+const char *ciot_session_added_macs(const struct ciot_session *s) { return s->added_macs; }
 int ciot_session_fd(const struct ciot_session *s) { return pcap_get_selectable_fd(s->pcap); }
 
 const char *ciot_session_step_state(const struct ciot_session *s, int index)
@@ -632,6 +830,9 @@ void ciot_session_status(struct ciot_session *s, struct ciot_session_status *st)
 	st->last_packets = s->last_packets;
 	st->last_bytes = s->last_bytes;
 	st->last_drops = s->last_drops;
+	st->last_lost = s->last_lost;
+	st->lost_packets = s->lost_packets;
+	st->closing = s->closing.open;
 	if (s->current.open) {
 		struct ciot_pcap_writer_stats ws;
 		ciot_pcap_writer_stats(s->current.w, &ws);

@@ -24,8 +24,18 @@
 
 /* How long a step's file stays open after its end for packets still in the kernel's buffer. */
 #define CIOT_SESSION_GRACE_US 500000
-/* Space set aside at the start so that the manifest can still be written when the disk fills. */
-#define CIOT_SESSION_RESERVE_BYTES (4u << 20)
+/* Space set aside at the start so that the manifest can still be written when the disk fills:
+ * the manifest's size when the run starts, plus room for what the run adds (its run record, the
+ * steps' entries, notes). Sized on what the manifest needs, so that a small disk keeps its room
+ * for packets. */
+#define CIOT_SESSION_RESERVE_MARGIN (64u << 10)
+#define CIOT_SESSION_RESERVE_PER_STEP (4u << 10)
+/* A device whose MAC (or IP) is wrong is silent: when nothing passed the filter for this long
+ * while at least this many other frames crossed the interface, the session says so once, with the
+ * MACs those frames came from (ciot_session_silent_device). */
+#define CIOT_SESSION_SILENT_US 5000000
+#define CIOT_SESSION_SILENT_MIN_FRAMES 10
+#define CIOT_SESSION_TOP_MACS 5
 
 struct ciot_session_options {
 	const char *interface;
@@ -40,6 +50,9 @@ struct ciot_session_options {
 	size_t nips;
 	const char *protocol_path;  /* NULL: guides/protocols/<category>.json */
 	const char *firmware;       /* "pre", "post" or NULL */
+	const char *from;           /* the step to begin at (the ones before are not recorded as
+	                               skipped: an earlier run may have them), or NULL */
+	bool add_macs;              /* a device in the manifest may gain MACs it lacks (--add-mac) */
 	unsigned snaplen;           /* 0: 262144 */
 	unsigned buffer_mib;        /* kernel buffer; 0: 64 */
 	bool no_promiscuous;
@@ -47,8 +60,11 @@ struct ciot_session_options {
 
 struct ciot_session;
 
-/* Opens the interface, sets the filter, loads the protocol and opens the manifest (recording the
- * run). Needs CAP_NET_RAW. */
+/* Checks every argument, opens the interface and sets the filter, loads the protocol, then takes
+ * the dataset's lock and records the run in the manifest. Needs CAP_NET_RAW. Nothing is created
+ * before the arguments, the protocol and the interface are known good: CIOT_ERR_ARG for a wrong
+ * one (an interface that does not exist: the message lists those that do), CIOT_ERR_BUSY when
+ * another run holds the dataset. */
 enum ciot_rc ciot_session_open(struct ciot_session **out, const struct ciot_session_options *o, char *errbuf);
 
 const struct ciot_protocol *ciot_session_protocol(const struct ciot_session *s);
@@ -85,6 +101,27 @@ enum ciot_rc ciot_session_note(struct ciot_session *s, const char *text, int64_t
 enum ciot_rc ciot_session_close(struct ciot_session *s, const char *how, char *errbuf);
 void ciot_session_free(struct ciot_session *s);
 
+/* Frames the capture filter left out, while nothing passed it. */
+struct ciot_session_silence {
+	int64_t seconds;          /* since the session opened */
+	uint64_t other_frames;    /* frames on the interface the filter left out */
+	size_t nmacs;
+	struct {
+		uint8_t mac[6];
+		uint64_t frames;  /* frames sent from this MAC */
+	} top[CIOT_SESSION_TOP_MACS]; /* the senders of most of them, most frames first */
+};
+/* True once per session: when no frame has passed the filter for CIOT_SESSION_SILENT_US while
+ * at least CIOT_SESSION_SILENT_MIN_FRAMES others crossed the interface (Ethernet only). */
+bool ciot_session_silent_device(struct ciot_session *s, int64_t now_us, struct ciot_session_silence *out);
+
+/* Whether the kernel says the clock is kept in sync (adjtimex's STA_UNSYNC clear): 1 yes, 0 no,
+ * -1 unknown. Recorded in the run as "clock_synchronized". */
+int ciot_session_clock_synchronized(const struct ciot_session *s);
+
+/* The MACs the device's manifest entry gained (--add-mac), comma-separated, or "". */
+const char *ciot_session_added_macs(const struct ciot_session *s);
+
 struct ciot_session_status {
 	bool running;            /* a step is running */
 	int step;                /* the running step, or -1 */
@@ -96,10 +133,12 @@ struct ciot_session_status {
 	uint64_t outside_packets;/* captured while no step ran */
 	uint64_t total_packets;
 	uint64_t kernel_drops;   /* since the session opened */
+	uint64_t lost_packets;   /* captured in a step but kept out of its file by a full disk */
+	bool closing;            /* a step's file is open for its grace period */
 	unsigned finished;       /* step files closed so far (redone attempts included) */
 	const char *last_file;   /* the last of them, relative to the dataset folder */
 	const char *last_ended;  /* how it ended */
-	uint64_t last_packets, last_bytes, last_drops;
+	uint64_t last_packets, last_bytes, last_drops, last_lost;
 };
 void ciot_session_status(struct ciot_session *s, struct ciot_session_status *st);
 

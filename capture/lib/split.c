@@ -83,8 +83,12 @@ static enum ciot_rc open_outputs(struct split *sp, uint32_t linktype, char *errb
 	memcpy(dev.ips, o->ips, sizeof dev.ips);
 	const char *category;
 	enum ciot_rc rc;
-	if ((rc = ciot_manifest_open(&sp->m, o->dataset_dir, &dev, &category, sp->detail)))
+	dev.add_macs = o->add_macs;
+	/* locked before the first file is made: a refused split leaves nothing behind */
+	if ((rc = ciot_manifest_open(&sp->m, o->dataset_dir, &dev, &category, sp->detail)) ||
+	    (rc = ciot_manifest_lock(sp->m, &category, sp->detail)))
 		return ciot_fail(errbuf, rc, "%s", sp->detail);
+	snprintf(sp->r->added_macs, sizeof sp->r->added_macs, "%s", ciot_manifest_added_macs(sp->m));
 	if (!(sp->out = calloc(sp->nwin, sizeof *sp->out)))
 		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
 	bool ns = ciot_capture_nanosecond(sp->cap);

@@ -10,6 +10,7 @@
 #ifndef CIOT_SPLIT_H
 #define CIOT_SPLIT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ciot/ciot.h"
@@ -29,6 +30,7 @@ struct ciot_split_options {
 	size_t nips;
 	const char *firmware;   /* "pre", "post" or NULL */
 	int tz_offset_s;        /* for lifecycle-format timelines */
+	bool add_macs;          /* a device in the manifest may gain MACs it lacks */
 };
 
 struct ciot_split_result {
@@ -39,6 +41,7 @@ struct ciot_split_result {
 	uint64_t other_linktype;  /* of another link type than the first frame's (pcapng), not written */
 	bool truncated;           /* the capture ended inside a record */
 	bool lifecycle_format;    /* the timeline was a public-dataset timetable */
+	char added_macs[CIOT_DATASET_MAX_ADDRESSES * 18 + 1]; /* MACs the device's entry gained, or "" */
 };
 
 enum ciot_rc ciot_split(const struct ciot_split_options *o, struct ciot_split_result *r, char *errbuf);

@@ -205,6 +205,22 @@ sed 's/^/  /' "$work/compare.out"
 expect_eq "the manifest's home country (--home-country)" "$(jq -r .home_country "$m")" DE
 expect_eq "ciot-analyze: only the brand warning" "$(cat "$work/analyze.err")" \
   "$work/lab.db: warning: device acme_camera has a brand that datasets/attribution/brands.tsv does not know, and the manifest names no vendor: none of its servers can be first party by brand"
+# how each step ended is in the captures export, and summary's hours are the steps' durations
+"$CIOT_REPORT" "$work/lab.db" captures --format json -o "$work/captures.json"
+expect_eq "captures export: how each step ended" \
+  "$(jq -r '[.[] | .subphase + ":" + .ended] | sort | join(" ")' "$work/captures.json")" \
+  "delete:operator idle_local:timer setup:operator watch_local:timer watch_remote:timer"
+"$CIOT_REPORT" "$work/lab.db" summary --format json -o "$work/summary.json"
+step_seconds=$(python3 - "$m" <<'PY'
+import json, sys
+from datetime import datetime, timezone
+def us(t):
+    return int(datetime.strptime(t[:19], '%Y-%m-%dT%H:%M:%S').replace(tzinfo=timezone.utc).timestamp()) * 1000000 + int(t[20:26])
+print('%.3f' % (sum(us(c['end']) - us(c['start']) for c in json.load(open(sys.argv[1]))['captures']) / 1e6))
+PY
+)
+expect_eq "summary: hours are the sum of the steps' durations (in seconds)" \
+  "$(jq -r '.[0].hours * 3600' "$work/summary.json" | awk '{ printf "%.3f", $1 }')" "$step_seconds"
 flows() { q "$work/lab.db" "SELECT group_concat(x, ' ') FROM (SELECT DISTINCT transport || '/' || remote_port AS x
   FROM flow_view WHERE subphase = '$1' AND remote_port <> $NETLAB_UDP_PORT ORDER BY 1)"; }
 sorted() { printf '%s\n' "$@" | sort | paste -sd' '; }
@@ -232,6 +248,24 @@ echo "start setup" >&3
 running() { jq -e --arg s "$1" '.captures[-1] | select(.subphase == $s and .ended == "running")' "$m" >/dev/null 2>&1; }
 for _ in $(seq 100); do running setup && break; sleep 0.05; done
 running setup && pass "the manifest shows the running step at once" || fail "no running setup step in the manifest"
+# one run writes a dataset at a time: a second live run and a split are refused while this one runs,
+# naming it, before they write anything
+entries=$(jq -c '[.captures[].file]' "$m")
+status=0
+netlab_lab "$CIOT_CAPTURE" -q -i "$NETLAB_LAB_IF" --dataset "$ds" --device acme_camera "${filter[@]}" \
+  --script /dev/null 2>"$work/second.err" || status=$?
+expect_eq "a second live run on the dataset: exit status" "$status" 3
+grep -q "dataset $ds is in use by another ciot-capture run (pid $pid)" "$work/second.err" &&
+  pass "a second live run is refused, naming the run's pid" || fail "second run: $(cat "$work/second.err")"
+printf 'setup setup 2026-01-01T00:00:00Z 2026-01-01T00:01:00Z\n' >"$work/one.timeline"
+status=0
+"$CIOT_CAPTURE" --split "$work/reference.pcap" --timeline "$work/one.timeline" --dataset "$ds" --device acme_camera \
+  2>"$work/second.err" || status=$?
+expect_eq "a split into the dataset while a live run holds it: exit status" "$status" 3
+grep -q "(pid $pid)" "$work/second.err" && pass "the split is refused, naming the run's pid" ||
+  fail "split during a run: $(cat "$work/second.err")"
+expect_eq "the refused runs changed no entry" "$(jq -c '[.captures[].file]' "$m")" "$entries"
+expect_eq "the refused runs left no file" "$(find "$ds" -newer "$work/one.timeline" -name '*.pcap' | wc -l)" 0
 netlab_https after-restart
 status=0
 netlab_stop "$pid" TERM || status=$?
@@ -262,12 +296,160 @@ jq -e '.runs[-1].discarded[0].notes[0] | test("Z typed by the operator$")' "$km"
   pass "keys: the note stays with the attempt it was made in" || fail "keys: notes $(jq -c '.runs' "$km")"
 grep -q "Step 1 of 5: setup" "$work/keys.err" && grep -q "Enter: start   s: skip" "$work/keys.err" &&
   pass "keys: the step and its instructions are shown" || fail "keys: $(head -5 "$work/keys.err")"
+wrote=$(grep -n "wrote acme_hub/acme_hub_setup_2.pcap" "$work/keys.err" | cut -d: -f1)
+offered=$(grep -n "Step 2 of 5: idle_local" "$work/keys.err" | cut -d: -f1)
+[ -n "$wrote" ] && [ -n "$offered" ] && [ "$wrote" -lt "$offered" ] &&
+  pass "keys: the finished step's file is reported before the next step's instructions" ||
+  fail "keys: 'wrote' at line ${wrote:-none}, the next step at line ${offered:-none}"
+grep -q "^  skipped idle_local$" "$work/keys.err" && pass "keys: skip says what it skipped" ||
+  fail "keys: no skip confirmation: $(cat "$work/keys.err")"
+
+# ---- at a real terminal (a pty): what is typed stays at the end of the progress line ---------------
+if [ "$NETLAB_MODE" = netns ]; then
+  python3 - "$CIOT_CAPTURE" "$NETLAB_LAB_NS" "$NETLAB_LAB_IF" "$NETLAB_DEV_MAC" "$work/tty" >"$work/tty.out" 2>&1 <<'PY' &&
+import os, pty, re, select, sys, time
+tool, ns, iface, mac, ds = sys.argv[1:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp('ip', ['ip', 'netns', 'exec', ns, tool, '-i', iface, '--dataset', ds, '--device', 'acme_hub',
+                     '--category', 'hub', '--mac', mac])
+seen = b''
+def read_for(seconds, until=None):
+    global seen
+    end = time.time() + seconds
+    while time.time() < end and not (until and until in seen):
+        r, _, _ = select.select([fd], [], [], 0.05)
+        if r:
+            try:
+                seen += os.read(fd, 4096)
+            except OSError:
+                break
+def fail(why):
+    print(why, repr(seen[-600:]))
+    sys.exit(1)
+read_for(10, b'Enter: start')
+os.write(fd, b'\r')
+read_for(5, b'started setup')
+read_for(1.3)
+os.write(fd, b'n hel')
+mark = len(seen)
+read_for(1.5)
+# the last redraw of the line: the progress, then what is typed
+last = seen[mark:].split(b'\r\x1b[K')[-1]
+if not re.match(rb'\[setup\] \d\d:\d\d  \d+ packets .*  > n hel$', last):
+    fail('the progress line does not end with what is typed: %r' % last)
+os.write(fd, b'lo\r')
+read_for(3, b'noted')
+if b'> n hello\r\n' not in seen or b'noted' not in seen:
+    fail('the typed command is not shown on a line of its own')
+os.write(fd, b'q\r')
+read_for(5)
+_, status = os.waitpid(pid, 0)
+if os.waitstatus_to_exitcode(status) != 0:
+    fail('exit status %d' % os.waitstatus_to_exitcode(status))
+print('typed text stays on the progress line, the command is echoed on its own line')
+PY
+    pass "pty: $(cat "$work/tty.out")" || fail "pty: $(cat "$work/tty.out")"
+  expect_eq "pty: the note" "$(jq -r '.captures[0].notes[0] | sub("^[^ ]* "; "")' "$work/tty/manifest.json")" hello
+fi
+
+# ---- arguments that are wrong leave nothing behind --------------------------------------------------
+refused() { # name expected-status expected-message args...
+  local name=$1 want=$2 msg=$3 status=0
+  shift 3
+  rm -rf "$work/fresh"
+  netlab_lab "$CIOT_CAPTURE" -q --dataset "$work/fresh" --device acme_plug --category plug "$@" \
+    --script /dev/null 2>"$work/refused.err" || status=$?
+  expect_eq "$name: exit status" "$status" "$want"
+  grep -q -- "$msg" "$work/refused.err" && pass "$name: $(head -1 "$work/refused.err")" ||
+    fail "$name: $(cat "$work/refused.err")"
+  [ ! -e "$work/fresh" ] && pass "$name: no dataset folder made" || fail "$name: left $(find "$work/fresh")"
+}
+refused "--from with a typo" 2 'no step "idle_locl" in the plug protocol' -i "$NETLAB_LAB_IF" "${filter[@]}" --from idle_locl
+refused "a malformed MAC" 2 '"02:c1:07:00:00" is not a MAC address' -i "$NETLAB_LAB_IF" --mac 02:c1:07:00:00
+refused "an interface that does not exist" 2 "no interface \"nosuch0\" (this machine has: .*$NETLAB_LAB_IF" \
+  -i nosuch0 "${filter[@]}"
+# a MAC the device's entry lacks is refused, not added; --add-mac adds it and says so
+status=0
+netlab_lab "$CIOT_CAPTURE" -q -i "$NETLAB_LAB_IF" --dataset "$work/keys" --device acme_hub --mac 02:c1:07:00:00:99 \
+  --script /dev/null 2>"$work/refused.err" || status=$?
+expect_eq "a MAC the device does not have: exit status" "$status" 2
+grep -q -- "not 02:c1:07:00:00:99: check --mac, or give --add-mac" "$work/refused.err" &&
+  pass "a MAC the device does not have is refused" || fail "unknown MAC: $(cat "$work/refused.err")"
+expect_eq "the device's MACs stay" "$(jq -c '.devices[0].mac' "$km")" '["02:c1:07:00:00:02"]'
+
+# a resumed run (--from) records no earlier step as skipped
+printf 'start\nwait 0.3\nend\n' >"$work/resume.script"
+status=0
+netlab_lab "$CIOT_CAPTURE" -q -i "$NETLAB_LAB_IF" --dataset "$work/keys" --device acme_hub "${filter[@]}" \
+  --from idle_remote --script "$work/resume.script" 2>"$work/resume.err" || status=$?
+expect_eq "resumed run: exit status" "$status" 0
+expect_eq "resumed run: its step, nothing skipped" \
+  "$(jq -r '.captures[-1].subphase + " from " + .runs[-1].from + ", skipped: " + (.runs[-1].skipped | length | tostring)' "$km")" \
+  "idle_remote from idle_remote, skipped: 0"
+
+# --remove: an attempt out of the captures, kept under the run's "removed", the file left on disk
+status=0
+"$CIOT_CAPTURE" --dataset "$work/keys" --device acme_hub --remove idle_remote 2>"$work/remove.err" || status=$?
+expect_eq "remove with two attempts and no --attempt: exit status" "$status" 2
+status=0
+"$CIOT_CAPTURE" --dataset "$work/keys" --device acme_nothing --remove setup 2>"$work/remove2.err" || status=$?
+expect_eq "remove for a device not in the manifest: exit status" "$status" 2
+grep -q "device \"acme_nothing\" is not in $work/keys/manifest.json" "$work/remove2.err" &&
+  pass "remove names the device it does not find" || fail "remove, unknown device: $(cat "$work/remove2.err")"
+grep -q "attempt 1: acme_hub/acme_hub_idle_remote.pcap (ended operator); attempt 2: acme_hub/acme_hub_idle_remote_2.pcap" \
+  "$work/remove.err" && pass "remove lists the attempts" || fail "remove: $(cat "$work/remove.err")"
+"$CIOT_CAPTURE" --dataset "$work/keys" --device acme_hub --remove idle_remote --attempt 1 2>"$work/remove.err" ||
+  fail "remove --attempt 1: exit $? ($(cat "$work/remove.err"))"
+grep -q "removed acme_hub/acme_hub_idle_remote.pcap (idle_remote, ended operator" "$work/remove.err" &&
+  pass "remove says what it removed" || fail "remove: $(cat "$work/remove.err")"
+expect_eq "after remove: the captures" "$(jq -r '[.captures[].file] | join(" ")' "$km")" \
+  "acme_hub/acme_hub_setup_2.pcap acme_hub/acme_hub_idle_remote_2.pcap"
+expect_eq "after remove: the entry kept" "$(jq -r '.runs[-1] | .command + " " + .removed[0].file' "$km")" \
+  "remove acme_hub/acme_hub_idle_remote.pcap"
+[ -f "$work/keys/acme_hub/acme_hub_idle_remote.pcap" ] && pass "after remove: the file stays" || fail "remove deleted the file"
+"$CIOT_ANALYZE" -q -o "$work/keys.db" "$km" 2>"$work/analyze.err" && pass "the manifest after remove is analyzed" ||
+  fail "ciot-analyze after remove: $(cat "$work/analyze.err")"
+
+# the clock: warned about exactly when the kernel says it is not synchronized (adjtimex STA_UNSYNC)
+unsync=$(python3 -c 'import ctypes
+class Timex(ctypes.Structure):
+    _fields_ = [("modes", ctypes.c_uint), ("offset", ctypes.c_long), ("freq", ctypes.c_long),
+                ("maxerror", ctypes.c_long), ("esterror", ctypes.c_long), ("status", ctypes.c_int),
+                ("rest", ctypes.c_char * 256)]
+t = Timex()
+ctypes.CDLL(None).adjtimex(ctypes.byref(t))
+print("yes" if t.status & 0x40 else "no")')
+warned=no
+grep -q "the kernel says the clock is not synchronized" "$work/resume.err" && warned=yes
+expect_eq "clock not synchronized: warned" "$warned" "$unsync"
+expect_eq "clock state recorded in the run" "$(jq -r '.runs[-2].clock_synchronized' "$km")" \
+  "$([ "$unsync" = yes ] && echo false || echo true)"
+
+# ---- a MAC that never appears: warned within 10 s, naming the MACs seen ------------------------------
+if [ "$NETLAB_MODE" = netns ]; then
+  netlab_udp_stream_start 50
+  printf 'start setup\nwait 12\nend\n' >"$work/silent.script"
+  started=$(date +%s.%N)
+  netlab_lab_bg "$CIOT_CAPTURE" -q -i "$NETLAB_LAB_IF" --dataset "$work/silent" --device acme_plug --category plug \
+    --mac 02:c1:07:00:00:77 --script "$work/silent.script" 2>"$work/silent.err"
+  pid=$NETLAB_BG_PID
+  for _ in $(seq 120); do grep -q "warning: in" "$work/silent.err" && break; sleep 0.1; done
+  seen=$(date +%s.%N)
+  netlab_stop "$pid" TERM || true
+  netlab_udp_stream_stop || true
+  grep -q "no frame from or to the device (ether host 02:c1:07:00:00:77), while [0-9]* other frames passed; frames came from $NETLAB_DEV_MAC (" \
+    "$work/silent.err" && pass "a wrong MAC: warned, naming the device's real MAC" || fail "wrong MAC: $(cat "$work/silent.err")"
+  awk -v a="$started" -v b="$seen" 'BEGIN { exit !(b - a <= 10) }' &&
+    pass "a wrong MAC: the warning came within 10 s ($(awk -v a="$started" -v b="$seen" 'BEGIN { printf "%.1f", b - a }') s)" ||
+    fail "a wrong MAC: no warning within 10 s"
+fi
 
 # ---- a full disk ----------------------------------------------------------------------------------
 mkdir -p "$work/small"
 if mount -t tmpfs -o size=8m ciot-test "$work/small" 2>/dev/null; then
   mounted=$work/small
-  printf 'start setup\nexec %s flood 6000\nend\n' "$gen" >"$work/flood.script"
+  printf 'start setup\nexec %s flood 8000\nend\n' "$gen" >"$work/flood.script"
   status=0
   netlab_lab "$CIOT_CAPTURE" -q -i "$NETLAB_LAB_IF" --dataset "$mounted/ds" --device acme_plug --category plug \
     "${filter[@]}" --script "$work/flood.script" 2>"$work/full.err" || status=$?
@@ -277,10 +459,15 @@ if mount -t tmpfs -o size=8m ciot-test "$work/small" 2>/dev/null; then
   expect_eq "full disk: the step" "$(jq -r '.captures[-1].ended + " " + .runs[-1].ended' "$fm")" "disk_full disk_full"
   f=$mounted/ds/acme_plug/acme_plug_setup.pcap
   n=$(capinfos -M -c -T "$f" 2>"$work/capinfos.err" | tail -1 | cut -f2)
-  [ "${n:-0}" -gt 1000 ] && [ ! -s "$work/capinfos.err" ] && [ "$n" = "$(jq '.captures[-1].packets' "$fm")" ] &&
+  # 1,442-byte frames: the manifest's reserve is what it needs, not 4 MiB of the 8 (2,864 packets)
+  [ "${n:-0}" -gt 5000 ] && [ ! -s "$work/capinfos.err" ] && [ "$n" = "$(jq '.captures[-1].packets' "$fm")" ] &&
     pass "full disk: a valid file of $n packets, as recorded ($(jq '.captures[-1].lost_packets // 0' "$fm") lost)" ||
     fail "full disk: ${n:-no} packets, manifest $(jq '.captures[-1].packets' "$fm"): $(cat "$work/capinfos.err")"
   [ ! -e "$mounted/ds/.ciot-capture.reserve" ] && pass "full disk: the reserve is released" || fail "full disk: reserve left"
+  lost=$(jq '.captures[-1].lost_packets // 0' "$fm")
+  { [ "$lost" = 0 ] || grep -q "^  $lost packets of the step were lost: the disk is full" "$work/full.err"; } &&
+    grep -q ", $lost lost to a full disk\|^ciot-capture: .* dropped by the kernel$" "$work/full.err" &&
+    pass "full disk: the $lost packets lost are on screen" || fail "full disk: lost packets not shown: $(cat "$work/full.err")"
   umount "$mounted" && mounted=""
 else
   echo "NOTE: cannot mount a small tmpfs here (not root?): the full-disk case is not tested"

@@ -21,4 +21,15 @@ while read -r opt; do
   grep -q -- "$opt\\b" "$work/help" && pass "guides use $opt, which --help documents" ||
     fail "the guides use $opt, which ciot-capture --help does not know"
 done <"$work/used"
+# every command of the command language (capture/lib/command.h) has its row in the guide: typed at
+# the terminal (section 5.2, all but the scripts' wait and exec) and in scripts (section 7)
+mapfile -t commands < <(sed -n 's/^ \*   \([a-z][a-z]*\) .*/\1/p' "$CIOT_SOURCE_DIR/capture/lib/command.h")
+[ "${#commands[@]}" -ge 9 ] || fail "found ${#commands[@]} commands in command.h"
+for c in "${commands[@]}"; do
+  grep -Eq "^\| \`$c( [^\`|]*)?\` \|" "$guides/lifecycle.md" && pass "the scripts' table has $c" ||
+    fail "guides/lifecycle.md: no row for the script command $c"
+  case $c in wait | exec) continue ;; esac
+  grep -Eq "^\| \`$c( [^\`|]*)?\` Enter \|" "$guides/lifecycle.md" && pass "the terminal's table has $c" ||
+    fail "guides/lifecycle.md: no row for $c typed at the terminal"
+done
 finish

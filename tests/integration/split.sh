@@ -71,6 +71,47 @@ expect_eq "captures after a second split" "$(jq '.captures | length' "$ds/manife
 [ -f "$ds/$dev/${dev}_setup_2.pcap" ] && cmp -s "$ds/$dev/${dev}_setup.pcap" "$ds/$dev/${dev}_setup_2.pcap" &&
   pass "second run wrote ${dev}_setup_2.pcap" || fail "no identical ${dev}_setup_2.pcap"
 
+# two runs into one dataset at once: each either lands whole or is refused (exit 3) before writing;
+# no manifest entry is ever lost. First with the lock held by another process (flock(1)), then four
+# splits started together.
+race=$work/race
+mkdir -p "$race"
+flock "$race/.ciot-capture.lock" sleep 3 &
+holder=$!
+sleep 0.3
+status=0
+"$CIOT_CAPTURE" --split "$src" --timeline "$work/$dev.txt" --dataset "$race" --device $dev --category camera \
+  --ip 192.168.1.7 2>"$work/err" || status=$?
+expect_eq "split while the dataset is locked: exit status" "$status" 3
+grep -q "dataset $race is in use by another ciot-capture run (pid unknown)" "$work/err" &&
+  pass "split while the dataset is locked: refused" || fail "locked split: $(cat "$work/err")"
+[ ! -e "$race/manifest.json" ] && [ ! -e "$race/$dev" ] && pass "the refused split wrote nothing" ||
+  fail "the refused split left $(find "$race" -type f)"
+wait "$holder"
+pids=()
+for i in 1 2 3 4; do
+  "$CIOT_CAPTURE" --split "$src" --timeline "$work/$dev.txt" --dataset "$race" --device $dev --category camera \
+    --ip 192.168.1.7 2>"$work/race.$i.err" &
+  pids+=($!)
+done
+landed=0
+for i in 1 2 3 4; do
+  status=0
+  wait "${pids[$((i - 1))]}" || status=$?
+  case $status in
+    0) landed=$((landed + 1)) ;;
+    3) grep -q "is in use by another ciot-capture run (pid [0-9]*)" "$work/race.$i.err" ||
+         fail "concurrent split $i: refused without naming the other run: $(cat "$work/race.$i.err")" ;;
+    *) fail "concurrent split $i: exit $status ($(cat "$work/race.$i.err"))" ;;
+  esac
+done
+expect_eq "concurrent splits: entries of the $landed that ran" "$(jq '.captures | length' "$race/manifest.json")" $((landed * 4))
+expect_eq "concurrent splits: runs recorded" "$(jq '.runs | length' "$race/manifest.json")" "$landed"
+expect_eq "concurrent splits: files on disk" "$(find "$race" -name '*.pcap' | wc -l)" $((landed * 4))
+expect_eq "concurrent splits: entries without a file, or running" \
+  "$(jq -r '.captures[] | .file + " " + .ended' "$race/manifest.json" | while read -r f e; do
+      [ -f "$race/$f" ] && [ "$e" = split ] || echo "$f $e"; done | wc -l)" 0
+
 # ciot's own timeline: microsecond windows, and a nanosecond capture stays nanosecond
 ns=$CIOT_CORPUS/ndpi/someip_sd_sample.pcap
 mapfile -t t < <(tshark -r "$ns" -T fields -e frame.time_epoch 2>/dev/null)

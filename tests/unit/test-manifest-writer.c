@@ -2,6 +2,7 @@
  * read back by ciot-analyze's reader, refusing what would make them unreadable. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "dataset.h" /* the model the manifest reads back into */
@@ -25,6 +26,7 @@ static void test_create_and_append(const char *dir)
 		fprintf(stderr, "%s\n", err);
 		return;
 	}
+	CHECK_EQ_INT(ciot_manifest_lock(w, &category, err), CIOT_OK);
 	CHECK_EQ_STR(category, "plug");
 	char file[PATH_MAX];
 	CHECK_EQ_INT(ciot_manifest_step_file(w, "setup", file, sizeof file, err), CIOT_OK);
@@ -64,6 +66,7 @@ static void test_create_and_append(const char *dir)
 	again.ips[again.nips++] = "10.77.0.2";
 	if (!CHECK_EQ_INT(ciot_manifest_open(&w, dir, &again, &category, err), CIOT_OK))
 		return;
+	CHECK_EQ_INT(ciot_manifest_lock(w, &category, err), CIOT_OK);
 	CHECK_EQ_STR(category, "plug");
 	testfs_write_text(path, dir, "acme_plug/acme_plug_idle_local.pcap", "");
 	CHECK_EQ_INT(ciot_manifest_step_file(w, "idle_local", file, sizeof file, err), CIOT_OK);
@@ -130,6 +133,7 @@ static void test_refusals(const char *dir)
 	/* nothing unreadable is saved: a capture entry with an invalid phase name never replaces the file */
 	d = device("acme_plug", NULL);
 	if (CHECK_EQ_INT(ciot_manifest_open(&w, dir, &d, &category, err), CIOT_OK)) {
+		CHECK_EQ_INT(ciot_manifest_lock(w, &category, err), CIOT_OK);
 		json_t *c = ciot_manifest_add_capture(w, "acme_plug/x.pcap", CIOT_PHASE_SETUP, "x");
 		json_object_set_new(c, "ended", json_string("exploded"));
 		CHECK_EQ_INT(ciot_manifest_save(w, err), CIOT_ERR_ARG);
@@ -157,9 +161,11 @@ static void test_keeps_hand_written(void)
 	testfs_write_text(path, dir, "manifest.json", hand);
 	struct ciot_manifest_device d = device("acme_plug", "plug");
 	d.macs[d.nmacs++] = "02:00:00:00:00:02";
+	d.add_macs = true; /* a second MAC for a device the manifest has: only when asked for */
 	struct ciot_manifest_writer *w;
 	const char *category;
 	if (CHECK_EQ_INT(ciot_manifest_open(&w, dir, &d, &category, err), CIOT_OK)) {
+		CHECK_EQ_INT(ciot_manifest_lock(w, &category, err), CIOT_OK);
 		ciot_manifest_add_capture(w, "acme_plug/acme_plug_setup.pcap", CIOT_PHASE_SETUP, "setup");
 		CHECK_EQ_INT(ciot_manifest_save(w, err), CIOT_OK);
 		ciot_manifest_close(w);
@@ -193,6 +199,7 @@ static void test_brand_and_home(void)
 	const char *category;
 	/* without --brand, an id without '_' becomes its own brand: the guess ciot-analyze warns about */
 	if (CHECK_EQ_INT(ciot_manifest_open(&w, dir, &d, &category, err), CIOT_OK)) {
+		CHECK_EQ_INT(ciot_manifest_lock(w, &category, err), CIOT_OK);
 		CHECK_EQ_INT(ciot_manifest_save(w, err), CIOT_OK);
 		ciot_manifest_close(w);
 	}
@@ -205,6 +212,7 @@ static void test_brand_and_home(void)
 	d.brand = "wyze";
 	d.home_country = "US";
 	if (CHECK_EQ_INT(ciot_manifest_open(&w, dir, &d, &category, err), CIOT_OK)) {
+		CHECK_EQ_INT(ciot_manifest_lock(w, &category, err), CIOT_OK);
 		CHECK_EQ_INT(ciot_manifest_save(w, err), CIOT_OK);
 		ciot_manifest_close(w);
 	}
@@ -227,8 +235,71 @@ static void test_brand_and_home(void)
 	testfs_rmtree(dir);
 }
 
+/* The dataset's lock: a second writer is refused with the holder's pid until the first closes. A
+ * MAC the device's entry lacks is refused unless asked for. An attempt is removed from the
+ * captures, kept under a run's "removed", and its file name is not given again. */
+static void test_lock_macs_and_remove(void)
+{
+	char dir[PATH_MAX], path[PATH_MAX], err[CIOT_ERRBUF_SIZE] = "", want[64], file[PATH_MAX];
+	testfs_mkdtemp(dir, "manifest-lock");
+	struct ciot_manifest_device d = device("acme_plug", "plug");
+	d.macs[d.nmacs++] = "02:00:00:00:00:01";
+	struct ciot_manifest_writer *w, *other;
+	const char *category;
+	if (!CHECK_EQ_INT(ciot_manifest_open(&w, dir, &d, &category, err), CIOT_OK))
+		return;
+	CHECK_EQ_INT(ciot_manifest_lock(w, &category, err), CIOT_OK);
+	const char *ended[] = { "interrupted", "operator" };
+	for (int i = 0; i < 2; i++) {
+		CHECK_EQ_INT(ciot_manifest_step_file(w, "setup", file, sizeof file, err), CIOT_OK);
+		json_t *c = ciot_manifest_add_capture(w, file, CIOT_PHASE_SETUP, "setup");
+		json_object_set_new(c, "ended", json_string(ended[i]));
+	}
+	CHECK_EQ_INT(ciot_manifest_save(w, err), CIOT_OK);
+	if (CHECK_EQ_INT(ciot_manifest_open(&other, dir, &d, &category, err), CIOT_OK)) {
+		CHECK_EQ_INT(ciot_manifest_lock(other, &category, err), CIOT_ERR_BUSY);
+		snprintf(want, sizeof want, "(pid %ld)", (long)getpid());
+		CHECK_CONTAINS(err, want);
+		CHECK_CONTAINS(err, "is in use by another ciot-capture run");
+		ciot_manifest_close(other);
+	}
+	ciot_manifest_close(w); /* releases the lock */
+	d.macs[0] = "02:00:00:00:00:09";
+	CHECK_EQ_INT(ciot_manifest_open(&w, dir, &d, &category, err), CIOT_ERR_ARG);
+	CHECK_CONTAINS(err, "--add-mac");
+	CHECK_CONTAINS(err, "02:00:00:00:00:01");
+	d.add_macs = true;
+	if (CHECK_EQ_INT(ciot_manifest_open(&w, dir, &d, &category, err), CIOT_OK)) {
+		CHECK_EQ_STR(ciot_manifest_added_macs(w), "02:00:00:00:00:09");
+		ciot_manifest_close(w);
+	}
+	struct ciot_manifest_device only = device("acme_plug", NULL);
+	if (!CHECK_EQ_INT(ciot_manifest_open(&w, dir, &only, &category, err), CIOT_OK))
+		return;
+	CHECK_EQ_INT(ciot_manifest_lock(w, &category, err), CIOT_OK);
+	json_t *removed;
+	CHECK_EQ_INT(ciot_manifest_remove_step(w, "setup", 0, 1713252489250000, &removed, err), CIOT_ERR_ARG);
+	CHECK_CONTAINS(err, "attempt 1: acme_plug/acme_plug_setup.pcap (ended interrupted); attempt 2:");
+	CHECK_EQ_INT(ciot_manifest_remove_step(w, "setup", 3, 1713252489250000, &removed, err), CIOT_ERR_ARG);
+	CHECK_EQ_INT(ciot_manifest_remove_step(w, "idle_local", 0, 1713252489250000, &removed, err), CIOT_ERR_ARG);
+	if (CHECK_EQ_INT(ciot_manifest_remove_step(w, "setup", 1, 1713252489250000, &removed, err), CIOT_OK))
+		CHECK_EQ_STR(json_string_value(json_object_get(removed, "file")), "acme_plug/acme_plug_setup.pcap");
+	CHECK_EQ_INT(ciot_manifest_save(w, err), CIOT_OK);
+	CHECK_EQ_INT(ciot_manifest_step_file(w, "setup", file, sizeof file, err), CIOT_OK);
+	CHECK_EQ_STR(file, "acme_plug/acme_plug_setup_3.pcap");
+	ciot_manifest_close(w);
+	struct ciot_dataset ds = { 0 };
+	if (CHECK_EQ_INT(ciot_dataset_load_manifest(&ds, testfs_path(path, dir, "manifest.json"), err), CIOT_OK)) {
+		CHECK_EQ_INT(ds.ncaptures, 1);
+		CHECK_EQ_STR(ds.captures[0].ended, "operator");
+	}
+	ciot_dataset_free(&ds);
+	testfs_rmtree(dir);
+}
+
 int main(void)
 {
+	test_lock_macs_and_remove();
 	test_brand_and_home();
 	test_keeps_hand_written();
 	char dir[PATH_MAX];
