@@ -6,19 +6,25 @@ source "$(dirname "$0")/lib.sh"
 sample=$CIOT_SOURCE_DIR/datasets/sample
 db=$work/sample.db
 "$CIOT_ANALYZE" -q -o "$db" "$sample" 2>"$work/stderr" || { cat "$work/stderr" >&2; fail "ciot-analyze on the sample"; }
-# the sample's captures come from nDPI's test suite, recorded who knows where: its manifest names no
-# home country, and ciot-analyze says so (the only warning)
-expect_eq "stderr" "$(cat "$work/stderr")" "$db: warning: the dataset names no home country: reports count traffic outside CN as overseas (the manifest's home_country, ciot-capture --home-country, or ciot-report --home)"
+# the manifest names the camera's lab's country (CN) and every capture's packet count: no warning
+expect_eq "stderr" "$(cat "$work/stderr")" ""
+expect_eq "home country recorded" "$(q "$db" "SELECT value FROM meta WHERE key = 'home_country'")" "CN"
 ncaptures=$(grep -c '"file"' "$sample/manifest.json")
 expect_eq "captures stored" "$(q "$db" 'SELECT count(*) FROM captures')" "$ncaptures"
 expect_eq "devices" "$(q "$db" 'SELECT group_concat(name || ":" || category, " ") FROM (SELECT * FROM devices ORDER BY name)')" \
-  "nest_sensor:sensor sonos_speaker:speaker tuya_light:light"
+  "nest_sensor:sensor sonos_speaker:speaker tuya_light:light xiaobai_camera:camera"
 expect_eq "phases per device" \
-  "$(q "$db" "SELECT group_concat(n, ' ') FROM (SELECT count(DISTINCT c.phase) n FROM captures c GROUP BY c.device_id)")" "4 4 4"
+  "$(q "$db" "SELECT group_concat(n, ' ') FROM (SELECT count(DISTINCT c.phase) n FROM captures c GROUP BY c.device_id)")" "4 4 4 4"
 expect_eq "identification methods" \
   "$(q "$db" "SELECT group_concat(m, ' ') FROM (SELECT DISTINCT d.name || ':' || c.device_method m FROM captures c JOIN devices d ON d.id = c.device_id ORDER BY m)")" \
-  "nest_sensor:ip sonos_speaker:mac tuya_light:mac"
-# per capture file: frames equal capinfos' count, device flows equal tshark's conversations
+  "nest_sensor:ip sonos_speaker:mac tuya_light:mac xiaobai_camera:mac"
+# the camera's seven steps as the lifecycle dataset names them, under the dataset scripts' phases
+expect_eq "camera steps" \
+  "$(q "$db" "SELECT group_concat(c.subphase || ':' || c.phase || ':' || coalesce(c.firmware, '-'), ' ') FROM (SELECT c.* FROM captures c JOIN devices d ON d.id = c.device_id WHERE d.name = 'xiaobai_camera' ORDER BY c.step_start_us) c")" \
+  "setup:setup:- idle_local:idle:- idle_remote:idle:- speak_local:interaction:- speak_remote:interaction:- update:interaction:- delete:deletion:-"
+# per capture file: frames equal capinfos' count, the device's flows' address and port pairs equal
+# tshark's conversations (tshark has no idle timeout: the camera's DHCP renewals, 240 s apart, are
+# one conversation to it and two flows to ciot, whose UDP flows end after 180 s idle)
 while IFS='|' read -r file frames flows ip; do
   theirs=$(capinfos -M -c -T "$file" 2>/dev/null | tail -1 | cut -f2)
   expect_eq "$(basename "$file") packets (capinfos)" "$frames" "$theirs"
@@ -27,8 +33,8 @@ while IFS='|' read -r file frames flows ip; do
     n=$(tshark -r "$file" -q -z "conv,$transport,ip.addr==$ip" 2>/dev/null | grep -c '<->' || true)
     conv=$((conv + n))
   done
-  ours=$(q "$db" "SELECT count(*) FROM flows f JOIN captures c ON c.id = f.capture_id WHERE c.file = '$file' AND f.transport IN ('tcp','udp')")
-  expect_eq "$(basename "$file") tcp+udp flows (tshark)" "$ours" "$conv"
+  ours=$(q "$db" "SELECT count(DISTINCT f.transport || f.device_ip || ' ' || f.device_port || f.remote_ip || ' ' || f.remote_port) FROM flows f JOIN captures c ON c.id = f.capture_id WHERE c.file = '$file' AND f.transport IN ('tcp','udp')")
+  expect_eq "$(basename "$file") tcp+udp conversations (tshark)" "$ours" "$conv"
 done < <(q "$db" "SELECT file, frames, flows, json_extract(device_addresses, '\$[0]') FROM captures ORDER BY file")
 
 # re-analysis replaces: same counts, no duplicates
@@ -54,7 +60,9 @@ expect_eq "flows.json first_ts exact to the microsecond" \
   "$(q "$db" "SELECT printf('%d.%06d', min(first_us) / 1000000, min(first_us) % 1000000) FROM flows")"
 "$CIOT_REPORT" "$db" summary -o "$work/summary.csv"
 expect_eq "summary overall row" "$(sed -n 2p "$work/summary.csv")" \
-  "$(q "$db" "SELECT printf('all,,3,3,3,%d,%.3f,%d,%d,%d,\"setup,interaction,idle,deletion\",%s,%s', count(*), sum(last_us - first_us) / 3600e6, sum(frames), sum(frame_bytes), sum(flows), date(min(first_us) / 1000000, 'unixepoch'), date(max(last_us) / 1000000, 'unixepoch')) FROM captures")"
+  "$(q "$db" "SELECT printf('all,,4,4,4,%d,%.3f,%d,%d,%d,\"setup,interaction,idle,deletion\",%s,%s', count(*), sum(CASE WHEN step_start_us IS NOT NULL AND step_end_us IS NOT NULL THEN step_end_us - step_start_us ELSE last_us - first_us END) / 3600e6, sum(frames), sum(frame_bytes), sum(flows), date(min(first_us) / 1000000, 'unixepoch'), date(max(last_us) / 1000000, 'unixepoch')) FROM captures")"
+# (hours: the camera's steps last from the manifest's start to its end, the nDPI slices from their
+# first frame to their last)
 expect_eq "summary rows (header, all, one per category)" "$(wc -l <"$work/summary.csv")" \
   "$((2 + $(q "$db" 'SELECT count(DISTINCT category) FROM devices')))"
 # errors: an unknown table, a missing database
