@@ -116,7 +116,7 @@ void fig_hbar_free(struct fig_hbar *c);
 struct fig_hcell {
 	bool has;     /* false: drawn empty, hatched grey, "no data" */
 	double value; /* 0 to 1: the colour */
-	char text[24];
+	char text[32];
 	char tip[FIG_TIP_SIZE];
 };
 
