@@ -55,7 +55,7 @@ static size_t wrap(const char *text, size_t chars, FILE *out, double x, double y
 
 static size_t wrap_chars(double width)
 {
-	double chars = (width - 2 * FIG_MARGIN) / (METHOD_SIZE * 0.6);
+	double chars = (width - 2 * FIG_MARGIN) / (METHOD_SIZE * 0.55);
 	return chars < 20 ? 20 : (size_t)chars;
 }
 
@@ -163,7 +163,8 @@ static double hbar_max(const struct fig_hbar *c)
 			if (b->has && b->interval && b->hi > m)
 				m = b->hi;
 		}
-	return nice_ceiling(m);
+	/* four ticks at a round step: 0, 1, 2, 3, 4 rather than 0, 1.25, 2.5... */
+	return 4 * nice_ceiling(m / 4);
 }
 
 /* The geometry of a bar chart, worked out once for the height and again for drawing. */
@@ -284,7 +285,7 @@ enum ciot_rc fig_hbar_draw(const struct fig_hbar *c, FILE *out, char *errbuf)
 
 /* ---- heatmaps ---- */
 
-#define CELL_W 64.0
+#define CELL_W 78.0
 #define CELL_H 24.0
 #define PANEL_GAP 28.0
 
@@ -373,7 +374,7 @@ enum ciot_rc fig_heatmap_draw(const struct fig_heatmap *h, FILE *out, char *errb
 		double px = x0 + (panel_w + PANEL_GAP) * (double)p;
 		ciot_svg_text(out, px + panel_w / 2, y + 12, CIOT_SVG_MIDDLE, 13, "bold", NULL, 0, h->panels[p]);
 		for (size_t c = 0; c < h->ncolumns; c++)
-			ciot_svg_text(out, px + CELL_W * ((double)c + 0.5), y + 32, CIOT_SVG_MIDDLE, 11, NULL, GREY, 9,
+			ciot_svg_text(out, px + CELL_W * ((double)c + 0.5), y + 32, CIOT_SVG_MIDDLE, 11, NULL, GREY, 12,
 				      h->columns[c]);
 	}
 	y += 40;

@@ -134,7 +134,10 @@ enum ciot_rc ciot_figure_parties(struct sqlite3 *db, const struct ciot_export_pa
 		struct fig_bar *b = &row->bars[s];
 		b->has = true;
 		b->value = fig_at(&t, r, col[5])->r;
-		snprintf(b->label, sizeof b->label, "%.2f", b->value);
+		if (b->value != 0)
+			snprintf(b->label, sizeof b->label, "%.2f", b->value);
+		else
+			snprintf(b->label, sizeof b->label, "0");
 		snprintf(b->tip, sizeof b->tip, "%s, %s: %.2f %s-party servers per device (%lld servers, %lld devices)",
 			 category, label, b->value, party, fig_at(&t, r, col[4])->i, fig_at(&t, r, col[3])->i);
 	}

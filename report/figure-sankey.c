@@ -108,9 +108,10 @@ static void draw_nodes(FILE *out, const struct sankey *s, double lx, double rx)
 		const struct node *n = &s->cats[i];
 		ciot_svg_rect(out, lx, n->y, NODE_W, n->h, ciot_svg_category_colour(i), "%s: %s of the devices' traffic (%s)",
 			      n->name, fig_percent(pct, n->value), fig_bytes(bytes, n->bytes));
-		char label[FIG_LABEL_SIZE + 40];
-		snprintf(label, sizeof label, "%s %s", n->name, pct);
-		ciot_svg_text(out, lx - 6, n->y + 10, CIOT_SVG_END, 12, NULL, NULL, LABEL_CHARS + 7, label);
+		/* the share apart from the name, so that a name cut to the column never cuts the share */
+		ciot_svg_text(out, lx - 6, n->y + 10, CIOT_SVG_END, 12, NULL, NULL, 0, pct);
+		ciot_svg_text(out, lx - 10 - ciot_svg_text_width(pct, 12), n->y + 10, CIOT_SVG_END, 12, NULL, NULL,
+			      LABEL_CHARS, n->name);
 	}
 	for (size_t i = 0; i < s->ncountries; i++) {
 		const struct node *n = &s->countries[i];
@@ -118,9 +119,10 @@ static void draw_nodes(FILE *out, const struct sankey *s, double lx, double rx)
 		ciot_svg_rect_outline(out, rx, n->y, NODE_W, n->h, country_fill(n->overseas), "#333333",
 				      "%s (%s): %s of the devices' traffic (%s)", n->name, where, fig_percent(pct, n->value),
 				      fig_bytes(bytes, n->bytes));
-		char label[FIG_LABEL_SIZE + 40];
-		snprintf(label, sizeof label, "%s %s", n->name, pct);
-		ciot_svg_text(out, rx + NODE_W + 6, n->y + 10, CIOT_SVG_START, 12, NULL, NULL, LABEL_CHARS + 7, label);
+		ciot_svg_text(out, rx + NODE_W + 6, n->y + 10, CIOT_SVG_START, 12, NULL, NULL, LABEL_CHARS, n->name);
+		ciot_svg_text(out, rx + NODE_W + 10 + ciot_svg_text_width(n->name, 12) * (ciot_svg_chars(n->name) > LABEL_CHARS
+			      ? (double)LABEL_CHARS / (double)ciot_svg_chars(n->name) : 1), n->y + 10, CIOT_SVG_START, 12,
+			      NULL, NULL, 0, pct);
 	}
 }
 
