@@ -267,7 +267,8 @@ enum ciot_rc fig_hbar_draw(const struct fig_hbar *c, FILE *out, char *errbuf)
 		const struct fig_hrow *row = &c->rows[r];
 		if (row->group[0] && (r == 0 || strcmp(row->group, c->rows[r - 1].group))) {
 			ciot_svg_line(out, FIG_MARGIN, y + 4, l.x0 + l.plot_w, y + 4, GRID, 1, 0);
-			ciot_svg_text(out, FIG_MARGIN, y + 18, CIOT_SVG_START, LABEL_SIZE, "bold", NULL, 60, row->group);
+			ciot_svg_text(out, FIG_MARGIN, y + 18, CIOT_SVG_START, LABEL_SIZE, "bold", NULL,
+				      (size_t)((l.width - 2 * FIG_MARGIN) / (LABEL_SIZE * 0.62)), row->group);
 			y += 24;
 		}
 		ciot_svg_text(out, l.x0 - 8, y + l.row_h / 2 + 2, CIOT_SVG_END, LABEL_SIZE, NULL, NULL, LABEL_MAX_CHARS,

@@ -55,6 +55,23 @@ for c in $cases wide; do
   diff -r -q -x '*.png' "$work/figs-$c" "$work/again-$c" >/dev/null || fail "$c: a second run wrote other bytes"
 done
 
+# the shaping figures on a ciot-shape run stored into a copy of the sample's database (the lifecycle
+# paper's camera, one seed), when the camera's data is there
+shape=$(dirname "$CIOT_REPORT")/../shaping/ciot-shape
+camera=${CIOT_DATA:-$CIOT_SOURCE_DIR/../shared/data}/nku-camera
+if [ -x "$shape" ] && [ -f "$camera/xiaobai_Y2camera.txt" ]; then
+  cp "$work/golden/sample/sample.db" "$work/shape.db"
+  "$shape" score --device 192.168.1.165 --timetable "$camera/xiaobai_Y2camera.txt" --seeds 1 --store "$work/shape.db" \
+    "$camera"/xiaobai_Y2camera_{speak_local,speak_remote,idle_local,idle_remote}.pcap >/dev/null 2>&1 ||
+    fail "ciot-shape score --store"
+  "$CIOT_REPORT" "$work/shape.db" --svg "$work/figs-shape" >"$work/shape.out" 2>&1 || fail "--svg on a shaping run"
+  grep -q "^wrote .*/shaping-auc.svg" "$work/shape.out" && grep -q "^wrote .*/shaping-cost.svg" "$work/shape.out" ||
+    fail "the shaping figures were not drawn: $(grep shaping "$work/shape.out")"
+  check_dir shape "$work/figs-shape"
+else
+  echo "note: no ciot-shape or no camera data ($camera): the shaping figures are checked by unit-svg only"
+fi
+
 # the wide database's hostile names: escaped, and a long one cut with its whole text in a <title>
 grep -q '&lt;script&gt;alert(&quot;x&quot;)' "$work/figs-wide/overseas.svg" || fail "wide: the hostile category is not escaped"
 grep -q $'\xef\xbf\xbd' "$work/figs-wide/overseas.svg" || fail "wide: bytes that are not UTF-8 are not replaced"
