@@ -126,7 +126,7 @@ void ciot_svg_escape(FILE *out, const char *text, size_t max)
 }
 
 /* A <title> child: the tooltip, formatted and escaped. */
-static void title_v(FILE *out, const char *tip, va_list ap)
+__attribute__((format(printf, 2, 0))) static void title_v(FILE *out, const char *tip, va_list ap)
 {
 	if (!tip)
 		return;
@@ -159,7 +159,7 @@ void ciot_svg_end(FILE *out)
 	fputs("</svg>\n", out);
 }
 
-static void rect_v(FILE *out, double x, double y, double w, double h, const char *fill, const char *stroke,
+__attribute__((format(printf, 8, 0))) static void rect_v(FILE *out, double x, double y, double w, double h, const char *fill, const char *stroke,
 		   const char *tip, va_list ap)
 {
 	char a[CIOT_SVG_NUM_SIZE], b[CIOT_SVG_NUM_SIZE], c[CIOT_SVG_NUM_SIZE], d[CIOT_SVG_NUM_SIZE];
