@@ -163,8 +163,11 @@ static double hbar_max(const struct fig_hbar *c)
 			if (b->has && b->interval && b->hi > m)
 				m = b->hi;
 		}
-	/* four ticks at a round step: 0, 1, 2, 3, 4 rather than 0, 1.25, 2.5... */
-	return 4 * nice_ceiling(m / 4);
+	/* four ticks at a round step: 0, 1, 2, 3, 4 rather than 0, 1.25, 2.5...; whole for counts */
+	double step = nice_ceiling(m / 4);
+	if (c->integer && step < 1)
+		step = 1;
+	return 4 * step;
 }
 
 /* The geometry of a bar chart, worked out once for the height and again for drawing. */
@@ -266,6 +269,8 @@ enum ciot_rc fig_hbar_draw(const struct fig_hbar *c, FILE *out, char *errbuf)
 	for (size_t r = 0; r < c->nrows; r++) {
 		const struct fig_hrow *row = &c->rows[r];
 		if (row->group[0] && (r == 0 || strcmp(row->group, c->rows[r - 1].group))) {
+			/* a white band under the heading: it reads as a separator, not across the grid */
+			ciot_svg_rect(out, FIG_MARGIN, y + 5, l.x0 + l.plot_w - FIG_MARGIN, 18, "#ffffff", NULL);
 			ciot_svg_line(out, FIG_MARGIN, y + 4, l.x0 + l.plot_w, y + 4, GRID, 1, 0);
 			ciot_svg_text(out, FIG_MARGIN, y + 18, CIOT_SVG_START, LABEL_SIZE, "bold", NULL,
 				      (size_t)((l.width - 2 * FIG_MARGIN) / (LABEL_SIZE * 0.62)), row->group);

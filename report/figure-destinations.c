@@ -156,7 +156,7 @@ enum ciot_rc ciot_figure_organizations(struct sqlite3 *db, const struct ciot_exp
 {
 	const struct ciot_figure *self = fig_self("organizations");
 	struct fig_hbar c = { .title = self->title, .method = self->method, .nseries = 1, .reference = -1,
-			      .series = { "devices that exchanged traffic with it" }, .axis = "devices" };
+			      .series = { "devices that exchanged traffic with it" }, .axis = "devices", .integer = true };
 	static const char *const names[] = { "organization", "devices", "flows", "bytes", "domains" };
 	size_t col[5];
 	struct fig_table t;

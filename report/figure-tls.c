@@ -36,7 +36,7 @@ enum ciot_rc ciot_figure_protocols(struct sqlite3 *db, const struct ciot_export_
 	const struct ciot_figure *self = fig_self("protocols");
 	struct fig_hbar c = { .title = self->title, .method = self->method, .nseries = 2, .reference = -1,
 			      .series = { "devices that used it", "devices whose highest offered version it was" },
-			      .axis = "devices" };
+			      .axis = "devices", .integer = true };
 	static const char *const names[] = { "scope", "protocol", "devices", "connections", "devices_highest_offer",
 					     "devices_in_scope" };
 	size_t col[6];
@@ -137,7 +137,7 @@ enum ciot_rc ciot_figure_validation(struct sqlite3 *db, const struct ciot_export
 {
 	const struct ciot_figure *self = fig_self("validation");
 	struct fig_hbar c = { .title = self->title, .method = self->method, .nseries = 2, .reference = -1,
-			      .series = { "device-server pairs", "devices" }, .axis = "pairs and devices" };
+			      .series = { "device-server pairs", "devices" }, .axis = "pairs and devices", .integer = true };
 	static const char *const names[] = { "interception", "behaviour", "devices", "servers", "unconfirmed" };
 	size_t col[5];
 	struct fig_table t;

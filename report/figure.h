@@ -98,6 +98,7 @@ struct fig_hbar {
 	size_t nseries;
 	double max;        /* the axis's end; 0: the largest value (and interval end), rounded up */
 	bool percent;      /* the axis in percent (values are fractions) */
+	bool integer;      /* counts: ticks at whole numbers */
 	double reference;  /* a dashed line at this value (chance, 0.5), or < 0 for none */
 	const char *reference_label;
 	char note[FIG_TIP_SIZE]; /* a line under the chart, or "" */
