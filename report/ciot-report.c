@@ -1,5 +1,5 @@
-/* ciot-report: exports tables from an analysis database. A thin tool over the report library
- * (ciot/report.h). */
+/* ciot-report: exports tables from an analysis database, and draws its figures as SVG. A thin tool
+ * over the report library (ciot/report.h, ciot/figures.h). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -10,15 +10,21 @@
 
 #include <sqlite3.h>
 
+#include "ciot/figures.h"
 #include "ciot/report.h"
 #include "ciot/store.h"
 
 static void usage(FILE *out)
 {
 	fputs("usage: ciot-report DB TABLE [--format csv|json|md] [-o FILE] [--home CC] [--fold-greater-china]\n"
+	      "       ciot-report DB figure NAME [-o FILE.svg] [--home CC] [--fold-greater-china]\n"
+	      "       ciot-report DB --svg DIR [--home CC] [--fold-greater-china]\n"
 	      "       ciot-report --columns [TABLE] [--format md|csv|json] [-o FILE]\n"
 	      "\n"
-	      "Exports TABLE from a database written by ciot-analyze.\n"
+	      "Exports TABLE from a database written by ciot-analyze, or draws its figures as standalone SVG\n"
+	      "(docs/figures.md): `figure NAME` one figure (exit status 3, and no file, when the database has\n"
+	      "no data for it), --svg DIR every figure that has data as DIR/NAME.svg, saying which were\n"
+	      "skipped and why.\n"
 	      "  -f, --format F   csv (default; header row), json (an array of objects with the same keys)\n"
 	      "                   or md (a Markdown table)\n"
 	      "  -o, --output F   write to F (replaced only once complete; mode 0666 less the umask)\n"
@@ -28,6 +34,8 @@ static void usage(FILE *out)
 	      "      --fold-greater-china\n"
 	      "                   count Hong Kong, Macao and Taiwan as CN, as the lifecycle paper's scripts\n"
 	      "                   did (countries, sankey)\n"
+	      "      --svg DIR    write every figure with data to DIR/NAME.svg (DIR made if missing; the\n"
+	      "                   file of a figure without data is removed)\n"
 	      "      --columns    print the columns of every export (or of TABLE) with their kinds and what\n"
 	      "                   they mean: Markdown by default (docs/exports.md), or one CSV or JSON table\n"
 	      "  -h, --help       this text\n"
@@ -37,6 +45,10 @@ static void usage(FILE *out)
 	const char *description;
 	for (size_t i = 0; ciot_export_name(i, &description); i++)
 		fprintf(out, "  %-13s %s\n", ciot_export_name(i, NULL), description);
+	fputs("\nFigures (SVG):\n", out);
+	const struct ciot_figure *fig;
+	for (size_t i = 0; (fig = ciot_figure_get(i)); i++)
+		fprintf(out, "  %-18s %s\n", fig->name, fig->title);
 	fputs("\nTimestamps are Unix time in seconds with microseconds, UTC. In CSV and Markdown an empty field\n"
 	      "is NULL (no value), \"\" an empty text (an empty list).\n"
 	      "\nCertificate-interception test captures are kept apart from the lifecycle's:\n", out);
@@ -80,6 +92,90 @@ static int open_output(char *tmp)
 	return fd;
 }
 
+/* What one output file gets: an export, the columns' docs or a figure. */
+struct job {
+	enum { JOB_EXPORT, JOB_DESCRIBE, JOB_FIGURE } kind;
+	sqlite3 *db;
+	const char *table;
+	enum ciot_export_format format;
+	const struct ciot_export_params *params;
+	const struct ciot_figure *figure;
+};
+
+static enum ciot_rc job_run(const struct job *j, FILE *out, char *errbuf)
+{
+	switch (j->kind) {
+	case JOB_DESCRIBE: return ciot_export_describe(j->table, j->format, out, errbuf);
+	case JOB_FIGURE: return j->figure->draw(j->db, j->params, out, errbuf);
+	case JOB_EXPORT:
+	default: return ciot_export(j->db, j->table, j->format, j->params, out, errbuf);
+	}
+}
+
+/* Runs the job into `output` (NULL: standard output). A file is written to a temporary name and
+ * renamed over the path only once complete, so that a failed run (or a figure without data) leaves
+ * no half file and an older complete one in place. */
+static enum ciot_rc write_output(const struct job *j, const char *output, char *errbuf)
+{
+	if (!output) {
+		enum ciot_rc rc = job_run(j, stdout, errbuf);
+		if (fflush(stdout) != 0 && !rc)
+			rc = ciot_fail(errbuf, CIOT_ERR_IO, "standard output: %s", strerror(errno));
+		return rc;
+	}
+	char tmp[4096];
+	if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", output) >= sizeof tmp)
+		return ciot_fail(errbuf, CIOT_ERR_ARG, "%s: path too long", output);
+	int fd = open_output(tmp);
+	FILE *out = fd < 0 ? NULL : fdopen(fd, "w");
+	if (!out) {
+		if (fd >= 0) {
+			close(fd);
+			unlink(tmp);
+		}
+		return ciot_fail(errbuf, CIOT_ERR_IO, "%s: %s", output, strerror(errno));
+	}
+	enum ciot_rc rc = job_run(j, out, errbuf);
+	if (!rc && ferror(out))
+		rc = ciot_fail(errbuf, CIOT_ERR_IO, "%s: write error", output);
+	if (fclose(out) != 0 && !rc)
+		rc = ciot_fail(errbuf, CIOT_ERR_IO, "%s: %s", output, strerror(errno));
+	if (!rc && rename(tmp, output) != 0)
+		rc = ciot_fail(errbuf, CIOT_ERR_IO, "%s: %s", output, strerror(errno));
+	if (rc)
+		unlink(tmp);
+	return rc;
+}
+
+/* --svg DIR: every figure with data as DIR/NAME.svg; one line per figure on standard output, the
+ * file written or why it was skipped. A figure without data has no file: an older one is removed,
+ * so that the folder never shows a figure of another database. */
+static enum ciot_rc write_figures(struct job *j, const char *dir, char *errbuf)
+{
+	if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+		return ciot_fail(errbuf, CIOT_ERR_IO, "%s: %s", dir, strerror(errno));
+	size_t written = 0, skipped = 0;
+	j->kind = JOB_FIGURE;
+	for (size_t i = 0; (j->figure = ciot_figure_get(i)); i++) {
+		char path[4096];
+		if ((size_t)snprintf(path, sizeof path, "%s/%s.svg", dir, j->figure->name) >= sizeof path)
+			return ciot_fail(errbuf, CIOT_ERR_ARG, "%s: path too long", dir);
+		enum ciot_rc rc = write_output(j, path, errbuf);
+		if (rc == CIOT_FIGURE_NO_DATA) {
+			bool removed = unlink(path) == 0;
+			printf("skipped %s: %s%s\n", j->figure->name, errbuf, removed ? " (its older file removed)" : "");
+			skipped++;
+			continue;
+		}
+		if (rc)
+			return rc;
+		printf("wrote %s\n", path);
+		written++;
+	}
+	printf("%zu figures written, %zu skipped\n", written, skipped);
+	return fflush(stdout) == 0 ? CIOT_OK : ciot_fail(errbuf, CIOT_ERR_IO, "standard output: %s", strerror(errno));
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -88,18 +184,19 @@ int main(int argc, char **argv)
 		{ "home", required_argument, NULL, 'H' },
 		{ "fold-greater-china", no_argument, NULL, 'G' },
 		{ "columns", no_argument, NULL, 'C' },
+		{ "svg", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	enum ciot_export_format format = CIOT_EXPORT_CSV;
-	bool format_given = false, columns = false;
-	const char *output = NULL;
+	struct job job = { .kind = JOB_EXPORT, .format = CIOT_EXPORT_CSV };
+	bool format_given = false;
+	const char *output = NULL, *svg_dir = NULL;
 	struct ciot_export_params params = { 0 };
 	int opt;
 	while ((opt = getopt_long(argc, argv, "f:o:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
-			if (!ciot_export_format_parse(optarg, &format)) {
+			if (!ciot_export_format_parse(optarg, &job.format)) {
 				fprintf(stderr, "ciot-report: --format must be csv, json or md\n");
 				return 2;
 			}
@@ -114,52 +211,50 @@ int main(int argc, char **argv)
 			params.home_country = optarg;
 			break;
 		case 'G': params.fold_greater_china = true; break;
-		case 'C': columns = true; break;
+		case 'C': job.kind = JOB_DESCRIBE; break;
+		case 'S': svg_dir = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (columns ? argc - optind > 1 : argc - optind != 2) {
+	int nargs = argc - optind;
+	if (nargs == 3 && !strcmp(argv[optind + 1], "figure") && job.kind == JOB_EXPORT && !svg_dir) {
+		job.kind = JOB_FIGURE;
+		if (!(job.figure = ciot_figure_find(argv[optind + 2]))) {
+			fprintf(stderr, "ciot-report: no figure named \"%s\" (see ciot-report --help)\n", argv[optind + 2]);
+			return 2;
+		}
+	}
+	bool ok = job.kind == JOB_DESCRIBE ? nargs <= 1 && !svg_dir
+		: job.kind == JOB_FIGURE ? !format_given
+		: svg_dir ? nargs == 1 && !output && !format_given
+			  : nargs == 2;
+	if (!ok) {
 		usage(stderr);
 		return 2;
 	}
-	const char *db_path = columns ? NULL : argv[optind], *table = argv[optind + (columns ? 0 : 1)];
+	const char *db_path = job.kind == JOB_DESCRIBE ? NULL : argv[optind];
+	job.table = job.kind == JOB_DESCRIBE ? argv[optind] : argv[optind + 1];
+	if (job.kind == JOB_DESCRIBE && !format_given)
+		job.format = CIOT_EXPORT_MD;
+	job.params = &params;
 	char errbuf[CIOT_ERRBUF_SIZE];
-	sqlite3 *db = NULL;
 	if (db_path && access(db_path, R_OK) != 0) {
 		fprintf(stderr, "%s: %s\n", db_path, strerror(errno));
 		return 1;
 	}
-	if (db_path && ciot_store_open_readonly(&db, db_path, errbuf)) {
+	if (db_path && ciot_store_open_readonly(&job.db, db_path, errbuf)) {
 		fprintf(stderr, "%s: %s\n", db_path, errbuf);
 		return 1;
 	}
-	FILE *out = stdout;
-	char tmp[4096] = "";
-	if (output) {
-		snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", output);
-		int fd = open_output(tmp);
-		if (fd < 0 || !(out = fdopen(fd, "w"))) {
-			fprintf(stderr, "%s: %s\n", output, strerror(errno));
-			sqlite3_close(db);
-			return 1;
-		}
-	}
-	enum ciot_rc rc = columns ? ciot_export_describe(table, format_given ? format : CIOT_EXPORT_MD, out, errbuf)
-				  : ciot_export(db, table, format, &params, out, errbuf);
-	sqlite3_close(db);
-	if (output) {
-		if (fclose(out) != 0 && !rc)
-			rc = ciot_fail(errbuf, CIOT_ERR_IO, "%s", strerror(errno));
-		if (!rc && rename(tmp, output) != 0)
-			rc = ciot_fail(errbuf, CIOT_ERR_IO, "%s", strerror(errno));
-		if (rc)
-			unlink(tmp);
-	} else if (fflush(stdout) != 0 && !rc) {
-		rc = ciot_fail(errbuf, CIOT_ERR_IO, "standard output: %s", strerror(errno));
+	enum ciot_rc rc = svg_dir ? write_figures(&job, svg_dir, errbuf) : write_output(&job, output, errbuf);
+	sqlite3_close(job.db);
+	if (rc == CIOT_FIGURE_NO_DATA && job.kind == JOB_FIGURE) {
+		fprintf(stderr, "ciot-report: no figure %s: %s\n", job.figure->name, errbuf);
+		return 3;
 	}
 	if (rc) {
-		const char *what = output && rc == CIOT_ERR_IO ? output : db_path ? db_path : "ciot-report";
+		const char *what = rc == CIOT_ERR_IO ? "ciot-report" : db_path ? db_path : "ciot-report";
 		fprintf(stderr, "%s: %s\n", what, errbuf);
 		return rc == CIOT_ERR_ARG ? 2 : 1;
 	}

@@ -23,6 +23,8 @@ packages=(
   tshark tcpreplay libndpi-bin time valgrind
   # ciot-capture's live test: a two-namespace lab network with DNS, HTTPS, MQTT and UDP traffic
   iproute2 python3 curl dnsmasq-base bind9-dnsutils mosquitto mosquitto-clients
+  # the figures' tests: every SVG is checked as XML (xmllint) and rendered (rsvg-convert)
+  libxml2-utils librsvg2-bin
 )
 
 missing=()
