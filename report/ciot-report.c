@@ -12,11 +12,13 @@
 
 #include "ciot/report.h"
 #include "ciot/store.h"
+#include "tool.h"
 
 static void usage(FILE *out)
 {
 	fputs("usage: ciot-report DB TABLE [--format csv|json|md] [-o FILE] [--home CC] [--fold-greater-china]\n"
 	      "       ciot-report --columns [TABLE] [--format md|csv|json] [-o FILE]\n"
+	      "       ciot-report compare A.db B.db [TABLE...] [--format csv|json|md] [-o FILE] (compare --help)\n"
 	      "\n"
 	      "Exports TABLE from a database written by ciot-analyze.\n"
 	      "  -f, --format F   csv (default; header row), json (an array of objects with the same keys)\n"
@@ -63,7 +65,7 @@ static void usage(FILE *out)
  * it 0600 whatever the umask, and rename keeps that mode: a report a lab shares through a group
  * folder would be unreadable to the group. It gets what open(..., 0666) would have given, 0666 less
  * the umask (read back by setting it, the only portable way; the tool has one thread). */
-static int open_output(char *tmp)
+int open_output(char *tmp)
 {
 	int fd = mkstemp(tmp);
 	if (fd < 0)
@@ -91,6 +93,8 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	if (argc > 1 && !strcmp(argv[1], "compare"))
+		return ciot_report_compare(argc - 1, argv + 1);
 	enum ciot_export_format format = CIOT_EXPORT_CSV;
 	bool format_given = false, columns = false;
 	const char *output = NULL;
