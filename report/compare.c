@@ -48,7 +48,7 @@ static const struct compare_spec {
 	{ "captures", "device,phase,subphase,firmware,interception,file", "file_truncated" },
 	{ "destinations", "device,category,phase,remote_ip,interception", "asn" },
 	{ "countries", "scope,name,phase,country", "overseas" },
-	{ "sankey", "category,country", "overseas" },
+	{ "sankey", "source,target", "overseas" },
 	{ "organizations", "organization", NULL },
 	{ "coverage", "device", NULL },
 	{ "lab-hosts", "device,remote_ip", NULL },
@@ -419,6 +419,18 @@ static void plan_free(struct plan *p)
 static enum ciot_rc plan_make(struct plan *p, const struct ciot_query *q, char *errbuf)
 {
 	*p = (struct plan){ .q = q, .n = ciot_query_count_columns(q) };
+	/* a declared key or attribute the export does not have is this file's mistake: say so */
+	const struct compare_spec *spec = find_spec(q->name);
+	for (const char *list = spec ? spec->keys : NULL, *next = spec ? spec->attributes : NULL; list;
+	     list = next, next = NULL)
+		for (const char *s = list; *s;) {
+			size_t len = strcspn(s, ","), i = 0;
+			while (i < p->n && (strlen(q->columns[i].name) != len || strncmp(q->columns[i].name, s, len)))
+				i++;
+			if (i == p->n)
+				return ciot_fail(errbuf, CIOT_ERR_ARG, "compare: %s has no column %.*s", q->name, (int)len, s);
+			s += len + (s[len] == ',');
+		}
 	size_t names = 0;
 	for (size_t i = 0; i < p->n; i++) {
 		p->role[i] = role_of(q, i);
