@@ -45,7 +45,7 @@ static const struct compare_spec {
 	{ "summary", "scope,category", NULL },
 	{ "flows", "device,phase,subphase,transport,device_ip,device_port,remote_ip,remote_port,first_ts,interception",
 	  NULL },
-	{ "captures", "device,phase,subphase,firmware,interception,file", "file_truncated" },
+	{ "captures", "device,phase,subphase,firmware,interception,file", "truncated" },
 	{ "destinations", "device,category,phase,remote_ip,interception", "asn" },
 	{ "countries", "scope,name,phase,country", "overseas" },
 	{ "sankey", "source,target", "overseas" },
