@@ -149,6 +149,9 @@
 	" WHEN 'expired' THEN s.expired WHEN 'not-yet-valid' THEN s.not_yet_valid"                         \
 	" WHEN 'untrusted' THEN s.untrusted ELSE s.name_mismatch END AS hit FROM scoped s CROSS JOIN issues i)"
 
+/* the before-and-after exports of a firmware update (firmware, firmware-destinations) */
+#include "firmware-queries.h"
+
 static const struct ciot_query queries[] = {
 	{
 		"summary",
@@ -601,6 +604,7 @@ static const struct ciot_query queries[] = {
 		},
 		CIOT_CAPTURES_LIFECYCLE,
 	},
+	FIRMWARE_QUERIES,
 	{
 		"tls",
 		"every TLS, DTLS and QUIC connection of the devices: versions offered and chosen, cipher and its "

@@ -309,6 +309,33 @@ static void build_classes(void)
 	     " WHERE device_id = (SELECT id FROM devices WHERE name = 'cam_small')");
 }
 
+/* The firmware exports: cam_small is tagged pre (setup) and post (idle).
+ *   servers: pre vendor.com (first, 1000 B) and pool.ntp.org (third, DE, 1000 B); post vendor.com
+ *            (first: HK 500 B, CN 500 B; the LAN flow has no party): pool.ntp.org removed, none added
+ *   overseas: pre DE 1000 / 2000 = 0.5, post HK 500 / 1000 = 0.5 (0 with HK folded into CN)
+ *   classes: pre encrypted 100 / 400 = 0.25, unknown 0.75; post media 200 + text 600: unencrypted 1 */
+static void test_firmware(void)
+{
+	char *csv = export_csv("firmware", NULL);
+	CHECK_LINE(csv, "cam_small,camera,1,1,2,1,0,1,1,1,0,0,1,0,0.500000,0.500000,0.250000,0.000000,-0.250000,"
+			"0.000000,1.000000,1.000000,0.750000,0.000000,\"\",\"\",\"\",\"\"");
+	/* only devices with both tags */
+	CHECK_EQ_INT(count_lines_with(csv, "cam_big,"), 0);
+	free(csv);
+	struct ciot_export_params fold = { .fold_greater_china = true };
+	csv = export_csv("firmware", &fold);
+	CHECK(csv && strstr(csv, "\ncam_small,camera,1,1,2,1,0,1,1,1,0,0,1,0,0.500000,0.000000,"));
+	free(csv);
+	csv = export_csv("firmware-destinations", NULL);
+	CHECK_LINE(csv, "cam_small,camera,pool.ntp.org,removed,third,,,DE,1,0,1000,0");
+	CHECK(csv && strstr(csv, "\ncam_small,camera,vendor.com,kept,first,first,Acme,") &&
+	      strstr(csv, ",1,2,1000,1000\n"));
+	/* removed before kept */
+	CHECK(csv && strstr(csv, "pool.ntp.org,removed") < strstr(csv, "vendor.com,kept"));
+	CHECK_EQ_INT(count_lines_with(csv, "cam_small,"), 2);
+	free(csv);
+}
+
 static void test_encryption(void)
 {
 	char *csv = export_csv("encryption", NULL);
@@ -795,6 +822,13 @@ static void test_protocols(void)
 	CHECK(strstr(csv, "\nall,TLS1.3,") && strstr(csv, "\nall,proprietary,") < strstr(csv, "\nfirmware-pre,TLS1.3,") &&
 	      strstr(csv, "\nfirmware-pre,proprietary,") < strstr(csv, "\nfirmware-post,TLS1.3,"));
 	free(csv);
+	/* per device (firmware): d12 used TLS1.2 and SSLv3 before, TLS1.3 and proprietary encryption
+	 * after; the plug has no post capture */
+	csv = export_csv("firmware", NULL);
+	CHECK(csv && strstr(csv, "\nd12,camera,1,1,") &&
+	      strstr(csv, ",\"TLS1.2,SSLv3\",\"TLS1.3,proprietary\",\"TLS1.3,proprietary\",\"TLS1.2,SSLv3\"\n"));
+	CHECK_EQ_INT(count_lines_with(csv, "plug,"), 0);
+	free(csv);
 }
 
 /* Table 4 (docs/tls.md, "Table 3 and Table 4"). Certificates:
@@ -1137,7 +1171,7 @@ static void test_registry(void)
 		sqlite3_finalize(st);
 		check_case(before, q->name);
 	}
-	CHECK_EQ_INT(n, 23);
+	CHECK_EQ_INT(n, 25);
 	CHECK(ciot_query_find("no-such-export") == NULL);
 }
 
@@ -1254,6 +1288,7 @@ int main(void)
 	test_coverage();
 	build_classes();
 	test_encryption();
+	test_firmware();
 	test_shaping();
 	test_registry();
 	test_describe();
