@@ -151,6 +151,8 @@
 
 /* the before-and-after exports of a firmware update (firmware, firmware-destinations) */
 #include "firmware-queries.h"
+/* the published reference figures beside the dataset's (reference) */
+#include "reference-query.h"
 
 static const struct ciot_query queries[] = {
 	{
@@ -905,6 +907,7 @@ static const struct ciot_query queries[] = {
 		},
 		CIOT_CAPTURES_LIFECYCLE,
 	},
+	REFERENCE_QUERY,
 	{
 		"shaping",
 		"how well activity inference does on unshaped and shaped traffic (ciot-shape score --store): "
