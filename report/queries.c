@@ -1054,6 +1054,9 @@ const char *ciot_query_captures_doc(enum ciot_query_captures captures)
 		return "lifecycle captures in devices and connections, certificate-interception test captures "
 		       "in a column of their own";
 	case CIOT_CAPTURES_INTERCEPTION: return "certificate-interception test captures only";
+	case CIOT_CAPTURES_BY_MEASURE:
+		return "the certificate-validation figures certificate-interception test captures only, every "
+		       "other figure lifecycle captures only";
 	}
 	return NULL;
 }

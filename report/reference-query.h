@@ -207,7 +207,7 @@
 			  "and phase, the dominant version); else empty" },                                    \
 			{ "note", CIOT_COLUMN_TEXT, "how ciot computes its figure, what differs, or why it is not comparable" }, \
 		},                                                                                             \
-		CIOT_CAPTURES_LIFECYCLE,                                                                       \
+		CIOT_CAPTURES_BY_MEASURE,                                                                       \
 	}
 
 #endif

@@ -65,6 +65,8 @@ enum ciot_query_captures {
 	CIOT_CAPTURES_TAGGED,       /* every capture, each row with its interception tag (NULL: lifecycle) */
 	CIOT_CAPTURES_SPLIT,        /* every capture, interception captures counted in columns of their own */
 	CIOT_CAPTURES_INTERCEPTION, /* certificate-interception captures only (validation) */
+	CIOT_CAPTURES_BY_MEASURE,   /* rows of figures: the validation figures read interception captures
+				     * only, every other figure lifecycle captures only (reference) */
 };
 
 #define CIOT_QUERY_MAX_COLUMNS 32
