@@ -149,6 +149,11 @@
 	" WHEN 'expired' THEN s.expired WHEN 'not-yet-valid' THEN s.not_yet_valid"                         \
 	" WHEN 'untrusted' THEN s.untrusted ELSE s.name_mismatch END AS hit FROM scoped s CROSS JOIN issues i)"
 
+/* the before-and-after exports of a firmware update (firmware, firmware-destinations) */
+#include "firmware-queries.h"
+/* the published reference figures beside the dataset's (reference) */
+#include "reference-query.h"
+
 static const struct ciot_query queries[] = {
 	{
 		"summary",
@@ -601,6 +606,7 @@ static const struct ciot_query queries[] = {
 		},
 		CIOT_CAPTURES_LIFECYCLE,
 	},
+	FIRMWARE_QUERIES,
 	{
 		"tls",
 		"every TLS, DTLS and QUIC connection of the devices: versions offered and chosen, cipher and its "
@@ -901,6 +907,7 @@ static const struct ciot_query queries[] = {
 		},
 		CIOT_CAPTURES_LIFECYCLE,
 	},
+	REFERENCE_QUERY,
 	{
 		"shaping",
 		"how well activity inference does on unshaped and shaped traffic (ciot-shape score --store): "
@@ -1047,6 +1054,9 @@ const char *ciot_query_captures_doc(enum ciot_query_captures captures)
 		return "lifecycle captures in devices and connections, certificate-interception test captures "
 		       "in a column of their own";
 	case CIOT_CAPTURES_INTERCEPTION: return "certificate-interception test captures only";
+	case CIOT_CAPTURES_BY_MEASURE:
+		return "the certificate-validation figures certificate-interception test captures only, every "
+		       "other figure lifecycle captures only";
 	}
 	return NULL;
 }

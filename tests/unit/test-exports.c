@@ -309,6 +309,33 @@ static void build_classes(void)
 	     " WHERE device_id = (SELECT id FROM devices WHERE name = 'cam_small')");
 }
 
+/* The firmware exports: cam_small is tagged pre (setup) and post (idle).
+ *   servers: pre vendor.com (first, 1000 B) and pool.ntp.org (third, DE, 1000 B); post vendor.com
+ *            (first: HK 500 B, CN 500 B; the LAN flow has no party): pool.ntp.org removed, none added
+ *   overseas: pre DE 1000 / 2000 = 0.5, post HK 500 / 1000 = 0.5 (0 with HK folded into CN)
+ *   classes: pre encrypted 100 / 400 = 0.25, unknown 0.75; post media 200 + text 600: unencrypted 1 */
+static void test_firmware(void)
+{
+	char *csv = export_csv("firmware", NULL);
+	CHECK_LINE(csv, "cam_small,camera,1,1,2,1,0,1,1,1,0,0,1,0,0.500000,0.500000,0.250000,0.000000,-0.250000,"
+			"0.000000,1.000000,1.000000,0.750000,0.000000,\"\",\"\",\"\",\"\"");
+	/* only devices with both tags */
+	CHECK_EQ_INT(count_lines_with(csv, "cam_big,"), 0);
+	free(csv);
+	struct ciot_export_params fold = { .fold_greater_china = true };
+	csv = export_csv("firmware", &fold);
+	CHECK(csv && strstr(csv, "\ncam_small,camera,1,1,2,1,0,1,1,1,0,0,1,0,0.500000,0.000000,"));
+	free(csv);
+	csv = export_csv("firmware-destinations", NULL);
+	CHECK_LINE(csv, "cam_small,camera,pool.ntp.org,removed,third,,,DE,1,0,1000,0");
+	CHECK(csv && strstr(csv, "\ncam_small,camera,vendor.com,kept,first,first,Acme,") &&
+	      strstr(csv, ",1,2,1000,1000\n"));
+	/* removed before kept */
+	CHECK(csv && strstr(csv, "pool.ntp.org,removed") < strstr(csv, "vendor.com,kept"));
+	CHECK_EQ_INT(count_lines_with(csv, "cam_small,"), 2);
+	free(csv);
+}
+
 static void test_encryption(void)
 {
 	char *csv = export_csv("encryption", NULL);
@@ -795,6 +822,13 @@ static void test_protocols(void)
 	CHECK(strstr(csv, "\nall,TLS1.3,") && strstr(csv, "\nall,proprietary,") < strstr(csv, "\nfirmware-pre,TLS1.3,") &&
 	      strstr(csv, "\nfirmware-pre,proprietary,") < strstr(csv, "\nfirmware-post,TLS1.3,"));
 	free(csv);
+	/* per device (firmware): d12 used TLS1.2 and SSLv3 before, TLS1.3 and proprietary encryption
+	 * after; the plug has no post capture */
+	csv = export_csv("firmware", NULL);
+	CHECK(csv && strstr(csv, "\nd12,camera,1,1,") &&
+	      strstr(csv, ",\"TLS1.2,SSLv3\",\"TLS1.3,proprietary\",\"TLS1.3,proprietary\",\"TLS1.2,SSLv3\"\n"));
+	CHECK_EQ_INT(count_lines_with(csv, "plug,"), 0);
+	free(csv);
 }
 
 /* Table 4 (docs/tls.md, "Table 3 and Table 4"). Certificates:
@@ -1137,7 +1171,7 @@ static void test_registry(void)
 		sqlite3_finalize(st);
 		check_case(before, q->name);
 	}
-	CHECK_EQ_INT(n, 23);
+	CHECK_EQ_INT(n, 26);
 	CHECK(ciot_query_find("no-such-export") == NULL);
 }
 
@@ -1191,6 +1225,96 @@ static void test_describe(void)
 	json_decref(all);
 	free(json);
 	free(describe("no-such-export", CIOT_EXPORT_MD, CIOT_ERR_ARG));
+}
+
+/* The reference export (datasets/reference/figures.tsv beside the dataset's figures) on the main
+ * database, home CN, with the numbers worked out by hand:
+ *   bytes to public addresses per device: cam_big 1000000 (US 100000 overseas), cam_small 3000
+ *   (DE 1000, HK 500 overseas), spk_v6 1000 (JP 300): overseas 101800 / 1004000 = 10.139 %, US
+ *   100000 / 1004000 = 9.960 %; cameras' normalized overseas share (0.1 + 0.5) / 2 = 30 %
+ *   payload shares: cam_big setup text 9600 / 96000; cam_small idle all unencrypted (640 / 640): the
+ *   peak is camera idle, 100 %; cameras' encrypted share over all phases (0.9 + 60 / 960) / 2
+ * And the data file itself: every row has a source, a location and a definition, the export has a
+ * row per line of it, and every measure it names is one the export computes. */
+static void test_reference(void)
+{
+	FILE *f = fopen(CIOT_DATA_DIR "/reference/figures.tsv", "r");
+	if (!CHECK(f != NULL))
+		return;
+	char *line = NULL;
+	size_t cap = 0, rows = 0;
+	bool header = false;
+	while (getline(&line, &cap, f) > 0) {
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		line[strcspn(line, "\n")] = 0;
+		const char *field[15] = { 0 };
+		size_t n = 0;
+		for (char *p = line, *tab; n < 15; p = tab + 1) {
+			field[n++] = p;
+			if (!(tab = strchr(p, '\t')))
+				break;
+			*tab = 0;
+		}
+		if (!CHECK_EQ_INT(n, 14))
+			fprintf(stderr, "  figures.tsv: %s\n", field[0]);
+		if (!header) {
+			header = true;
+			CHECK_EQ_STR(field[0], "id");
+			continue;
+		}
+		rows++;
+		if (!CHECK(n == 14 && *field[1] && *field[2] && *field[5] && *field[6]))
+			fprintf(stderr, "  figures.tsv: %s has no source, location, definition or figure\n", field[0]);
+		/* a figure ciot does not compute says why */
+		if (n == 14 && !*field[9] && !CHECK(strstr(field[13], "not comparable")))
+			fprintf(stderr, "  figures.tsv: %s: no ciot measure and no reason\n", field[0]);
+	}
+	free(line);
+	fclose(f);
+	CHECK(rows > 100);
+
+	char *csv = export_csv("reference", NULL);
+	CHECK_EQ_INT(count_lines_with(csv, "") - 1, rows);
+	CHECK(csv && !strstr(csv, "unknown measure"));
+	/* ciot_value, ciot_count, ciot_of, difference, comparable follow the reference's unit */
+	CHECK(csv && strstr(csv, ",70.000,devices,4.000,4,,-66.000,yes,,"));                 /* jin.devices */
+	CHECK(csv && strstr(csv, ",8.000,count,3.000,3,,-5.000,yes,,"));                     /* categories */
+	CHECK(csv && strstr(csv, ",0.200,percent,10.139,,,9.939,yes,,"));                    /* overseas share */
+	CHECK(csv && strstr(csv, ",0.110,percent,9.960,,,9.850,yes,,"));                     /* US */
+	CHECK(csv && strstr(csv, ",0.290,percent,30.000,,,29.710,yes,,"));                   /* cameras */
+	CHECK(csv && strstr(csv, ",0.070,percent,,,,,no data,,"));                           /* no doorbell */
+	CHECK(csv && strstr(csv, ",27.000,devices,3.000,3,4,-24.000,yes,,"));                /* overseas devices */
+	CHECK(csv && strstr(csv, ",18.000,count,4.000,4,,-14.000,yes,,"));                   /* US DE HK JP */
+	CHECK(csv && strstr(csv, ",20.000,devices,1.000,1,4,-19.000,yes,,"));                /* Google */
+	CHECK(csv && strstr(csv, ",10.000,devices,1.000,1,,-9.000,yes,,"));                  /* firmware */
+	/* Table 1, cameras in setup: first vendor.com x2, support aliyuncs.com, third 8.8.8.8 and
+	 * pool.ntp.org, over 2 cameras */
+	CHECK(csv && strstr(csv, "\njin.table1.setup.first.camera,") &&
+	      strstr(strstr(csv, "\njin.table1.setup.first.camera,"), ",3.140,servers-per-device,1.000,,,-2.140,yes,"));
+	CHECK(csv && strstr(csv, "\njin.table1.setup.support.camera,") &&
+	      strstr(strstr(csv, "\njin.table1.setup.support.camera,"), ",1.960,servers-per-device,0.500,,,-1.460,yes,"));
+	CHECK(csv && strstr(csv, ",8.500,percent,100.000,,,91.500,yes,\"camera, idle\","));  /* the peak */
+	CHECK(csv && strstr(csv, "\njin.encrypted-camera,") &&
+	      strstr(strstr(csv, "\njin.encrypted-camera,"), ",60.000,percent,48.125,,,-11.875,yes,,"));
+	/* no TLS: counts of 0 out of 4 devices; in percent 0; no interception capture: no data */
+	CHECK(csv && strstr(csv, "\njin.table3.tls1.2,") &&
+	      strstr(strstr(csv, "\njin.table3.tls1.2,"), ",58.000,devices,0.000,0,4,-58.000,yes,"));
+	CHECK(csv && strstr(csv, "\njin.tls12-share,") &&
+	      strstr(strstr(csv, "\njin.tls12-share,"), ",82.000,percent,0.000,0,4,-82.000,yes,"));
+	CHECK(csv && strstr(csv, "\njin.validation-devices,") &&
+	      strstr(strstr(csv, "\njin.validation-devices,"), ",35.000,devices,,0,,,no data,"));
+	CHECK(csv && strstr(csv, "\nparacha.vulnerable,") &&
+	      strstr(strstr(csv, "\nparacha.vulnerable,"), ",11.000,devices,,0,0,,no data,"));
+	/* a figure ciot does not compute: no, with the reason */
+	CHECK(csv && strstr(csv, "\njin.old-protocols-bytes,") &&
+	      strstr(strstr(csv, "\njin.old-protocols-bytes,"), ",7.600,percent,,,,,no,,not comparable:"));
+	free(csv);
+	/* --home moves what is overseas: with US at home, the overseas bytes are CN, DE, HK, JP */
+	struct ciot_export_params us = { .home_country = "US" };
+	csv = export_csv("reference", &us);
+	CHECK(csv && strstr(csv, ",0.200,percent,90.040,,,89.840,yes,,"));
+	free(csv);
 }
 
 /* JSON streams row by row: what it writes is still one valid array with a member per row, and an
@@ -1254,6 +1378,8 @@ int main(void)
 	test_coverage();
 	build_classes();
 	test_encryption();
+	test_firmware();
+	test_reference();
 	test_shaping();
 	test_registry();
 	test_describe();

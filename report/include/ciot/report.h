@@ -65,6 +65,8 @@ enum ciot_query_captures {
 	CIOT_CAPTURES_TAGGED,       /* every capture, each row with its interception tag (NULL: lifecycle) */
 	CIOT_CAPTURES_SPLIT,        /* every capture, interception captures counted in columns of their own */
 	CIOT_CAPTURES_INTERCEPTION, /* certificate-interception captures only (validation) */
+	CIOT_CAPTURES_BY_MEASURE,   /* rows of figures: the validation figures read interception captures
+				     * only, every other figure lifecycle captures only (reference) */
 };
 
 #define CIOT_QUERY_MAX_COLUMNS 32
@@ -120,5 +122,30 @@ enum ciot_rc ciot_export(struct sqlite3 *db, const char *table, enum ciot_export
  * Markdown a document, one section per export (all of them: docs/exports.md); in CSV and JSON one
  * table of export, column, kind and doc. */
 enum ciot_rc ciot_export_describe(const char *table, enum ciot_export_format format, FILE *out, char *errbuf);
+
+/* ---- comparisons (compare.c, docs/compare.md) ---- */
+
+/* Two analysis databases opened side by side, read-only, to compare their exports: the same
+ * export of each, rows joined on the export's key columns, with both values and their difference. */
+struct ciot_compare;
+
+/* Opens A and B (read-only); refuses two databases of different schema versions, or of a version
+ * this ciot does not read. The same file twice is allowed (every difference is then 0). */
+enum ciot_rc ciot_compare_open(struct ciot_compare **out, const char *a_path, const char *b_path, char *errbuf);
+void ciot_compare_close(struct ciot_compare *c);
+/* Whether A and B are one and the same file. */
+bool ciot_compare_same_file(const struct ciot_compare *c);
+/* The settings and data versions (from each database's meta, and the home country the exports
+ * use) in which A and B differ, comma-separated into buf; returns how many. */
+size_t ciot_compare_differences(struct ciot_compare *c, const struct ciot_export_params *params, char *buf,
+				size_t len);
+/* Writes the comparison of the exports `tables` (the name "meta": the two databases' settings side
+ * by side). CSV holds one table; Markdown and JSON one document of several (tables NULL: meta and
+ * the default set, ciot_compare_default). */
+enum ciot_rc ciot_compare_export(struct ciot_compare *c, const char *const *tables, size_t ntables,
+				 enum ciot_export_format format, const struct ciot_export_params *params, FILE *out,
+				 char *errbuf);
+/* The exports compared when none is named, the i-th, NULL past the last. */
+const char *ciot_compare_default(size_t i);
 
 #endif
