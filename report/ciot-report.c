@@ -20,6 +20,7 @@ static void usage(FILE *out)
 	fputs("usage: ciot-report DB TABLE [--format csv|json|md] [-o FILE] [--home CC] [--fold-greater-china]\n"
 	      "       ciot-report DB figure NAME [-o FILE.svg] [--home CC] [--fold-greater-china]\n"
 	      "       ciot-report DB --svg DIR [--home CC] [--fold-greater-china]\n"
+	      "       ciot-report DB --html FILE [--home CC] [--fold-greater-china]\n"
 	      "       ciot-report --columns [TABLE] [--format md|csv|json] [-o FILE]\n"
 	      "       ciot-report compare A.db B.db [TABLE...] [--format csv|json|md] [-o FILE] (compare --help)\n"
 	      "\n"
@@ -27,8 +28,8 @@ static void usage(FILE *out)
 	      "(docs/figures.md): `figure NAME` one figure (exit status 3, and no file, when the database has\n"
 	      "no data for it), --svg DIR every figure that has data as DIR/NAME.svg, saying which were\n"
 	      "skipped and why.\n"
-	      "  -f, --format F   csv (default; header row), json (an array of objects with the same keys)\n"
-	      "                   or md (a Markdown table)\n"
+	      "  -f, --format F   csv (default; header row), json (an array of objects with the same keys),\n"
+	      "                   md (a Markdown table) or html (a <table> fragment)\n"
 	      "  -o, --output F   write to F (replaced only once complete; mode 0666 less the umask)\n"
 	      "                   instead of standard output\n"
 	      "      --home CC    the dataset's home country (ISO 3166 code): traffic elsewhere is overseas\n"
@@ -36,6 +37,9 @@ static void usage(FILE *out)
 	      "      --fold-greater-china\n"
 	      "                   count Hong Kong, Macao and Taiwan as CN, as the lifecycle paper's scripts\n"
 	      "                   did (countries, sankey)\n"
+	      "      --html FILE  write one self-contained HTML page (no script, nothing fetched): the dataset,\n"
+	      "                   the coverage warnings, the settings, the paper's tables in its shape, every\n"
+	      "                   figure inline and every export (the first 500 rows of each)\n"
 	      "      --svg DIR    write every figure with data to DIR/NAME.svg (DIR made if missing; the\n"
 	      "                   file of a figure without data is removed)\n"
 	      "      --columns    print the columns of every export (or of TABLE) with their kinds and what\n"
@@ -96,7 +100,7 @@ int open_output(char *tmp)
 
 /* What one output file gets: an export, the columns' docs or a figure. */
 struct job {
-	enum { JOB_EXPORT, JOB_DESCRIBE, JOB_FIGURE } kind;
+	enum { JOB_EXPORT, JOB_DESCRIBE, JOB_FIGURE, JOB_HTML } kind;
 	sqlite3 *db;
 	const char *table;
 	enum ciot_export_format format;
@@ -109,6 +113,7 @@ static enum ciot_rc job_run(const struct job *j, FILE *out, char *errbuf)
 	switch (j->kind) {
 	case JOB_DESCRIBE: return ciot_export_describe(j->table, j->format, out, errbuf);
 	case JOB_FIGURE: return j->figure->draw(j->db, j->params, out, errbuf);
+	case JOB_HTML: return ciot_report_html(j->db, j->params, out, errbuf);
 	case JOB_EXPORT:
 	default: return ciot_export(j->db, j->table, j->format, j->params, out, errbuf);
 	}
@@ -187,6 +192,7 @@ int main(int argc, char **argv)
 		{ "fold-greater-china", no_argument, NULL, 'G' },
 		{ "columns", no_argument, NULL, 'C' },
 		{ "svg", required_argument, NULL, 'S' },
+		{ "html", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -194,14 +200,14 @@ int main(int argc, char **argv)
 		return ciot_report_compare(argc - 1, argv + 1);
 	struct job job = { .kind = JOB_EXPORT, .format = CIOT_EXPORT_CSV };
 	bool format_given = false;
-	const char *output = NULL, *svg_dir = NULL;
+	const char *output = NULL, *svg_dir = NULL, *html = NULL;
 	struct ciot_export_params params = { 0 };
 	int opt;
 	while ((opt = getopt_long(argc, argv, "f:o:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			if (!ciot_export_format_parse(optarg, &job.format)) {
-				fprintf(stderr, "ciot-report: --format must be csv, json or md\n");
+				fprintf(stderr, "ciot-report: --format must be csv, json, md or html\n");
 				return 2;
 			}
 			format_given = true;
@@ -217,11 +223,14 @@ int main(int argc, char **argv)
 		case 'G': params.fold_greater_china = true; break;
 		case 'C': job.kind = JOB_DESCRIBE; break;
 		case 'S': svg_dir = optarg; break;
+		case 'T': html = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
 	int nargs = argc - optind;
+	if (html && job.kind == JOB_EXPORT && !svg_dir)
+		job.kind = JOB_HTML;
 	if (nargs == 3 && !strcmp(argv[optind + 1], "figure") && job.kind == JOB_EXPORT && !svg_dir) {
 		job.kind = JOB_FIGURE;
 		if (!(job.figure = ciot_figure_find(argv[optind + 2]))) {
@@ -229,8 +238,9 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	bool ok = job.kind == JOB_DESCRIBE ? nargs <= 1 && !svg_dir
-		: job.kind == JOB_FIGURE ? !format_given
+	bool ok = job.kind == JOB_DESCRIBE ? nargs <= 1 && !svg_dir && !html
+		: job.kind == JOB_HTML	 ? nargs == 1 && !output && !format_given
+		: job.kind == JOB_FIGURE ? !format_given && !html
 		: svg_dir ? nargs == 1 && !output && !format_given
 			  : nargs == 2;
 	if (!ok) {
@@ -251,7 +261,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", db_path, errbuf);
 		return 1;
 	}
-	enum ciot_rc rc = svg_dir ? write_figures(&job, svg_dir, errbuf) : write_output(&job, output, errbuf);
+	enum ciot_rc rc = svg_dir ? write_figures(&job, svg_dir, errbuf)
+			  : write_output(&job, job.kind == JOB_HTML ? html : output, errbuf);
 	sqlite3_close(job.db);
 	if (rc == CIOT_FIGURE_NO_DATA && job.kind == JOB_FIGURE) {
 		fprintf(stderr, "ciot-report: no figure %s: %s\n", job.figure->name, errbuf);

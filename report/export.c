@@ -63,10 +63,17 @@ static const struct ciot_result_consumer to_renderer = { rendering_begin, render
 enum ciot_rc ciot_export(struct sqlite3 *db, const char *table, enum ciot_export_format format,
 			 const struct ciot_export_params *params, FILE *out, char *errbuf)
 {
+	return ciot_export_rows(db, table, format, params, 0, out, errbuf);
+}
+
+enum ciot_rc ciot_export_rows(struct sqlite3 *db, const char *table, enum ciot_export_format format,
+			      const struct ciot_export_params *params, size_t row_limit, FILE *out, char *errbuf)
+{
 	const struct ciot_query *q = ciot_query_find(table);
 	if (!q)
 		return ciot_fail(errbuf, CIOT_ERR_ARG, "no export named \"%s\" (see ciot-report --help)", table);
-	struct rendering g = { .renderer = ciot_render_find(format), .render = { .out = out } };
+	struct rendering g = { .renderer = ciot_render_find(format),
+			       .render = { .out = out, .row_limit = row_limit, .table = q->name } };
 	if (!g.renderer)
 		return ciot_fail(errbuf, CIOT_ERR_ARG, "no renderer for format %d", (int)format);
 	enum ciot_rc rc = ciot_result_run(db, q, params, &to_renderer, &g, errbuf);

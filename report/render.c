@@ -8,7 +8,8 @@
 
 #include "render.h"
 
-static const struct ciot_renderer *const renderers[] = { &ciot_render_csv, &ciot_render_json, &ciot_render_md };
+static const struct ciot_renderer *const renderers[] = { &ciot_render_csv, &ciot_render_json, &ciot_render_md,
+							   &ciot_render_html };
 
 #define NRENDERERS (sizeof renderers / sizeof renderers[0])
 

@@ -23,6 +23,8 @@ struct ciot_render {
 	const struct ciot_column *columns;
 	size_t ncolumns;
 	size_t rows; /* rows written before this call */
+	size_t row_limit;  /* a renderer that can may stop writing rows after this many (0: none) */
+	const char *table; /* the export's name, for a renderer that names it (NULL: none) */
 };
 
 struct ciot_renderer {
@@ -34,7 +36,11 @@ struct ciot_renderer {
 	enum ciot_rc (*end)(struct ciot_render *r, char *errbuf);
 };
 
-extern const struct ciot_renderer ciot_render_csv, ciot_render_json, ciot_render_md;
+extern const struct ciot_renderer ciot_render_csv, ciot_render_json, ciot_render_md, ciot_render_html;
+
+/* ciot_export with a row limit a renderer may honour (render-html.c does; 0: none). */
+enum ciot_rc ciot_export_rows(struct sqlite3 *db, const char *table, enum ciot_export_format format,
+			      const struct ciot_export_params *params, size_t row_limit, FILE *out, char *errbuf);
 
 /* The renderer of a format, NULL for none; the i-th of the table, NULL past the last. */
 const struct ciot_renderer *ciot_render_find(enum ciot_export_format format);

@@ -25,6 +25,9 @@ packages=(
   iproute2 python3 curl dnsmasq-base bind9-dnsutils mosquitto mosquitto-clients
   # the figures' tests: every SVG is checked as XML (xmllint) and rendered (rsvg-convert)
   libxml2-utils librsvg2-bin
+  # the HTML report's test: the page opened in a real browser, headless (no console error, no
+  # request leaves the file, every figure in the DOM)
+  chromium
 )
 
 missing=()

@@ -27,6 +27,7 @@
 
 #include "check.h"
 #include "ciot/report.h"
+#include "render.h"
 #include "store.h"
 #include "testdb.h"
 #include "testfs.h"
@@ -1317,6 +1318,35 @@ static void test_reference(void)
 	free(csv);
 }
 
+/* HTML: a <table> fragment whose texts are escaped, NULL empty and "" shown as "", the column docs
+ * as tooltips; the HTML report's row limit says how many rows it left out. */
+static void test_html(void)
+{
+	char *html = export_as("coverage", CIOT_EXPORT_HTML, NULL);
+	CHECK(html && !strncmp(html, "<table>\n<thead><tr><th title=\"", 30));
+	CHECK_CONTAINS(html, ">device</th>");
+	CHECK_CONTAINS(html, "<th class=\"n\" title=\"");
+	CHECK_CONTAINS(html, "</tbody>\n</table>\n");
+	free(html);
+	exec("UPDATE devices SET name = '<b>&\"x' WHERE name = 'cam_big'");
+	html = export_as("coverage", CIOT_EXPORT_HTML, NULL);
+	CHECK_CONTAINS(html, "<td>&lt;b&gt;&amp;&quot;x</td>");
+	CHECK(!strstr(html, "<b>&"));
+	free(html);
+	exec("UPDATE devices SET name = 'cam_big' WHERE name = '<b>&\"x'");
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	char errbuf[CIOT_ERRBUF_SIZE] = "";
+	CHECK_EQ_INT(ciot_export_rows(db, "coverage", CIOT_EXPORT_HTML, NULL, 1, out, errbuf), CIOT_OK);
+	fclose(out);
+	CHECK_CONTAINS(text, "The first 1 of ");
+	CHECK_CONTAINS(text, "<code>ciot-report DB coverage</code>");
+	free(text);
+	enum ciot_export_format f;
+	CHECK(ciot_export_format_parse("html", &f) && f == CIOT_EXPORT_HTML);
+}
+
 /* JSON streams row by row: what it writes is still one valid array with a member per row, and an
  * export without rows is an empty array. */
 static void test_json_stream(void)
@@ -1384,6 +1414,7 @@ int main(void)
 	test_registry();
 	test_describe();
 	test_json_stream();
+	test_html();
 	test_silent_steps();
 	close_db();
 	test_tls_exports(dir);

@@ -97,9 +97,10 @@ const char *ciot_query_kind_name(enum ciot_column_kind kind);
 
 /* ---- the exports ---- */
 
-enum ciot_export_format { CIOT_EXPORT_CSV, CIOT_EXPORT_JSON, CIOT_EXPORT_MD };
+/* HTML is a <table> fragment (the HTML report's form of a table), not a document. */
+enum ciot_export_format { CIOT_EXPORT_CSV, CIOT_EXPORT_JSON, CIOT_EXPORT_MD, CIOT_EXPORT_HTML };
 
-/* "csv", "json", "md" (or "markdown"); false for anything else. */
+/* "csv", "json", "md" (or "markdown"), "html"; false for anything else. */
 bool ciot_export_format_parse(const char *name, enum ciot_export_format *out);
 
 /* The exports' names and one-line descriptions, for --help; returns NULL past the last. */
@@ -117,6 +118,11 @@ struct ciot_export_params {
 /* Writes the export `table` of the database to `out`; params may be NULL for the defaults. */
 enum ciot_rc ciot_export(struct sqlite3 *db, const char *table, enum ciot_export_format format,
 			 const struct ciot_export_params *params, FILE *out, char *errbuf);
+
+/* Writes one self-contained HTML page of the database (no script, nothing fetched: the figures
+ * inline as SVG): the dataset, the coverage warnings, the settings recorded in meta, the lifecycle
+ * paper's tables in its own shape, every figure and every export (html-report.c). */
+enum ciot_rc ciot_report_html(struct sqlite3 *db, const struct ciot_export_params *params, FILE *out, char *errbuf);
 
 /* Writes the columns of the export `table` (NULL: of every export) with their kinds and docs: in
  * Markdown a document, one section per export (all of them: docs/exports.md); in CSV and JSON one
