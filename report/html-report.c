@@ -464,8 +464,8 @@ static enum ciot_rc part_figures(sqlite3 *db, const struct ciot_export_params *p
 			rc = ciot_fail(errbuf, CIOT_ERR_NOMEM, "figure %s: out of memory", fig->name);
 		char id[96];
 		snprintf(id, sizeof id, "figure-%s", fig->name);
-		heading(out, 3, id, fig->title);
 		if (rc == CIOT_FIGURE_NO_DATA) {
+			heading(out, 3, id, fig->title);
 			fputs("<p class=\"empty\">Not drawn: ", out);
 			esc(out, why);
 			fputs(".</p>\n", out);
@@ -473,9 +473,10 @@ static enum ciot_rc part_figures(sqlite3 *db, const struct ciot_export_params *p
 			free(svg);
 			return ciot_fail(errbuf, rc, "figure %s: %s", fig->name, why);
 		} else {
-			/* the document's own XML declaration has no place inside HTML */
+			/* the figure carries its own title and method; the document's XML declaration has
+			 * no place inside HTML */
 			const char *start = strstr(svg, "<svg");
-			fputs("<div class=\"figure\">\n", out);
+			fprintf(out, "<div class=\"figure\" id=\"%s\">\n", id);
 			fputs(start ? start : svg, out);
 			fputs("</div>\n", out);
 		}

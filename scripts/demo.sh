@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # demo.sh BUILD_DIR OUT_DIR: analyzes the bundled sample dataset and writes its report.
 #
-# The report is every export in every format, plus OUT_DIR/README.md: one line per export with its
+# The report is OUT_DIR/report.html (one self-contained page: the tables in the paper's shape, every
+# figure, every export; ciot-report --html), the figures as SVG in OUT_DIR/figures/, and every export
+# in every format, plus OUT_DIR/README.md: one line per export with its
 # row count, and for an export without rows the reason, said in words. An empty file reads as a
 # failure ("did the PII search run?"); "no PII found in clear text" is a result. The reasons below
 # are what an empty export means on a dataset ciot analyzed without error; the sample's own are
@@ -19,6 +21,8 @@ for table in $tables; do
     "$build/report/ciot-report" "$out/sample.db" "$table" --format "$format" -o "$out/$table.$format"
   done
 done
+"$build/report/ciot-report" "$out/sample.db" --html "$out/report.html"
+"$build/report/ciot-report" "$out/sample.db" --svg "$out/figures" >"$out/figures.txt"
 
 # what each export is, in one line (README.md's index)
 what() {
@@ -105,6 +109,8 @@ for table in $tables; do
   [ "$n" -gt 0 ] || echo "demo: $table: $(why_empty "$table")"
 done
 echo
-echo "demo: the report is in $out/: start with $out/README.md (every export, its rows, and why any is empty);"
+sed 's/^/demo: figures: /' "$out/figures.txt"
+echo "demo: the report is $out/report.html: open it in a browser (one file, nothing fetched);"
+echo "demo: the exports are in $out/: $out/README.md lists every export, its rows, and why any is empty;"
 echo "demo: main files $out/summary.md, $out/countries.md, $out/parties.md, $out/organizations.md, $out/encryption.md,"
 echo "demo:   $out/tls.md, $out/certificates.md, $out/pii.md; every export as csv, json and md; database $out/sample.db"

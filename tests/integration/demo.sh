@@ -43,6 +43,11 @@ expect_eq "camera encryption groups" \
 expect_eq "pii rows are the camera's" "$(tail -n +2 "$out/pii.csv" | cut -d, -f1 | sort -u)" xiaobai_camera
 expect_eq "parties of the camera: support and third" \
   "$(grep '^camera,all,' "$out/parties.csv" | awk -F, '$5 > 0 {print $3}' | paste -sd' ')" "support third"
-tail -3 "$work/stdout" | head -1 | grep -q "^demo: the report is in $out/: start with $out/README.md" &&
+tail -4 "$work/stdout" | head -1 | grep -q "^demo: the report is $out/report.html: open it in a browser" &&
   pass "the run ends by saying where the report is" || fail "the last lines do not say where the report is"
+[ -s "$out/report.html" ] && grep -q '<h1>ciot report: ' "$out/report.html" && pass "report.html written" ||
+  fail "no report.html"
+drawn=$(grep -c '^wrote ' "$out/figures.txt" || true)
+[ "$drawn" -ge 6 ] && pass "$drawn figures drawn" || fail "only $drawn figures drawn on the sample"
+expect_eq "figures in report.html" "$(grep -c '<svg' "$out/report.html")" "$drawn"
 finish

@@ -5,7 +5,8 @@
 # categories and 30 countries with hostile names (tests/figures/widen.py): every figure with data is
 # well-formed XML (xmllint) and renders (rsvg-convert), no database text comes out unescaped, a
 # figure without data is skipped with a reason, and a second run writes the same bytes. The sample's
-# figures are pinned byte for byte in tests/golden/figures/sample/ (with the list of skipped ones);
+# figures are pinned byte for byte in tests/golden/figures/sample/ (with the list of skipped ones),
+# and its every export as Markdown in tests/golden/tables/sample/;
 # after an intended change (or a new sample), regenerate them with
 #   CIOT_ANALYZE=build/analyze/ciot-analyze CIOT_REPORT=build/report/ciot-report CIOT_SOURCE_DIR=$PWD \
 #     CIOT_CORPUS=../shared/corpus bash tests/integration/figures.sh --update
@@ -77,6 +78,16 @@ grep -q '&lt;script&gt;alert(&quot;x&quot;)' "$work/figs-wide/overseas.svg" || f
 grep -q $'\xef\xbf\xbd' "$work/figs-wide/overseas.svg" || fail "wide: bytes that are not UTF-8 are not replaced"
 [ "$(grep -c '<rect' "$work/figs-wide/overseas.svg")" -gt 60 ] || fail "wide: overseas has too few bars for 13 rows"
 
+# the sample's tables as Markdown, every export: pinned beside its figures (tests/golden/tables/sample)
+golden_tables=$CIOT_SOURCE_DIR/tests/golden/tables/sample
+mkdir -p "$work/tables-sample"
+while read -r table _; do
+  "$CIOT_REPORT" "$work/golden/sample/sample.db" "$table" -f md -o "$work/tables-sample/$table.md" ||
+    fail "$table: ciot-report -f md"
+  # the captures' paths are the checkout's: written as $SOURCE, as the golden dumps do
+  sed -i -e "s|$(realpath "$CIOT_SOURCE_DIR")|\$SOURCE|g" -e "s|$CIOT_SOURCE_DIR|\$SOURCE|g" "$work/tables-sample/$table.md"
+done < <("$CIOT_REPORT" --help | sed -n '/^Tables:/,/^$/p' | sed '1d;/^$/d')
+
 # figure NAME: a file, or exit status 3 and no file
 "$CIOT_REPORT" "$work/golden/sample/sample.db" figure sankey -o "$work/one.svg" 2>/dev/null || fail "figure sankey"
 cmp -s "$work/one.svg" "$work/figs-sample/sankey.svg" || fail "figure sankey differs from --svg's"
@@ -91,8 +102,16 @@ sed "s|$work/figs-sample/||" "$work/sample.out" >"$work/figs-sample/list.txt"
 if [ "$update" = 1 ]; then
   rm -rf "$golden_figures" && mkdir -p "$golden_figures"
   cp "$work/figs-sample/"*.svg "$work/figs-sample/list.txt" "$golden_figures/"
-  echo "updated $golden_figures"
+  rm -rf "$golden_tables" && mkdir -p "$golden_tables"
+  cp "$work/tables-sample/"*.md "$golden_tables/"
+  echo "updated $golden_figures and $golden_tables"
 else
+  if diff -r "$golden_tables" "$work/tables-sample" >"$work/tables.diff"; then
+    pass "the sample's tables (Markdown) are the golden ones"
+  else
+    fail "the sample's Markdown tables differ from tests/golden/tables/sample (regenerate: see this script's head)"
+    head -40 "$work/tables.diff" >&2
+  fi
   if diff -r -x '*.png' "$golden_figures" "$work/figs-sample" >"$work/golden.diff"; then
     pass "the sample's figures are the golden ones"
   else
