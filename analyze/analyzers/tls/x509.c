@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 #include <time.h>
@@ -492,6 +493,12 @@ enum ciot_rc ciot_x509_parse(const uint8_t *der, size_t len, struct ciot_x509_in
 struct ciot_x509_trust {
 	X509_STORE *store;
 	char description[512];
+	/* The system's CA file is read at the first chain judged, not at open: decoding its 144
+	 * certificates is 227 million instructions (OpenSSL 3's key decoders), 85 % of a run's start-up,
+	 * and a capture without a certificate never needs it. NULL once read, or for a store read whole
+	 * at open (--ca-file) or a hashed directory (read by OpenSSL as needed). */
+	char *lazy_file;
+	pthread_mutex_t lazy_lock;
 	/* every notBefore and notAfter of the store's certificates, sorted; only when the store was
 	 * read whole from a file (a hashed directory is read lazily: its certificates are not known) */
 	int64_t *bounds;
@@ -527,12 +534,43 @@ static bool collect_bounds(struct ciot_x509_trust *t)
 	return true;
 }
 
+/* Reads the lazily read CA file, once, whichever thread judges a chain first. The store is
+ * logically constant (its contents are decided at open), so the callers keep their const. A file
+ * that loaded at open's check but not now (changed since) leaves the hashed directory instead,
+ * said once on stderr: the run's chains are still judged, against the system's other copy. */
+static int store_certificates(X509_STORE *store);
+
+static void trust_ready(const struct ciot_x509_trust *ct)
+{
+	struct ciot_x509_trust *t = (struct ciot_x509_trust *)ct;
+	pthread_mutex_lock(&t->lazy_lock);
+	if (t->lazy_file) {
+		ERR_set_mark();
+		if (X509_STORE_load_file(t->store, t->lazy_file) && store_certificates(t->store) > 0) {
+			t->bounds_known = collect_bounds(t);
+		} else {
+			const char *dir = getenv(X509_get_default_cert_dir_env());
+			if (!dir)
+				dir = X509_get_default_cert_dir();
+			fprintf(stderr, "ciot: warning: %s: cannot load its CA certificates now (%s); judging chains "
+					"against the hashed certificates of %s\n",
+				t->lazy_file, openssl_reason(), dir);
+			X509_STORE_load_path(t->store, dir);
+		}
+		ERR_pop_to_mark();
+		free(t->lazy_file);
+		t->lazy_file = NULL;
+	}
+	pthread_mutex_unlock(&t->lazy_lock);
+}
+
 bool ciot_x509_trust_stable(const struct ciot_x509_trust *t, int64_t at, int64_t *lo, int64_t *hi)
 {
 	*lo = INT64_MIN;
 	*hi = INT64_MAX;
 	if (!t)
 		return true;
+	trust_ready(t);
 	if (!t->bounds_known)
 		return false;
 	for (size_t i = 0; i < t->nbounds; i++) {
@@ -581,6 +619,27 @@ static bool hashed_dir_has_certificates(const char *dirs)
 	return false;
 }
 
+/* The certificates of a PEM file, counted by their BEGIN lines without decoding them (the count
+ * the store holds once read: Debian's bundle has no duplicate); 0 for an unreadable file or one
+ * without a certificate. */
+static int pem_certificates(const char *path)
+{
+	static const char begin[] = "-----BEGIN CERTIFICATE-----", trusted[] = "-----BEGIN TRUSTED CERTIFICATE-----";
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	char line[256];
+	int n = 0;
+	bool line_start = true;
+	while (fgets(line, sizeof line, f)) {
+		if (line_start && (!strncmp(line, begin, sizeof begin - 1) || !strncmp(line, trusted, sizeof trusted - 1)))
+			n++;
+		line_start = strchr(line, '\n') != NULL; /* a line longer than the buffer goes on */
+	}
+	fclose(f);
+	return n;
+}
+
 static enum ciot_rc trust_load(struct ciot_x509_trust *t, const char *ca_file, char *errbuf)
 {
 	X509_STORE *store = t->store;
@@ -607,10 +666,12 @@ static enum ciot_rc trust_load(struct ciot_x509_trust *t, const char *ca_file, c
 		file = X509_get_default_cert_file();
 	if (!dir)
 		dir = X509_get_default_cert_dir();
-	if (access(file, R_OK) == 0 && X509_STORE_load_file(store, file) && store_certificates(store) > 0) {
-		snprintf(t->description, sizeof t->description, "%d CA certificates from %s", store_certificates(store),
-			 file);
-		t->bounds_known = collect_bounds(t);
+	int n = pem_certificates(file);
+	if (n > 0) {
+		snprintf(t->description, sizeof t->description, "%d CA certificates from %s", n, file);
+		t->lazy_file = strdup(file);
+		if (!t->lazy_file)
+			return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory for the trust store");
 		return CIOT_OK;
 	}
 	ERR_clear_error();
@@ -633,6 +694,7 @@ enum ciot_rc ciot_x509_trust_open(struct ciot_x509_trust **out, const char *ca_f
 		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory for the trust store");
 	ERR_set_mark();
 	enum ciot_rc rc = CIOT_OK;
+	pthread_mutex_init(&t->lazy_lock, NULL);
 	t->store = X509_STORE_new();
 	if (!t->store)
 		rc = ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory for the trust store");
@@ -658,6 +720,8 @@ void ciot_x509_trust_close(struct ciot_x509_trust *t)
 		return;
 	X509_STORE_free(t->store);
 	free(t->bounds);
+	free(t->lazy_file);
+	pthread_mutex_destroy(&t->lazy_lock);
 	free(t);
 }
 
@@ -776,6 +840,7 @@ static unsigned judge(const struct ciot_x509_trust *t, X509 *leaf, X509 *const *
 		for (size_t i = 0; i < nrest && i < CHAIN_MAX; i++)
 			if (rest[i])
 				sk_X509_push(untrusted, rest[i]);
+		trust_ready(t);
 		if (!chain_trusted(t->store, leaf, untrusted, at, why, whylen))
 			findings |= CIOT_X509_UNTRUSTED;
 		sk_X509_free(untrusted);

