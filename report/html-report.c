@@ -444,6 +444,12 @@ static enum ciot_rc part_tables(sqlite3 *db, const struct ciot_export_params *p,
 	}
 	if (!rc)
 		rc = export_part(db, p, out, "pii", "Personal data in clear text", "pii-kinds", pii, 0, errbuf);
+	if (!rc)
+		rc = export_part(db, p, out, "firmware", "Before and after a firmware update", "firmware", parties, 0,
+				 errbuf);
+	if (!rc)
+		rc = export_part(db, p, out, "reference", "Beside the published figures", "reference", parties, 0,
+				 errbuf);
 	return rc;
 }
 
