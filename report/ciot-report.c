@@ -1,6 +1,9 @@
 /* ciot-report: exports tables from an analysis database. A thin tool over the report library
  * (ciot/report.h). */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,8 +24,9 @@ static void usage(FILE *out)
 	      "Exports TABLE from a database written by ciot-analyze.\n"
 	      "  -f, --format F   csv (default; header row), json (an array of objects with the same keys)\n"
 	      "                   or md (a Markdown table)\n"
-	      "  -o, --output F   write to F (replaced only once complete; mode 0666 less the umask)\n"
-	      "                   instead of standard output\n"
+	      "  -o, --output F   write to F instead of standard output: a regular file is replaced only\n"
+	      "                   once complete (mode 0666 less the umask; a symlink's target), a device\n"
+	      "                   or FIFO written in place; the input database is refused\n"
 	      "      --home CC    the dataset's home country (ISO 3166 code): traffic elsewhere is overseas\n"
 	      "                   (default: the manifest's home_country, else CN)\n"
 	      "      --fold-greater-china\n"
@@ -59,11 +63,26 @@ static void usage(FILE *out)
 	}
 }
 
+/* Where -o's report goes. A regular file (or a path that does not exist yet) is replaced only once
+ * the report is complete: written to a temporary file beside it, then renamed over it, so that a
+ * failed export leaves the old file. A symlink to a regular file replaces its target and keeps the
+ * link. Anything else is written in place, since renaming over it would replace the node itself: a
+ * character device (/dev/null), a FIFO, a socket, and every path under /dev or /proc (/dev/stdout
+ * names whatever standard output is, a terminal, a pipe or the file a shell redirected it to). The
+ * input database is refused however it is named (a symlink, a hard link): its inode is compared. */
+struct output {
+	const char *path; /* as given, for messages */
+	char target[PATH_MAX]; /* what is replaced: the path, or a symlink's target */
+	char tmp[PATH_MAX + 16];
+	bool in_place;
+	FILE *out;
+};
+
 /* The temporary file the report is written to before it is renamed over -o's path. mkstemp makes
  * it 0600 whatever the umask, and rename keeps that mode: a report a lab shares through a group
  * folder would be unreadable to the group. It gets what open(..., 0666) would have given, 0666 less
  * the umask (read back by setting it, the only portable way; the tool has one thread). */
-static int open_output(char *tmp)
+static int open_temporary(char *tmp)
 {
 	int fd = mkstemp(tmp);
 	if (fd < 0)
@@ -78,6 +97,79 @@ static int open_output(char *tmp)
 		return -1;
 	}
 	return fd;
+}
+
+static bool under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	return !strncmp(path, dir, n) && path[n] == '/';
+}
+
+/* Opens -o's destination; on failure says why on stderr as "path: reason". */
+static bool output_open(struct output *o, const char *path, const char *db_path)
+{
+	*o = (struct output){ .path = path };
+	if (!path[0]) {
+		fprintf(stderr, "ciot-report: -o \"\": an empty path names no file\n");
+		return false;
+	}
+	struct stat st, db;
+	bool exists = stat(path, &st) == 0;
+	if (!exists && errno != ENOENT) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		return false;
+	}
+	if (exists && db_path && stat(db_path, &db) == 0 && st.st_dev == db.st_dev && st.st_ino == db.st_ino) {
+		fprintf(stderr, "%s: is the input database %s; write the report elsewhere\n", path, db_path);
+		return false;
+	}
+	if (exists && S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "%s: is a directory\n", path);
+		return false;
+	}
+	o->in_place = exists && (!S_ISREG(st.st_mode) || under(path, "/dev") || under(path, "/proc"));
+	if (o->in_place) {
+		int fd = open(path, O_WRONLY | O_NOCTTY);
+		if (fd < 0 || !(o->out = fdopen(fd, "w"))) {
+			fprintf(stderr, "%s: %s\n", path, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return false;
+		}
+		return true;
+	}
+	/* a symlink (or a chain of them) to a regular file: its target is replaced, the link stays */
+	if (!(exists && realpath(path, o->target)) &&
+	    snprintf(o->target, sizeof o->target, "%s", path) >= (int)sizeof o->target) {
+		fprintf(stderr, "%s: %s\n", path, strerror(ENAMETOOLONG));
+		return false;
+	}
+	snprintf(o->tmp, sizeof o->tmp, "%s.tmp.XXXXXX", o->target);
+	int fd = open_temporary(o->tmp);
+	if (fd < 0 || !(o->out = fdopen(fd, "w"))) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(o->tmp);
+		}
+		return false;
+	}
+	return true;
+}
+
+/* Closes the report: renames a complete one over the target, or removes the temporary file. */
+static enum ciot_rc output_close(struct output *o, enum ciot_rc rc, char *errbuf)
+{
+	/* the stream's own error, when it has one, says more than the export's "write error" */
+	if (fclose(o->out) != 0 && (!rc || rc == CIOT_ERR_IO))
+		rc = ciot_fail(errbuf, CIOT_ERR_IO, "%s", strerror(errno));
+	if (o->in_place)
+		return rc;
+	if (!rc && rename(o->tmp, o->target) != 0)
+		rc = ciot_fail(errbuf, CIOT_ERR_IO, "%s", strerror(errno));
+	if (rc)
+		unlink(o->tmp);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -135,31 +227,25 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	FILE *out = stdout;
-	char tmp[4096] = "";
+	struct output o;
 	if (output) {
-		snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", output);
-		int fd = open_output(tmp);
-		if (fd < 0 || !(out = fdopen(fd, "w"))) {
-			fprintf(stderr, "%s: %s\n", output, strerror(errno));
+		if (!output_open(&o, output, db_path)) {
 			sqlite3_close(db);
 			return 1;
 		}
+		out = o.out;
 	}
 	enum ciot_rc rc = columns ? ciot_export_describe(table, format_given ? format : CIOT_EXPORT_MD, out, errbuf)
 				  : ciot_export(db, table, format, &params, out, errbuf);
 	sqlite3_close(db);
-	if (output) {
-		if (fclose(out) != 0 && !rc)
-			rc = ciot_fail(errbuf, CIOT_ERR_IO, "%s", strerror(errno));
-		if (!rc && rename(tmp, output) != 0)
-			rc = ciot_fail(errbuf, CIOT_ERR_IO, "%s", strerror(errno));
-		if (rc)
-			unlink(tmp);
-	} else if (fflush(stdout) != 0 && !rc) {
-		rc = ciot_fail(errbuf, CIOT_ERR_IO, "standard output: %s", strerror(errno));
-	}
+	if (output)
+		rc = output_close(&o, rc, errbuf);
+	else if (fflush(stdout) != 0 && (!rc || rc == CIOT_ERR_IO))
+		rc = ciot_fail(errbuf, CIOT_ERR_IO, "%s", strerror(errno));
 	if (rc) {
-		const char *what = output && rc == CIOT_ERR_IO ? output : db_path ? db_path : "ciot-report";
+		/* a write error is the output's, never the database's */
+		const char *what = rc == CIOT_ERR_IO ? (output ? output : "standard output")
+				 : db_path ? db_path : "ciot-report";
 		fprintf(stderr, "%s: %s\n", what, errbuf);
 		return rc == CIOT_ERR_ARG ? 2 : 1;
 	}
