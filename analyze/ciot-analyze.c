@@ -662,12 +662,16 @@ static int run(const struct tool *t, const struct ciot_dataset *ds, struct ciot_
 	size_t failed = 0;
 	rc = ciot_analyze(store, ds, analysis, &progress, &stop_flag, on_capture, &rctx, &failed, errbuf);
 	stop_progress(&pc);
-	/* The destinations table covers whatever is stored, also after some captures failed or an
-	 * interruption: re-analyzed captures lost their rows with their old flows, and reports join
-	 * on it. */
+	/* What captures share is tidied first, then the destinations table is made to cover whatever
+	 * is stored, also after some captures failed or an interruption (re-analyzed captures lost
+	 * their rows with their old flows, and reports join on it): its transaction marks the
+	 * database complete, so a run that dies before it leaves one that reports refuse. */
+	char derr[CIOT_ERRBUF_SIZE] = "";
+	bool prune_failed = ciot_store_end_run(store, derr) != CIOT_OK;
+	if (prune_failed)
+		fprintf(stderr, "%s: %s\n", t->db_path, derr);
 	bool destinations_failed = false;
 	struct ciot_destination_stats dstats = { 0 };
-	char derr[CIOT_ERRBUF_SIZE] = "";
 	if (ciot_destinations_build(destinations, ciot_store_db(store), &dstats, derr)) {
 		fprintf(stderr, "%s: destinations: %s\n", t->db_path, derr);
 		destinations_failed = true;
@@ -678,9 +682,6 @@ static int run(const struct tool *t, const struct ciot_dataset *ds, struct ciot_
 				(unsigned)(dstats.dns_names_max_bytes >> 20));
 		print_attribution_warnings(t, &dstats);
 	}
-	bool prune_failed = ciot_store_end_run(store, derr) != CIOT_OK;
-	if (prune_failed)
-		fprintf(stderr, "%s: %s\n", t->db_path, derr);
 	ciot_store_close(store);
 	if (!t->quiet)
 		print_summary(t, ds, failed, &pc, destinations_failed ? NULL : &dstats);
