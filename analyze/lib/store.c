@@ -140,6 +140,15 @@ static const char flows_after[] =
 #define STORE_BUSY_MS (10 * 60 * 1000)
 #define REPORT_BUSY_MS (30 * 1000)
 
+/* The wait, or CIOT_BUSY_TIMEOUT's seconds (tests; a lab that would rather fail fast). */
+static int busy_ms(int default_ms)
+{
+	const char *env = getenv("CIOT_BUSY_TIMEOUT");
+	char *end;
+	double s = env && *env ? strtod(env, &end) : -1;
+	return env && *env && !*end && s >= 0 && s <= 86400 ? (int)(s * 1000) : default_ms;
+}
+
 /* The meta entry that says whether the stages' tables (destinations, coverage) cover every stored
  * capture: '0' from the schema's creation and in every capture's transaction, '1' in the
  * destinations stage's (destinations.c). Reports refuse a database where it is '0': killed,
@@ -277,7 +286,7 @@ enum ciot_rc ciot_store_open(struct ciot_store **out, const char *path, char *er
 		rc = ciot_db_fail(s->db, errbuf, "open");
 		goto fail;
 	}
-	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+	sqlite3_busy_timeout(s->db, busy_ms(STORE_BUSY_MS));
 	int v = schema_version(s->db, errbuf, &rc);
 	if (rc)
 		goto fail;
@@ -358,7 +367,7 @@ enum ciot_rc ciot_store_open_readonly(sqlite3 **out, const char *path, char *err
 		sqlite3_close(db);
 		return rc;
 	}
-	sqlite3_busy_timeout(db, REPORT_BUSY_MS);
+	sqlite3_busy_timeout(db, busy_ms(REPORT_BUSY_MS));
 	enum ciot_rc rc;
 	int v = schema_version(db, errbuf, &rc);
 	if (!rc && v != CIOT_SCHEMA_VERSION)
@@ -432,6 +441,23 @@ enum ciot_rc ciot_store_begin_run(struct ciot_store *s, const struct ciot_datase
 			rc = ciot_analyzers[k]->meta(a->run[k], a->config->analyzer[k], add_meta, &m, errbuf);
 	sqlite3_finalize(m.st);
 	return rc;
+}
+
+bool ciot_store_other_dataset(struct ciot_store *s, const struct ciot_dataset *ds, char *recorded, size_t len)
+{
+	sqlite3_stmt *st;
+	if (!ds->name || sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = 'dataset_name'"
+				  " AND EXISTS (SELECT 1 FROM captures)", -1, &st, NULL) != SQLITE_OK)
+		return false;
+	bool other = false;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		other = name && strcmp(name, ds->name);
+		if (other)
+			snprintf(recorded, len, "%s", name);
+	}
+	sqlite3_finalize(st);
+	return other;
 }
 
 /* A JSON array of strings; addresses are printable, so no escaping is needed. */
