@@ -771,6 +771,11 @@ out:
 	free(file);
 	free(device);
 	free(phase);
+	if (rc) {
+		/* no half-made capture (without a path) is left in the dataset */
+		free_capture(&ds->captures[ds->ncaptures - 1]);
+		ds->ncaptures--;
+	}
 	return rc;
 }
 
@@ -799,8 +804,14 @@ enum ciot_rc ciot_dataset_load_manifest(struct ciot_dataset *ds, const char *pat
 		rc = bad(&m, "manifest", "\"ciot_manifest\" must be 1 (the schema version this ciot reads)");
 		goto out;
 	}
-	if ((rc = get_label(&m, root, "name", "manifest", false, &ds->name)))
+	/* the dataset's name is the first manifest's that gives one (a second manifest's was leaked) */
+	char *name = NULL;
+	if ((rc = get_label(&m, root, "name", "manifest", false, &name)))
 		goto out;
+	if (name && !ds->name)
+		ds->name = name;
+	else
+		free(name);
 	char *home = NULL;
 	if ((rc = get_label(&m, root, "home_country", "manifest", false, &home)))
 		goto out;
