@@ -1389,18 +1389,26 @@ static enum ciot_rc load_ip_table(struct ciot_dataset *ds, const char *path, cha
 	return rc;
 }
 
+/* Every capture file below root, each once, sorted by path. */
+static enum ciot_rc scan_root(struct scan *s, const char *root, char *errbuf)
+{
+	struct stat st;
+	bool seen;
+	enum ciot_rc rc;
+	if (stat(root, &st) != 0)
+		return ciot_fail(errbuf, CIOT_ERR_IO, "%s: %s", root, strerror(errno));
+	if ((rc = enter_dir(s, &st, &seen, errbuf)) || (rc = scan_dir(s, root, 0, errbuf)))
+		return rc;
+	return sort_unique(s, errbuf);
+}
+
 enum ciot_rc ciot_dataset_load_lifecycle(struct ciot_dataset *ds, const char *root, const char *ip_table,
 					 int tz_offset_s, char *notes, size_t notes_len, char *errbuf)
 {
 	struct scan s = { 0 };
 	size_t captures_before = ds->ncaptures;
-	struct stat root_st;
-	bool seen;
-	enum ciot_rc rc = CIOT_OK;
-	if (stat(root, &root_st) != 0)
-		rc = ciot_fail(errbuf, CIOT_ERR_IO, "%s: %s", root, strerror(errno));
-	if (rc || (rc = enter_dir(&s, &root_st, &seen, errbuf)) || (rc = scan_dir(&s, root, 0, errbuf)) ||
-	    (rc = sort_unique(&s, errbuf)))
+	enum ciot_rc rc = scan_root(&s, root, errbuf);
+	if (rc)
 		goto out;
 	/* split step files first: a device that has them is analyzed from them alone */
 	for (size_t i = 0; i < s.n; i++) {
