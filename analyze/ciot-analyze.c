@@ -7,6 +7,7 @@
  * analyzer's, the core's; ciot_option_group), which the tool lists without naming an analyzer.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -60,7 +61,18 @@ struct tool {
 		((struct tool *)tool)->field = value;                           \
 		return CIOT_OK;                                                 \
 	}
-KEEP(set_db, db_path)
+/* SQLite takes "" for a temporary database and ":memory:" for one in memory, both gone at the end
+ * of the run with every result: a run that writes nothing is refused. */
+static enum ciot_rc set_db(void *tool, const char *value, char *errbuf)
+{
+	if (!value[0])
+		return ciot_fail(errbuf, CIOT_ERR_ARG, "-o \"\": an empty path names no database file");
+	if (!strcmp(value, ":memory:"))
+		return ciot_fail(errbuf, CIOT_ERR_ARG, "-o :memory: would keep the results in memory, lost when the run "
+				 "ends: name a database file (./:memory: for a file of that name)");
+	((struct tool *)tool)->db_path = value;
+	return CIOT_OK;
+}
 KEEP(set_device, bare.device)
 KEEP(set_category, bare.category)
 KEEP(set_brand, bare.brand)
@@ -553,6 +565,35 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && !strcmp(s + n - m, suffix);
 }
 
+/* A manifest's captures are files of its dataset: beside it or below. One elsewhere is read all the
+ * same (a manifest over a shared corpus, captures on another disk), with a warning naming it,
+ * since a manifest from elsewhere could name any file the user can read (/etc/passwd) and have
+ * its first bytes printed in a message. The first few are named, the rest counted. */
+static void warn_outside(const struct ciot_dataset *ds, const char *manifest, size_t first)
+{
+	enum { NAMED = 5 };
+	char dir[PATH_MAX], file[PATH_MAX];
+	if (!realpath(manifest, dir))
+		return;
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		slash[slash == dir] = 0; /* the folder; "/" for a manifest at the root */
+	size_t n = strlen(dir), outside = 0;
+	for (size_t i = first; i < ciot_dataset_ncaptures(ds); i++) {
+		const char *path = ciot_capture_path(ciot_dataset_capture(ds, i));
+		if (!realpath(path, file))
+			continue; /* a file that is not there: its own error, when it is read */
+		bool below = !strncmp(file, dir, n) && (file[n] == '/' || (n == 1 && dir[0] == '/'));
+		if (below || outside++ >= NAMED)
+			continue;
+		fprintf(stderr, "%s: warning: captures[%zu]: %s is outside the manifest's folder %s\n", manifest,
+			i - first, file, dir);
+	}
+	if (outside > NAMED)
+		fprintf(stderr, "%s: warning: %zu more captures outside the manifest's folder\n", manifest,
+			outside - NAMED);
+}
+
 /* Loads one INPUT into the dataset: a manifest, a lifecycle directory or a bare capture file. */
 static enum ciot_rc load_input(struct ciot_dataset *ds, const char *input, const struct tool *t, char *errbuf)
 {
@@ -569,8 +610,13 @@ static enum ciot_rc load_input(struct ciot_dataset *ds, const char *input, const
 		}
 		input = manifest;
 	}
-	if (ends_with(input, ".json"))
-		return ciot_dataset_load_manifest(ds, input, errbuf);
+	if (ends_with(input, ".json")) {
+		size_t before = ciot_dataset_ncaptures(ds);
+		enum ciot_rc rc = ciot_dataset_load_manifest(ds, input, errbuf);
+		if (!rc)
+			warn_outside(ds, input, before);
+		return rc;
+	}
 	return ciot_dataset_add_file(ds, input, &t->bare, errbuf);
 }
 
@@ -644,6 +690,10 @@ static int run(const struct tool *t, const struct ciot_dataset *ds, struct ciot_
 	char errbuf[CIOT_ERRBUF_SIZE] = "";
 	struct ciot_store *store;
 	enum ciot_rc rc = ciot_store_open(&store, t->db_path, errbuf);
+	char other[256];
+	if (!rc && ciot_store_other_dataset(store, ds, other, sizeof other))
+		fprintf(stderr, "%s: warning: the database holds captures of the dataset \"%s\"; this run adds those "
+			"of \"%s\" to them (reports will count both)\n", t->db_path, other, ciot_dataset_name(ds));
 	if (!rc)
 		rc = ciot_store_begin_run(store, ds, analysis, errbuf);
 	if (rc) {
@@ -662,12 +712,16 @@ static int run(const struct tool *t, const struct ciot_dataset *ds, struct ciot_
 	size_t failed = 0;
 	rc = ciot_analyze(store, ds, analysis, &progress, &stop_flag, on_capture, &rctx, &failed, errbuf);
 	stop_progress(&pc);
-	/* The destinations table covers whatever is stored, also after some captures failed or an
-	 * interruption: re-analyzed captures lost their rows with their old flows, and reports join
-	 * on it. */
+	/* What captures share is tidied first, then the destinations table is made to cover whatever
+	 * is stored, also after some captures failed or an interruption (re-analyzed captures lost
+	 * their rows with their old flows, and reports join on it): its transaction marks the
+	 * database complete, so a run that dies before it leaves one that reports refuse. */
+	char derr[CIOT_ERRBUF_SIZE] = "";
+	bool prune_failed = ciot_store_end_run(store, derr) != CIOT_OK;
+	if (prune_failed)
+		fprintf(stderr, "%s: %s\n", t->db_path, derr);
 	bool destinations_failed = false;
 	struct ciot_destination_stats dstats = { 0 };
-	char derr[CIOT_ERRBUF_SIZE] = "";
 	if (ciot_destinations_build(destinations, ciot_store_db(store), &dstats, derr)) {
 		fprintf(stderr, "%s: destinations: %s\n", t->db_path, derr);
 		destinations_failed = true;
@@ -678,9 +732,6 @@ static int run(const struct tool *t, const struct ciot_dataset *ds, struct ciot_
 				(unsigned)(dstats.dns_names_max_bytes >> 20));
 		print_attribution_warnings(t, &dstats);
 	}
-	bool prune_failed = ciot_store_end_run(store, derr) != CIOT_OK;
-	if (prune_failed)
-		fprintf(stderr, "%s: %s\n", t->db_path, derr);
 	ciot_store_close(store);
 	if (!t->quiet)
 		print_summary(t, ds, failed, &pc, destinations_failed ? NULL : &dstats);

@@ -1,6 +1,9 @@
 /* ciot-report: exports tables from an analysis database, and draws its figures as SVG. A thin tool
  * over the report library (ciot/report.h, ciot/figures.h). */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,8 +33,9 @@ static void usage(FILE *out)
 	      "skipped and why.\n"
 	      "  -f, --format F   csv (default; header row), json (an array of objects with the same keys),\n"
 	      "                   md (a Markdown table) or html (a <table> fragment)\n"
-	      "  -o, --output F   write to F (replaced only once complete; mode 0666 less the umask)\n"
-	      "                   instead of standard output\n"
+	      "  -o, --output F   write to F instead of standard output: a regular file is replaced only\n"
+	      "                   once complete (mode 0666 less the umask; a symlink's target), a device\n"
+	      "                   or FIFO written in place; the input database is refused\n"
 	      "      --home CC    the dataset's home country (ISO 3166 code): traffic elsewhere is overseas\n"
 	      "                   (default: the manifest's home_country, else CN)\n"
 	      "      --fold-greater-china\n"
@@ -77,6 +81,21 @@ static void usage(FILE *out)
 	}
 }
 
+/* Where -o's report goes. A regular file (or a path that does not exist yet) is replaced only once
+ * the report is complete: written to a temporary file beside it, then renamed over it, so that a
+ * failed export leaves the old file. A symlink to a regular file replaces its target and keeps the
+ * link. Anything else is written in place, since renaming over it would replace the node itself: a
+ * character device (/dev/null), a FIFO, a socket, and every path under /dev or /proc (/dev/stdout
+ * names whatever standard output is, a terminal, a pipe or the file a shell redirected it to). The
+ * input database is refused however it is named (a symlink, a hard link): its inode is compared. */
+struct output {
+	const char *path; /* as given, for messages */
+	char target[PATH_MAX]; /* what is replaced: the path, or a symlink's target */
+	char tmp[PATH_MAX + 16];
+	bool in_place;
+	FILE *out;
+};
+
 /* The temporary file the report is written to before it is renamed over -o's path. mkstemp makes
  * it 0600 whatever the umask, and rename keeps that mode: a report a lab shares through a group
  * folder would be unreadable to the group. It gets what open(..., 0666) would have given, 0666 less
@@ -98,6 +117,76 @@ int open_output(char *tmp)
 	return fd;
 }
 
+static bool under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	return !strncmp(path, dir, n) && path[n] == '/';
+}
+
+/* Opens -o's destination; on failure errbuf says why as "path: reason" (CIOT_ERR_IO). */
+static enum ciot_rc output_open(struct output *o, const char *path, const char *db_path, char *errbuf)
+{
+	*o = (struct output){ .path = path };
+	if (!path[0]) {
+		return ciot_fail(errbuf, CIOT_ERR_IO, "-o \"\": an empty path names no file");
+	}
+	struct stat st, db;
+	bool exists = stat(path, &st) == 0;
+	if (!exists && errno != ENOENT) {
+		return ciot_fail(errbuf, CIOT_ERR_IO, "%s: %s", path, strerror(errno));
+	}
+	if (exists && db_path && stat(db_path, &db) == 0 && st.st_dev == db.st_dev && st.st_ino == db.st_ino) {
+		return ciot_fail(errbuf, CIOT_ERR_IO, "%s: is the input database %s; write the report elsewhere", path,
+				 db_path);
+	}
+	if (exists && S_ISDIR(st.st_mode)) {
+		return ciot_fail(errbuf, CIOT_ERR_IO, "%s: is a directory", path);
+	}
+	o->in_place = exists && (!S_ISREG(st.st_mode) || under(path, "/dev") || under(path, "/proc"));
+	if (o->in_place) {
+		int fd = open(path, O_WRONLY | O_NOCTTY);
+		if (fd < 0 || !(o->out = fdopen(fd, "w"))) {
+			int err = errno;
+			if (fd >= 0)
+				close(fd);
+			return ciot_fail(errbuf, CIOT_ERR_IO, "%s: %s", path, strerror(err));
+		}
+		return CIOT_OK;
+	}
+	/* a symlink (or a chain of them) to a regular file: its target is replaced, the link stays */
+	if (!(exists && realpath(path, o->target)) &&
+	    snprintf(o->target, sizeof o->target, "%s", path) >= (int)sizeof o->target) {
+		return ciot_fail(errbuf, CIOT_ERR_IO, "%s: %s", path, strerror(ENAMETOOLONG));
+	}
+	snprintf(o->tmp, sizeof o->tmp, "%s.tmp.XXXXXX", o->target);
+	int fd = open_output(o->tmp);
+	if (fd < 0 || !(o->out = fdopen(fd, "w"))) {
+		int err = errno;
+		if (fd >= 0) {
+			close(fd);
+			unlink(o->tmp);
+		}
+		return ciot_fail(errbuf, CIOT_ERR_IO, "%s: %s", path, strerror(err));
+	}
+	return CIOT_OK;
+}
+
+/* Closes the report: renames a complete one over the target, or removes the temporary file. */
+static enum ciot_rc output_close(struct output *o, enum ciot_rc rc, char *errbuf)
+{
+	/* the stream's own error, when it has one, says more than the export's "write error" */
+	if (fclose(o->out) != 0 && (!rc || rc == CIOT_ERR_IO))
+		rc = ciot_fail(errbuf, CIOT_ERR_IO, "%s", strerror(errno));
+	if (o->in_place)
+		return rc;
+	if (!rc && rename(o->tmp, o->target) != 0)
+		rc = ciot_fail(errbuf, CIOT_ERR_IO, "%s", strerror(errno));
+	if (rc)
+		unlink(o->tmp);
+	return rc;
+}
+
+
 /* What one output file gets: an export, the columns' docs or a figure. */
 struct job {
 	enum { JOB_EXPORT, JOB_DESCRIBE, JOB_FIGURE, JOB_HTML } kind;
@@ -106,6 +195,7 @@ struct job {
 	enum ciot_export_format format;
 	const struct ciot_export_params *params;
 	const struct ciot_figure *figure;
+	const char *db_path; /* the input database, which -o may not name */
 };
 
 static enum ciot_rc job_run(const struct job *j, FILE *out, char *errbuf)
@@ -119,38 +209,29 @@ static enum ciot_rc job_run(const struct job *j, FILE *out, char *errbuf)
 	}
 }
 
-/* Runs the job into `output` (NULL: standard output). A file is written to a temporary name and
- * renamed over the path only once complete, so that a failed run (or a figure without data) leaves
- * no half file and an older complete one in place. */
+/* Runs the job into `output` (NULL: standard output; struct output says how a path is written).
+ * An error of the output is CIOT_ERR_IO with errbuf "path: reason": a write error is the output's,
+ * never the database's. */
 static enum ciot_rc write_output(const struct job *j, const char *output, char *errbuf)
 {
 	if (!output) {
 		enum ciot_rc rc = job_run(j, stdout, errbuf);
-		if (fflush(stdout) != 0 && !rc)
+		if (fflush(stdout) != 0 && (!rc || rc == CIOT_ERR_IO))
 			rc = ciot_fail(errbuf, CIOT_ERR_IO, "standard output: %s", strerror(errno));
+		else if (rc == CIOT_ERR_IO)
+			rc = ciot_fail(errbuf, CIOT_ERR_IO, "standard output: write error");
 		return rc;
 	}
-	char tmp[4096];
-	if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", output) >= sizeof tmp)
-		return ciot_fail(errbuf, CIOT_ERR_ARG, "%s: path too long", output);
-	int fd = open_output(tmp);
-	FILE *out = fd < 0 ? NULL : fdopen(fd, "w");
-	if (!out) {
-		if (fd >= 0) {
-			close(fd);
-			unlink(tmp);
-		}
-		return ciot_fail(errbuf, CIOT_ERR_IO, "%s: %s", output, strerror(errno));
-	}
-	enum ciot_rc rc = job_run(j, out, errbuf);
-	if (!rc && ferror(out))
-		rc = ciot_fail(errbuf, CIOT_ERR_IO, "%s: write error", output);
-	if (fclose(out) != 0 && !rc)
-		rc = ciot_fail(errbuf, CIOT_ERR_IO, "%s: %s", output, strerror(errno));
-	if (!rc && rename(tmp, output) != 0)
-		rc = ciot_fail(errbuf, CIOT_ERR_IO, "%s: %s", output, strerror(errno));
+	struct output o;
+	enum ciot_rc rc = output_open(&o, output, j->db_path, errbuf);
 	if (rc)
-		unlink(tmp);
+		return rc;
+	rc = output_close(&o, job_run(j, o.out, errbuf), errbuf);
+	if (rc == CIOT_ERR_IO) {
+		char reason[CIOT_ERRBUF_SIZE];
+		snprintf(reason, sizeof reason, "%s", errbuf);
+		ciot_fail(errbuf, CIOT_ERR_IO, "%s: %s", output, reason);
+	}
 	return rc;
 }
 
@@ -252,6 +333,7 @@ int main(int argc, char **argv)
 	if (job.kind == JOB_DESCRIBE && !format_given)
 		job.format = CIOT_EXPORT_MD;
 	job.params = &params;
+	job.db_path = db_path;
 	char errbuf[CIOT_ERRBUF_SIZE];
 	if (db_path && access(db_path, R_OK) != 0) {
 		fprintf(stderr, "%s: %s\n", db_path, strerror(errno));
@@ -269,7 +351,12 @@ int main(int argc, char **argv)
 		return 3;
 	}
 	if (rc) {
-		const char *what = rc == CIOT_ERR_IO ? "ciot-report" : db_path ? db_path : "ciot-report";
+		/* an output's error names the output (errbuf starts with it), any other the database */
+		if (rc == CIOT_ERR_IO) {
+			fprintf(stderr, "%s\n", errbuf);
+			return 1;
+		}
+		const char *what = db_path ? db_path : "ciot-report";
 		fprintf(stderr, "%s: %s\n", what, errbuf);
 		return rc == CIOT_ERR_ARG ? 2 : 1;
 	}

@@ -32,6 +32,11 @@ const struct ciot_capture *ciot_dataset_capture(const struct ciot_dataset *ds, s
 	return &ds->captures[i];
 }
 
+const char *ciot_dataset_name(const struct ciot_dataset *ds)
+{
+	return ds->name;
+}
+
 const char *ciot_capture_path(const struct ciot_capture *c)
 {
 	return c->path;

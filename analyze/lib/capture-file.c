@@ -115,6 +115,31 @@ static void consume(struct ciot_capture_file *f, size_t n)
 	f->consumed += n;
 }
 
+/* A file that is no capture: a compressed one (a lab's archive of captures usually is) is named by
+ * its compression, with the command that undoes it, rather than by a magic number. Compressed
+ * captures are not read (yet). At least 24 bytes are there. */
+static enum ciot_rc not_a_capture(const uint8_t *h, char *errbuf)
+{
+	static const struct {
+		uint8_t magic[6];
+		size_t len;
+		const char *name, *command;
+	} compressed[] = {
+		{ { 0x1f, 0x8b }, 2, "gzip", "gunzip" },
+		{ { 0xfd, '7', 'z', 'X', 'Z', 0 }, 6, "xz", "unxz" },
+		{ { 0x28, 0xb5, 0x2f, 0xfd }, 4, "zstd", "unzstd" },
+		{ { 'B', 'Z', 'h' }, 3, "bzip2", "bunzip2" },
+		{ { 0x04, 0x22, 0x4d, 0x18 }, 4, "lz4", "unlz4" },
+		{ { 'P', 'K', 3, 4 }, 4, "zip", "unzip" },
+		{ { '7', 'z', 0xbc, 0xaf, 0x27, 0x1c }, 6, "7-Zip", "7z x" },
+	};
+	for (size_t i = 0; i < sizeof compressed / sizeof compressed[0]; i++)
+		if (!memcmp(h, compressed[i].magic, compressed[i].len))
+			return ciot_fail(errbuf, CIOT_ERR_UNSUPPORTED, "compressed with %s: decompress it first (%s)",
+					 compressed[i].name, compressed[i].command);
+	return ciot_fail(errbuf, CIOT_ERR_FORMAT, "not a pcap or pcapng file (magic 0x%08x)", ciot_be32_at(h, 4, 0));
+}
+
 static enum ciot_rc open_pcap(struct ciot_capture_file *f, uint32_t magic_le, char *errbuf)
 {
 	const uint8_t *h = f->buf + f->start;
@@ -181,7 +206,7 @@ enum ciot_rc ciot_capture_open(struct ciot_capture_file **out, const char *path,
 		   magic_be == PCAP_MAGIC_US || magic_be == PCAP_MAGIC_NS || magic_be == PCAP_MAGIC_KUZNETZOV) {
 		rc = open_pcap(f, magic_le, errbuf);
 	} else {
-		rc = ciot_fail(errbuf, CIOT_ERR_FORMAT, "not a pcap or pcapng file (magic 0x%08x)", magic_be);
+		rc = not_a_capture(h, errbuf);
 	}
 	if (rc)
 		goto fail;

@@ -16,6 +16,7 @@
 
 #include "addr.h"
 #include "dataset.h"
+#include "hash.h"
 #include "pii.h"
 
 #define MANIFEST_VERSION 1
@@ -76,6 +77,96 @@ const char *ciot_category_of_device_name(const char *device)
 	return NULL;
 }
 
+const char *const ciot_dataset_categories[] = { "camera", "doorbell", "speaker", "plug", "light", "hub",
+						"sensor", "humidifier", "other", NULL };
+
+bool ciot_dataset_valid_category(const char *category)
+{
+	for (const char *const *c = ciot_dataset_categories; *c; c++)
+		if (!strcmp(*c, category))
+			return true;
+	return false;
+}
+
+/* "camera, doorbell, ..., other", for messages. */
+static const char *category_list(void)
+{
+	static char list[160];
+	if (!list[0])
+		for (const char *const *c = ciot_dataset_categories; *c; c++)
+			snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", c == ciot_dataset_categories ? "" : ", ",
+				 *c);
+	return list;
+}
+
+/* ---- the index (dataset.h) ------------------------------------------------------------------- */
+
+/* Whether position pos of the indexed array matches the key. */
+typedef bool (*index_eq_fn)(const void *array, size_t pos, const void *key);
+
+static bool index_find(const struct ciot_index *x, uint32_t hash, index_eq_fn eq, const void *array, const void *key,
+		       size_t *pos)
+{
+	if (!x->cap)
+		return false;
+	for (size_t i = hash & (x->cap - 1);; i = (i + 1) & (x->cap - 1)) {
+		const struct ciot_index_slot *sl = &x->slot[i];
+		if (!sl->pos1)
+			return false;
+		if (sl->hash == hash && eq(array, sl->pos1 - 1, key)) {
+			*pos = sl->pos1 - 1;
+			return true;
+		}
+	}
+}
+
+static bool index_add(struct ciot_index *x, uint32_t hash, size_t pos)
+{
+	if (pos >= UINT32_MAX)
+		return false;
+	if (2 * (x->n + 1) > x->cap) {
+		size_t cap = x->cap ? 2 * x->cap : 64;
+		struct ciot_index_slot *slot = calloc(cap, sizeof *slot);
+		if (!slot)
+			return false;
+		for (size_t i = 0; i < x->cap; i++) {
+			if (!x->slot[i].pos1)
+				continue;
+			size_t j = x->slot[i].hash & (cap - 1);
+			while (slot[j].pos1)
+				j = (j + 1) & (cap - 1);
+			slot[j] = x->slot[i];
+		}
+		free(x->slot);
+		x->slot = slot;
+		x->cap = cap;
+	}
+	size_t j = hash & (x->cap - 1);
+	while (x->slot[j].pos1)
+		j = (j + 1) & (x->cap - 1);
+	x->slot[j] = (struct ciot_index_slot){ hash, (uint32_t)pos + 1 };
+	x->n++;
+	return true;
+}
+
+static void index_free(struct ciot_index *x)
+{
+	free(x->slot);
+	memset(x, 0, sizeof *x);
+}
+
+/* Grows an array by one element, doubling its capacity: 426k devices are not 426k reallocs. */
+static void *grow(void *array, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return array;
+	size_t c = *cap ? 2 * *cap : 16;
+	void *grown = realloc(array, c * size);
+	if (grown)
+		*cap = c;
+	return grown;
+}
+
 static char *dupstr(const char *s)
 {
 	return s ? strdup(s) : NULL;
@@ -115,6 +206,8 @@ void ciot_dataset_free(struct ciot_dataset *ds)
 		free_capture(&ds->captures[i]);
 	free(ds->devices);
 	free(ds->captures);
+	index_free(&ds->device_index);
+	index_free(&ds->capture_index);
 	free(ds->name);
 	free(ds->kind);
 	free(ds->home_country);
@@ -125,7 +218,7 @@ void ciot_dataset_free(struct ciot_dataset *ds)
 
 static struct ciot_device *add_device(struct ciot_dataset *ds)
 {
-	struct ciot_device *grown = realloc(ds->devices, (ds->ndevices + 1) * sizeof *grown);
+	struct ciot_device *grown = grow(ds->devices, &ds->devices_cap, ds->ndevices, sizeof *grown);
 	if (!grown)
 		return NULL;
 	ds->devices = grown;
@@ -136,7 +229,7 @@ static struct ciot_device *add_device(struct ciot_dataset *ds)
 
 static struct ciot_capture *add_capture(struct ciot_dataset *ds)
 {
-	struct ciot_capture *grown = realloc(ds->captures, (ds->ncaptures + 1) * sizeof *grown);
+	struct ciot_capture *grown = grow(ds->captures, &ds->captures_cap, ds->ncaptures, sizeof *grown);
 	if (!grown)
 		return NULL;
 	ds->captures = grown;
@@ -146,10 +239,28 @@ static struct ciot_capture *add_capture(struct ciot_dataset *ds)
 	return c;
 }
 
-static bool find_device(const struct ciot_dataset *ds, const char *id, size_t *index)
+static bool device_eq(const void *array, size_t pos, const void *key)
 {
-	for (size_t i = 0; i < ds->ndevices; i++)
-		if (!strcmp(ds->devices[i].id, id)) {
+	return !strcmp(((const struct ciot_device *)array)[pos].id, key);
+}
+
+/* The first device with this id. Devices are indexed as they get their id (the loaders add a
+ * device, then fill it): the index catches up with the array here, up to a device without one.
+ * When the index cannot grow (out of memory), the devices past it are searched one by one. */
+static bool find_device(struct ciot_dataset *ds, const char *id, size_t *index)
+{
+	for (; ds->ndevices_indexed < ds->ndevices && ds->devices[ds->ndevices_indexed].id; ds->ndevices_indexed++) {
+		const char *d = ds->devices[ds->ndevices_indexed].id;
+		size_t first;
+		uint32_t h = ciot_fnv1a(d, strlen(d));
+		if (!index_find(&ds->device_index, h, device_eq, ds->devices, d, &first) &&
+		    !index_add(&ds->device_index, h, ds->ndevices_indexed))
+			break;
+	}
+	if (index_find(&ds->device_index, ciot_fnv1a(id, strlen(id)), device_eq, ds->devices, id, index))
+		return true;
+	for (size_t i = ds->ndevices_indexed; i < ds->ndevices; i++)
+		if (ds->devices[i].id && !strcmp(ds->devices[i].id, id)) {
 			*index = i;
 			return true;
 		}
@@ -262,6 +373,7 @@ static int add_ip(struct ciot_device *d, const char *text)
 struct manifest_ctx {
 	const char *path;
 	char *errbuf;
+	size_t first_capture; /* the dataset's first capture from this manifest */
 };
 
 static enum ciot_rc bad(struct manifest_ctx *m, const char *where, const char *what)
@@ -462,6 +574,11 @@ static enum ciot_rc load_device(struct manifest_ctx *m, struct ciot_dataset *ds,
 	    (rc = get_label(m, jd, "app", where, false, &d->app)) ||
 	    (rc = get_addresses(m, jd, "mac", where, d)) || (rc = get_addresses(m, jd, "ip", where, d)))
 		return rc;
+	if (!ciot_dataset_valid_category(d->category)) {
+		char what[256];
+		snprintf(what, sizeof what, "\"category\" \"%.32s\" is none of %s", d->category, category_list());
+		return bad(m, where, what);
+	}
 	for (const char *k = "vendor"; k; k = !strcmp(k, "vendor") ? "privacy_policy" : NULL) {
 		json_t *v = json_object_get(jd, k);
 		if (v && !json_is_object(v)) {
@@ -564,6 +681,49 @@ static enum ciot_rc get_capture_record(struct manifest_ctx *m, json_t *jc, const
 	return check_notes(m, jc, where);
 }
 
+static uint32_t capture_hash(const struct ciot_capture *c)
+{
+	uint64_t key[3] = { c->file_dev, c->file_ino, c->device };
+	return c->file_known ? ciot_fnv1a(key, sizeof key) : ciot_fnv1a(c->path, strlen(c->path)) ^ (uint32_t)c->device;
+}
+
+static bool capture_eq(const void *array, size_t pos, const void *key)
+{
+	const struct ciot_capture *a = &((const struct ciot_capture *)array)[pos], *b = key;
+	if (a->device != b->device || a->file_known != b->file_known)
+		return false;
+	return a->file_known ? a->file_dev == b->file_dev && a->file_ino == b->file_ino : !strcmp(a->path, b->path);
+}
+
+/* A file is stored once per device (store.h: its rows replace an earlier analysis's), so a file
+ * listed twice for one device would silently lose its first entry: refused, both named. The file
+ * is known by its device and inode, whatever path spells it; one that does not exist (yet) by
+ * its path. The same file for two devices is two captures (a capture of a shared network). */
+static enum ciot_rc check_listed_once(struct manifest_ctx *m, struct ciot_dataset *ds, const char *where)
+{
+	struct ciot_capture *c = &ds->captures[ds->ncaptures - 1];
+	struct stat st;
+	c->file_known = stat(c->path, &st) == 0;
+	if (c->file_known) {
+		c->file_dev = (uint64_t)st.st_dev;
+		c->file_ino = (uint64_t)st.st_ino;
+	}
+	uint32_t h = capture_hash(c);
+	size_t earlier;
+	if (index_find(&ds->capture_index, h, capture_eq, ds->captures, c, &earlier)) {
+		char what[PATH_MAX + 256], first[64] = "an earlier manifest";
+		if (earlier >= m->first_capture)
+			snprintf(first, sizeof first, "captures[%zu]", earlier - m->first_capture);
+		snprintf(what, sizeof what, "\"file\" %s is listed twice for device %s (also as %s); a file is one "
+			 "capture of a device: list it once (an unsplit capture's steps come from its timetable)",
+			 c->path, ds->devices[c->device].id, first);
+		return bad(m, where, what);
+	}
+	if (!index_add(&ds->capture_index, h, ds->ncaptures - 1))
+		return ciot_fail(m->errbuf, CIOT_ERR_NOMEM, "out of memory");
+	return CIOT_OK;
+}
+
 static enum ciot_rc load_capture(struct manifest_ctx *m, struct ciot_dataset *ds, json_t *jc, size_t i,
 				 const char *dir)
 {
@@ -605,16 +765,23 @@ static enum ciot_rc load_capture(struct manifest_ctx *m, struct ciot_dataset *ds
 	c->path = join_path(dir, file);
 	if (!c->path)
 		rc = ciot_fail(m->errbuf, CIOT_ERR_NOMEM, "out of memory");
+	else
+		rc = check_listed_once(m, ds, where);
 out:
 	free(file);
 	free(device);
 	free(phase);
+	if (rc) {
+		/* no half-made capture (without a path) is left in the dataset */
+		free_capture(&ds->captures[ds->ncaptures - 1]);
+		ds->ncaptures--;
+	}
 	return rc;
 }
 
 enum ciot_rc ciot_dataset_load_manifest(struct ciot_dataset *ds, const char *path, char *errbuf)
 {
-	struct manifest_ctx m = { path, errbuf };
+	struct manifest_ctx m = { path, errbuf, ds->ncaptures };
 	struct stat st;
 	if (stat(path, &st) == 0 && st.st_size > (off_t)MAX_MANIFEST_BYTES)
 		return ciot_fail(errbuf, CIOT_ERR_FORMAT, "manifest larger than %u MiB", MAX_MANIFEST_BYTES >> 20);
@@ -637,8 +804,14 @@ enum ciot_rc ciot_dataset_load_manifest(struct ciot_dataset *ds, const char *pat
 		rc = bad(&m, "manifest", "\"ciot_manifest\" must be 1 (the schema version this ciot reads)");
 		goto out;
 	}
-	if ((rc = get_label(&m, root, "name", "manifest", false, &ds->name)))
+	/* the dataset's name is the first manifest's that gives one (a second manifest's was leaked) */
+	char *name = NULL;
+	if ((rc = get_label(&m, root, "name", "manifest", false, &name)))
 		goto out;
+	if (name && !ds->name)
+		ds->name = name;
+	else
+		free(name);
 	char *home = NULL;
 	if ((rc = get_label(&m, root, "home_country", "manifest", false, &home)))
 		goto out;
@@ -966,12 +1139,52 @@ struct found_file {
 	char *path;
 	char *dir_device;  /* the directory's name without "_lifecycle" */
 	char *stem;        /* file name without extension */
+	uint64_t dev, ino;
+};
+
+/* A file or folder by identity, so that a symlink loop (a folder linked into itself) or a second
+ * link to a capture makes no file count twice. */
+struct node {
+	uint64_t dev, ino;
 };
 
 struct scan {
 	struct found_file *files;
 	size_t n;
+	struct node *dirs; /* the folders entered */
+	size_t ndirs, dirs_cap;
+	struct ciot_index dir_index;
 };
+
+static bool node_eq(const void *array, size_t pos, const void *key)
+{
+	const struct node *a = &((const struct node *)array)[pos], *b = key;
+	return a->dev == b->dev && a->ino == b->ino;
+}
+
+static uint32_t node_hash(const struct node *n)
+{
+	return ciot_fnv1a(n, sizeof *n);
+}
+
+/* Whether the folder was entered before (then it is not again); else records it. */
+static enum ciot_rc enter_dir(struct scan *s, const struct stat *st, bool *seen, char *errbuf)
+{
+	struct node n = { (uint64_t)st->st_dev, (uint64_t)st->st_ino };
+	size_t at;
+	*seen = index_find(&s->dir_index, node_hash(&n), node_eq, s->dirs, &n, &at);
+	if (*seen)
+		return CIOT_OK;
+	struct node *grown = grow(s->dirs, &s->dirs_cap, s->ndirs, sizeof *grown);
+	if (!grown)
+		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+	s->dirs = grown;
+	s->dirs[s->ndirs] = n;
+	if (!index_add(&s->dir_index, node_hash(&n), s->ndirs))
+		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+	s->ndirs++;
+	return CIOT_OK;
+}
 
 static bool has_capture_extension(const char *name, size_t *stem_len)
 {
@@ -1011,11 +1224,15 @@ static enum ciot_rc scan_dir(struct scan *s, const char *dir, int depth, char *e
 			free(path);
 			continue;
 		}
-		if (S_ISDIR(st.st_mode) && depth < MAX_SCAN_DEPTH) {
+		bool seen = false;
+		if (S_ISDIR(st.st_mode) && depth < MAX_SCAN_DEPTH && !(rc = enter_dir(s, &st, &seen, errbuf)) && !seen) {
 			rc = scan_dir(s, path, depth + 1, errbuf);
 			free(path);
 			if (rc)
 				break;
+		} else if (rc) {
+			free(path);
+			break;
 		} else if (S_ISREG(st.st_mode) && has_capture_extension(e->d_name, &stem_len)) {
 			struct found_file *grown = realloc(s->files, (s->n + 1) * sizeof *grown);
 			if (!grown) {
@@ -1026,6 +1243,8 @@ static enum ciot_rc scan_dir(struct scan *s, const char *dir, int depth, char *e
 			s->files = grown;
 			struct found_file *f = &s->files[s->n++];
 			f->path = path;
+			f->dev = (uint64_t)st.st_dev;
+			f->ino = (uint64_t)st.st_ino;
 			f->stem = strndup(e->d_name, stem_len);
 			size_t blen = strlen(base);
 			if (blen > 10 && !strcmp(base + blen - 10, "_lifecycle"))
@@ -1046,6 +1265,43 @@ static enum ciot_rc scan_dir(struct scan *s, const char *dir, int depth, char *e
 static int found_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct found_file *)a)->path, ((const struct found_file *)b)->path);
+}
+
+static bool found_eq(const void *array, size_t pos, const void *key)
+{
+	const struct found_file *a = &((const struct found_file *)array)[pos];
+	const struct node *b = key;
+	return a->dev == b->dev && a->ino == b->ino;
+}
+
+/* The files sorted by path, each file once: a second path to one (a link, or a folder reached
+ * twice) is dropped, the first in path order kept. */
+static enum ciot_rc sort_unique(struct scan *s, char *errbuf)
+{
+	if (!s->n)
+		return CIOT_OK;
+	qsort(s->files, s->n, sizeof *s->files, found_cmp);
+	struct ciot_index seen = { 0 };
+	size_t kept = 0;
+	enum ciot_rc rc = CIOT_OK;
+	for (size_t i = 0; i < s->n; i++) {
+		struct found_file *f = &s->files[i];
+		struct node n = { f->dev, f->ino };
+		size_t at;
+		if (!rc && !index_find(&seen, node_hash(&n), found_eq, s->files, &n, &at)) {
+			s->files[kept] = *f;
+			if (!index_add(&seen, node_hash(&n), kept))
+				rc = ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+			kept++;
+			continue;
+		}
+		free(f->path);
+		free(f->stem);
+		free(f->dir_device);
+	}
+	s->n = kept;
+	index_free(&seen);
+	return rc;
 }
 
 static void note(char *notes, size_t notes_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -1133,16 +1389,27 @@ static enum ciot_rc load_ip_table(struct ciot_dataset *ds, const char *path, cha
 	return rc;
 }
 
+/* Every capture file below root, each once, sorted by path. */
+static enum ciot_rc scan_root(struct scan *s, const char *root, char *errbuf)
+{
+	struct stat st;
+	bool seen;
+	enum ciot_rc rc;
+	if (stat(root, &st) != 0)
+		return ciot_fail(errbuf, CIOT_ERR_IO, "%s: %s", root, strerror(errno));
+	if ((rc = enter_dir(s, &st, &seen, errbuf)) || (rc = scan_dir(s, root, 0, errbuf)))
+		return rc;
+	return sort_unique(s, errbuf);
+}
+
 enum ciot_rc ciot_dataset_load_lifecycle(struct ciot_dataset *ds, const char *root, const char *ip_table,
 					 int tz_offset_s, char *notes, size_t notes_len, char *errbuf)
 {
 	struct scan s = { 0 };
 	size_t captures_before = ds->ncaptures;
-	enum ciot_rc rc = scan_dir(&s, root, 0, errbuf);
+	enum ciot_rc rc = scan_root(&s, root, errbuf);
 	if (rc)
 		goto out;
-	if (s.n)
-		qsort(s.files, s.n, sizeof *s.files, found_cmp);
 	/* split step files first: a device that has them is analyzed from them alone */
 	for (size_t i = 0; i < s.n; i++) {
 		struct found_file *f = &s.files[i];
@@ -1249,6 +1516,8 @@ out:
 		free(s.files[i].dir_device);
 	}
 	free(s.files);
+	free(s.dirs);
+	index_free(&s.dir_index);
 	return rc;
 }
 
@@ -1282,6 +1551,9 @@ enum ciot_rc ciot_dataset_add_file(struct ciot_dataset *ds, const char *path, co
 		struct ciot_device *d = add_device(ds);
 		if (!d)
 			return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+		if (o->category && !ciot_dataset_valid_category(o->category))
+			return ciot_fail(errbuf, CIOT_ERR_ARG, "--category \"%.32s\" is none of %s", o->category,
+					 category_list());
 		const char *category = o->category ? o->category : ciot_category_of_device_name(id);
 		d->id = strdup(id);
 		d->name = strdup(id);

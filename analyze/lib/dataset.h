@@ -10,6 +10,7 @@
 #ifndef CIOT_DATASET_INTERNAL_H
 #define CIOT_DATASET_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,6 +45,9 @@ struct ciot_device {
 
 struct ciot_capture {
 	char *path;
+	/* the file's identity, to find it listed twice whatever its spelling (a manifest's only) */
+	uint64_t file_dev, file_ino;
+	bool file_known;        /* stat found the file: dev and ino are set */
 	size_t device;          /* index into the dataset's devices */
 	enum ciot_phase phase;  /* unused when windows are given */
 	char *subphase;         /* may be NULL */
@@ -57,6 +61,13 @@ struct ciot_capture {
 	const char *ended;      /* "operator", "timer", "interrupted", ... (static string) */
 };
 
+/* A hash index of positions in an array the dataset owns (open addressing, grown at half full):
+ * devices by id, a manifest's captures by file and device, so that loading 426k devices is linear. */
+struct ciot_index {
+	struct ciot_index_slot { uint32_t hash, pos1; } *slot; /* pos1: position + 1, 0 for empty */
+	size_t cap, n;
+};
+
 struct ciot_dataset {
 	char *name;
 	char *kind;             /* "manifest", "lifecycle" or "files" */
@@ -66,10 +77,17 @@ struct ciot_dataset {
 	char *lab_hosts[CIOT_DATASET_MAX_LAB_HOSTS];
 	size_t nlab_hosts;
 	struct ciot_device *devices;
-	size_t ndevices;
+	size_t ndevices, devices_cap;
 	struct ciot_capture *captures;
-	size_t ncaptures;
+	size_t ncaptures, captures_cap;
+	struct ciot_index device_index;  /* devices[0 .. ndevices_indexed) by id */
+	size_t ndevices_indexed;
+	struct ciot_index capture_index; /* the manifests' captures by file and device */
 };
+
+/* The device categories a manifest or --category may name (NULL-terminated), and a check. */
+extern const char *const ciot_dataset_categories[];
+bool ciot_dataset_valid_category(const char *category);
 
 /* Frees what the dataset holds and zeroes it; the struct itself is the caller's (the library's files
  * and its tests keep one on the stack). A tool's, from ciot_dataset_new, goes with

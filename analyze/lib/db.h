@@ -7,9 +7,16 @@
 
 #include "ciot/ciot.h"
 
-/* "what: SQLite's message", as a CIOT_ERR_DB. */
+/* "what: SQLite's message", as a CIOT_ERR_DB; a lock another process held past the busy timeout is
+ * CIOT_ERR_BUSY and said as such, and a full disk CIOT_ERR_NOSPACE, since SQLite's own words
+ * ("database is locked", "database or disk is full") read as if the file were at fault. */
 static inline enum ciot_rc ciot_db_fail(sqlite3 *db, char *errbuf, const char *what)
 {
+	int code = db ? sqlite3_errcode(db) & 0xff : SQLITE_ERROR;
+	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+		return ciot_fail(errbuf, CIOT_ERR_BUSY, "%s: the database is locked by another process", what);
+	if (code == SQLITE_FULL)
+		return ciot_fail(errbuf, CIOT_ERR_NOSPACE, "%s: the disk is full", what);
 	return ciot_fail(errbuf, CIOT_ERR_DB, "%s: %s", what, db ? sqlite3_errmsg(db) : "no database");
 }
 

@@ -18,6 +18,7 @@ static const char *const rc_names[] = {
 	[CIOT_ERR_NOSPACE] = "no space left on the disk",
 	[CIOT_ERR_GONE] = "the capture interface went away",
 	[CIOT_ERR_BUSY] = "in use by another process",
+	[CIOT_ERR_INCOMPLETE] = "incomplete database",
 };
 
 const char *ciot_strerror(enum ciot_rc rc)

@@ -134,9 +134,31 @@ static const char flows_after[] =
 	"         c.subphase AS subphase, c.file AS file, c.firmware AS firmware, c.interception AS interception\n"
 	"  FROM flows f JOIN captures c ON c.id = f.capture_id JOIN devices d ON d.id = c.device_id;\n";
 
+/* How long a run waits for another process's transaction on the same database (another run's
+ * capture or destinations): long enough for both runs to land their captures, short enough that a
+ * run stuck behind a forgotten shell says so. A report waits less: it only reads. */
+#define STORE_BUSY_MS (10 * 60 * 1000)
+#define REPORT_BUSY_MS (30 * 1000)
+
+/* The wait, or CIOT_BUSY_TIMEOUT's seconds (tests; a lab that would rather fail fast). */
+static int busy_ms(int default_ms)
+{
+	const char *env = getenv("CIOT_BUSY_TIMEOUT");
+	char *end;
+	double s = env && *env ? strtod(env, &end) : -1;
+	return env && *env && !*end && s >= 0 && s <= 86400 ? (int)(s * 1000) : default_ms;
+}
+
+/* The meta entry that says whether the stages' tables (destinations, coverage) cover every stored
+ * capture: '0' from the schema's creation and in every capture's transaction, '1' in the
+ * destinations stage's (destinations.c). Reports refuse a database where it is '0': killed,
+ * crashed or out of disk before the end of its run; a rerun over the same inputs completes it. A
+ * database from before the entry has none, and is complete. */
+static const char mark_incomplete[] = "INSERT OR REPLACE INTO meta VALUES ('complete', '0')";
+
 struct ciot_store {
 	sqlite3 *db;
-	sqlite3_stmt *device, *device_id, *delete_captures, *decode_event;
+	sqlite3_stmt *device, *device_id, *delete_captures, *decode_event, *incomplete;
 	struct ciot_insert capture, flow;
 	void *analyzer[CIOT_MAX_ANALYZERS]; /* each analyzer's prepared INSERTs */
 };
@@ -155,13 +177,20 @@ static int schema_version(sqlite3 *db, char *errbuf, enum ciot_rc *rc)
 		sqlite3_finalize(any);
 		if (tables == 0)
 			return 0;
+		int code = sqlite3_errcode(db) & 0xff;
+		if (tables < 0 && (code == SQLITE_BUSY || code == SQLITE_LOCKED)) {
+			*rc = ciot_fail(errbuf, CIOT_ERR_BUSY, "the database is locked by another process");
+			return -1;
+		}
 		*rc = tables < 0 ? ciot_db_fail(db, errbuf, "not a database")
 				 : ciot_fail(errbuf, CIOT_ERR_FORMAT, "an SQLite database, but not one written by ciot");
 		return -1;
 	}
-	int v = -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
+	int v = -1, step = sqlite3_step(st);
+	if (step == SQLITE_ROW)
 		v = atoi((const char *)sqlite3_column_text(st, 0));
+	else if (step != SQLITE_DONE)
+		*rc = ciot_db_fail(db, errbuf, "meta");
 	sqlite3_finalize(st);
 	return v;
 }
@@ -235,7 +264,8 @@ static enum ciot_rc prepare_all(struct ciot_store *s, char *errbuf)
 	    (rc = prepare(s->db, "DELETE FROM captures WHERE file = ?1 AND device_id = ?2", &s->delete_captures,
 			  errbuf)) ||
 	    (rc = prepare(s->db, "INSERT INTO decode_events (capture_id, reason, malformed, frames)"
-			  " VALUES (?1, ?2, ?3, ?4)", &s->decode_event, errbuf)))
+			  " VALUES (?1, ?2, ?3, ?4)", &s->decode_event, errbuf)) ||
+	    (rc = prepare(s->db, mark_incomplete, &s->incomplete, errbuf)))
 		return rc;
 	for (size_t k = 0; k < ciot_nanalyzers; k++) {
 		const struct ciot_analyzer *an = ciot_analyzers[k];
@@ -256,7 +286,7 @@ enum ciot_rc ciot_store_open(struct ciot_store **out, const char *path, char *er
 		rc = ciot_db_fail(s->db, errbuf, "open");
 		goto fail;
 	}
-	sqlite3_busy_timeout(s->db, 10000);
+	sqlite3_busy_timeout(s->db, busy_ms(STORE_BUSY_MS));
 	int v = schema_version(s->db, errbuf, &rc);
 	if (rc)
 		goto fail;
@@ -273,6 +303,7 @@ enum ciot_rc ciot_store_open(struct ciot_store **out, const char *path, char *er
 		goto fail;
 	if ((rc = create_schema(s->db, errbuf)) ||
 	    (rc = ciot_db_exec(s->db, version_sql, "creating the schema", errbuf)) ||
+	    (v == 0 && (rc = ciot_db_exec(s->db, mark_incomplete, "creating the schema", errbuf))) ||
 	    (rc = ciot_db_exec(s->db, "COMMIT", "creating the schema", errbuf))) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		goto fail;
@@ -297,6 +328,7 @@ void ciot_store_close(struct ciot_store *s)
 	sqlite3_finalize(s->device_id);
 	sqlite3_finalize(s->delete_captures);
 	sqlite3_finalize(s->decode_event);
+	sqlite3_finalize(s->incomplete);
 	ciot_insert_finalize(&s->capture);
 	ciot_insert_finalize(&s->flow);
 	sqlite3_close(s->db);
@@ -308,6 +340,24 @@ sqlite3 *ciot_store_db(struct ciot_store *s)
 	return s->db;
 }
 
+/* Refuses a database whose run did not reach its end (mark_incomplete). */
+static enum ciot_rc check_complete(sqlite3 *db, char *errbuf)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'complete'", -1, &st, NULL) != SQLITE_OK)
+		return ciot_db_fail(db, errbuf, "meta");
+	int step = sqlite3_step(st);
+	bool incomplete = step == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(st, 0), "0");
+	enum ciot_rc rc = step == SQLITE_ROW || step == SQLITE_DONE ? CIOT_OK : ciot_db_fail(db, errbuf, "meta");
+	sqlite3_finalize(st);
+	if (!rc && incomplete)
+		rc = ciot_fail(errbuf, CIOT_ERR_INCOMPLETE,
+			       "incomplete database: the ciot-analyze run writing it stopped before its end (killed, "
+			       "crashed, a full disk) or is still running, so its captures lack their destinations; "
+			       "run ciot-analyze again over the same inputs to complete it");
+	return rc;
+}
+
 enum ciot_rc ciot_store_open_readonly(sqlite3 **out, const char *path, char *errbuf)
 {
 	*out = NULL;
@@ -317,12 +367,15 @@ enum ciot_rc ciot_store_open_readonly(sqlite3 **out, const char *path, char *err
 		sqlite3_close(db);
 		return rc;
 	}
+	sqlite3_busy_timeout(db, busy_ms(REPORT_BUSY_MS));
 	enum ciot_rc rc;
 	int v = schema_version(db, errbuf, &rc);
 	if (!rc && v != CIOT_SCHEMA_VERSION)
 		rc = v == 0 ? ciot_fail(errbuf, CIOT_ERR_FORMAT, "empty database: nothing was analyzed into it")
 			    : ciot_fail(errbuf, CIOT_ERR_FORMAT, "database schema version %d; this ciot reads version %d",
 					v, CIOT_SCHEMA_VERSION);
+	if (!rc)
+		rc = check_complete(db, errbuf);
 	if (rc) {
 		sqlite3_close(db);
 		return rc;
@@ -388,6 +441,23 @@ enum ciot_rc ciot_store_begin_run(struct ciot_store *s, const struct ciot_datase
 			rc = ciot_analyzers[k]->meta(a->run[k], a->config->analyzer[k], add_meta, &m, errbuf);
 	sqlite3_finalize(m.st);
 	return rc;
+}
+
+bool ciot_store_other_dataset(struct ciot_store *s, const struct ciot_dataset *ds, char *recorded, size_t len)
+{
+	sqlite3_stmt *st;
+	if (!ds->name || sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = 'dataset_name'"
+				  " AND EXISTS (SELECT 1 FROM captures)", -1, &st, NULL) != SQLITE_OK)
+		return false;
+	bool other = false;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		other = name && strcmp(name, ds->name);
+		if (other)
+			snprintf(recorded, len, "%s", name);
+	}
+	sqlite3_finalize(st);
+	return other;
 }
 
 /* A JSON array of strings; addresses are printable, so no escaping is needed. */
@@ -642,6 +712,12 @@ enum ciot_rc ciot_store_capture(struct ciot_store *s, struct ciot_capture_result
 	char file[PATH_MAX];
 	if (!realpath(r->capture->path, file))
 		snprintf(file, sizeof file, "%s", r->capture->path);
+	if (sqlite3_step(s->incomplete) != SQLITE_DONE) {
+		sqlite3_reset(s->incomplete);
+		rc = ciot_db_fail(s->db, errbuf, "meta");
+		goto fail;
+	}
+	sqlite3_reset(s->incomplete);
 	sqlite3_stmt *st = s->delete_captures;
 	sqlite3_bind_text(st, 1, file, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, device_id);

@@ -65,6 +65,8 @@ static void build(const char *dir, const char *name, char side, char path[PATH_M
 	sqlite3 *db = ciot_store_db(store);
 	ts = 1700000000000000LL; /* the same times on both sides */
 	testdb_exec(db, "INSERT OR REPLACE INTO meta VALUES ('last_run_at', 'now')");
+	/* written whole, as a finished run leaves it (an incomplete database is refused) */
+	testdb_exec(db, "INSERT OR REPLACE INTO meta VALUES ('complete', '1')");
 	long long cam = testdb_device(db, "cam", "camera", "acme", NULL);
 	long long plug = testdb_device(db, "plug", "plug", "acme", NULL);
 	long long c = testdb_capture(db, cam, "setup"), p = testdb_capture(db, plug, "setup");

@@ -41,6 +41,7 @@ enum ciot_rc {
 	CIOT_ERR_NOSPACE,     /* the disk (or the user's quota) is full */
 	CIOT_ERR_GONE,        /* a capture interface went away */
 	CIOT_ERR_BUSY,        /* another process holds what this one needs (a dataset's lock) */
+	CIOT_ERR_INCOMPLETE,  /* a database whose analysis did not reach its end (store.h) */
 };
 
 const char *ciot_strerror(enum ciot_rc rc);

@@ -47,6 +47,8 @@ struct ciot_capture;
 struct ciot_dataset *ciot_dataset_new(void);
 void ciot_dataset_delete(struct ciot_dataset *ds);
 size_t ciot_dataset_ncaptures(const struct ciot_dataset *ds);
+/* The manifest's name of the dataset, NULL when no manifest gave one. */
+const char *ciot_dataset_name(const struct ciot_dataset *ds);
 /* The i-th capture file, i < ciot_dataset_ncaptures. */
 const struct ciot_capture *ciot_dataset_capture(const struct ciot_dataset *ds, size_t i);
 const char *ciot_capture_path(const struct ciot_capture *c);

@@ -8,6 +8,9 @@
 #ifndef CIOT_STORE_H
 #define CIOT_STORE_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "ciot/ciot.h"
 
 struct ciot_store;
@@ -23,6 +26,11 @@ void ciot_store_close(struct ciot_store *s);
  * meta table. */
 enum ciot_rc ciot_store_begin_run(struct ciot_store *s, const struct ciot_dataset *ds, const struct ciot_analysis *a,
 				  char *errbuf);
+
+/* Before ciot_store_begin_run records the dataset: whether the database already holds captures of
+ * a dataset of another name than ds's (a manifest's name); recorded gets that name. A run adds
+ * its captures to what is there, so a wrong -o merges two datasets without this warning. */
+bool ciot_store_other_dataset(struct ciot_store *s, const struct ciot_dataset *ds, char *recorded, size_t len);
 
 /* The end of a run: each analyzer tidies what it shares across captures (certificates no stored
  * connection presents any more, after re-analyzed or failed captures). */

@@ -637,6 +637,9 @@ static enum ciot_rc record_meta(struct builder *b)
 		{ "attribution_rules", b->d->o.rules_dir },
 		{ "public_services_party", ciot_public_convention_name(b->d->o.convention) },
 		{ "public_suffix_list", psl_text },
+		/* in the transaction that makes the destinations cover every stored capture: the
+		 * database is complete (store.c, mark_incomplete) */
+		{ "complete", "1" },
 	};
 	enum ciot_rc rc = CIOT_OK;
 	for (size_t i = 0; i < sizeof pairs / sizeof pairs[0] && !rc; i++) {
