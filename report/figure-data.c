@@ -107,6 +107,17 @@ enum ciot_rc fig_columns(const struct fig_table *t, const char *const *names, si
 	return CIOT_OK;
 }
 
+enum ciot_rc fig_table_open(struct sqlite3 *db, const char *name, const struct ciot_export_params *params,
+			    const char *const *names, size_t *idx, size_t n, struct fig_table *t, char *errbuf)
+{
+	enum ciot_rc rc = fig_table_load(db, name, params, t, errbuf);
+	if (!rc)
+		rc = fig_columns(t, names, idx, n, errbuf);
+	if (rc)
+		fig_table_free(t);
+	return rc;
+}
+
 const char *fig_bytes(char buf[32], double bytes)
 {
 	static const char *const units[] = { "B", "kB", "MB", "GB", "TB" };

@@ -93,10 +93,9 @@ enum ciot_rc ciot_figure_overseas(struct sqlite3 *db, const struct ciot_export_p
 	struct fig_table t;
 	static const char *const names[] = { "scope", "name", "phase", "overseas", "normalized_share", "devices" };
 	size_t col[6];
-	enum ciot_rc rc = fig_table_load(db, "countries", p, &t, errbuf);
+	enum ciot_rc rc = fig_table_open(db, "countries", p, names, col, 6, &t, errbuf);
 	if (rc)
 		return rc;
-	rc = fig_columns(&t, names, col, 6, errbuf);
 	if (!rc)
 		rc = overseas_rows(&c, &t, col, errbuf);
 	if (!rc && c.nrows == 0)
@@ -116,10 +115,9 @@ enum ciot_rc ciot_figure_parties(struct sqlite3 *db, const struct ciot_export_pa
 	static const char *const names[] = { "category", "phase", "party", "devices", "servers", "servers_per_device" };
 	size_t col[6];
 	struct fig_table t;
-	enum ciot_rc rc = fig_table_load(db, "parties", p, &t, errbuf);
+	enum ciot_rc rc = fig_table_open(db, "parties", p, names, col, 6, &t, errbuf);
 	if (rc)
 		return rc;
-	rc = fig_columns(&t, names, col, 6, errbuf);
 	for (size_t r = 0; !rc && r < t.nrows; r++) {
 		const char *party = fig_text(&t, r, col[2]), *phase = fig_text(&t, r, col[1]);
 		size_t s = 0;
@@ -160,10 +158,9 @@ enum ciot_rc ciot_figure_organizations(struct sqlite3 *db, const struct ciot_exp
 	static const char *const names[] = { "organization", "devices", "flows", "bytes", "domains" };
 	size_t col[5];
 	struct fig_table t;
-	enum ciot_rc rc = fig_table_load(db, "organizations", p, &t, errbuf);
+	enum ciot_rc rc = fig_table_open(db, "organizations", p, names, col, 5, &t, errbuf);
 	if (rc)
 		return rc;
-	rc = fig_columns(&t, names, col, 5, errbuf);
 	for (size_t r = 0; !rc && r < t.nrows && r < ORGANIZATIONS_MAX; r++) {
 		struct fig_hrow *row = fig_hbar_add(&c, "", fig_text(&t, r, col[0]));
 		if (!row) {

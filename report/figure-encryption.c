@@ -51,10 +51,9 @@ enum ciot_rc ciot_figure_encryption(struct sqlite3 *db, const struct ciot_export
 					     "devices_captured" };
 	size_t col[6];
 	struct fig_table t;
-	enum ciot_rc rc = fig_table_load(db, "encryption-heatmap", p, &t, errbuf);
+	enum ciot_rc rc = fig_table_open(db, "encryption-heatmap", p, names, col, 6, &t, errbuf);
 	if (rc)
 		return rc;
-	rc = fig_columns(&t, names, col, 6, errbuf);
 	for (size_t r = 0; !rc && r < t.nrows; r++) {
 		const char *category = fig_text(&t, r, col[0]), *phase = fig_text(&t, r, col[1]);
 		size_t g = index_of(groups, NGROUPS, fig_text(&t, r, col[2])), c = index_of(columns, NCOLUMNS, phase);

@@ -179,10 +179,10 @@ enum ciot_rc ciot_figure_sankey(struct sqlite3 *db, const struct ciot_export_par
 {
 	struct sankey s = { 0 };
 	static const char *const names[] = { "source", "target", "overseas", "value", "bytes", "devices" };
-	enum ciot_rc rc = fig_table_load(db, "sankey", p, &s.t, errbuf);
-	if (!rc)
-		rc = fig_columns(&s.t, names, s.col, 6, errbuf);
-	if (!rc && s.t.nrows == 0)
+	enum ciot_rc rc = fig_table_open(db, "sankey", p, names, s.col, 6, &s.t, errbuf);
+	if (rc)
+		return rc;
+	if (s.t.nrows == 0)
 		rc = ciot_fail(errbuf, CIOT_FIGURE_NO_DATA, "no device traffic to public addresses");
 	if (!rc)
 		rc = sankey_draw(&s, out, errbuf);

@@ -45,10 +45,9 @@ enum ciot_rc ciot_figure_shaping_auc(struct sqlite3 *db, const struct ciot_expor
 					     "tpr_at_1pct_fpr" };
 	size_t col[15];
 	struct fig_table t;
-	enum ciot_rc rc = fig_table_load(db, "shaping", p, &t, errbuf);
+	enum ciot_rc rc = fig_table_open(db, "shaping", p, names, col, 15, &t, errbuf);
 	if (rc)
 		return rc;
-	rc = fig_columns(&t, names, col, 15, errbuf);
 	for (size_t r = 0; !rc && r < t.nrows; r++) {
 		char group[FIG_LABEL_SIZE], label[FIG_LABEL_SIZE];
 		run_label(group, sizeof group, &t, r, col);
@@ -87,10 +86,9 @@ enum ciot_rc ciot_figure_shaping_cost(struct sqlite3 *db, const struct ciot_expo
 					     "expected_overhead_bps", "delay_p50_ms", "delay_p95_ms", "refused" };
 	size_t col[15];
 	struct fig_table t;
-	enum ciot_rc rc = fig_table_load(db, "shaping-cost", p, &t, errbuf);
+	enum ciot_rc rc = fig_table_open(db, "shaping-cost", p, names, col, 15, &t, errbuf);
 	if (rc)
 		return rc;
-	rc = fig_columns(&t, names, col, 15, errbuf);
 	for (size_t r = 0; !rc && r < t.nrows; r++) {
 		char group[FIG_LABEL_SIZE];
 		run_label(group, sizeof group, &t, r, col);

@@ -41,10 +41,9 @@ enum ciot_rc ciot_figure_protocols(struct sqlite3 *db, const struct ciot_export_
 					     "devices_in_scope" };
 	size_t col[6];
 	struct fig_table t;
-	enum ciot_rc rc = fig_table_load(db, "protocols", p, &t, errbuf);
+	enum ciot_rc rc = fig_table_open(db, "protocols", p, names, col, 6, &t, errbuf);
 	if (rc)
 		return rc;
-	rc = fig_columns(&t, names, col, 6, errbuf);
 	long long seen = 0;
 	for (size_t r = 0; !rc && r < t.nrows; r++) {
 		long long used = fig_at(&t, r, col[2])->i, offer = fig_at(&t, r, col[4])->i;
@@ -94,10 +93,9 @@ enum ciot_rc ciot_figure_cert_issues(struct sqlite3 *db, const struct ciot_expor
 					     "connections" };
 	size_t col[6];
 	struct fig_table t;
-	enum ciot_rc rc = fig_table_load(db, "cert-issues", p, &t, errbuf);
+	enum ciot_rc rc = fig_table_open(db, "cert-issues", p, names, col, 6, &t, errbuf);
 	if (rc)
 		return rc;
-	rc = fig_columns(&t, names, col, 6, errbuf);
 	for (size_t r = 0; !rc && r < t.nrows; r++) {
 		if (strcmp(fig_text(&t, r, col[0]), "all"))
 			continue;
@@ -141,10 +139,9 @@ enum ciot_rc ciot_figure_validation(struct sqlite3 *db, const struct ciot_export
 	static const char *const names[] = { "interception", "behaviour", "devices", "servers", "unconfirmed" };
 	size_t col[5];
 	struct fig_table t;
-	enum ciot_rc rc = fig_table_load(db, "validation", p, &t, errbuf);
+	enum ciot_rc rc = fig_table_open(db, "validation", p, names, col, 5, &t, errbuf);
 	if (rc)
 		return rc;
-	rc = fig_columns(&t, names, col, 5, errbuf);
 	for (size_t r = 0; !rc && r < t.nrows; r++) {
 		char group[FIG_LABEL_SIZE];
 		snprintf(group, sizeof group, "interception test: %s", fig_text(&t, r, col[0]));

@@ -44,6 +44,10 @@ void fig_table_free(struct fig_table *t);
 /* The positions of the columns named, in order, into idx; CIOT_ERR_DB when the export has none of
  * one of them (the registry changed under the figure). */
 enum ciot_rc fig_columns(const struct fig_table *t, const char *const *names, size_t *idx, size_t n, char *errbuf);
+/* fig_table_load and fig_columns at once, the way every reader of an export starts: on any error
+ * the table is already freed. */
+enum ciot_rc fig_table_open(struct sqlite3 *db, const char *name, const struct ciot_export_params *params,
+			    const char *const *names, size_t *idx, size_t n, struct fig_table *t, char *errbuf);
 static inline const struct fig_cell *fig_at(const struct fig_table *t, size_t row, size_t col)
 {
 	return &t->cells[row * t->ncols + col];

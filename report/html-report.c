@@ -181,11 +181,11 @@ static int find_name(const char *const *names, size_t n, const char *s)
 static enum ciot_rc table1(sqlite3 *db, const struct ciot_export_params *p, FILE *out, char *errbuf)
 {
 	struct fig_table t;
-	enum ciot_rc rc = fig_table_load(db, "parties", p, &t, errbuf);
 	static const char *const cols[] = { "category", "phase", "party", "servers_per_device", "devices" };
 	size_t c[5];
-	if (!rc)
-		rc = fig_columns(&t, cols, c, 5, errbuf);
+	enum ciot_rc rc = fig_table_open(db, "parties", p, cols, c, 5, &t, errbuf);
+	if (rc)
+		return rc;
 	const char *categories[MAX_CATEGORIES];
 	size_t ncat = 0;
 	for (size_t r = 0; !rc && r < t.nrows; r++)
@@ -243,11 +243,11 @@ static enum ciot_rc table1(sqlite3 *db, const struct ciot_export_params *p, FILE
 static enum ciot_rc table5(sqlite3 *db, FILE *out, char *errbuf)
 {
 	struct fig_table t;
-	enum ciot_rc rc = fig_table_load(db, "validation", NULL, &t, errbuf);
 	static const char *const cols[] = { "interception", "behaviour", "devices", "servers" };
 	size_t c[4];
-	if (!rc)
-		rc = fig_columns(&t, cols, c, 4, errbuf);
+	enum ciot_rc rc = fig_table_open(db, "validation", NULL, cols, c, 4, &t, errbuf);
+	if (rc)
+		return rc;
 	const char *tests[MAX_TESTS], *behaviours[MAX_BEHAVIOURS];
 	size_t ntests = 0, nbeh = 0;
 	for (size_t r = 0; !rc && r < t.nrows; r++)
@@ -339,15 +339,11 @@ static enum ciot_rc part_guesses(sqlite3 *db, const struct ciot_export_params *p
 {
 	heading(out, 2, "guesses", "What the analysis had to guess");
 	struct fig_table t;
-	enum ciot_rc rc = fig_table_load(db, "coverage", p, &t, errbuf);
 	static const char *const cols[] = { "device", "servers", "by_default", "default_share", "brand_warning" };
 	size_t c[5];
-	if (!rc)
-		rc = fig_columns(&t, cols, c, 5, errbuf);
-	if (rc) {
-		fig_table_free(&t);
+	enum ciot_rc rc = fig_table_open(db, "coverage", p, cols, c, 5, &t, errbuf);
+	if (rc)
 		return rc;
-	}
 	size_t warnings = 0;
 	char *home = meta(db, "home_country");
 	if (!home && !(p && p->home_country)) {
