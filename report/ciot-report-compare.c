@@ -30,7 +30,8 @@ static void usage(FILE *out)
 		fprintf(out, "%s%s", i ? ", " : "", ciot_compare_default(i));
 	fputs(");\n"
 	      "                   csv (default): one table, so exactly one EXPORT (meta included)\n"
-	      "  -o, --output F   write to F (replaced only once complete) instead of standard output\n"
+	      "  -o, --output F   write to F instead of standard output, as ciot-report -o writes (an input\n"
+	      "                   database is refused)\n"
 	      "      --home CC    the home country of both sides' country exports (default: each database's\n"
 	      "                   own, else CN)\n"
 	      "      --fold-greater-china\n"
@@ -41,30 +42,31 @@ static void usage(FILE *out)
 	      out);
 }
 
-/* Writes the comparison to `output` (NULL: standard output) as ciot-report writes an export. */
+/* Writes the comparison to `output` (NULL: standard output) through ciot-report's -o writer: an
+ * input database is refused as output, a device or FIFO written in place, a file replaced only once
+ * complete. */
 static int run(struct ciot_compare *c, const char *const *tables, size_t n, enum ciot_export_format format,
-	       const struct ciot_export_params *params, const char *output)
+	       const struct ciot_export_params *params, const char *output, const char *const inputs[2])
 {
-	char errbuf[CIOT_ERRBUF_SIZE], tmp[4096] = "";
+	char errbuf[CIOT_ERRBUF_SIZE];
+	struct output o;
 	FILE *out = stdout;
 	if (output) {
-		snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", output);
-		int fd = open_output(tmp);
-		if (fd < 0 || !(out = fdopen(fd, "w"))) {
-			fprintf(stderr, "%s: %s\n", output, strerror(errno));
+		if (output_open(&o, output, inputs, 2, errbuf)) {
+			fprintf(stderr, "%s\n", errbuf);
 			return 1;
 		}
+		out = o.out;
 	}
 	enum ciot_rc rc = ciot_compare_export(c, tables, n, format, params, out, errbuf);
-	if (output) {
-		if (fclose(out) != 0 && !rc)
-			rc = ciot_fail(errbuf, CIOT_ERR_IO, "%s", strerror(errno));
-		if (!rc && rename(tmp, output) != 0)
-			rc = ciot_fail(errbuf, CIOT_ERR_IO, "%s", strerror(errno));
-		if (rc)
-			unlink(tmp);
-	} else if (fflush(stdout) != 0 && !rc) {
-		rc = ciot_fail(errbuf, CIOT_ERR_IO, "standard output: %s", strerror(errno));
+	if (output)
+		rc = output_close(&o, rc, errbuf);
+	else if (fflush(stdout) != 0 && (!rc || rc == CIOT_ERR_IO))
+		rc = ciot_fail(errbuf, CIOT_ERR_IO, "%s", strerror(errno));
+	if (rc == CIOT_ERR_IO) {
+		/* a write error is the output's, never a database's */
+		fprintf(stderr, "%s: %s\n", output ? output : "standard output", errbuf);
+		return 1;
 	}
 	if (rc) {
 		fprintf(stderr, "ciot-report compare: %s\n", errbuf);
@@ -136,7 +138,8 @@ int ciot_report_compare(int argc, char **argv)
 		fprintf(stderr, "ciot-report compare: %s and %s are the same file: every difference is 0\n", a, b);
 	else if (ciot_compare_differences(c, &params, differ, sizeof differ))
 		fprintf(stderr, "ciot-report compare: the analyses differ in: %s (EXPORT meta shows them)\n", differ);
-	int status = run(c, ntables ? (const char *const *)argv + optind + 2 : NULL, ntables, format, &params, output);
+	int status = run(c, ntables ? (const char *const *)argv + optind + 2 : NULL, ntables, format, &params, output,
+			 (const char *const[2]){ a, b });
 	ciot_compare_close(c);
 	return status;
 }

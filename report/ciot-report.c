@@ -81,26 +81,12 @@ static void usage(FILE *out)
 	}
 }
 
-/* Where -o's report goes. A regular file (or a path that does not exist yet) is replaced only once
- * the report is complete: written to a temporary file beside it, then renamed over it, so that a
- * failed export leaves the old file. A symlink to a regular file replaces its target and keeps the
- * link. Anything else is written in place, since renaming over it would replace the node itself: a
- * character device (/dev/null), a FIFO, a socket, and every path under /dev or /proc (/dev/stdout
- * names whatever standard output is, a terminal, a pipe or the file a shell redirected it to). The
- * input database is refused however it is named (a symlink, a hard link): its inode is compared. */
-struct output {
-	const char *path; /* as given, for messages */
-	char target[PATH_MAX]; /* what is replaced: the path, or a symlink's target */
-	char tmp[PATH_MAX + 16];
-	bool in_place;
-	FILE *out;
-};
 
 /* The temporary file the report is written to before it is renamed over -o's path. mkstemp makes
  * it 0600 whatever the umask, and rename keeps that mode: a report a lab shares through a group
  * folder would be unreadable to the group. It gets what open(..., 0666) would have given, 0666 less
  * the umask (read back by setting it, the only portable way; the tool has one thread). */
-int open_output(char *tmp)
+static int open_output(char *tmp)
 {
 	int fd = mkstemp(tmp);
 	if (fd < 0)
@@ -123,8 +109,8 @@ static bool under(const char *path, const char *dir)
 	return !strncmp(path, dir, n) && path[n] == '/';
 }
 
-/* Opens -o's destination; on failure errbuf says why as "path: reason" (CIOT_ERR_IO). */
-static enum ciot_rc output_open(struct output *o, const char *path, const char *db_path, char *errbuf)
+enum ciot_rc output_open(struct output *o, const char *path, const char *const *inputs, size_t ninputs,
+			 char *errbuf)
 {
 	*o = (struct output){ .path = path };
 	if (!path[0]) {
@@ -135,10 +121,10 @@ static enum ciot_rc output_open(struct output *o, const char *path, const char *
 	if (!exists && errno != ENOENT) {
 		return ciot_fail(errbuf, CIOT_ERR_IO, "%s: %s", path, strerror(errno));
 	}
-	if (exists && db_path && stat(db_path, &db) == 0 && st.st_dev == db.st_dev && st.st_ino == db.st_ino) {
-		return ciot_fail(errbuf, CIOT_ERR_IO, "%s: is the input database %s; write the report elsewhere", path,
-				 db_path);
-	}
+	for (size_t i = 0; exists && i < ninputs; i++)
+		if (inputs[i] && stat(inputs[i], &db) == 0 && st.st_dev == db.st_dev && st.st_ino == db.st_ino)
+			return ciot_fail(errbuf, CIOT_ERR_IO, "%s: is the input database %s; write the report elsewhere",
+					 path, inputs[i]);
 	if (exists && S_ISDIR(st.st_mode)) {
 		return ciot_fail(errbuf, CIOT_ERR_IO, "%s: is a directory", path);
 	}
@@ -171,8 +157,7 @@ static enum ciot_rc output_open(struct output *o, const char *path, const char *
 	return CIOT_OK;
 }
 
-/* Closes the report: renames a complete one over the target, or removes the temporary file. */
-static enum ciot_rc output_close(struct output *o, enum ciot_rc rc, char *errbuf)
+enum ciot_rc output_close(struct output *o, enum ciot_rc rc, char *errbuf)
 {
 	/* the stream's own error, when it has one, says more than the export's "write error" */
 	if (fclose(o->out) != 0 && (!rc || rc == CIOT_ERR_IO))
@@ -223,7 +208,7 @@ static enum ciot_rc write_output(const struct job *j, const char *output, char *
 		return rc;
 	}
 	struct output o;
-	enum ciot_rc rc = output_open(&o, output, j->db_path, errbuf);
+	enum ciot_rc rc = output_open(&o, output, &j->db_path, 1, errbuf);
 	if (rc)
 		return rc;
 	rc = output_close(&o, job_run(j, o.out, errbuf), errbuf);

@@ -114,4 +114,15 @@ sqlite3 "$work/old.db" "UPDATE meta SET value = '8' WHERE key = 'schema_version'
 err=$("$CIOT_REPORT" compare "$work/default.db" "$work/old.db" summary 2>&1 >/dev/null) && fail "schema 8 against 9 accepted"
 expect_eq "schema versions refused" "$err" \
   "ciot-report compare: $work/default.db has schema version 9, $work/old.db version 8: exports of different schemas are not comparable (analyze both with this ciot)"
+# -o goes through ciot-report's writer: an input database is refused, whichever side it is
+cp "$work/us.db" "$work/b-copy.db"
+status=0
+"$CIOT_REPORT" compare "$work/default.db" "$work/b-copy.db" summary -o "$work/b-copy.db" 2>"$work/o.err" || status=$?
+expect_eq "compare -o an input: exit status" "$status" 1
+grep -q "b-copy.db: is the input database" "$work/o.err" && pass "compare -o an input: refused" ||
+  fail "compare -o an input: $(cat "$work/o.err")"
+cmp -s "$work/us.db" "$work/b-copy.db" && pass "compare -o an input: the database untouched" ||
+  fail "compare -o an input: the database was overwritten"
+"$CIOT_REPORT" compare "$work/default.db" "$work/us.db" summary -o /dev/null && pass "compare -o /dev/null" ||
+  fail "compare -o /dev/null"
 finish
