@@ -146,6 +146,16 @@ static enum ciot_rc not_a_capture(const uint8_t *h, char *errbuf)
 	return ciot_fail(errbuf, CIOT_ERR_FORMAT, "not a pcap or pcapng file (magic 0x%08x)", ciot_be32_at(h, 4, 0));
 }
 
+static bool is_pcap_magic(const uint8_t *h)
+{
+	static const uint32_t magics[] = { PCAP_MAGIC_US, PCAP_MAGIC_NS, PCAP_MAGIC_KUZNETZOV };
+	uint32_t le = ciot_le32_at(h, 4, 0), be = ciot_be32_at(h, 4, 0);
+	for (size_t i = 0; i < sizeof magics / sizeof magics[0]; i++)
+		if (le == magics[i] || be == magics[i])
+			return true;
+	return false;
+}
+
 static enum ciot_rc open_pcap(struct ciot_capture_file *f, uint32_t magic_le, char *errbuf)
 {
 	const uint8_t *h = f->buf + f->start;
@@ -206,17 +216,39 @@ static enum ciot_rc open_format(struct ciot_capture_file *f, char *errbuf)
 		return ciot_fail(errbuf, CIOT_ERR_FORMAT, "too short to be a capture file (%zu bytes)",
 				 f->end - f->start);
 	const uint8_t *h = f->buf + f->start;
-	uint32_t magic_le = ciot_le32_at(h, 4, 0);
-	uint32_t magic_be = ciot_be32_at(h, 4, 0);
-	if (magic_le == PCAPNG_SHB) {
+	if (ciot_le32_at(h, 4, 0) == PCAPNG_SHB) {
 		f->format = CIOT_CAPTURE_PCAPNG;
 		/* sections are read by ciot_capture_next like any other block */
 		return CIOT_OK;
 	}
-	if (magic_le == PCAP_MAGIC_US || magic_le == PCAP_MAGIC_NS || magic_le == PCAP_MAGIC_KUZNETZOV ||
-	    magic_be == PCAP_MAGIC_US || magic_be == PCAP_MAGIC_NS || magic_be == PCAP_MAGIC_KUZNETZOV)
-		return open_pcap(f, magic_le, errbuf);
+	if (is_pcap_magic(h))
+		return open_pcap(f, ciot_le32_at(h, 4, 0), errbuf);
 	return not_a_capture(h, errbuf);
+}
+
+enum ciot_rc ciot_capture_probe(const char *path, char *errbuf)
+{
+	struct ciot_capture_file f = { .fd = -1 };
+	enum ciot_rc rc = open_file(&f, path, errbuf);
+	uint8_t h[24];
+	size_t n = 0;
+	while (!rc && n < sizeof h) {
+		ssize_t got = ciot_source_read(f.src, h + n, sizeof h - n, &rc, errbuf);
+		f.source_failed = got < 0;
+		if (got <= 0)
+			break;
+		n += (size_t)got;
+	}
+	if (!rc && n < sizeof h)
+		rc = ciot_fail(errbuf, CIOT_ERR_FORMAT, "too short to be a capture file (%zu bytes)", n);
+	else if (!rc && ciot_le32_at(h, 4, 0) != PCAPNG_SHB && !is_pcap_magic(h))
+		rc = not_a_capture(h, errbuf);
+	if (rc && f.src)
+		rc = in_decompressed(&f, rc, errbuf);
+	ciot_source_close(f.src);
+	if (f.fd >= 0)
+		close(f.fd);
+	return rc;
 }
 
 enum ciot_rc ciot_capture_open(struct ciot_capture_file **out, const char *path, char *errbuf)

@@ -36,6 +36,9 @@ enum ciot_capture_format { CIOT_CAPTURE_PCAP, CIOT_CAPTURE_PCAPNG };
 struct ciot_capture_file;
 
 enum ciot_rc ciot_capture_open(struct ciot_capture_file **out, const char *path, char *errbuf);
+/* Whether the file is a capture (pcap or pcapng, compressed or not) by its first bytes alone: CIOT_OK,
+ * or the reason it is not (ciot_capture_open's). */
+enum ciot_rc ciot_capture_probe(const char *path, char *errbuf);
 
 /* Returns CIOT_OK with a frame, CIOT_OK with *eof set at the end, or an error (corrupt file). A file
  * that ends inside a record ends cleanly and reports it through ciot_capture_truncated. */
