@@ -114,4 +114,72 @@ for pat in "cut.pcap.gz: gzip: the compressed data ends early" "cut.pcap.xz: xz:
   grep -q "$pat" "$work/err" && pass "reported: $pat" || fail "not reported: $pat ($(cat "$work/err"))"
 done
 expect_eq "only the whole stream of a cut capture stored" "$(q "$work/bad.db" "SELECT group_concat(file) FROM captures")" "$work/head.pcap.gz"
+# ---- pcapng with several sections ------------------------------------------------------------------
+# three captures of three link types (Ethernet, Linux SLL, raw IP) as pcapng: concatenated, a file
+# of three sections (each with its own interface 0); merged by mergecap -a, one section of three
+# interfaces (libpcap refuses both: one link type a file). Each read as the three files are apart.
+parts=("$nest/nest_sensor_setup.pcap" "$CIOT_CORPUS/ndpi/KakaoTalk_chat.pcap" "$CIOT_CORPUS/ndpi/bjnp.pcap")
+ngs=()
+for i in 0 1 2; do
+  editcap -F pcapng "${parts[$i]}" "$work/part$i.pcapng"
+  ngs+=("$work/part$i.pcapng")
+done
+cat "${ngs[@]}" >"$work/sections.pcapng"
+mergecap -a -F pcapng -w "$work/interfaces.pcapng" "${ngs[@]}"
+expect_eq "capinfos: frames of the three-section file" "$(frames_of "$work/sections.pcapng")" \
+  "$(( $(frames_of "${parts[0]}") + $(frames_of "${parts[1]}") + $(frames_of "${parts[2]}") ))"
+sums="SELECT sum(frames) || ' ' || sum(frame_bytes) || ' ' || sum(flows) || ' ' || min(first_us) || ' ' || max(last_us) FROM captures"
+"$CIOT_ANALYZE" -q --all-flows -o "$work/parts.db" "${parts[@]}" 2>/dev/null || fail "the three parts: exit $?"
+for f in sections interfaces; do
+  "$CIOT_ANALYZE" -q --all-flows -o "$work/$f.db" "$work/$f.pcapng" 2>"$work/err" || fail "$f.pcapng: exit $? $(cat "$work/err")"
+  expect_eq "$f.pcapng read as its three parts" "$(q "$work/$f.db" "$sums")" "$(q "$work/parts.db" "$sums")"
+  expect_eq "$f.pcapng: decode events as its parts (none: no frame read under another link type)" \
+    "$(q "$work/$f.db" "SELECT group_concat(r, ' ') FROM (SELECT reason || '=' || sum(frames) r FROM decode_events GROUP BY reason ORDER BY reason)")" \
+    "$(q "$work/parts.db" "SELECT group_concat(r, ' ') FROM (SELECT reason || '=' || sum(frames) r FROM decode_events GROUP BY reason ORDER BY reason)")"
+done
+
+# ---- nanosecond timestamps ------------------------------------------------------------------------
+# the capture moved by 1.5 us and written with nanosecond timestamps, as pcap (magic a1b23c4d) and
+# as pcapng (if_tsresol 9): stored 1 us later than the original (truncated, not off by 1000)
+editcap -F nsecpcap -t 0.0000015 "$src" "$work/ns.pcap"
+editcap -F pcapng "$work/ns.pcap" "$work/ns.pcapng"
+expect_eq "nanosecond pcap magic" "$(od -A n -t x4 -N 4 "$work/ns.pcap" | tr -d ' ')" a1b23c4d
+times="SELECT first_us || ' ' || last_us || ' ' || (SELECT min(first_us) || ' ' || max(last_us) FROM flows) FROM captures"
+first=$(q "$work/plain.db" "SELECT first_us FROM captures")
+last=$(q "$work/plain.db" "SELECT last_us FROM captures")
+ffirst=$(q "$work/plain.db" "SELECT min(first_us) FROM flows")
+flast=$(q "$work/plain.db" "SELECT max(last_us) FROM flows")
+for f in ns.pcap ns.pcapng; do
+  rm -f "$work/ns.db"
+  "$CIOT_ANALYZE" -q -o "$work/ns.db" --ip "$ip" "$work/$f" 2>/dev/null || fail "$f: exit $?"
+  expect_eq "$f: timestamps in microseconds" "$(q "$work/ns.db" "$times")" \
+    "$((first + 1)) $((last + 1)) $((ffirst + 1)) $((flast + 1))"
+done
+
+# ---- past 4 GiB -----------------------------------------------------------------------------------
+# 4.55 GB streamed through a FIFO by big-capture.py (nothing written to disk): the capture's packets,
+# 70,000 UDP frames of 65,042 bytes in one flow, the capture's packets again. Every count past
+# 2^32 bytes is whole: the capture's frame and device bytes, the one flow's bytes; and the same
+# stream compressed with zstd (under a megabyte) reads the same.
+fill=70000
+big_bytes=$(( 2 * $(q "$work/plain.db" "SELECT frame_bytes FROM captures") + fill * 65042 ))
+mkfifo "$work/big.pcap"
+python3 "$CIOT_SOURCE_DIR/tests/integration/big-capture.py" "$src" "$work/big.pcap" $fill &
+"$CIOT_ANALYZE" -o "$work/big.db" --ip "$ip" --no-pii "$work/big.pcap" 2>"$work/err" || fail "4 GiB capture: exit $? $(cat "$work/err")"
+wait
+expect_eq "past 4 GiB: frames, frame and device bytes" \
+  "$(q "$work/big.db" "SELECT frames || ' ' || frame_bytes || ' ' || device_bytes FROM captures")" \
+  "$((2 * n + fill)) $big_bytes $big_bytes"
+expect_eq "past 4 GiB: the one flow's packets and bytes" \
+  "$(q "$work/big.db" "SELECT packets_out || ' ' || bytes_out || ' ' || payload_out FROM flows WHERE remote_ip = '203.0.113.7'")" \
+  "$fill $((fill * 65042)) $((fill * 65000))"
+# what was read: the capture's bytes, 24 + records and their 16-byte headers
+read_mb=$(awk -v b="$(( 24 + 2 * (size - 24) + fill * (16 + 65042) ))" 'BEGIN { printf "%.1f", b / 1e6 }')
+grep -q "packets read ($read_mb MB)" "$work/err" && pass "past 4 GiB: bytes read in the summary ($read_mb MB)" ||
+  fail "summary of the 4 GiB capture: $(grep 'packets read' "$work/err")"
+python3 "$CIOT_SOURCE_DIR/tests/integration/big-capture.py" "$src" /dev/stdout $fill | zstd -q -1 -c >"$work/big.pcap.zst"
+"$CIOT_ANALYZE" -q -o "$work/bigz.db" --ip "$ip" --no-pii "$work/big.pcap.zst" 2>/dev/null || fail "4 GiB zstd capture: exit $?"
+expect_eq "past 4 GiB, zstd-compressed: as the stream" \
+  "$(q "$work/bigz.db" "SELECT frames || ' ' || frame_bytes || ' ' || file_size FROM captures")" \
+  "$((2 * n + fill)) $big_bytes $(stat -c %s "$work/big.pcap.zst")"
 finish
