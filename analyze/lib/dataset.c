@@ -1191,9 +1191,24 @@ static enum ciot_rc enter_dir(struct scan *s, const struct stat *st, bool *seen,
 	return CIOT_OK;
 }
 
+/* <stem>.pcap or <stem>.pcapng, compressed (.gz, .xz, .zst) or not. */
 static bool has_capture_extension(const char *name, size_t *stem_len)
 {
+	static const char *const compressed[] = { ".gz", ".xz", ".zst" };
 	size_t n = strlen(name);
+	for (size_t i = 0; i < sizeof compressed / sizeof compressed[0]; i++) {
+		size_t m = strlen(compressed[i]);
+		if (n > m && !strcmp(name + n - m, compressed[i])) {
+			n -= m;
+			break;
+		}
+	}
+	char plain[NAME_MAX + 1];
+	if (n >= sizeof plain)
+		return false;
+	memcpy(plain, name, n);
+	plain[n] = 0;
+	name = plain;
 	if (n > 5 && !strcmp(name + n - 5, ".pcap")) {
 		*stem_len = n - 5;
 		return true;
@@ -1467,8 +1482,10 @@ static enum ciot_rc load_lifecycle(struct ciot_dataset *ds, const char *root, co
 			rc = ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
 			goto out;
 		}
+		/* <device>.txt beside <device>.pcap (or .pcap.gz): the path's folder, the stem */
 		strcpy(txt, f->path);
-		strcpy(strrchr(txt, '.'), ".txt");
+		strcpy(strrchr(txt, '/') ? strrchr(txt, '/') + 1 : txt, f->stem);
+		strcat(txt, ".txt");
 		struct stat st;
 		if (stat(txt, &st) != 0) {
 			note(notes, notes_len, "%s: no timetable %s beside it, not used\n", f->path, txt);

@@ -55,6 +55,14 @@ cp "$nest/nest_sensor_idle.pcap" "$work/mixed/other.pcap"
 expect_eq "lifecycle layout first" "$(q "$work/mixed.db" "SELECT group_concat(subphase) FROM captures")" setup
 grep -q "other.pcap: not named <device>_<step> inside a <device> folder, not used" "$work/err" &&
   pass "a file outside the layout named" || fail "mixed directory note: $(cat "$work/err")"
+# the lifecycle layout with compressed step files
+mkdir -p "$work/lcz/nest_sensor"
+gzip -c "$nest/nest_sensor_setup.pcap" >"$work/lcz/nest_sensor/nest_sensor_setup.pcap.gz"
+zstd -q -c "$nest/nest_sensor_idle.pcap" >"$work/lcz/nest_sensor/nest_sensor_idle.pcap.zst"
+"$CIOT_ANALYZE" -q -o "$work/lcz.db" --ip "$ip" "$work/lcz" 2>"$work/err" || fail "compressed lifecycle steps: exit $?"
+expect_eq "lifecycle layout, compressed steps" \
+  "$(q "$work/lcz.db" "SELECT group_concat(phase || ':' || subphase || ':' || frames, ' ') FROM (SELECT * FROM captures ORDER BY subphase)")" \
+  "idle:idle:$(frames_of "$nest/nest_sensor_idle.pcap") setup:setup:$(frames_of "$nest/nest_sensor_setup.pcap")"
 # nothing to read
 mkdir "$work/nocaptures"
 echo text >"$work/nocaptures/readme"
