@@ -32,7 +32,8 @@ static const char usage_head[] =
 	"      tagged with lifecycle phase (schema: datasets/README.md);\n"
 	"  a directory in the public lifecycle dataset's layout: <device>/<device>_<step>.pcap files,\n"
 	"      or an unsplit <device>.pcap with its <device>.txt timetable;\n"
-	"  a pcap or pcapng file, tagged with the options below.\n"
+	"  a pcap or pcapng file (or one compressed with gzip, xz or zstd), tagged with the options below;\n"
+	"  any other directory: every capture file inside, at any depth, as such files.\n"
 	"\n";
 
 static const char usage_tail[] =
@@ -594,7 +595,8 @@ static void warn_outside(const struct ciot_dataset *ds, const char *manifest, si
 			outside - NAMED);
 }
 
-/* Loads one INPUT into the dataset: a manifest, a lifecycle directory or a bare capture file. */
+/* Loads one INPUT into the dataset: a manifest, a directory (the lifecycle layout, or bare captures)
+ * or a bare capture file. */
 static enum ciot_rc load_input(struct ciot_dataset *ds, const char *input, const struct tool *t, char *errbuf)
 {
 	char manifest[4096];
@@ -602,8 +604,8 @@ static enum ciot_rc load_input(struct ciot_dataset *ds, const char *input, const
 		snprintf(manifest, sizeof manifest, "%s/manifest.json", input);
 		if (access(manifest, F_OK) != 0) {
 			char notes[4096] = "";
-			enum ciot_rc rc = ciot_dataset_load_lifecycle(ds, input, t->ip_table, t->tz, notes, sizeof notes,
-								      errbuf);
+			enum ciot_rc rc = ciot_dataset_load_directory(ds, input, t->ip_table, t->tz, &t->bare, notes,
+								      sizeof notes, errbuf);
 			if (!t->quiet && notes[0])
 				fputs(notes, stderr);
 			return rc;

@@ -14,6 +14,8 @@ packages=(
   build-essential cmake pkg-config clang
   libpcap-dev libndpi-dev libmaxminddb-dev libssl-dev libjansson-dev
   libsqlite3-dev libpcre2-dev libpsl-dev
+  # compressed captures read directly (gzip, xz, zstd): analyze/lib/decompress.c
+  zlib1g-dev liblzma-dev libzstd-dev
   # the public suffix list libpsl reads (registrable domains)
   publicsuffix
   sqlite3 ca-certificates openssl jq
@@ -21,6 +23,8 @@ packages=(
   # libndpi-bin (ndpiReader, the benchmark reference), time (peak memory), valgrind (instruction
   # counts of scripts/cost.sh)
   tshark tcpreplay libndpi-bin time valgrind
+  # compressed captures in the inputs test (gzip and xz are in every Debian)
+  zstd
   # ciot-capture's live test: a two-namespace lab network with DNS, HTTPS, MQTT and UDP traffic
   iproute2 python3 curl dnsmasq-base bind9-dnsutils mosquitto mosquitto-clients
   # the figures' tests: every SVG is checked as XML (xmllint) and rendered (rsvg-convert)

@@ -4,11 +4,15 @@
  *
  * Files are read through one growable buffer with read(2): a frame's bytes point into the buffer,
  * so there is no copy and no allocation per packet. The buffer grows only for an unusually large
- * pcapng block and never beyond CIOT_CAPTURE_MAX_BLOCK.
+ * pcapng block and never beyond CIOT_CAPTURE_MAX_BLOCK. A file compressed with gzip, xz or zstd is
+ * decompressed into the same buffer on the way (decompress.c); offsets in messages are then offsets
+ * in the decompressed data, and the message says so. Every count and offset is 64 bits: a lab's
+ * unsplit capture passes 4 GiB.
  * References: draft-ietf-opsawg-pcap, draft-ietf-opsawg-pcapng.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,6 +20,7 @@
 
 #include "capture-file.h"
 #include "ciot/cursor.h"
+#include "decompress.h"
 
 #define READ_CHUNK (1u << 20)
 
@@ -42,6 +47,9 @@ struct interface {
 
 struct ciot_capture_file {
 	int fd;
+	struct ciot_source *src;
+	enum ciot_rc read_rc; /* why fill() failed (a read error, corrupt compressed data) */
+	bool source_failed;   /* and that it did: its message names the decompressor already */
 	enum ciot_capture_format format;
 	bool big_endian;     /* byte order of the current pcap file or pcapng section */
 	bool truncated;
@@ -91,15 +99,13 @@ static int fill(struct ciot_capture_file *f, size_t n, char *errbuf)
 			size_t want = n + READ_CHUNK;
 			uint8_t *grown = realloc(f->buf, want);
 			if (!grown)
-				return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory"), -1;
+				return f->read_rc = ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory"), -1;
 			f->buf = grown;
 			f->cap = want;
 		}
-		ssize_t got = read(f->fd, f->buf + f->end, f->cap - f->end);
+		ssize_t got = ciot_source_read(f->src, f->buf + f->end, f->cap - f->end, &f->read_rc, errbuf);
 		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			ciot_fail(errbuf, CIOT_ERR_IO, "read: %s", strerror(errno));
+			f->source_failed = true;
 			return -1;
 		}
 		if (got == 0)
@@ -115,9 +121,9 @@ static void consume(struct ciot_capture_file *f, size_t n)
 	f->consumed += n;
 }
 
-/* A file that is no capture: a compressed one (a lab's archive of captures usually is) is named by
- * its compression, with the command that undoes it, rather than by a magic number. Compressed
- * captures are not read (yet). At least 24 bytes are there. */
+/* A file that is no capture: one compressed in a format not read here (gzip, xz and zstd are, by
+ * decompress.c; what they hold can be compressed again) is named by its compression, with the
+ * command that undoes it, rather than by a magic number. At least 24 bytes are there. */
 static enum ciot_rc not_a_capture(const uint8_t *h, char *errbuf)
 {
 	static const struct {
@@ -138,6 +144,16 @@ static enum ciot_rc not_a_capture(const uint8_t *h, char *errbuf)
 			return ciot_fail(errbuf, CIOT_ERR_UNSUPPORTED, "compressed with %s: decompress it first (%s)",
 					 compressed[i].name, compressed[i].command);
 	return ciot_fail(errbuf, CIOT_ERR_FORMAT, "not a pcap or pcapng file (magic 0x%08x)", ciot_be32_at(h, 4, 0));
+}
+
+static bool is_pcap_magic(const uint8_t *h)
+{
+	static const uint32_t magics[] = { PCAP_MAGIC_US, PCAP_MAGIC_NS, PCAP_MAGIC_KUZNETZOV };
+	uint32_t le = ciot_le32_at(h, 4, 0), be = ciot_be32_at(h, 4, 0);
+	for (size_t i = 0; i < sizeof magics / sizeof magics[0]; i++)
+		if (le == magics[i] || be == magics[i])
+			return true;
+	return false;
 }
 
 static enum ciot_rc open_pcap(struct ciot_capture_file *f, uint32_t magic_le, char *errbuf)
@@ -162,59 +178,95 @@ static enum ciot_rc open_pcap(struct ciot_capture_file *f, uint32_t magic_le, ch
 	return CIOT_OK;
 }
 
+/* A format error in a compressed file is about the data it decompresses to: said, since its offsets
+ * are not the file's. The decompressor's own errors ("gzip: corrupt data") name it already. */
+static enum ciot_rc in_decompressed(const struct ciot_capture_file *f, enum ciot_rc rc, char *errbuf)
+{
+	const char *name = ciot_compression_name(ciot_source_compression(f->src));
+	if (rc && name && errbuf && !f->source_failed) {
+		char detail[CIOT_ERRBUF_SIZE];
+		snprintf(detail, sizeof detail, "%s", errbuf);
+		ciot_fail(errbuf, rc, "in the %s-decompressed data: %s", name, detail);
+	}
+	return rc;
+}
+
+static enum ciot_rc open_file(struct ciot_capture_file *f, const char *path, char *errbuf)
+{
+	f->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (f->fd < 0)
+		return ciot_fail(errbuf, CIOT_ERR_IO, "%s", strerror(errno));
+	struct stat st;
+	if (fstat(f->fd, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return ciot_fail(errbuf, CIOT_ERR_IO, "is a directory");
+		f->size = (uint64_t)st.st_size;
+	}
+	posix_fadvise(f->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	return ciot_source_open(&f->src, f->fd, errbuf);
+}
+
+/* The first 24 bytes tell pcap from pcapng (and name what is neither). */
+static enum ciot_rc open_format(struct ciot_capture_file *f, char *errbuf)
+{
+	int got = fill(f, 24, errbuf);
+	if (got < 0)
+		return f->read_rc;
+	if (got == 0)
+		return ciot_fail(errbuf, CIOT_ERR_FORMAT, "too short to be a capture file (%zu bytes)",
+				 f->end - f->start);
+	const uint8_t *h = f->buf + f->start;
+	if (ciot_le32_at(h, 4, 0) == PCAPNG_SHB) {
+		f->format = CIOT_CAPTURE_PCAPNG;
+		/* sections are read by ciot_capture_next like any other block */
+		return CIOT_OK;
+	}
+	if (is_pcap_magic(h))
+		return open_pcap(f, ciot_le32_at(h, 4, 0), errbuf);
+	return not_a_capture(h, errbuf);
+}
+
+enum ciot_rc ciot_capture_probe(const char *path, char *errbuf)
+{
+	struct ciot_capture_file f = { .fd = -1 };
+	enum ciot_rc rc = open_file(&f, path, errbuf);
+	uint8_t h[24];
+	size_t n = 0;
+	while (!rc && n < sizeof h) {
+		ssize_t got = ciot_source_read(f.src, h + n, sizeof h - n, &rc, errbuf);
+		f.source_failed = got < 0;
+		if (got <= 0)
+			break;
+		n += (size_t)got;
+	}
+	if (!rc && n < sizeof h)
+		rc = ciot_fail(errbuf, CIOT_ERR_FORMAT, "too short to be a capture file (%zu bytes)", n);
+	else if (!rc && ciot_le32_at(h, 4, 0) != PCAPNG_SHB && !is_pcap_magic(h))
+		rc = not_a_capture(h, errbuf);
+	if (rc && f.src)
+		rc = in_decompressed(&f, rc, errbuf);
+	ciot_source_close(f.src);
+	if (f.fd >= 0)
+		close(f.fd);
+	return rc;
+}
+
 enum ciot_rc ciot_capture_open(struct ciot_capture_file **out, const char *path, char *errbuf)
 {
 	*out = NULL;
 	struct ciot_capture_file *f = calloc(1, sizeof *f);
 	if (!f)
 		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
-	f->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (f->fd < 0) {
-		enum ciot_rc rc = ciot_fail(errbuf, CIOT_ERR_IO, "%s", strerror(errno));
-		free(f);
+	f->fd = -1;
+	enum ciot_rc rc = open_file(f, path, errbuf);
+	if (!rc)
+		rc = in_decompressed(f, open_format(f, errbuf), errbuf);
+	if (rc) {
+		ciot_capture_close(f);
 		return rc;
 	}
-	struct stat st;
-	if (fstat(f->fd, &st) == 0) {
-		if (S_ISDIR(st.st_mode)) {
-			close(f->fd);
-			free(f);
-			return ciot_fail(errbuf, CIOT_ERR_IO, "is a directory");
-		}
-		f->size = (uint64_t)st.st_size;
-	}
-	posix_fadvise(f->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	enum ciot_rc rc;
-	int got = fill(f, 24, errbuf);
-	if (got < 0) {
-		rc = CIOT_ERR_IO;
-		goto fail;
-	}
-	if (got == 0) {
-		rc = ciot_fail(errbuf, CIOT_ERR_FORMAT, "too short to be a capture file (%zu bytes)",
-			       f->end - f->start);
-		goto fail;
-	}
-	const uint8_t *h = f->buf + f->start;
-	uint32_t magic_le = ciot_le32_at(h, 4, 0);
-	uint32_t magic_be = ciot_be32_at(h, 4, 0);
-	if (magic_le == PCAPNG_SHB) {
-		f->format = CIOT_CAPTURE_PCAPNG;
-		/* sections are read by ciot_capture_next like any other block */
-		rc = CIOT_OK;
-	} else if (magic_le == PCAP_MAGIC_US || magic_le == PCAP_MAGIC_NS || magic_le == PCAP_MAGIC_KUZNETZOV ||
-		   magic_be == PCAP_MAGIC_US || magic_be == PCAP_MAGIC_NS || magic_be == PCAP_MAGIC_KUZNETZOV) {
-		rc = open_pcap(f, magic_le, errbuf);
-	} else {
-		rc = not_a_capture(h, errbuf);
-	}
-	if (rc)
-		goto fail;
 	*out = f;
 	return CIOT_OK;
-fail:
-	ciot_capture_close(f);
-	return rc;
 }
 
 static uint32_t clamp_caplen(uint32_t caplen, uint32_t wirelen, struct ciot_frame *frame)
@@ -230,7 +282,7 @@ static enum ciot_rc next_pcap(struct ciot_capture_file *f, struct ciot_frame *fr
 	int got = fill(f, f->record_header_len, errbuf);
 	if (got <= 0) {
 		*eof = true;
-		return got < 0 ? CIOT_ERR_IO : CIOT_OK;
+		return got < 0 ? f->read_rc : CIOT_OK;
 	}
 	const uint8_t *h = f->buf + f->start;
 	uint32_t sec = rd32(f, h), frac = rd32(f, h + 4), caplen = rd32(f, h + 8), wirelen = rd32(f, h + 12);
@@ -241,7 +293,7 @@ static enum ciot_rc next_pcap(struct ciot_capture_file *f, struct ciot_frame *fr
 	got = fill(f, f->record_header_len + caplen, errbuf);
 	if (got <= 0) {
 		*eof = true;
-		return got < 0 ? CIOT_ERR_IO : CIOT_OK;
+		return got < 0 ? f->read_rc : CIOT_OK;
 	}
 	frame->ts_us = (int64_t)sec * 1000000 + (f->nanosecond ? frac / 1000 : frac);
 	frame->ts_extra_ns = (uint16_t)(f->nanosecond ? frac % 1000 : 0);
@@ -343,7 +395,7 @@ static enum ciot_rc next_pcapng(struct ciot_capture_file *f, struct ciot_frame *
 		int got = fill(f, 12, errbuf);
 		if (got <= 0) {
 			*eof = true;
-			return got < 0 ? CIOT_ERR_IO : CIOT_OK;
+			return got < 0 ? f->read_rc : CIOT_OK;
 		}
 		const uint8_t *h = f->buf + f->start;
 		uint32_t type_le = ciot_le32_at(h, 4, 0);
@@ -359,7 +411,7 @@ static enum ciot_rc next_pcapng(struct ciot_capture_file *f, struct ciot_frame *
 		got = fill(f, total, errbuf);
 		if (got <= 0) {
 			*eof = true;
-			return got < 0 ? CIOT_ERR_IO : CIOT_OK;
+			return got < 0 ? f->read_rc : CIOT_OK;
 		}
 		h = f->buf + f->start;
 		if (rd32(f, h + total - 4) != total)
@@ -450,9 +502,9 @@ enum ciot_rc ciot_capture_next(struct ciot_capture_file *f, struct ciot_frame *f
 			       char *errbuf)
 {
 	*eof = false;
-	if (f->format == CIOT_CAPTURE_PCAP)
-		return next_pcap(f, frame, eof, errbuf);
-	return next_pcapng(f, frame, eof, errbuf);
+	enum ciot_rc rc = f->format == CIOT_CAPTURE_PCAP ? next_pcap(f, frame, eof, errbuf)
+							 : next_pcapng(f, frame, eof, errbuf);
+	return rc ? in_decompressed(f, rc, errbuf) : CIOT_OK;
 }
 
 bool ciot_capture_truncated(const struct ciot_capture_file *f) { return f->truncated; }
@@ -461,13 +513,22 @@ bool ciot_capture_nanosecond(const struct ciot_capture_file *f)
 	return f->format == CIOT_CAPTURE_PCAP && f->nanosecond;
 }
 enum ciot_capture_format ciot_capture_format_of(const struct ciot_capture_file *f) { return f->format; }
-uint64_t ciot_capture_bytes_read(const struct ciot_capture_file *f) { return f->consumed; }
+uint64_t ciot_capture_bytes_read(const struct ciot_capture_file *f)
+{
+	return ciot_source_compression(f->src) == CIOT_COMPRESSION_NONE ? f->consumed : ciot_source_file_bytes(f->src);
+}
+uint64_t ciot_capture_data_bytes(const struct ciot_capture_file *f) { return f->consumed; }
+const char *ciot_capture_compression(const struct ciot_capture_file *f)
+{
+	return ciot_compression_name(ciot_source_compression(f->src));
+}
 uint64_t ciot_capture_size(const struct ciot_capture_file *f) { return f->size; }
 
 void ciot_capture_close(struct ciot_capture_file *f)
 {
 	if (!f)
 		return;
+	ciot_source_close(f->src);
 	if (f->fd >= 0)
 		close(f->fd);
 	free(f->interfaces);

@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "addr.h"
+#include "capture-file.h"
 #include "dataset.h"
 #include "hash.h"
 #include "pii.h"
@@ -23,6 +24,8 @@
 #define MAX_MANIFEST_BYTES (64u << 20)
 #define MAX_TIMETABLE_BYTES (4u << 20)
 #define MAX_SCAN_DEPTH 4
+#define MAX_BARE_SCAN_DEPTH 32 /* a directory of bare captures: a lab's tree of days and benches */
+#define NAMED_SKIPS 5          /* files that are not captures named in the notes; the rest counted */
 #define MAX_NOTES 64          /* operator notes on one capture */
 #define MAX_NOTE_BYTES 4096
 
@@ -1154,6 +1157,8 @@ struct scan {
 	struct node *dirs; /* the folders entered */
 	size_t ndirs, dirs_cap;
 	struct ciot_index dir_index;
+	bool any_file;     /* every regular file, not only *.pcap and *.pcapng (bare captures) */
+	int max_depth;
 };
 
 static bool node_eq(const void *array, size_t pos, const void *key)
@@ -1186,9 +1191,24 @@ static enum ciot_rc enter_dir(struct scan *s, const struct stat *st, bool *seen,
 	return CIOT_OK;
 }
 
+/* <stem>.pcap or <stem>.pcapng, compressed (.gz, .xz, .zst) or not. */
 static bool has_capture_extension(const char *name, size_t *stem_len)
 {
+	static const char *const compressed[] = { ".gz", ".xz", ".zst" };
 	size_t n = strlen(name);
+	for (size_t i = 0; i < sizeof compressed / sizeof compressed[0]; i++) {
+		size_t m = strlen(compressed[i]);
+		if (n > m && !strcmp(name + n - m, compressed[i])) {
+			n -= m;
+			break;
+		}
+	}
+	char plain[NAME_MAX + 1];
+	if (n >= sizeof plain)
+		return false;
+	memcpy(plain, name, n);
+	plain[n] = 0;
+	name = plain;
 	if (n > 5 && !strcmp(name + n - 5, ".pcap")) {
 		*stem_len = n - 5;
 		return true;
@@ -1225,7 +1245,7 @@ static enum ciot_rc scan_dir(struct scan *s, const char *dir, int depth, char *e
 			continue;
 		}
 		bool seen = false;
-		if (S_ISDIR(st.st_mode) && depth < MAX_SCAN_DEPTH && !(rc = enter_dir(s, &st, &seen, errbuf)) && !seen) {
+		if (S_ISDIR(st.st_mode) && depth < s->max_depth && !(rc = enter_dir(s, &st, &seen, errbuf)) && !seen) {
 			rc = scan_dir(s, path, depth + 1, errbuf);
 			free(path);
 			if (rc)
@@ -1233,7 +1253,9 @@ static enum ciot_rc scan_dir(struct scan *s, const char *dir, int depth, char *e
 		} else if (rc) {
 			free(path);
 			break;
-		} else if (S_ISREG(st.st_mode) && has_capture_extension(e->d_name, &stem_len)) {
+		} else if (S_ISREG(st.st_mode) && (has_capture_extension(e->d_name, &stem_len) || s->any_file)) {
+			if (s->any_file)
+				stem_len = strlen(e->d_name);
 			struct found_file *grown = realloc(s->files, (s->n + 1) * sizeof *grown);
 			if (!grown) {
 				free(path);
@@ -1389,6 +1411,18 @@ static enum ciot_rc load_ip_table(struct ciot_dataset *ds, const char *path, cha
 	return rc;
 }
 
+static void free_scan(struct scan *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->files[i].path);
+		free(s->files[i].stem);
+		free(s->files[i].dir_device);
+	}
+	free(s->files);
+	free(s->dirs);
+	index_free(&s->dir_index);
+}
+
 /* Every capture file below root, each once, sorted by path. */
 static enum ciot_rc scan_root(struct scan *s, const char *root, char *errbuf)
 {
@@ -1402,10 +1436,10 @@ static enum ciot_rc scan_root(struct scan *s, const char *root, char *errbuf)
 	return sort_unique(s, errbuf);
 }
 
-enum ciot_rc ciot_dataset_load_lifecycle(struct ciot_dataset *ds, const char *root, const char *ip_table,
-					 int tz_offset_s, char *notes, size_t notes_len, char *errbuf)
+static enum ciot_rc load_lifecycle(struct ciot_dataset *ds, const char *root, const char *ip_table, int tz_offset_s,
+			       char *notes, size_t notes_len, bool *empty, char *errbuf)
 {
-	struct scan s = { 0 };
+	struct scan s = { .max_depth = MAX_SCAN_DEPTH };
 	size_t captures_before = ds->ncaptures;
 	enum ciot_rc rc = scan_root(&s, root, errbuf);
 	if (rc)
@@ -1448,8 +1482,10 @@ enum ciot_rc ciot_dataset_load_lifecycle(struct ciot_dataset *ds, const char *ro
 			rc = ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
 			goto out;
 		}
+		/* <device>.txt beside <device>.pcap (or .pcap.gz): the path's folder, the stem */
 		strcpy(txt, f->path);
-		strcpy(strrchr(txt, '.'), ".txt");
+		strcpy(strrchr(txt, '/') ? strrchr(txt, '/') + 1 : txt, f->stem);
+		strcat(txt, ".txt");
 		struct stat st;
 		if (stat(txt, &st) != 0) {
 			note(notes, notes_len, "%s: no timetable %s beside it, not used\n", f->path, txt);
@@ -1499,10 +1535,8 @@ enum ciot_rc ciot_dataset_load_lifecycle(struct ciot_dataset *ds, const char *ro
 			note(notes, notes_len, "%s: not named <device>_<step> inside a <device> folder, not used\n",
 			     f->path);
 	}
-	if (ds->ncaptures == captures_before) {
-		rc = ciot_fail(errbuf, CIOT_ERR_ARG, "no <device>/<device>_<step>.pcap files found in this directory");
+	if ((*empty = ds->ncaptures == captures_before))
 		goto out;
-	}
 	if (ip_table && (rc = load_ip_table(ds, ip_table, notes, notes_len, errbuf)))
 		goto out;
 	if (!ds->kind)
@@ -1510,14 +1544,72 @@ enum ciot_rc ciot_dataset_load_lifecycle(struct ciot_dataset *ds, const char *ro
 	if (!ds->kind)
 		rc = ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
 out:
-	for (size_t i = 0; i < s.n; i++) {
-		free(s.files[i].path);
-		free(s.files[i].stem);
-		free(s.files[i].dir_device);
+	free_scan(&s);
+	return rc;
+}
+
+enum ciot_rc ciot_dataset_load_lifecycle(struct ciot_dataset *ds, const char *root, const char *ip_table,
+					 int tz_offset_s, char *notes, size_t notes_len, char *errbuf)
+{
+	bool empty = false;
+	enum ciot_rc rc = load_lifecycle(ds, root, ip_table, tz_offset_s, notes, notes_len, &empty, errbuf);
+	if (!rc && empty)
+		rc = ciot_fail(errbuf, CIOT_ERR_ARG, "no <device>/<device>_<step>.pcap files found in this directory");
+	return rc;
+}
+
+/* ---- a directory of bare captures ----------------------------------------------------------- */
+
+/* Every capture below root, by content (pcap or pcapng, compressed or not; any name), in path order,
+ * each file once, added as a bare file with o. Files that are not captures are named in the notes
+ * (the first NAMED_SKIPS) and counted. */
+static enum ciot_rc load_bare_directory(struct ciot_dataset *ds, const char *root, const struct ciot_bare_options *o,
+					char *notes, size_t notes_len, char *errbuf)
+{
+	struct scan s = { .any_file = true, .max_depth = MAX_BARE_SCAN_DEPTH };
+	size_t skipped = 0, found = 0;
+	enum ciot_rc rc = scan_root(&s, root, errbuf);
+	for (size_t i = 0; !rc && i < s.n; i++) {
+		char why[CIOT_ERRBUF_SIZE];
+		enum ciot_rc probe = ciot_capture_probe(s.files[i].path, why);
+		if (probe == CIOT_ERR_NOMEM) {
+			rc = ciot_fail(errbuf, probe, "%s", why);
+		} else if (probe) {
+			if (skipped++ < NAMED_SKIPS)
+				note(notes, notes_len, "%s: not a capture, skipped (%s)\n", s.files[i].path, why);
+		} else {
+			found++;
+			rc = ciot_dataset_add_file(ds, s.files[i].path, o, errbuf);
+		}
 	}
-	free(s.files);
-	free(s.dirs);
-	index_free(&s.dir_index);
+	if (!rc && skipped > NAMED_SKIPS)
+		note(notes, notes_len, "%s: %zu more files that are not captures skipped\n", root, skipped - NAMED_SKIPS);
+	if (!rc && !found)
+		rc = ciot_fail(errbuf, CIOT_ERR_ARG, "no capture files found in this directory (neither "
+			       "<device>/<device>_<step>.pcap files nor any pcap or pcapng file%s)",
+			       skipped ? ", compressed or not, among its files" : "");
+	else if (!rc)
+		note(notes, notes_len, "%s: read as %zu bare capture files (not in the lifecycle layout)%s\n", root, found,
+		     skipped ? "; the files that are not captures skipped" : "");
+	free_scan(&s);
+	return rc;
+}
+
+enum ciot_rc ciot_dataset_load_directory(struct ciot_dataset *ds, const char *root, const char *ip_table,
+					 int tz_offset_s, const struct ciot_bare_options *o, char *notes,
+					 size_t notes_len, char *errbuf)
+{
+	bool empty = false;
+	char lifecycle_notes[4096] = "";
+	enum ciot_rc rc = load_lifecycle(ds, root, ip_table, tz_offset_s, lifecycle_notes, sizeof lifecycle_notes,
+					 &empty, errbuf);
+	if (rc || !empty) {
+		note(notes, notes_len, "%s", lifecycle_notes);
+		return rc;
+	}
+	rc = load_bare_directory(ds, root, o, notes, notes_len, errbuf);
+	if (!rc && ip_table)
+		rc = load_ip_table(ds, ip_table, notes, notes_len, errbuf);
 	return rc;
 }
 

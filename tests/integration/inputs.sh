@@ -32,12 +32,13 @@ for pat in "garbage.pcap: not a pcap or pcapng file" "short.pcap: too short to b
 done
 expect_eq "captures in the database after bad files" "$(q "$db" 'SELECT count(*) FROM captures')" 1
 
-# a directory that is neither a manifest's nor in the lifecycle layout: refused before any analysis
+# a directory without a manifest, a file in the lifecycle layout or any capture: refused before any
+# analysis (a directory of bare captures is read: inputs-lab.sh)
 mkdir "$work/notadataset"
 status=0
 "$CIOT_ANALYZE" -q -o "$db" "$nest" "$work/notadataset" 2>"$work/err" || status=$?
 expect_eq "exit status for a directory without captures" "$status" 2
-grep -q "notadataset: no <device>/<device>_<step>.pcap files found" "$work/err" && pass "empty directory named" ||
+grep -q "notadataset: no capture files found in this directory (neither <device>/<device>_<step>.pcap files nor" "$work/err" && pass "empty directory named" ||
   fail "empty directory message: $(cat "$work/err")"
 
 # a corrupt record in the middle: refused as a whole, the earlier good capture untouched

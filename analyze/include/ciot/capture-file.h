@@ -4,6 +4,7 @@
  * ciot reads capture files itself because libpcap refuses a pcapng file whose interfaces have
  * different link types, and because a researcher's truncated capture should still yield its
  * packets. Each frame carries its own link type and a timestamp in microseconds since the epoch.
+ * A file compressed with gzip, xz or zstd is read as the capture it holds (told by magic, not name).
  */
 #ifndef CIOT_CAPTURE_FILE_H
 #define CIOT_CAPTURE_FILE_H
@@ -35,6 +36,9 @@ enum ciot_capture_format { CIOT_CAPTURE_PCAP, CIOT_CAPTURE_PCAPNG };
 struct ciot_capture_file;
 
 enum ciot_rc ciot_capture_open(struct ciot_capture_file **out, const char *path, char *errbuf);
+/* Whether the file is a capture (pcap or pcapng, compressed or not) by its first bytes alone: CIOT_OK,
+ * or the reason it is not (ciot_capture_open's). */
+enum ciot_rc ciot_capture_probe(const char *path, char *errbuf);
 
 /* Returns CIOT_OK with a frame, CIOT_OK with *eof set at the end, or an error (corrupt file). A file
  * that ends inside a record ends cleanly and reports it through ciot_capture_truncated. */
@@ -45,8 +49,16 @@ bool ciot_capture_truncated(const struct ciot_capture_file *f);
 /* True for a classic pcap file with nanosecond timestamps (frames carry ts_extra_ns). */
 bool ciot_capture_nanosecond(const struct ciot_capture_file *f);
 enum ciot_capture_format ciot_capture_format_of(const struct ciot_capture_file *f);
+/* Bytes of the file read so far, which run up to ciot_capture_size (for progress): the capture's own
+ * bytes for an uncompressed file, the compressed bytes taken by the decompressor for a compressed
+ * one. */
 uint64_t ciot_capture_bytes_read(const struct ciot_capture_file *f);
+/* Bytes of capture data (decompressed) read so far: what offsets in messages count. */
+uint64_t ciot_capture_data_bytes(const struct ciot_capture_file *f);
+/* The file's size on disk (compressed, for a compressed file). */
 uint64_t ciot_capture_size(const struct ciot_capture_file *f);
+/* "gzip", "xz" or "zstd"; NULL for an uncompressed file. */
+const char *ciot_capture_compression(const struct ciot_capture_file *f);
 void ciot_capture_close(struct ciot_capture_file *f);
 
 #endif

@@ -74,6 +74,17 @@ struct ciot_bare_options {
 enum ciot_rc ciot_dataset_add_file(struct ciot_dataset *ds, const char *path, const struct ciot_bare_options *o,
 				   char *errbuf);
 
+/* A directory without a manifest: the lifecycle layout (ciot_dataset_load_lifecycle) when any file
+ * under it follows it; otherwise every capture file below it, at any depth, told by its content
+ * (pcap or pcapng, gzip, xz or zstd compressed or not, whatever its name), in path order, each file
+ * once however many links lead to it, each added as a bare file with `o` (so a device per file name
+ * with its addresses found automatically, or --device, --mac, --ip for all), then `ip_table` applied
+ * to the devices so named. Files that are not captures are skipped, the first few named in `notes`,
+ * the rest counted; a directory without any capture is CIOT_ERR_ARG. */
+enum ciot_rc ciot_dataset_load_directory(struct ciot_dataset *ds, const char *root, const char *ip_table,
+					 int tz_offset_s, const struct ciot_bare_options *o, char *notes,
+					 size_t notes_len, char *errbuf);
+
 /* A time window of an unsplit capture that belongs to one step (from a <device>.txt timetable). */
 struct ciot_window {
 	enum ciot_phase phase;
