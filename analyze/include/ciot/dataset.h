@@ -74,6 +74,16 @@ struct ciot_bare_options {
 enum ciot_rc ciot_dataset_add_file(struct ciot_dataset *ds, const char *path, const struct ciot_bare_options *o,
 				   char *errbuf);
 
+/* Part K of N (1 <= K <= N) of the dataset: its captures at positions K-1, K-1+N, ... in load
+ * order are kept, the others dropped (shard.c). After every input is loaded. `shard` says which
+ * part, for ciot_store_record_shard (ciot/store.h). */
+struct ciot_shard {
+	unsigned k, n;
+	size_t total; /* the dataset's captures before the selection */
+};
+enum ciot_rc ciot_dataset_shard(struct ciot_dataset *ds, unsigned k, unsigned n, struct ciot_shard *shard,
+				char *errbuf);
+
 /* A time window of an unsplit capture that belongs to one step (from a <device>.txt timetable). */
 struct ciot_window {
 	enum ciot_phase phase;
