@@ -24,8 +24,9 @@ expect_eq "captures of part 2/5" "$("$CIOT_ANALYZE" --list-captures --shard 2/5 
 
 # one database per capture, two jobs at a time
 mkdir "$work/parts"
-seq 1 "$n" | xargs -P 2 -I K "$CIOT_ANALYZE" -q -j 1 --pii-key "$key" --shard K/"$n" \
-  -o "$work/parts/part-K.db" "$sample" || fail "a per-capture run"
+# (xargs replaces its -I string wherever it appears: {} appears in no temporary folder's name)
+seq 1 "$n" | xargs -P 2 -I {} "$CIOT_ANALYZE" -q -j 1 --pii-key "$key" --shard {}/"$n" \
+  -o "$work/parts/part-{}.db" "$sample" || fail "a per-capture run"
 expect_eq "per-capture databases" "$(ls "$work/parts" | wc -l)" "$n"
 expect_eq "a part's shard" "$(q "$work/parts/part-7.db" "SELECT value FROM meta WHERE key = 'shard'")" "7/19 of 19 captures"
 "$CIOT_REPORT" merge "$work/merged.db" "$work"/parts/part-*.db || fail "merge of the per-capture databases"
