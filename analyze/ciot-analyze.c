@@ -51,6 +51,8 @@ struct tool {
 	bool quiet;
 	double progress_interval; /* seconds between progress lines on a log (not a terminal) */
 	enum { ACTION_RUN, ACTION_HELP, ACTION_VERSION } action;
+	bool list;                /* --list-captures: print the captures, analyze nothing */
+	struct ciot_shard shard; /* --shard K/N; n 0: the whole dataset */
 	struct ciot_destination_options destinations;
 };
 
@@ -164,8 +166,38 @@ static enum ciot_rc set_version(void *tool, const char *value, char *errbuf)
 	return CIOT_OK;
 }
 
+/* K/N, both decimal, 1 <= K <= N; the selection itself is the library's (ciot_dataset_shard). */
+static enum ciot_rc set_shard(void *tool, const char *value, char *errbuf)
+{
+	char *end;
+	unsigned long k = strtoul(value, &end, 10), n = 0;
+	if (end != value && *end == '/' && end[1] >= '0' && end[1] <= '9')
+		n = strtoul(end + 1, &end, 10);
+	if (*end || k < 1 || n < k || n > 1000000000UL)
+		return ciot_fail(errbuf, CIOT_ERR_ARG, "--shard \"%s\": use K/N with 1 <= K <= N, e.g. 3/16", value);
+	((struct tool *)tool)->shard = (struct ciot_shard){ .k = (unsigned)k, .n = (unsigned)n };
+	return CIOT_OK;
+}
+
+static enum ciot_rc set_list(void *tool, const char *value, char *errbuf)
+{
+	(void)value;
+	(void)errbuf;
+	((struct tool *)tool)->list = true;
+	return CIOT_OK;
+}
+
 static const struct ciot_option output_options[] = {
 	{ "db", 'o', "FILE", "database to write (created if absent; re-analyzed files replace their rows)", set_db },
+	{ "shard", 0, "K/N",
+	  "analyze part K of N of the inputs' captures: the K-th, (K+N)-th, ...\n"
+	  "in the order listed (--list-captures), into a database of its own;\n"
+	  "ciot-report merge makes the parts one database (docs/scale.md)",
+	  set_shard },
+	{ "list-captures", 0, NULL,
+	  "print the capture files to analyze (of the part, with --shard), one a\n"
+	  "line, and exit without analyzing (no -o needed)",
+	  set_list },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
@@ -382,8 +414,8 @@ static int parse_options(struct tool *t, int argc, char **argv)
 		fprintf(stderr, "ciot-analyze: %s\n", errbuf);
 		return EXIT_USAGE;
 	}
-	if (!t->db_path || optind >= argc) {
-		fprintf(stderr, "ciot-analyze: %s\n\n", !t->db_path ? "-o DB is required" : "no INPUT given");
+	if ((!t->db_path && !t->list) || optind >= argc) {
+		fprintf(stderr, "ciot-analyze: %s\n\n", optind < argc ? "-o DB is required" : "no INPUT given");
 		print_help(stderr);
 		return EXIT_USAGE;
 	}
@@ -698,6 +730,8 @@ static int run(const struct tool *t, const struct ciot_dataset *ds, struct ciot_
 			"of \"%s\" to them (reports will count both)\n", t->db_path, other, ciot_dataset_name(ds));
 	if (!rc)
 		rc = ciot_store_begin_run(store, ds, analysis, errbuf);
+	if (!rc)
+		rc = ciot_store_record_shard(store, ds, &t->shard, errbuf);
 	if (rc) {
 		fprintf(stderr, "%s: %s\n", t->db_path, errbuf);
 		ciot_store_close(store);
@@ -775,6 +809,17 @@ int main(int argc, char **argv)
 			ciot_dataset_delete(ds);
 			return rc == CIOT_ERR_ARG ? EXIT_USAGE : EXIT_FAILED_CAPTURES;
 		}
+	}
+	if (t.shard.n && ciot_dataset_shard(ds, t.shard.k, t.shard.n, &t.shard, errbuf)) {
+		fprintf(stderr, "ciot-analyze: %s\n", errbuf);
+		ciot_dataset_delete(ds);
+		return EXIT_FAILED_CAPTURES;
+	}
+	if (t.list) {
+		for (size_t i = 0; i < ciot_dataset_ncaptures(ds); i++)
+			printf("%s\n", ciot_capture_path(ciot_dataset_capture(ds, i)));
+		ciot_dataset_delete(ds);
+		return fflush(stdout) == 0 && !ferror(stdout) ? 0 : EXIT_FAILED_CAPTURES;
 	}
 	struct ciot_analysis *analysis;
 	enum ciot_rc rc = ciot_analysis_new(&analysis, config, ds, errbuf);

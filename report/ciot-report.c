@@ -26,6 +26,7 @@ static void usage(FILE *out)
 	      "       ciot-report DB --html FILE [--home CC] [--fold-greater-china]\n"
 	      "       ciot-report --columns [TABLE] [--format md|csv|json] [-o FILE]\n"
 	      "       ciot-report compare A.db B.db [TABLE...] [--format csv|json|md] [-o FILE] (compare --help)\n"
+	      "       ciot-report merge OUT.db PART.db... (merge --help)\n"
 	      "\n"
 	      "Exports TABLE from a database written by ciot-analyze, or draws its figures as standalone SVG\n"
 	      "(docs/figures.md): `figure NAME` one figure (exit status 3, and no file, when the database has\n"
@@ -86,7 +87,7 @@ static void usage(FILE *out)
  * it 0600 whatever the umask, and rename keeps that mode: a report a lab shares through a group
  * folder would be unreadable to the group. It gets what open(..., 0666) would have given, 0666 less
  * the umask (read back by setting it, the only portable way; the tool has one thread). */
-static int open_output(char *tmp)
+int open_output(char *tmp)
 {
 	int fd = mkstemp(tmp);
 	if (fd < 0)
@@ -264,6 +265,8 @@ int main(int argc, char **argv)
 	};
 	if (argc > 1 && !strcmp(argv[1], "compare"))
 		return ciot_report_compare(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "merge"))
+		return ciot_report_merge(argc - 1, argv + 1);
 	struct job job = { .kind = JOB_EXPORT, .format = CIOT_EXPORT_CSV };
 	bool format_given = false;
 	const char *output = NULL, *svg_dir = NULL, *html = NULL;

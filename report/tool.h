@@ -13,6 +13,9 @@
 /* `ciot-report compare ...`: argv[0] is "compare"; returns the exit status. */
 int ciot_report_compare(int argc, char **argv);
 
+/* `ciot-report merge OUT.db PART.db...` (ciot-report-merge.c): argv[0] is "merge". */
+int ciot_report_merge(int argc, char **argv);
+
 /* Where -o's report goes. A regular file (or a path that does not exist yet) is replaced only once
  * the report is complete: written to a temporary file beside it, then renamed over it, so that a
  * failed export leaves the old file. A symlink to a regular file replaces its target and keeps the
@@ -27,6 +30,11 @@ struct output {
 	bool in_place;
 	FILE *out;
 };
+
+/* Makes the temporary file (mkstemp template `tmp`) an output is written to before it is renamed
+ * over its path, with mode 0666 less the umask (what open(2) would give; mkstemp gives 0600); -1
+ * with errno on failure. The merged database of ciot-report merge is built in one. */
+int open_output(char *tmp);
 
 /* Opens -o's destination: refused when it names one of the inputs (however: its inode is
  * compared), an empty path or a directory; CIOT_ERR_IO with errbuf "path: reason" then. */

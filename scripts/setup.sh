@@ -27,6 +27,9 @@ packages=(
   zstd
   # ciot-capture's live test: a two-namespace lab network with DNS, HTTPS, MQTT and UDP traffic
   iproute2 python3 curl dnsmasq-base bind9-dnsutils mosquitto mosquitto-clients
+  # the Slurm recipe's test (docs/scale.md): a one-node Slurm the test configures and starts
+  # itself; the packages' own services are not started (nor enabled: the test's config is its own)
+  slurm-wlm munge
   # the figures' tests: every SVG is checked as XML (xmllint) and rendered (rsvg-convert)
   libxml2-utils librsvg2-bin
   # the HTML report's test: the page opened in a real browser, headless (no console error, no

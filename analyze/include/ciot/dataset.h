@@ -85,6 +85,16 @@ enum ciot_rc ciot_dataset_load_directory(struct ciot_dataset *ds, const char *ro
 					 int tz_offset_s, const struct ciot_bare_options *o, char *notes,
 					 size_t notes_len, char *errbuf);
 
+/* Part K of N (1 <= K <= N) of the dataset: its captures at positions K-1, K-1+N, ... in load
+ * order are kept, the others dropped (shard.c). After every input is loaded. `shard` says which
+ * part, for ciot_store_record_shard (ciot/store.h). */
+struct ciot_shard {
+	unsigned k, n;
+	size_t total; /* the dataset's captures before the selection */
+};
+enum ciot_rc ciot_dataset_shard(struct ciot_dataset *ds, unsigned k, unsigned n, struct ciot_shard *shard,
+				char *errbuf);
+
 /* A time window of an unsplit capture that belongs to one step (from a <device>.txt timetable). */
 struct ciot_window {
 	enum ciot_phase phase;

@@ -42,4 +42,25 @@ struct sqlite3 *ciot_store_db(struct ciot_store *s);
 /* Opens an existing database read-only, for reports; checks its schema version. */
 enum ciot_rc ciot_store_open_readonly(struct sqlite3 **out, const char *path, char *errbuf);
 
+/* A run over one part of a dataset (ciot_dataset_shard, ciot/dataset.h) records which part in the
+ * database's meta (shard, shard_captures), so that a merge numbers its rows as one run over the
+ * whole would; nothing for a run over a whole dataset (shard->n 0). After ciot_store_begin_run. */
+struct ciot_shard;
+enum ciot_rc ciot_store_record_shard(struct ciot_store *s, const struct ciot_dataset *ds,
+				     const struct ciot_shard *shard, char *errbuf);
+
+/* Merging the databases of parts of one analysis into the database one run over the whole would
+ * have written (merge.c says what is renumbered, checked and left to the stages). `path` is a new,
+ * empty file; every part is added (checked: complete, this schema, the same meta), then copied;
+ * the result is incomplete until the destinations stage is built over ciot_merge_db, which marks
+ * it complete. */
+struct ciot_merge;
+enum ciot_rc ciot_merge_new(struct ciot_merge **out, const char *path, char *errbuf);
+enum ciot_rc ciot_merge_add(struct ciot_merge *m, const char *part, char *errbuf);
+enum ciot_rc ciot_merge_copy(struct ciot_merge *m, char *errbuf);
+/* The parts' common meta value of `key` (false when they have none). */
+bool ciot_merge_meta(struct ciot_merge *m, const char *key, char *value, size_t len);
+struct sqlite3 *ciot_merge_db(struct ciot_merge *m);
+void ciot_merge_free(struct ciot_merge *m);
+
 #endif
