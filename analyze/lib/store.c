@@ -167,7 +167,8 @@ static int schema_version(sqlite3 *db, char *errbuf, enum ciot_rc *rc)
 {
 	sqlite3_stmt *st;
 	*rc = CIOT_OK;
-	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &st, NULL) != SQLITE_OK) {
+	static const char sql[] = "SELECT value FROM meta WHERE key = 'schema_version'";
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
 		/* no meta table: an empty database, or not ours */
 		sqlite3_stmt *any;
 		int tables = -1;
@@ -177,6 +178,10 @@ static int schema_version(sqlite3 *db, char *errbuf, enum ciot_rc *rc)
 		sqlite3_finalize(any);
 		if (tables == 0)
 			return 0;
+		/* tables but no meta a moment before: another run's schema may have been committed
+		 * between the two looks; looked for once more */
+		if (tables > 0 && sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK)
+			goto read;
 		int code = sqlite3_errcode(db) & 0xff;
 		if (tables < 0 && (code == SQLITE_BUSY || code == SQLITE_LOCKED)) {
 			*rc = ciot_fail(errbuf, CIOT_ERR_BUSY, "the database is locked by another process");
@@ -186,6 +191,7 @@ static int schema_version(sqlite3 *db, char *errbuf, enum ciot_rc *rc)
 				 : ciot_fail(errbuf, CIOT_ERR_FORMAT, "an SQLite database, but not one written by ciot");
 		return -1;
 	}
+read:;
 	int v = -1, step = sqlite3_step(st);
 	if (step == SQLITE_ROW)
 		v = atoi((const char *)sqlite3_column_text(st, 0));
@@ -287,7 +293,13 @@ enum ciot_rc ciot_store_open(struct ciot_store **out, const char *path, char *er
 		goto fail;
 	}
 	sqlite3_busy_timeout(s->db, busy_ms(STORE_BUSY_MS));
+	/* One read transaction, so that both of schema_version's looks see one state: between them
+	 * another run creating the schema could commit it, and its tables would seem to be a stranger's
+	 * without the meta table looked for a moment before (found by the kill test's two runs). */
+	if ((rc = ciot_db_exec(s->db, "BEGIN", "open", errbuf)))
+		goto fail;
 	int v = schema_version(s->db, errbuf, &rc);
+	sqlite3_exec(s->db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
 	if (rc)
 		goto fail;
 	if (v > 0 && v != CIOT_SCHEMA_VERSION) {
