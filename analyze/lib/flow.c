@@ -44,6 +44,7 @@ struct ciot_flow_table {
 	size_t stride;
 	ciot_flow_end_fn on_end;
 	void *ctx;
+	bool managed; /* flows end only through ciot_flow_table_end */
 };
 
 struct ciot_flow_table *ciot_flow_table_new(uint32_t max_flows, const struct ciot_flow_timeouts *timeouts,
@@ -177,9 +178,28 @@ static void expire(struct ciot_flow_table *t, int64_t now)
 	}
 }
 
+void ciot_flow_table_set_managed(struct ciot_flow_table *t, bool managed)
+{
+	t->managed = managed;
+}
+
+void ciot_flow_table_end(struct ciot_flow_table *t, struct ciot_flow *f, enum ciot_flow_end reason)
+{
+	end_flow(t, f, reason);
+}
+
+struct ciot_flow *ciot_flow_table_find(struct ciot_flow_table *t, const struct ciot_flow_key *key)
+{
+	uint32_t h = key_hash(key);
+	struct ciot_flow *f = t->buckets[h & t->mask];
+	while (f && !(f->hash == h && key_equal(&f->key, key)))
+		f = f->hash_next;
+	return f;
+}
+
 static struct ciot_flow *alloc_flow(struct ciot_flow_table *t)
 {
-	if (t->active >= t->max) {
+	if (t->active >= t->max && !t->managed) {
 		/* make room: the least recently active flow of any class */
 		struct ciot_flow *oldest = NULL;
 		for (int c = 0; c < CIOT_FLOW_NCLASSES; c++) {
@@ -217,7 +237,8 @@ static int timeout_class(const struct ciot_flow *f)
 struct ciot_flow *ciot_flow_table_packet(struct ciot_flow_table *t, const struct ciot_packet *pkt,
 					 int *dir, bool *created)
 {
-	expire(t, pkt->ts_us);
+	if (!t->managed)
+		expire(t, pkt->ts_us);
 	struct ciot_flow_key key;
 	bool src_is_lo = make_key(pkt, &key);
 	uint32_t h = key_hash(&key);
@@ -225,7 +246,7 @@ struct ciot_flow *ciot_flow_table_packet(struct ciot_flow_table *t, const struct
 	while (f && !(f->hash == h && key_equal(&f->key, &key)))
 		f = f->hash_next;
 	bool syn_only = pkt->proto == CIOT_PROTO_TCP && (pkt->tcp_flags & (CIOT_TCP_SYN | CIOT_TCP_ACK)) == CIOT_TCP_SYN;
-	if (f && syn_only && f->timeout_class == CIOT_FLOW_CLASS_TCP_CLOSED) {
+	if (f && syn_only && f->timeout_class == CIOT_FLOW_CLASS_TCP_CLOSED && !t->managed) {
 		end_flow(t, f, CIOT_FLOW_END_REUSED);
 		f = NULL;
 	}
