@@ -106,15 +106,31 @@ static void lru_unlink(struct lru *l, struct ciot_flow *f)
 	f->lru_prev = f->lru_next = NULL;
 }
 
-static void lru_append(struct lru *l, struct ciot_flow *f)
+/* Into its class's list in order of last activity (last_ts; among equals, the order they got
+ * there), so that the head is always the flow idle longest, also when packets come out of time
+ * order (captures merged, or written by several interfaces): expiry looks at heads only, and a
+ * flow idle past its timeout must not wait behind a more recent one (it would be held, and end as
+ * capture_end, long after it ended). In time order the flow goes to the tail at once; out of
+ * order, the walk passes the flows more recent than it (LRU_WALK_MAX at most, then it stays at the
+ * tail: a capture whose clock jumps back by more than that many flows' worth costs no more). */
+#define LRU_WALK_MAX 256
+static void lru_insert(struct lru *l, struct ciot_flow *f)
 {
-	f->lru_prev = l->tail;
-	f->lru_next = NULL;
-	if (l->tail)
-		l->tail->lru_next = f;
+	struct ciot_flow *after = l->tail;
+	for (int i = 0; i < LRU_WALK_MAX && after && after->last_ts > f->last_ts; i++)
+		after = after->lru_prev;
+	if (after && after->last_ts > f->last_ts)
+		after = l->tail; /* too far back: the tail, as before */
+	f->lru_prev = after;
+	f->lru_next = after ? after->lru_next : l->head;
+	if (f->lru_next)
+		f->lru_next->lru_prev = f;
+	else
+		l->tail = f;
+	if (after)
+		after->lru_next = f;
 	else
 		l->head = f;
-	l->tail = f;
 }
 
 static uint32_t key_hash(const struct ciot_flow_key *k)
@@ -266,7 +282,7 @@ struct ciot_flow *ciot_flow_table_packet(struct ciot_flow_table *t, const struct
 		f->hash_next = t->buckets[h & t->mask];
 		t->buckets[h & t->mask] = f;
 		f->timeout_class = (uint8_t)timeout_class(f);
-		lru_append(&t->lru[f->timeout_class], f);
+		lru_insert(&t->lru[f->timeout_class], f);
 		t->active++;
 	}
 	int d = src_is_lo == f->initiator_is_lo ? 0 : 1;
@@ -289,7 +305,7 @@ struct ciot_flow *ciot_flow_table_packet(struct ciot_flow_table *t, const struct
 	int cls = timeout_class(f);
 	lru_unlink(&t->lru[f->timeout_class], f);
 	f->timeout_class = (uint8_t)cls;
-	lru_append(&t->lru[cls], f);
+	lru_insert(&t->lru[cls], f);
 	return f;
 }
 
