@@ -133,18 +133,25 @@ static void lru_insert(struct lru *l, struct ciot_flow *f)
 		l->head = f;
 }
 
+static uint64_t load64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
 static uint32_t key_hash(const struct ciot_flow_key *k)
 {
-	/* FNV-1a over the fields; the key is canonical, so both directions hash alike */
-	uint32_t h = 2166136261u;
-	for (int i = 0; i < 16; i++)
-		h = (h ^ k->lo[i]) * 16777619u;
-	for (int i = 0; i < 16; i++)
-		h = (h ^ k->hi[i]) * 16777619u;
-	h = (h ^ k->lo_port) * 16777619u;
-	h = (h ^ k->hi_port) * 16777619u;
-	h = (h ^ k->proto) * 16777619u;
-	return h ^ h >> 15;
+	/* the key's words through multiply-xorshift rounds; the key is canonical, so both directions
+	 * hash alike (its bucket only: the chain compares whole keys) */
+	uint64_t h = (uint64_t)k->lo_port << 24 ^ (uint64_t)k->hi_port << 8 ^ k->proto;
+	const uint64_t w[4] = { load64(k->lo), load64(k->lo + 8), load64(k->hi), load64(k->hi + 8) };
+	for (int i = 0; i < 4; i++) {
+		h = (h ^ w[i]) * 0x9e3779b97f4a7c15u;
+		h ^= h >> 29;
+	}
+	h *= 0xbf58476d1ce4e5b9u;
+	return (uint32_t)(h >> 32);
 }
 
 static bool key_equal(const struct ciot_flow_key *a, const struct ciot_flow_key *b)

@@ -19,7 +19,6 @@
  * each analyzer merges its own capture results (capture_merge, analyzer.h).
  */
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,7 +26,7 @@
 
 #define RING_BYTES (8u << 20) /* the ring: a few thousand frames in flight */
 #define RING_ALIGN 64u
-#define PUBLISH_EVERY 64u     /* entries between publications of the ring's positions */
+#define PUBLISH_EVERY 512u    /* entries between publications of the ring's positions */
 #define SPINS 200             /* looks at the ring before sleeping on it */
 #define PROGRESS_EVERY 4096u
 #define MAX_SHARDS 64u
@@ -325,7 +324,9 @@ static void reader_flow_ended(void *ctx, struct ciot_flow *f, enum ciot_flow_end
 	e->u.end.dpi = rf->dpi;
 	e->u.end.dpi.state = NULL;
 	const char *name = ciot_strpool_get(&rd->r->names, rf->dpi.server_name);
-	snprintf(e->u.end.server_name, sizeof e->u.end.server_name, "%s", name ? name : "");
+	size_t len = name ? strnlen(name, sizeof e->u.end.server_name - 1) : 0;
+	memcpy(e->u.end.server_name, name ? name : "", len);
+	e->u.end.server_name[len] = 0;
 	commit(&rd->wr, e);
 }
 
