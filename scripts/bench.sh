@@ -25,7 +25,9 @@
 # default 8; other values are cached as bench-N.pcap), CIOT_BENCH_BUILDER (the builder script),
 # CIOT_BENCH_ARGS (ciot-analyze options; default --all-flows, since the bench capture is many
 # hosts, not one device, and every flow must be stored for the figures to include storing),
-# CIOT_BENCH_FLOOR (the floor program; default BUILD_DIR/tests/ciot-bench-floor).
+# CIOT_BENCH_FLOOR (the floor program; default BUILD_DIR/tests/ciot-bench-floor), CIOT_BENCH_JOBS
+# (default 2: ciot-analyze -j N is timed too, alternating with the others, and its speed-up over
+# -j 1 printed: the one capture's flows shared among N workers; 1 or empty: not run).
 # Exit status: 0 when every run completed (whatever the PASS/FAIL verdict); 1 on any error, or
 # when ciot-analyze could not store the capture (exit 1: verdict INVALID, figures still shown).
 set -euo pipefail
@@ -143,7 +145,9 @@ ndpi_flows=$(awk -F: '/Unique flows/ { gsub(/[ \t]/, "", $2); print $2; exit }' 
 # reported as invalid. Any other failure of either tool stops the benchmark.
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 ndpi_wall=(); ndpi_kib=(); ciot_wall=(); ciot_kib=(); ciot_rcs=(); ciot_stderr=
-floor_wall=(); floor_kib=()
+floor_wall=(); floor_kib=(); jobs_wall=(); jobs_kib=()
+jobs=${CIOT_BENCH_JOBS-2}
+case "$jobs" in ''|1) jobs=;; *[!0-9]*) die "CIOT_BENCH_JOBS must be a number, not '$jobs'";; esac
 for i in $(seq 1 "$runs"); do
   note "run $i/$runs: floor"
   r=$(timed floor "$tmp/floor.err" 0 "$floor" "$pcap")
@@ -159,6 +163,13 @@ for i in $(seq 1 "$runs"); do
   read -r w k rc <<< "$r"
   ciot_wall+=("$w"); ciot_kib+=("$k"); ciot_rcs+=("$rc")
   if [ -s "$tmp/ciot.err" ]; then ciot_stderr=$tmp/ciot.err.$i; cp "$tmp/ciot.err" "$ciot_stderr"; fi
+  if [ -n "$jobs" ]; then
+    note "run $i/$runs: ciot-analyze -j $jobs"
+    rm -f "$db" "$db-journal" "$db-wal" "$db-shm"
+    r=$(timed "ciot-analyze -j $jobs" "$tmp/jobs.err" "0 1" "$ciot" -q "${ciot_args[@]}" -j "$jobs" -o "$db" "$pcap")
+    read -r w k _ <<< "$r"
+    jobs_wall+=("$w"); jobs_kib+=("$k")
+  fi
 done
 # Start-up: a capture of the first packet, whole runs timed to the microsecond (bash's clock),
 # alternating, medians of 5: what each tool costs before (and around) its first packet.
@@ -190,12 +201,15 @@ nw=$(median "${ndpi_wall[@]}"); nk=$(median "${ndpi_kib[@]}")
 cw=$(median "${ciot_wall[@]}"); ck=$(median "${ciot_kib[@]}")
 fw=$(median "${floor_wall[@]}"); fk=$(median "${floor_kib[@]}")
 ns=$(median "${ndpi_start[@]}"); cs=$(median "${ciot_start[@]}")
+jw=0; jk=0
+if [ -n "$jobs" ]; then jw=$(median "${jobs_wall[@]}"); jk=$(median "${jobs_kib[@]}"); fi
 echo
 CORES=$(nproc 2>/dev/null || echo '?') awk -v pcap="$pcap" -v pk="$packets" -v by="$file_bytes" \
     -v nw="$nw" -v nk="$nk" -v cw="$cw" -v ck="$ck" -v runs="$runs" \
     -v nwa="${ndpi_wall[*]}" -v cwa="${ciot_wall[*]}" -v nka="${ndpi_kib[*]}" -v cka="${ciot_kib[*]}" \
     -v fw="$fw" -v fk="$fk" -v fwa="${floor_wall[*]}" -v ns="$ns" -v cs="$cs" \
     -v nsa="${ndpi_start[*]}" -v csa="${ciot_start[*]}" -v lb="$load_before" -v la="$load_after" \
+    -v jobs="$jobs" -v jw="$jw" -v jk="$jk" -v jwa="${jobs_wall[*]:-}" \
     -v nf="$ndpi_flows" -v cf="$ciot_flows" -v ndpi="$ndpi" -v ciot="$ciot" \
     -v cargs="${ciot_args[*]}" -v rcs="${ciot_rcs[*]}" -v failed="$ciot_failed" '
 function mib_list(s,   n, a, i, o) { n = split(s, a, " "); o = ""
@@ -220,6 +234,8 @@ BEGIN {
   if (cw > 0) printf "throughput:   ciot %.0f packets/s, %.1f MB/s, peak %.1f MiB\n", pk / cw, mb / cw, ck / 1024
   else printf "throughput:   n/a (ciot median wall time is 0)\n"
   if (nw > 0) printf "              ndpiReader %.0f packets/s, %.1f MB/s, peak %.1f MiB\n", pk / nw, mb / nw, nk / 1024
+  if (jobs != "" && jw > 0)
+    printf "ciot -j %s:    %6.2f s wall  %7.1f MiB peak   [%s s]  speed-up over -j 1: %.2fx\n", jobs, jw, jk / 1024, jwa, cw / jw
   printf "start-up:     ciot %d ms, ndpiReader %d ms  (one-packet capture, whole run, median of 5: [%s] [%s] ms)\n", \
          cs, ns, csa, nsa
   printf "flows:        ciot stored %s; ndpiReader reports %s unique flows\n", cf, nf
