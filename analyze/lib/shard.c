@@ -70,7 +70,14 @@ struct ring {
 	pthread_mutex_t lock;
 	pthread_cond_t data, space;
 	atomic_int data_sleepers, space_sleepers;
+	/* a sleeping thread is woken only when there is a batch for it (WAKE_BYTES of entries, or a
+	 * quarter of the ring free), not for every entry: fewer sleeps, fewer wake-ups */
+	atomic_uint_fast64_t space_target; /* the writer sleeps until every reader is past it */
+	atomic_bool closed;                /* the writer published its last entry */
 };
+
+#define WAKE_BYTES (RING_BYTES / 8)
+#define SPACE_SLACK (RING_BYTES / 4)
 
 static void cpu_relax(void)
 {
@@ -99,7 +106,7 @@ static uint64_t min_tail(struct ring *g)
 	return m;
 }
 
-/* The writer: waits until `need` bytes from `pos` are free. */
+/* The writer: waits until `need` bytes from `pos` are free (and, once asleep, a quarter more). */
 static void wait_space(struct ring *g, uint64_t pos, size_t need)
 {
 	for (int i = 0; i < SPINS; i++) {
@@ -107,15 +114,26 @@ static void wait_space(struct ring *g, uint64_t pos, size_t need)
 			return;
 		cpu_relax();
 	}
+	uint64_t target = pos + need + SPACE_SLACK - RING_BYTES;
 	pthread_mutex_lock(&g->lock);
+	atomic_store(&g->space_target, target);
 	atomic_fetch_add(&g->space_sleepers, 1);
-	while (pos + need - min_tail(g) > RING_BYTES)
+	while (min_tail(g) < target)
 		pthread_cond_wait(&g->space, &g->lock);
 	atomic_fetch_sub(&g->space_sleepers, 1);
 	pthread_mutex_unlock(&g->lock);
 }
 
-/* A reader: waits until the writer has published past `pos`; returns the published head. */
+/* A reader moved its tail to `pos`: the writer is woken when it sleeps and this was what it waited
+ * for (the last reader to pass its target wakes it). */
+static void wake_writer(struct ring *g, uint64_t pos)
+{
+	if (atomic_load(&g->space_sleepers) > 0 && pos >= atomic_load(&g->space_target))
+		wake(g, &g->space_sleepers, &g->space);
+}
+
+/* A reader: waits until the writer has published past `pos` (once asleep, a batch of entries, or
+ * the last); returns the published head. */
 static uint64_t wait_data(struct ring *g, uint64_t pos)
 {
 	uint64_t h;
@@ -126,7 +144,7 @@ static uint64_t wait_data(struct ring *g, uint64_t pos)
 	}
 	pthread_mutex_lock(&g->lock);
 	atomic_fetch_add(&g->data_sleepers, 1);
-	while ((h = atomic_load(&g->head)) <= pos)
+	while ((h = atomic_load(&g->head)) <= pos || (h - pos < WAKE_BYTES && !atomic_load(&g->closed)))
 		pthread_cond_wait(&g->data, &g->lock);
 	atomic_fetch_sub(&g->data_sleepers, 1);
 	pthread_mutex_unlock(&g->lock);
@@ -137,14 +155,25 @@ static uint64_t wait_data(struct ring *g, uint64_t pos)
 struct writer {
 	struct ring *g;
 	uint64_t pos;        /* next byte to write */
+	uint64_t woken;      /* the head when the readers were last woken */
 	unsigned unpublished;
 };
 
-static void publish(struct writer *wr)
+/* The head for the readers; sleeping readers woken once a batch is there, or when `force`d (the
+ * writer is about to sleep, or is done). */
+static void publish_head(struct writer *wr, bool force)
 {
 	atomic_store(&wr->g->head, wr->pos);
 	wr->unpublished = 0;
-	wake(wr->g, &wr->g->data_sleepers, &wr->g->data);
+	if (force || wr->pos - wr->woken >= WAKE_BYTES) {
+		wr->woken = wr->pos;
+		wake(wr->g, &wr->g->data_sleepers, &wr->g->data);
+	}
+}
+
+static void publish(struct writer *wr)
+{
+	publish_head(wr, false);
 }
 
 /* Room for an entry of `size` bytes (header included), contiguous in the ring. */
@@ -156,7 +185,7 @@ static struct entry *reserve(struct writer *wr, size_t size)
 		/* the rest of the ring is skipped: a wrap entry says so */
 		size_t rest = RING_BYTES - off;
 		if (wr->pos + rest - min_tail(wr->g) > RING_BYTES) {
-			publish(wr);
+			publish_head(wr, true);
 			wait_space(wr->g, wr->pos, rest);
 		}
 		struct entry *e = (struct entry *)(void *)(wr->g->buf + off);
@@ -166,7 +195,7 @@ static struct entry *reserve(struct writer *wr, size_t size)
 		off = 0;
 	}
 	if (wr->pos + size - min_tail(wr->g) > RING_BYTES) {
-		publish(wr);
+		publish_head(wr, true);
 		wait_space(wr->g, wr->pos, size);
 	}
 	struct entry *e = (struct entry *)(void *)(wr->g->buf + off);
@@ -273,18 +302,18 @@ static void *shard_main(void *arg)
 				break;
 			case ENTRY_END:
 				atomic_store(&g->tail[sh->index].pos, pos + e->size);
-				wake(g, &g->space_sleepers, &g->space);
+				wake_writer(g, pos + e->size);
 				return NULL;
 			}
 			pos += e->size;
 			if (++unpublished == PUBLISH_EVERY) {
 				atomic_store(&g->tail[sh->index].pos, pos);
-				wake(g, &g->space_sleepers, &g->space);
+				wake_writer(g, pos);
 				unpublished = 0;
 			}
 		}
 		atomic_store(&g->tail[sh->index].pos, pos);
-		wake(g, &g->space_sleepers, &g->space);
+		wake_writer(g, pos);
 		unpublished = 0;
 	}
 }
@@ -556,7 +585,8 @@ enum ciot_rc ciot_analyze_capture_sharded(struct ciot_worker *const *all, size_t
 			rc = read_all(&rd, file, progress, stop, errbuf);
 		ciot_flow_table_flush(rd.flows, CIOT_FLOW_END_CAPTURE);
 		put_mark(&rd.wr, ENTRY_END, UINT64_MAX, rd.segment);
-		publish(&rd.wr);
+		atomic_store(&g->closed, true);
+		publish_head(&rd.wr, true);
 		for (size_t i = 0; i < started; i++)
 			pthread_join(sh[i].thread, NULL);
 		r->truncated = ciot_capture_truncated(file);
