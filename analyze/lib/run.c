@@ -33,7 +33,9 @@ static void finish_capture(struct shared *sh, const struct ciot_capture *c, enum
 		sh->failed++;
 		if (!sh->first_error || sh->first_error == CIOT_ERR_INTERRUPTED) {
 			sh->first_error = rc;
-			snprintf(sh->first_errbuf, sizeof sh->first_errbuf, "%s: %s", c->path, msg);
+			/* a long path and message are cut: the message is for reading */
+			if (snprintf(sh->first_errbuf, sizeof sh->first_errbuf, "%s: %s", c->path, msg) < 0)
+				sh->first_errbuf[0] = 0;
 		}
 	}
 	if (sh->report)
