@@ -4,6 +4,7 @@
  * knows them only as column groups and callbacks.
  */
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,14 +276,27 @@ static enum ciot_rc prepare_all(struct ciot_store *s, char *errbuf)
 	return CIOT_OK;
 }
 
+/* SQLite's memory statistics, which nothing in ciot reads, take a global mutex on every
+ * allocation SQLite makes (some per row stored): off, when SQLite is not yet initialized in the
+ * process (otherwise sqlite3_config refuses, and nothing changes). */
+static void no_memstatus(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 enum ciot_rc ciot_store_open(struct ciot_store **out, const char *path, char *errbuf)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, no_memstatus);
 	*out = NULL;
 	struct ciot_store *s = calloc(1, sizeof *s);
 	if (!s)
 		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
 	enum ciot_rc rc;
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+	/* the connection is used by one thread at a time (run.c holds the store's lock around it),
+	 * so it needs no mutex of its own around every call */
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
 		rc = ciot_db_fail(s->db, errbuf, "open");
 		goto fail;
 	}
