@@ -504,6 +504,14 @@ static enum ciot_rc single_brand(struct builder *b)
 	return CIOT_OK;
 }
 
+static void bind_in_place(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
 static enum ciot_rc build_device(struct builder *b, sqlite3_int64 device_id, const struct ciot_party_device *dev)
 {
 	enum ciot_rc rc = load_answers(b, device_id);
@@ -588,23 +596,26 @@ static enum ciot_rc build_device(struct builder *b, sqlite3_int64 device_id, con
 			else
 				b->stats->internet_unnamed++;
 		}
+		/* every parameter is bound again for every row, and each string stays where it is until
+		 * the row is inserted (the flow's row is current, the names are the pool's and the
+		 * rules'): bound in place, not copied */
 		sqlite3_stmt *ins = b->insert;
 		sqlite3_bind_int64(ins, 1, flow_id);
-		ciot_db_bind_text_or_null(ins, 2, name);
-		ciot_db_bind_text_or_null(ins, 3, name ? source : NULL);
-		ciot_db_bind_text_or_null(ins, 4, dns_name);
-		ciot_db_bind_text_or_null(ins, 5, domain);
+		bind_in_place(ins, 2, name);
+		bind_in_place(ins, 3, name ? source : NULL);
+		bind_in_place(ins, 4, dns_name);
+		bind_in_place(ins, 5, domain);
 		sqlite3_bind_text(ins, 6, country, -1, SQLITE_STATIC);
 		if (asn)
 			sqlite3_bind_int64(ins, 7, asn);
 		else
 			sqlite3_bind_null(ins, 7);
-		ciot_db_bind_text_or_null(ins, 8, as_org);
-		ciot_db_bind_text_or_null(ins, 9, at.organization);
+		bind_in_place(ins, 8, as_org);
+		bind_in_place(ins, 9, at.organization);
 		sqlite3_bind_text(ins, 10, lab ? "lab" : local ? "local" : ciot_party_name(at.party), -1, SQLITE_STATIC);
 		sqlite3_bind_text(ins, 11, at.rule, -1, SQLITE_STATIC);
 		sqlite3_bind_text(ins, 12, decision, -1, SQLITE_STATIC);
-		ciot_db_bind_text_or_null(ins, 13, evidence);
+		bind_in_place(ins, 13, evidence);
 		int done = sqlite3_step(ins);
 		sqlite3_reset(ins);
 		if (done != SQLITE_DONE) {
