@@ -58,6 +58,7 @@ struct ciot_packet_context {
 	enum ciot_dpi_family family;      /* nDPI's view of the flow so far */
 	struct ciot_tcp_position tcp;     /* TCP: where its payload falls in its direction (stream.h) */
 	size_t segment;                   /* the capture step it belongs to (ciot_capture_result) */
+	uint64_t frame;                   /* the frame's index in its capture file */
 	struct ciot_capture_result *capture;
 	unsigned needs;                   /* CIOT_NEEDS_* asked for by the analyzers that are on */
 	struct ciot_payload_spans *spans; /* set by the analyzer that provides them, when asked */
@@ -116,6 +117,15 @@ struct ciot_analyzer {
 			 const struct ciot_flow_end_context *fe);
 	/* the device is known (every record's device_end is set) */
 	void (*capture_end)(void *worker, void *capture_result, struct ciot_capture_result *r, size_t self);
+	/* a sharded capture (shard.c): each worker read its share of the flows into a capture result
+	 * of its own (shards[i]); every flow record is now in r, in the order one worker would have
+	 * ended them, each with the shard it came from (ciot_flow_record.shard). Moves what the
+	 * shards' capture results hold into r->results[self] (made by capture_begin), in the order one
+	 * worker would have made it (by pc->frame for what packets add), so that the result is the
+	 * same as one worker's. An analyzer whose capture result is NULL or holds only what no order
+	 * changes needs none. */
+	enum ciot_rc (*capture_merge)(struct ciot_capture_result *r, struct ciot_capture_result *const *shards,
+				      size_t nshards, size_t self, char *errbuf);
 	void (*flow_result_free)(void *flow_result);
 	void (*capture_result_free)(void *capture_result);
 

@@ -54,7 +54,7 @@ static enum ciot_rc set_all_flows(void *config, const char *value, char *errbuf)
 }
 
 const struct ciot_option ciot_core_options[] = {
-	{ "jobs", 'j', "N", "analyze N files in parallel (default 1)", set_jobs },
+	{ "jobs", 'j', "N", "analyze N files in parallel, or, with fewer files than N,\nshare each file's flows among N workers (default 1;\nthe same results either way)", set_jobs },
 	{ "max-flows", 0, "N",
 	  "active flows held at most per job (default 131072); beyond it the\n"
 	  "least recently active flow is ended early",

@@ -44,6 +44,7 @@ struct ciot_flow_table {
 	size_t stride;
 	ciot_flow_end_fn on_end;
 	void *ctx;
+	bool managed; /* flows end only through ciot_flow_table_end */
 };
 
 struct ciot_flow_table *ciot_flow_table_new(uint32_t max_flows, const struct ciot_flow_timeouts *timeouts,
@@ -105,29 +106,52 @@ static void lru_unlink(struct lru *l, struct ciot_flow *f)
 	f->lru_prev = f->lru_next = NULL;
 }
 
-static void lru_append(struct lru *l, struct ciot_flow *f)
+/* Into its class's list in order of last activity (last_ts; among equals, the order they got
+ * there), so that the head is always the flow idle longest, also when packets come out of time
+ * order (captures merged, or written by several interfaces): expiry looks at heads only, and a
+ * flow idle past its timeout must not wait behind a more recent one (it would be held, and end as
+ * capture_end, long after it ended). In time order the flow goes to the tail at once; out of
+ * order, the walk passes the flows more recent than it (LRU_WALK_MAX at most, then it stays at the
+ * tail: a capture whose clock jumps back by more than that many flows' worth costs no more). */
+#define LRU_WALK_MAX 256
+static void lru_insert(struct lru *l, struct ciot_flow *f)
 {
-	f->lru_prev = l->tail;
-	f->lru_next = NULL;
-	if (l->tail)
-		l->tail->lru_next = f;
+	struct ciot_flow *after = l->tail;
+	for (int i = 0; i < LRU_WALK_MAX && after && after->last_ts > f->last_ts; i++)
+		after = after->lru_prev;
+	if (after && after->last_ts > f->last_ts)
+		after = l->tail; /* too far back: the tail, as before */
+	f->lru_prev = after;
+	f->lru_next = after ? after->lru_next : l->head;
+	if (f->lru_next)
+		f->lru_next->lru_prev = f;
+	else
+		l->tail = f;
+	if (after)
+		after->lru_next = f;
 	else
 		l->head = f;
-	l->tail = f;
+}
+
+static uint64_t load64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
 }
 
 static uint32_t key_hash(const struct ciot_flow_key *k)
 {
-	/* FNV-1a over the fields; the key is canonical, so both directions hash alike */
-	uint32_t h = 2166136261u;
-	for (int i = 0; i < 16; i++)
-		h = (h ^ k->lo[i]) * 16777619u;
-	for (int i = 0; i < 16; i++)
-		h = (h ^ k->hi[i]) * 16777619u;
-	h = (h ^ k->lo_port) * 16777619u;
-	h = (h ^ k->hi_port) * 16777619u;
-	h = (h ^ k->proto) * 16777619u;
-	return h ^ h >> 15;
+	/* the key's words through multiply-xorshift rounds; the key is canonical, so both directions
+	 * hash alike (its bucket only: the chain compares whole keys) */
+	uint64_t h = (uint64_t)k->lo_port << 24 ^ (uint64_t)k->hi_port << 8 ^ k->proto;
+	const uint64_t w[4] = { load64(k->lo), load64(k->lo + 8), load64(k->hi), load64(k->hi + 8) };
+	for (int i = 0; i < 4; i++) {
+		h = (h ^ w[i]) * 0x9e3779b97f4a7c15u;
+		h ^= h >> 29;
+	}
+	h *= 0xbf58476d1ce4e5b9u;
+	return (uint32_t)(h >> 32);
 }
 
 static bool key_equal(const struct ciot_flow_key *a, const struct ciot_flow_key *b)
@@ -177,9 +201,28 @@ static void expire(struct ciot_flow_table *t, int64_t now)
 	}
 }
 
+void ciot_flow_table_set_managed(struct ciot_flow_table *t, bool managed)
+{
+	t->managed = managed;
+}
+
+void ciot_flow_table_end(struct ciot_flow_table *t, struct ciot_flow *f, enum ciot_flow_end reason)
+{
+	end_flow(t, f, reason);
+}
+
+struct ciot_flow *ciot_flow_table_find(struct ciot_flow_table *t, const struct ciot_flow_key *key)
+{
+	uint32_t h = key_hash(key);
+	struct ciot_flow *f = t->buckets[h & t->mask];
+	while (f && !(f->hash == h && key_equal(&f->key, key)))
+		f = f->hash_next;
+	return f;
+}
+
 static struct ciot_flow *alloc_flow(struct ciot_flow_table *t)
 {
-	if (t->active >= t->max) {
+	if (t->active >= t->max && !t->managed) {
 		/* make room: the least recently active flow of any class */
 		struct ciot_flow *oldest = NULL;
 		for (int c = 0; c < CIOT_FLOW_NCLASSES; c++) {
@@ -217,7 +260,8 @@ static int timeout_class(const struct ciot_flow *f)
 struct ciot_flow *ciot_flow_table_packet(struct ciot_flow_table *t, const struct ciot_packet *pkt,
 					 int *dir, bool *created)
 {
-	expire(t, pkt->ts_us);
+	if (!t->managed)
+		expire(t, pkt->ts_us);
 	struct ciot_flow_key key;
 	bool src_is_lo = make_key(pkt, &key);
 	uint32_t h = key_hash(&key);
@@ -225,7 +269,7 @@ struct ciot_flow *ciot_flow_table_packet(struct ciot_flow_table *t, const struct
 	while (f && !(f->hash == h && key_equal(&f->key, &key)))
 		f = f->hash_next;
 	bool syn_only = pkt->proto == CIOT_PROTO_TCP && (pkt->tcp_flags & (CIOT_TCP_SYN | CIOT_TCP_ACK)) == CIOT_TCP_SYN;
-	if (f && syn_only && f->timeout_class == CIOT_FLOW_CLASS_TCP_CLOSED) {
+	if (f && syn_only && f->timeout_class == CIOT_FLOW_CLASS_TCP_CLOSED && !t->managed) {
 		end_flow(t, f, CIOT_FLOW_END_REUSED);
 		f = NULL;
 	}
@@ -245,7 +289,7 @@ struct ciot_flow *ciot_flow_table_packet(struct ciot_flow_table *t, const struct
 		f->hash_next = t->buckets[h & t->mask];
 		t->buckets[h & t->mask] = f;
 		f->timeout_class = (uint8_t)timeout_class(f);
-		lru_append(&t->lru[f->timeout_class], f);
+		lru_insert(&t->lru[f->timeout_class], f);
 		t->active++;
 	}
 	int d = src_is_lo == f->initiator_is_lo ? 0 : 1;
@@ -268,7 +312,7 @@ struct ciot_flow *ciot_flow_table_packet(struct ciot_flow_table *t, const struct
 	int cls = timeout_class(f);
 	lru_unlink(&t->lru[f->timeout_class], f);
 	f->timeout_class = (uint8_t)cls;
-	lru_append(&t->lru[cls], f);
+	lru_insert(&t->lru[cls], f);
 	return f;
 }
 

@@ -110,6 +110,14 @@ void ciot_flow_table_free(struct ciot_flow_table *t);
 struct ciot_flow *ciot_flow_table_packet(struct ciot_flow_table *t, const struct ciot_packet *pkt,
 					 int *dir, bool *created);
 
+/* A table whose flows end only when told (ciot_flow_table_end): no expiry, no reuse of a closed
+ * connection's ports, no eviction. A sharded capture's workers keep theirs so (shard.c): the
+ * reading thread's table, which sees every packet, decides when each flow ends. */
+void ciot_flow_table_set_managed(struct ciot_flow_table *t, bool managed);
+/* The active flow of a canonical key (as ciot_flow_table_key makes it), or NULL. */
+struct ciot_flow *ciot_flow_table_find(struct ciot_flow_table *t, const struct ciot_flow_key *key);
+void ciot_flow_table_end(struct ciot_flow_table *t, struct ciot_flow *f, enum ciot_flow_end reason);
+
 /* Ends every active flow with the given reason. */
 void ciot_flow_table_flush(struct ciot_flow_table *t, enum ciot_flow_end reason);
 uint32_t ciot_flow_table_active(const struct ciot_flow_table *t);

@@ -1,6 +1,6 @@
 /* merge.c: databases of parts of one analysis made into the database one run over the whole would
  * have written (ciot/store.h, ciot-report merge; docs/scale.md). The parts come from runs over
- * parts of a dataset (ciot-analyze --shard K/N, shard.c) or over files of their own.
+ * parts of a dataset (ciot-analyze --shard K/N, dataset-part.c) or over files of their own.
  *
  * What a merge must not copy as it is, because it is dataset-wide:
  *   - ids. Devices, captures and flows are numbered as one run with -j 1 numbers them: captures

@@ -16,16 +16,6 @@
 #define PROGRESS_EVERY 4096u
 #define FLOWS_INITIAL 1024u
 
-struct ciot_worker {
-	const struct ciot_analysis *analysis;
-	struct ciot_dpi *dpi;
-	struct ciot_flow_table *flows;
-	struct ciot_fragment_table fragments;
-	struct ciot_capture_result *result; /* the capture being read */
-	size_t segment;                     /* the step being read */
-	void *analyzer[CIOT_MAX_ANALYZERS]; /* each analyzer's worker object */
-};
-
 static struct ciot_flow_core *flow_core(struct ciot_flow *f)
 {
 	return ciot_flow_slots(f);
@@ -86,9 +76,26 @@ static void fill_record(struct ciot_worker *w, struct ciot_flow_record *r, struc
 		res->out_of_memory = true;
 }
 
+/* A shard's flow ended: its place in the file's order of flow ends (shard.c). */
+static void keep_end_key(struct ciot_worker *w)
+{
+	struct ciot_end_keys *k = &w->keys[w->segment];
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? k->cap * 2 : FLOWS_INITIAL;
+		uint64_t *grown = realloc(k->seq, cap * sizeof *grown);
+		if (!grown) {
+			w->result->out_of_memory = true;
+			return;
+		}
+		k->seq = grown;
+		k->cap = cap;
+	}
+	k->seq[k->n++] = w->end_seq;
+}
+
 /* The flow table's end callback: settle nDPI, write the record, let each analyzer finish the flow.
  * Every analyzer's flow_end runs even without a record, to release what its state holds. */
-static void flow_ended(void *ctx, struct ciot_flow *f, enum ciot_flow_end reason)
+void ciot_pipeline_flow_ended(void *ctx, struct ciot_flow *f, enum ciot_flow_end reason)
 {
 	struct ciot_worker *w = ctx;
 	struct ciot_capture_result *res = w->result;
@@ -98,6 +105,8 @@ static void flow_ended(void *ctx, struct ciot_flow *f, enum ciot_flow_end reason
 		res->out_of_memory = true;
 	else
 		fill_record(w, r, f, reason);
+	if (r && w->sharded)
+		keep_end_key(w);
 	struct ciot_flow_end_context fe = { .capture = res, .record = r,
 					    .family = ciot_dpi_family(&flow_core(f)->dpi) };
 	for (size_t k = 0; k < ciot_nanalyzers; k++) {
@@ -121,7 +130,7 @@ enum ciot_rc ciot_worker_new(struct ciot_worker **out, const struct ciot_analysi
 		free(w);
 		return rc;
 	}
-	w->flows = ciot_flow_table_new(a->config->max_flows, &a->config->timeouts, a->slot_bytes, flow_ended, w);
+	w->flows = ciot_flow_table_new(a->config->max_flows, &a->config->timeouts, a->slot_bytes, ciot_pipeline_flow_ended, w);
 	if (!w->flows) {
 		ciot_worker_free(w);
 		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
@@ -146,6 +155,9 @@ void ciot_worker_free(struct ciot_worker *w)
 		if (w->analyzer[k] && ciot_analyzers[k]->worker_free)
 			ciot_analyzers[k]->worker_free(w->analyzer[k]);
 	ciot_dpi_free(w->dpi);
+	for (size_t i = 0; i < w->nkeys; i++)
+		free(w->keys[i].seq);
+	free(w->keys);
 	free(w);
 }
 
@@ -212,7 +224,7 @@ static struct ciot_segment_result *segment_for(struct ciot_worker *w, int64_t ts
 }
 
 /* A decoded packet: its flow, nDPI until the flow is classified, then every analyzer that is on. */
-static void packet(struct ciot_worker *w, const struct ciot_packet *pkt)
+void ciot_pipeline_packet(struct ciot_worker *w, const struct ciot_packet *pkt)
 {
 	struct ciot_capture_result *r = w->result;
 	int dir;
@@ -222,13 +234,21 @@ static void packet(struct ciot_worker *w, const struct ciot_packet *pkt)
 		r->out_of_memory = true;
 		return;
 	}
-	if (created)
-		ciot_device_observe(&r->tracker, pkt);
 	struct ciot_flow_core *core = flow_core(f);
-	if (!pkt->later_fragment && !core->dpi.done)
-		ciot_dpi_packet(w->dpi, &core->dpi, pkt, &r->names);
-	struct ciot_packet_context pc = { .pkt = pkt, .dir = dir, .family = ciot_dpi_family(&core->dpi),
-					  .segment = w->segment, .capture = r, .needs = w->analysis->needs };
+	enum ciot_dpi_family family;
+	if (w->sharded) {
+		/* the reading thread saw it (the device tracker, nDPI): shard.c */
+		family = (enum ciot_dpi_family)w->family;
+	} else {
+		if (created)
+			ciot_device_observe(&r->tracker, pkt);
+		if (!pkt->later_fragment && !core->dpi.done)
+			ciot_dpi_packet(w->dpi, &core->dpi, pkt, &r->names);
+		family = ciot_dpi_family(&core->dpi);
+	}
+	struct ciot_packet_context pc = { .pkt = pkt, .dir = dir, .family = family,
+					  .segment = w->segment, .frame = w->frame, .capture = r,
+					  .needs = w->analysis->needs };
 	if (!pkt->later_fragment)
 		pc.tcp = ciot_tcp_follow(&core->tcp[dir], pkt);
 	for (size_t k = 0; k < ciot_nanalyzers; k++)
@@ -257,7 +277,7 @@ static void frame(struct ciot_worker *w, const struct ciot_frame *fr)
 		d = CIOT_DECODE_FRAGMENT_UNMATCHED;
 	s->decode_counts[d]++;
 	if (d == CIOT_DECODE_OK)
-		packet(w, &pkt);
+		ciot_pipeline_packet(w, &pkt);
 }
 
 /* Every frame of the file, with progress published and the stop flag looked at now and then. */
@@ -285,6 +305,7 @@ static enum ciot_rc read_frames(struct ciot_worker *w, struct ciot_capture_file 
 			}
 		}
 		frame(w, &fr);
+		w->frame++;
 	}
 	if (progress) {
 		atomic_fetch_add(&progress->bytes_done, ciot_capture_bytes_read(file) - reported_bytes);
@@ -314,8 +335,8 @@ static void orient(struct ciot_capture_result *r)
 	}
 }
 
-static enum ciot_rc begin_capture(struct ciot_worker *w, const struct ciot_dataset *ds, const struct ciot_capture *c,
-				  struct ciot_capture_result *r, char *errbuf)
+enum ciot_rc ciot_pipeline_begin(struct ciot_worker *w, const struct ciot_dataset *ds, const struct ciot_capture *c,
+				 struct ciot_capture_result *r, char *errbuf)
 {
 	memset(r, 0, sizeof *r);
 	r->analysis = w->analysis;
@@ -331,25 +352,24 @@ static enum ciot_rc begin_capture(struct ciot_worker *w, const struct ciot_datas
 	}
 	w->result = r;
 	w->segment = 0;
+	w->frame = 0;
+	if (!rc && w->sharded && w->nkeys < r->nsegments) {
+		struct ciot_end_keys *grown = realloc(w->keys, r->nsegments * sizeof *grown);
+		if (!grown)
+			return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+		memset(grown + w->nkeys, 0, (r->nsegments - w->nkeys) * sizeof *grown);
+		w->keys = grown;
+		w->nkeys = r->nsegments;
+	}
+	for (size_t i = 0; i < w->nkeys; i++)
+		w->keys[i].n = 0;
 	return rc;
 }
 
-enum ciot_rc ciot_analyze_capture(struct ciot_worker *w, const struct ciot_dataset *ds, const struct ciot_capture *c,
-				  struct ciot_capture_result *r, struct ciot_progress *progress,
-				  volatile sig_atomic_t *stop, char *errbuf)
+enum ciot_rc ciot_pipeline_end(struct ciot_worker *w, struct ciot_capture_result *r, char *errbuf)
 {
-	struct ciot_capture_file *file = NULL;
-	enum ciot_rc rc = begin_capture(w, ds, c, r, errbuf);
-	if (!rc && !(rc = ciot_capture_open(&file, c->path, errbuf))) {
-		r->format = ciot_capture_format_of(file);
-		r->file_size = ciot_capture_size(file);
-		rc = read_frames(w, file, progress, stop, errbuf);
-		ciot_flow_table_flush(w->flows, CIOT_FLOW_END_CAPTURE);
-		r->truncated = ciot_capture_truncated(file);
-		ciot_capture_close(file);
-	}
-	w->result = NULL;
-	if (!rc && r->out_of_memory)
+	enum ciot_rc rc = CIOT_OK;
+	if (r->out_of_memory)
 		rc = ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory while tracking flows");
 	if (!rc)
 		rc = ciot_device_resolve(&r->tracker, errbuf);
@@ -360,4 +380,22 @@ enum ciot_rc ciot_analyze_capture(struct ciot_worker *w, const struct ciot_datas
 		if (w->analysis->on[k] && ciot_analyzers[k]->capture_end)
 			ciot_analyzers[k]->capture_end(w->analyzer[k], r->results[k], r, k);
 	return CIOT_OK;
+}
+
+enum ciot_rc ciot_analyze_capture(struct ciot_worker *w, const struct ciot_dataset *ds, const struct ciot_capture *c,
+				  struct ciot_capture_result *r, struct ciot_progress *progress,
+				  volatile sig_atomic_t *stop, char *errbuf)
+{
+	struct ciot_capture_file *file = NULL;
+	enum ciot_rc rc = ciot_pipeline_begin(w, ds, c, r, errbuf);
+	if (!rc && !(rc = ciot_capture_open(&file, c->path, errbuf))) {
+		r->format = ciot_capture_format_of(file);
+		r->file_size = ciot_capture_size(file);
+		rc = read_frames(w, file, progress, stop, errbuf);
+		ciot_flow_table_flush(w->flows, CIOT_FLOW_END_CAPTURE);
+		r->truncated = ciot_capture_truncated(file);
+		ciot_capture_close(file);
+	}
+	w->result = NULL;
+	return rc ? rc : ciot_pipeline_end(w, r, errbuf);
 }

@@ -5,7 +5,10 @@
  * in one transaction.
  *
  * Files are independent, so -j N runs N workers, each with its own nDPI module, flow table,
- * fragment table and analyzer workers; only the store is shared, behind a mutex.
+ * fragment table and analyzer workers; only the store is shared, behind a mutex. With fewer
+ * files than N, each file is read by N workers at once (shard.c): one thread reads the file,
+ * tracks flows and runs nDPI, and N workers each analyze a share of the flows; the result is the
+ * same as one worker's.
  *
  * Memory per flow is fixed when an analysis is prepared: the core's state, then each analyzer's
  * slot (flow_state_size), in one block of the flow table's slab; a finished flow's record is the
@@ -43,6 +46,7 @@ struct ciot_flow_record {
 					capture's end, when the device is known) */
 	uint8_t server_name_source;  /* enum ciot_server_name_source */
 	uint8_t family;              /* enum ciot_dpi_family, at the flow's end */
+	uint8_t shard;               /* the worker that followed it, in a sharded capture (shard.c) */
 	uint32_t server_name;        /* in the capture's names pool; 0 when none */
 	uint32_t app_name, category_name; /* nDPI's names, in the capture's protocol names pool */
 	int64_t first_ts, last_ts;
@@ -92,13 +96,19 @@ void *ciot_flow_result(const struct ciot_capture_result *r, const struct ciot_fl
 void *ciot_analysis_run(const struct ciot_analysis *a, size_t analyzer);
 
 /* One capture file, without storing: for tests. The caller frees the result with
- * ciot_capture_result_free. */
+ * ciot_capture_result_free. ciot_analyze_capture_sharded reads one capture file with
+ * workers[0] (the reading thread: its nDPI module) and the others (each a share of the flows, on
+ * a thread of its own; shard.c); its result is the same as ciot_analyze_capture's. */
 struct ciot_worker;
 enum ciot_rc ciot_worker_new(struct ciot_worker **out, const struct ciot_analysis *a, char *errbuf);
 void ciot_worker_free(struct ciot_worker *w);
 enum ciot_rc ciot_analyze_capture(struct ciot_worker *w, const struct ciot_dataset *ds, const struct ciot_capture *c,
 				  struct ciot_capture_result *r, struct ciot_progress *progress,
 				  volatile sig_atomic_t *stop, char *errbuf);
+enum ciot_rc ciot_analyze_capture_sharded(struct ciot_worker *const *workers, size_t nworkers,
+					  const struct ciot_dataset *ds, const struct ciot_capture *c,
+					  struct ciot_capture_result *r, struct ciot_progress *progress,
+					  volatile sig_atomic_t *stop, char *errbuf);
 void ciot_capture_result_free(struct ciot_capture_result *r);
 
 #endif

@@ -33,7 +33,9 @@ static void finish_capture(struct shared *sh, const struct ciot_capture *c, enum
 		sh->failed++;
 		if (!sh->first_error || sh->first_error == CIOT_ERR_INTERRUPTED) {
 			sh->first_error = rc;
-			snprintf(sh->first_errbuf, sizeof sh->first_errbuf, "%s: %s", c->path, msg);
+			/* a long path and message are cut: the message is for reading */
+			if (snprintf(sh->first_errbuf, sizeof sh->first_errbuf, "%s: %s", c->path, msg) < 0)
+				sh->first_errbuf[0] = 0;
 		}
 	}
 	if (sh->report)
@@ -201,6 +203,42 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/* Fewer captures than jobs: one capture at a time, its flows sharded across every worker
+ * (shard.c), so that one large capture uses every core. */
+static void sharded_main(struct shared *sh, unsigned jobs)
+{
+	struct ciot_worker *workers[65] = { 0 };
+	char errbuf[CIOT_ERRBUF_SIZE] = "";
+	enum ciot_rc wrc = CIOT_OK;
+	/* the reading thread's (its nDPI module), then one a share of the flows */
+	if (jobs > 64)
+		jobs = 64;
+	jobs++;
+	for (unsigned i = 0; !wrc && i < jobs; i++)
+		wrc = ciot_worker_new(&workers[i], sh->a, errbuf);
+	for (size_t i = 0; i < sh->ds->ncaptures; i++) {
+		const struct ciot_capture *c = &sh->ds->captures[i];
+		if (wrc || (sh->stop && *sh->stop)) {
+			finish_capture(sh, c, wrc ? wrc : CIOT_ERR_INTERRUPTED, wrc ? errbuf : "interrupted before it was read");
+			continue;
+		}
+		struct ciot_capture_result r;
+		errbuf[0] = 0;
+		enum ciot_rc rc = ciot_analyze_capture_sharded(workers, jobs, sh->ds, c, &r, sh->progress, sh->stop, errbuf);
+		if (!rc)
+			rc = ciot_store_capture(sh->store, &r, errbuf);
+		char msg[CIOT_ERRBUF_SIZE];
+		if (rc)
+			snprintf(msg, sizeof msg, "%s", errbuf[0] ? errbuf : ciot_strerror(rc));
+		else
+			describe_success(c, &r, msg, sizeof msg);
+		finish_capture(sh, c, rc, msg);
+		ciot_capture_result_free(&r);
+	}
+	for (unsigned i = 0; i < jobs; i++)
+		ciot_worker_free(workers[i]);
+}
+
 enum ciot_rc ciot_analyze(struct ciot_store *store, const struct ciot_dataset *ds, const struct ciot_analysis *a,
 			  struct ciot_progress *progress, volatile sig_atomic_t *stop, ciot_analysis_report_fn report,
 			  void *ctx, size_t *failed, char *errbuf)
@@ -210,13 +248,16 @@ enum ciot_rc ciot_analyze(struct ciot_store *store, const struct ciot_dataset *d
 	pthread_mutex_init(&sh.lock, NULL);
 	atomic_init(&sh.next, 0);
 	unsigned jobs = a->config->jobs ? a->config->jobs : 1;
-	if (jobs > ds->ncaptures)
+	bool sharded = jobs > 1 && ds->ncaptures < jobs;
+	if (jobs > ds->ncaptures && !sharded)
 		jobs = ds->ncaptures ? (unsigned)ds->ncaptures : 1;
 	pthread_t *threads = calloc(jobs, sizeof *threads);
 	if (!threads)
 		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
 	unsigned started = 0;
-	if (jobs == 1) {
+	if (sharded) {
+		sharded_main(&sh, jobs);
+	} else if (jobs == 1) {
 		worker_main(&sh);
 	} else {
 		for (; started < jobs; started++)

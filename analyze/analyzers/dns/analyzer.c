@@ -22,6 +22,7 @@
 /* An address a DNS response gave a client: the names it hangs off are in the names pool. */
 struct dns_record {
 	int64_t ts;
+	uint64_t frame;   /* the response's frame in its file: a sharded capture's merge order */
 	uint8_t client[16], server[16], addr[16];
 	uint32_t query;   /* the question's name */
 	uint32_t cnames;  /* the CNAME chain after the question, space-separated; 0 when none */
@@ -88,6 +89,7 @@ struct answer_context {
 	struct ciot_capture_result *r;
 	struct dns_segment *s;
 	const struct ciot_packet *pkt;
+	uint64_t frame;
 };
 
 static void dns_address(void *ctx, const struct ciot_dns_address *a)
@@ -107,6 +109,7 @@ static void dns_address(void *ctx, const struct ciot_dns_address *a)
 	}
 	struct dns_record *d = &s->records[s->n];
 	d->ts = c->pkt->ts_us;
+	d->frame = c->frame;
 	memcpy(d->client, c->pkt->dst, 16);
 	memcpy(d->server, c->pkt->src, 16);
 	memcpy(d->addr, a->addr, 16);
@@ -157,7 +160,7 @@ static void packet(void *worker, void *state, void *capture_result, struct ciot_
 	if (pkt->later_fragment || pkt->sport != DNS_PORT || !pkt->payload_caplen || (pkt->proto != 17 && pkt->proto != 6))
 		return;
 	struct dns_capture *dc = capture_result;
-	struct answer_context c = { .r = pc->capture, .s = &dc->segments[pc->segment], .pkt = pkt };
+	struct answer_context c = { .r = pc->capture, .s = &dc->segments[pc->segment], .pkt = pkt, .frame = pc->frame };
 	if (pkt->proto == 17) {
 		count(c.s, ciot_dns_parse_response(pkt->payload, pkt->payload_caplen, dns_address, &c),
 		      pkt->payload_caplen < pkt->payload_len);
@@ -170,6 +173,53 @@ static void packet(void *worker, void *state, void *capture_result, struct ciot_
 		return;
 	}
 	ciot_dns_tcp_messages(pkt->payload, pkt->payload_caplen, on_message, &c);
+}
+
+/* A sharded capture: each step's answers from every shard, in frame order (each frame is one
+ * shard's, and a shard's answers are in frame order already), their names in the capture's pool. */
+static enum ciot_rc capture_merge(struct ciot_capture_result *r, struct ciot_capture_result *const *shards,
+				  size_t nshards, size_t self, char *errbuf)
+{
+	struct dns_capture *to = r->results[self];
+	size_t at[64] = { 0 };
+	if (nshards > sizeof at / sizeof at[0])
+		return ciot_fail(errbuf, CIOT_ERR_ARG, "too many shards");
+	for (size_t si = 0; si < to->nsegments; si++) {
+		struct dns_segment *s = &to->segments[si];
+		size_t total = 0;
+		for (size_t i = 0; i < nshards; i++) {
+			const struct dns_segment *from = &((struct dns_capture *)shards[i]->results[self])->segments[si];
+			total += from->n;
+			s->responses += from->responses;
+			s->malformed += from->malformed;
+			at[i] = 0;
+		}
+		if (!total)
+			continue;
+		s->records = malloc(total * sizeof *s->records);
+		if (!s->records)
+			return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+		s->cap = total;
+		for (s->n = 0; s->n < total; s->n++) {
+			size_t best = nshards;
+			const struct dns_segment *bs = NULL;
+			for (size_t i = 0; i < nshards; i++) {
+				const struct dns_segment *from =
+					&((struct dns_capture *)shards[i]->results[self])->segments[si];
+				if (at[i] < from->n && (!bs || from->records[at[i]].frame < bs->records[at[best]].frame)) {
+					best = i;
+					bs = from;
+				}
+			}
+			struct dns_record *d = &s->records[s->n];
+			*d = bs->records[at[best]++];
+			const char *query = ciot_strpool_get(&shards[best]->names, d->query);
+			const char *cnames = ciot_strpool_get(&shards[best]->names, d->cnames);
+			d->query = query ? ciot_strpool_intern(&r->names, query, strlen(query)) : 0;
+			d->cnames = cnames ? ciot_strpool_intern(&r->names, cnames, strlen(cnames)) : 0;
+		}
+	}
+	return CIOT_OK;
 }
 
 static void bind_capture(const struct ciot_core_row *row)
@@ -220,6 +270,7 @@ const struct ciot_analyzer ciot_analyzer_dns = {
 	.name = "dns",
 	.capture_begin = capture_begin,
 	.packet = packet,
+	.capture_merge = capture_merge,
 	.capture_result_free = capture_result_free,
 	.tables = tables,
 	.schema_after = "CREATE INDEX IF NOT EXISTS dns_answers_capture ON dns_answers(capture_id);\n",

@@ -251,6 +251,31 @@ static enum ciot_rc certificate_index(struct tls_capture *r, const uint8_t *der,
 	return CIOT_OK;
 }
 
+/* A certificate of a shard's table into the capture's (a sharded capture, capture_merge): moved,
+ * not parsed again; found when another shard's was moved first. */
+static enum ciot_rc certificate_move(struct tls_capture *r, struct certificate *cert, uint32_t *index, char *errbuf)
+{
+	for (size_t i = 0; i < r->ncerts; i++)
+		if (r->certs[i].quick == cert->quick && r->certs[i].len == cert->len &&
+		    memcmp(r->certs[i].der, cert->der, cert->len) == 0) {
+			*index = (uint32_t)i;
+			return CIOT_OK;
+		}
+	if (r->ncerts == r->certs_cap) {
+		size_t cap = r->certs_cap ? r->certs_cap * 2 : CERTS_INITIAL;
+		struct certificate *grown = realloc(r->certs, cap * sizeof *grown);
+		if (!grown)
+			return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+		r->certs = grown;
+		r->certs_cap = cap;
+	}
+	r->certs[r->ncerts] = *cert;
+	cert->der = NULL;
+	cert->handle = NULL;
+	*index = (uint32_t)r->ncerts++;
+	return CIOT_OK;
+}
+
 /* A chain's verdict, kept for the capture's later connections that present the same chain for the
  * same name at a time in (lo, hi): no certificate of the chain or of the trust store starts or ends
  * its validity in between, so OpenSSL would say the same (x509.h, ciot_x509_trust_stable). */
@@ -695,6 +720,48 @@ static void flow_result_free(void *result)
 	tls_record_free(*(struct tls_record **)result);
 }
 
+/* A sharded capture: the shards' certificates into the capture's table in the order one worker
+ * would have added them (the records' order, each chain in the order tls_ended walks it), each
+ * record's chain pointed at them. A certificate two shards hold is the capture's once. */
+static enum ciot_rc capture_merge(struct ciot_capture_result *r, struct ciot_capture_result *const *shards,
+				  size_t nshards, size_t self, char *errbuf)
+{
+	struct tls_capture *to = r->results[self];
+	uint32_t *map[64] = { 0 };
+	if (nshards > sizeof map / sizeof map[0])
+		return ciot_fail(errbuf, CIOT_ERR_ARG, "too many shards");
+	enum ciot_rc rc = CIOT_OK;
+	for (size_t i = 0; !rc && i < nshards; i++) {
+		const struct tls_capture *from = shards[i]->results[self];
+		if (from->ncerts && !(map[i] = malloc(from->ncerts * sizeof *map[i])))
+			rc = ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+		for (size_t k = 0; map[i] && k < from->ncerts; k++)
+			map[i][k] = UINT32_MAX;
+	}
+	for (size_t si = 0; !rc && si < r->nsegments; si++) {
+		const struct ciot_segment_result *s = &r->segments[si];
+		for (size_t fi = 0; !rc && fi < s->nflows; fi++) {
+			const struct ciot_flow_record *f = ciot_segment_flow(r, s, fi);
+			struct tls_record *t = *(struct tls_record **)ciot_flow_result(r, f, self);
+			if (!t)
+				continue;
+			struct tls_capture *from = shards[f->shard]->results[self];
+			for (int role = 0; !rc && role < 2; role++)
+				for (unsigned c = 0; !rc && c < t->summary->side[role].nchain; c++) {
+					uint32_t old = t->chain[role][c];
+					if (map[f->shard][old] == UINT32_MAX) {
+						struct certificate *cert = &from->certs[old];
+						rc = certificate_move(to, cert, &map[f->shard][old], errbuf);
+					}
+					t->chain[role][c] = map[f->shard][old];
+				}
+		}
+	}
+	for (size_t i = 0; i < nshards; i++)
+		free(map[i]);
+	return rc;
+}
+
 static void capture_end(void *worker, void *capture_result, struct ciot_capture_result *r, size_t self)
 {
 	audit_certificates(worker, capture_result, r, self);
@@ -766,6 +833,7 @@ const struct ciot_analyzer ciot_analyzer_tls = {
 	.packet = packet,
 	.flow_end = flow_end,
 	.capture_end = capture_end,
+	.capture_merge = capture_merge,
 	.flow_result_free = flow_result_free,
 	.capture_result_free = capture_result_free,
 	.tables = tables,

@@ -86,7 +86,7 @@ enum ciot_rc ciot_dataset_load_directory(struct ciot_dataset *ds, const char *ro
 					 size_t notes_len, char *errbuf);
 
 /* Part K of N (1 <= K <= N) of the dataset: its captures at positions K-1, K-1+N, ... in load
- * order are kept, the others dropped (shard.c). After every input is loaded. `shard` says which
+ * order are kept, the others dropped (dataset-part.c). After every input is loaded. `shard` says which
  * part, for ciot_store_record_shard (ciot/store.h). */
 struct ciot_shard {
 	unsigned k, n;

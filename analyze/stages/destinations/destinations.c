@@ -59,6 +59,10 @@ struct builder {
 	json_t *lab_json;
 	struct { sqlite3_int64 device_id; const char *gap; } *gaps; /* devices without a usable brand */
 	size_t ngaps;
+	/* the flows whose TLS connection presented a leaf with a subject, sorted: only those can have
+	 * certificate evidence, and the others skip its query */
+	sqlite3_int64 *cert_flows;
+	size_t ncert_flows;
 	char *errbuf;
 };
 
@@ -354,6 +358,42 @@ static bool subject_organization(const char *subject, char *out, size_t cap)
  * name (the registrable domain holds the brand). *evidence names the kind that decided
  * ("certificate", "cname", "vendor-network", "vendor-name"), NULL when none did. The last kind, a
  * domain only one brand's devices contact, needs the whole dataset: single_brand. */
+static int id_cmp(const void *a, const void *b)
+{
+	sqlite3_int64 x = *(const sqlite3_int64 *)a, y = *(const sqlite3_int64 *)b;
+	return (x > y) - (x < y);
+}
+
+static enum ciot_rc load_cert_flows(struct builder *b)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(b->db,
+			       "SELECT DISTINCT t.flow_id FROM tls_connections t JOIN certificates c ON c.sha256 = t.leaf_sha256"
+			       " WHERE c.subject IS NOT NULL",
+			       -1, &st, NULL) != SQLITE_OK)
+		return ciot_db_fail(b->db, b->errbuf, "tls_connections");
+	size_t cap = 0;
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (b->ncert_flows == cap) {
+			cap = cap ? cap * 2 : 1024;
+			sqlite3_int64 *grown = realloc(b->cert_flows, cap * sizeof *grown);
+			if (!grown) {
+				sqlite3_finalize(st);
+				return ciot_fail(b->errbuf, CIOT_ERR_NOMEM, "out of memory");
+			}
+			b->cert_flows = grown;
+		}
+		b->cert_flows[b->ncert_flows++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	if (step != SQLITE_DONE)
+		return ciot_db_fail(b->db, b->errbuf, "tls_connections");
+	if (b->ncert_flows)
+		qsort(b->cert_flows, b->ncert_flows, sizeof *b->cert_flows, id_cmp);
+	return CIOT_OK;
+}
+
 static enum ciot_rc decide_by_evidence(struct builder *b, sqlite3_int64 flow_id, const struct ciot_party_device *dev,
 				       const struct ciot_party_endpoint *e, const char *cnames,
 				       struct ciot_attribution *at, const char **evidence)
@@ -361,9 +401,12 @@ static enum ciot_rc decide_by_evidence(struct builder *b, sqlite3_int64 flow_id,
 	*evidence = NULL;
 	struct ciot_attribution found = { 0 };
 	sqlite3_stmt *st = b->certificate;
-	sqlite3_bind_int64(st, 1, flow_id);
-	int step;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+	int step = SQLITE_DONE;
+	if (b->ncert_flows && bsearch(&flow_id, b->cert_flows, b->ncert_flows, sizeof flow_id, id_cmp))
+		sqlite3_bind_int64(st, 1, flow_id);
+	else
+		st = NULL;
+	while (st && (step = sqlite3_step(st)) == SQLITE_ROW) {
 		char org[256];
 		const char *subject = (const char *)sqlite3_column_text(st, 0);
 		if (subject && subject_organization(subject, org, sizeof org) &&
@@ -372,7 +415,8 @@ static enum ciot_rc decide_by_evidence(struct builder *b, sqlite3_int64 flow_id,
 			break;
 		}
 	}
-	sqlite3_reset(st);
+	if (st)
+		sqlite3_reset(st);
 	if (step != SQLITE_ROW && step != SQLITE_DONE)
 		return ciot_db_fail(b->db, b->errbuf, "certificates");
 	if (!*evidence && cnames) {
@@ -460,6 +504,14 @@ static enum ciot_rc single_brand(struct builder *b)
 	return CIOT_OK;
 }
 
+static void bind_in_place(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
 static enum ciot_rc build_device(struct builder *b, sqlite3_int64 device_id, const struct ciot_party_device *dev)
 {
 	enum ciot_rc rc = load_answers(b, device_id);
@@ -544,23 +596,26 @@ static enum ciot_rc build_device(struct builder *b, sqlite3_int64 device_id, con
 			else
 				b->stats->internet_unnamed++;
 		}
+		/* every parameter is bound again for every row, and each string stays where it is until
+		 * the row is inserted (the flow's row is current, the names are the pool's and the
+		 * rules'): bound in place, not copied */
 		sqlite3_stmt *ins = b->insert;
 		sqlite3_bind_int64(ins, 1, flow_id);
-		ciot_db_bind_text_or_null(ins, 2, name);
-		ciot_db_bind_text_or_null(ins, 3, name ? source : NULL);
-		ciot_db_bind_text_or_null(ins, 4, dns_name);
-		ciot_db_bind_text_or_null(ins, 5, domain);
-		sqlite3_bind_text(ins, 6, country, -1, SQLITE_TRANSIENT);
+		bind_in_place(ins, 2, name);
+		bind_in_place(ins, 3, name ? source : NULL);
+		bind_in_place(ins, 4, dns_name);
+		bind_in_place(ins, 5, domain);
+		sqlite3_bind_text(ins, 6, country, -1, SQLITE_STATIC);
 		if (asn)
 			sqlite3_bind_int64(ins, 7, asn);
 		else
 			sqlite3_bind_null(ins, 7);
-		ciot_db_bind_text_or_null(ins, 8, as_org);
-		ciot_db_bind_text_or_null(ins, 9, at.organization);
+		bind_in_place(ins, 8, as_org);
+		bind_in_place(ins, 9, at.organization);
 		sqlite3_bind_text(ins, 10, lab ? "lab" : local ? "local" : ciot_party_name(at.party), -1, SQLITE_STATIC);
-		sqlite3_bind_text(ins, 11, at.rule, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(ins, 11, at.rule, -1, SQLITE_STATIC);
 		sqlite3_bind_text(ins, 12, decision, -1, SQLITE_STATIC);
-		ciot_db_bind_text_or_null(ins, 13, evidence);
+		bind_in_place(ins, 13, evidence);
 		int done = sqlite3_step(ins);
 		sqlite3_reset(ins);
 		if (done != SQLITE_DONE) {
@@ -725,6 +780,8 @@ enum ciot_rc ciot_destinations_build(struct ciot_destinations *d, sqlite3 *db, s
 	if (!rc)
 		rc = load_lab_hosts(&b);
 	if (!rc)
+		rc = load_cert_flows(&b);
+	if (!rc)
 		rc = build_all(&b);
 	if (!rc)
 		rc = one_party_per_server(&b);
@@ -748,6 +805,7 @@ out:
 	ciot_strpool_free(&b.pool);
 	free(b.answers_buf);
 	free(b.gaps);
+	free(b.cert_flows);
 	json_decref(b.lab_json);
 	return rc;
 }
