@@ -20,7 +20,7 @@
 
 static void usage(FILE *out)
 {
-	fputs("usage: ciot-report DB TABLE [--format csv|json|md] [-o FILE] [--home CC] [--fold-greater-china]\n"
+	fputs("usage: ciot-report DB TABLE [--format csv|json|md|html] [-o FILE] [--home CC] [--fold-greater-china]\n"
 	      "       ciot-report DB figure NAME [-o FILE.svg] [--home CC] [--fold-greater-china]\n"
 	      "       ciot-report DB --svg DIR [--home CC] [--fold-greater-china]\n"
 	      "       ciot-report DB --html FILE [--home CC] [--fold-greater-china]\n"
