@@ -53,6 +53,10 @@ struct ciot_analysis {
 enum ciot_rc ciot_pipeline_begin(struct ciot_worker *w, const struct ciot_dataset *ds, const struct ciot_capture *c,
 				 struct ciot_capture_result *r, char *errbuf);
 void ciot_pipeline_packet(struct ciot_worker *w, const struct ciot_packet *pkt);
+/* A frame of step s counted (frames, bytes, first and last time) and decoded, its IP fragments
+ * resolved; the decode result, counted too. */
+enum ciot_decode_result ciot_frame_count_decode(struct ciot_segment_result *s, struct ciot_fragment_table *fragments,
+					       const struct ciot_frame *fr, struct ciot_packet *pkt);
 /* The flow table's end callback (a sharded capture's workers end flows when told). */
 void ciot_pipeline_flow_ended(void *worker, struct ciot_flow *f, enum ciot_flow_end reason);
 static inline struct ciot_flow_core *ciot_flow_core(struct ciot_flow *f)

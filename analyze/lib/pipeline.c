@@ -256,27 +256,32 @@ void ciot_pipeline_packet(struct ciot_worker *w, const struct ciot_packet *pkt)
 			ciot_analyzers[k]->packet(w->analyzer[k], flow_state(w, f, k), r->results[k], &pc);
 }
 
-/* One frame: its step (or the count of frames outside every step), its counts, its decoding. */
-static void frame(struct ciot_worker *w, const struct ciot_frame *fr)
+enum ciot_decode_result ciot_frame_count_decode(struct ciot_segment_result *s, struct ciot_fragment_table *fragments,
+					       const struct ciot_frame *fr, struct ciot_packet *pkt)
 {
-	struct ciot_capture_result *r = w->result;
-	struct ciot_segment_result *s = segment_for(w, fr->ts_us);
-	if (!s) {
-		r->frames_outside_windows++;
-		return;
-	}
 	s->frames++;
 	s->frame_bytes += fr->wirelen;
 	if (s->frames == 1 || fr->ts_us < s->first_ts)
 		s->first_ts = fr->ts_us;
 	if (s->frames == 1 || fr->ts_us > s->last_ts)
 		s->last_ts = fr->ts_us;
-	struct ciot_packet pkt;
-	enum ciot_decode_result d = ciot_decode(fr, &pkt);
-	if (d == CIOT_DECODE_OK && !ciot_fragment_resolve(&w->fragments, &pkt))
+	enum ciot_decode_result d = ciot_decode(fr, pkt);
+	if (d == CIOT_DECODE_OK && !ciot_fragment_resolve(fragments, pkt))
 		d = CIOT_DECODE_FRAGMENT_UNMATCHED;
 	s->decode_counts[d]++;
-	if (d == CIOT_DECODE_OK)
+	return d;
+}
+
+/* One frame: its step (or the count of frames outside every step), its counts, its decoding. */
+static void frame(struct ciot_worker *w, const struct ciot_frame *fr)
+{
+	struct ciot_segment_result *s = segment_for(w, fr->ts_us);
+	if (!s) {
+		w->result->frames_outside_windows++;
+		return;
+	}
+	struct ciot_packet pkt;
+	if (ciot_frame_count_decode(s, &w->fragments, fr, &pkt) == CIOT_DECODE_OK)
 		ciot_pipeline_packet(w, &pkt);
 }
 

@@ -400,24 +400,13 @@ static void reader_packet(struct reader *rd, const struct ciot_frame *fr, const 
 
 static void reader_frame(struct reader *rd, const struct ciot_frame *fr)
 {
-	struct ciot_capture_result *r = rd->r;
 	struct ciot_segment_result *s = reader_segment(rd, fr->ts_us);
 	if (!s) {
-		r->frames_outside_windows++;
+		rd->r->frames_outside_windows++;
 		return;
 	}
-	s->frames++;
-	s->frame_bytes += fr->wirelen;
-	if (s->frames == 1 || fr->ts_us < s->first_ts)
-		s->first_ts = fr->ts_us;
-	if (s->frames == 1 || fr->ts_us > s->last_ts)
-		s->last_ts = fr->ts_us;
 	struct ciot_packet pkt;
-	enum ciot_decode_result d = ciot_decode(fr, &pkt);
-	if (d == CIOT_DECODE_OK && !ciot_fragment_resolve(rd->fragments, &pkt))
-		d = CIOT_DECODE_FRAGMENT_UNMATCHED;
-	s->decode_counts[d]++;
-	if (d == CIOT_DECODE_OK)
+	if (ciot_frame_count_decode(s, rd->fragments, fr, &pkt) == CIOT_DECODE_OK)
 		reader_packet(rd, fr, &pkt);
 }
 

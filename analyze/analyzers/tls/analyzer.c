@@ -207,27 +207,45 @@ static void tls_record_free(struct tls_record *t)
 
 #define CERTS_INITIAL 16u
 
+/* The certificate's index in the capture's table, or -1 when it is not there yet. */
+static long certificate_find(const struct tls_capture *r, uint32_t quick, const uint8_t *der, size_t len)
+{
+	for (size_t i = 0; i < r->ncerts; i++)
+		if (r->certs[i].quick == quick && r->certs[i].len == len && memcmp(r->certs[i].der, der, len) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* Room for one more certificate in the capture's table. */
+static enum ciot_rc certificate_room(struct tls_capture *r, char *errbuf)
+{
+	if (r->ncerts < r->certs_cap)
+		return CIOT_OK;
+	size_t cap = r->certs_cap ? r->certs_cap * 2 : CERTS_INITIAL;
+	struct certificate *grown = realloc(r->certs, cap * sizeof *grown);
+	if (!grown)
+		return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
+	r->certs = grown;
+	r->certs_cap = cap;
+	return CIOT_OK;
+}
+
 /* The index of the certificate in the capture's table, added (and parsed) when new. */
 static enum ciot_rc certificate_index(struct tls_capture *r, const uint8_t *der, size_t len, uint32_t *index,
 				      char *errbuf)
 {
 	uint32_t quick = ciot_fnv1a(der, len); /* a certificate already there is found without SHA-256 */
-	for (size_t i = 0; i < r->ncerts; i++)
-		if (r->certs[i].quick == quick && r->certs[i].len == len && memcmp(r->certs[i].der, der, len) == 0) {
-			*index = (uint32_t)i;
-			return CIOT_OK;
-		}
-	if (r->ncerts == r->certs_cap) {
-		size_t cap = r->certs_cap ? r->certs_cap * 2 : CERTS_INITIAL;
-		struct certificate *grown = realloc(r->certs, cap * sizeof *grown);
-		if (!grown)
-			return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
-		r->certs = grown;
-		r->certs_cap = cap;
+	long found = certificate_find(r, quick, der, len);
+	if (found >= 0) {
+		*index = (uint32_t)found;
+		return CIOT_OK;
 	}
+	enum ciot_rc rc = certificate_room(r, errbuf);
+	if (rc)
+		return rc;
 	struct certificate *c = &r->certs[r->ncerts];
 	memset(c, 0, sizeof *c);
-	enum ciot_rc rc = ciot_x509_sha256(der, len, c->sha256, errbuf);
+	rc = ciot_x509_sha256(der, len, c->sha256, errbuf);
 	if (rc)
 		return rc;
 	c->der = malloc(len);
@@ -255,20 +273,14 @@ static enum ciot_rc certificate_index(struct tls_capture *r, const uint8_t *der,
  * not parsed again; found when another shard's was moved first. */
 static enum ciot_rc certificate_move(struct tls_capture *r, struct certificate *cert, uint32_t *index, char *errbuf)
 {
-	for (size_t i = 0; i < r->ncerts; i++)
-		if (r->certs[i].quick == cert->quick && r->certs[i].len == cert->len &&
-		    memcmp(r->certs[i].der, cert->der, cert->len) == 0) {
-			*index = (uint32_t)i;
-			return CIOT_OK;
-		}
-	if (r->ncerts == r->certs_cap) {
-		size_t cap = r->certs_cap ? r->certs_cap * 2 : CERTS_INITIAL;
-		struct certificate *grown = realloc(r->certs, cap * sizeof *grown);
-		if (!grown)
-			return ciot_fail(errbuf, CIOT_ERR_NOMEM, "out of memory");
-		r->certs = grown;
-		r->certs_cap = cap;
+	long found = certificate_find(r, cert->quick, cert->der, cert->len);
+	if (found >= 0) {
+		*index = (uint32_t)found;
+		return CIOT_OK;
 	}
+	enum ciot_rc rc = certificate_room(r, errbuf);
+	if (rc)
+		return rc;
 	r->certs[r->ncerts] = *cert;
 	cert->der = NULL;
 	cert->handle = NULL;
